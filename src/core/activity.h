@@ -1,0 +1,34 @@
+// Every change of capacity is an activity with its cause.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/time.h"
+
+namespace shoal {
+
+enum class ActivityKind : std::uint8_t {
+  kScaleOut,          // a policy raised desired
+  kScaleIn,           // a policy lowered desired
+  kSetDesired,        // an operator (or another group's notice rule) set desired
+  kSpotNotice,        // a spot instance got its two-minute notice
+  kReplace,           // a launch replacing an interrupted or unhealthy instance
+  kFallbackOnDemand,  // spot could not be had: on-demand launched instead
+  kRebalance,         // on-demand above target replaced by spot
+  kUnhealthy,         // an instance failed provisioning or health checks
+};
+
+std::string_view ToString(ActivityKind k);
+
+struct Activity {
+  Seconds time = 0;
+  std::string group;
+  ActivityKind kind = ActivityKind::kScaleOut;
+  std::string cause;  // which alarm/policy/notice, in words
+  int from = 0;       // desired (or units) before
+  int to = 0;         // and after
+};
+
+}  // namespace shoal

@@ -1,0 +1,115 @@
+// The decision for one group at one instant: pure function of the group's
+// spec, its decision state, what was observed and `now`. The controller owns
+// the state, persists it, and applies the returned plan through the ports;
+// the simulator and the daemon call exactly this.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/activity.h"
+#include "core/alarm.h"
+#include "core/group.h"
+#include "core/instance.h"
+#include "core/metric.h"
+#include "core/time.h"
+
+namespace shoal {
+
+// What the decision remembers between ticks (persisted by the daemon).
+struct GroupState {
+  int desired = 0;
+  std::vector<Instance> instances;          // alive ones; terminated are dropped
+  std::vector<AlarmState> alarm_states;     // per GroupSpec::alarms
+  std::vector<AlarmState> tt_high_states;   // per GroupSpec::policies (target tracking only)
+  std::vector<AlarmState> tt_low_states;
+  std::vector<Seconds> tt_last_scale_in;    // per policy
+  MetricHistory cpu{64};
+  MetricHistory requests_per_target{64};
+  // Simple scaling: one activity at a time, then the cooldown.
+  bool simple_activity_open = false;
+  Seconds simple_cooldown = 0;              // length to apply when the open activity completes
+  Seconds simple_cooldown_until = 0;
+  std::vector<Seconds> pool_avoid_until;    // per spot pool
+  std::int64_t last_evaluated_minute = -1;
+};
+
+// Fresh state for a group: desired from the spec, alarms INSUFFICIENT_DATA.
+GroupState InitialState(const GroupSpec& spec);
+
+struct PoolObservation {
+  double price = 0;           // current spot price, USD/h
+  double capacity_score = 1;  // 0..1 (see PoolView)
+};
+
+struct Observation {
+  std::vector<PoolObservation> pools;  // per GroupSpec spot pool
+  double on_demand_price = 0;          // USD/h of the on-demand type
+  bool evaluate_alarms = false;        // a minute completed since the last tick
+};
+
+enum class ActionKind : std::uint8_t { kLaunch, kDrain, kTerminate, kBumpDesired };
+
+struct Action {
+  ActionKind kind = ActionKind::kLaunch;
+  InstanceId instance = 0;            // drain, terminate
+  Market market = Market::kOnDemand;  // launch
+  int pool = kOnDemandPool;           // launch
+  InstanceId replaces = 0;            // launch for rebalance
+  bool simple_activity = false;       // launch belongs to the open simple activity
+  std::string target_group;           // bump-desired
+  std::string reason;
+};
+
+struct Plan {
+  std::vector<Action> actions;
+  std::vector<Activity> activities;
+};
+
+// Instance facts the controller learns from the cloud and the load balancer.
+enum class InstanceEvent : std::uint8_t {
+  kBooted,       // pending → provisioning
+  kProvisioned,  // setup step done; health checks may now pass
+  kHealthy,      // health check passed → in service
+  kUnhealthy,    // health check failed or provisioning failed
+  kNotice,       // spot interruption notice (deadline given)
+  kDrained,      // no more in-flight requests
+  kTerminated,   // gone
+};
+
+struct InstanceObservation {
+  InstanceId id = 0;
+  InstanceEvent event = InstanceEvent::kBooted;
+  Seconds deadline = kNever;  // for kNotice
+};
+
+// Applies one observed fact to the state (lifecycle transitions). Facts about
+// unknown instances or that would be illegal transitions are ignored and
+// reported through the returned Status; the state stays consistent.
+Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
+                        Seconds now, std::vector<Activity>* activities);
+
+// Records an instance the controller launched for `action`.
+void RecordLaunch(const GroupSpec& spec, GroupState& state, const Action& action, InstanceId id,
+                  int group_index, Seconds now);
+
+// Records that a spot launch in `pool` failed for lack of capacity; the next
+// Decide (in the same tick) places that capacity elsewhere.
+void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Seconds now);
+
+// Records the metric datapoints of a completed minute.
+void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
+                   const Datapoint& requests_per_target);
+
+// Sets desired (operator or another group's rule), clamped to min/max.
+Activity SetDesired(const GroupSpec& spec, GroupState& state, int desired, Seconds now,
+                    ActivityKind kind, std::string cause);
+
+// observe is done; now decide. Mutates the decision parts of `state`
+// (alarm states, desired, cooldowns, lifecycle of chosen instances) and
+// returns what to do.
+Plan Decide(const GroupSpec& spec, GroupState& state, const Observation& obs, Seconds now);
+
+}  // namespace shoal

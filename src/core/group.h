@@ -1,0 +1,86 @@
+// A group (an auto-scaling group) as the operator declares it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/alarm.h"
+#include "core/policy.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace shoal {
+
+enum class AllocationStrategy : std::uint8_t {
+  kLowestPrice,
+  kCapacityOptimized,
+  kPriceCapacityOptimized,
+};
+std::string_view ToString(AllocationStrategy s);
+bool ParseAllocationStrategy(std::string_view text, AllocationStrategy* out);
+
+// A spot capacity pool: one instance type in one zone.
+struct PoolSpec {
+  std::string name;           // unique within the group, e.g. "m4.large/us-east-1a"
+  std::string instance_type;  // e.g. "m4.large"
+  std::string zone;           // e.g. "us-east-1a"
+  double weight = 1.0;        // capacity units (m4.large-equivalents)
+  double bid_usd_per_hour = 0;  // max price; 0 = the on-demand price of the type
+};
+
+struct CapacitySpec {
+  int on_demand_base = 0;
+  int on_demand_percent_above_base = 100;  // 0..100
+  std::string on_demand_type = "m4.large";
+  double on_demand_weight = 1.0;
+  AllocationStrategy strategy = AllocationStrategy::kPriceCapacityOptimized;
+  int spot_instance_pools = 2;  // lowest-price spreads over this many cheapest pools
+  std::vector<PoolSpec> spot_pools;
+};
+
+enum class NoticeAction : std::uint8_t {
+  kReplace,    // drain, and launch a replacement at once in this group
+  kBumpGroup,  // the seed's way: raise another group's desired by one
+};
+
+struct SpotHandlingSpec {
+  NoticeAction on_notice = NoticeAction::kReplace;
+  std::string bump_group;                     // for kBumpGroup
+  Seconds avoid_pool_after_interruption = 1800;  // treat a pool as unhealthy this long
+  Seconds avoid_pool_after_capacity_error = 600;
+  bool rebalance_to_spot = true;  // move on-demand above target back to spot when healthy
+  int rebalance_max_in_flight = 2;  // churn budget: replacements under way at once
+};
+
+// What the live provider runs and checks (the simulator models these delays
+// itself; see docs/ARCHITECTURE.md).
+struct HealthCheckSpec {
+  std::string path = "/health";
+  Seconds interval = 5;
+  int rise = 2;
+  int fall = 3;
+  Seconds grace = 300;  // provisioning must finish within this
+};
+
+struct GroupSpec {
+  std::string name;
+  std::string service;  // groups of one service share a load balancer and its demand
+  int min = 0;
+  int max = 1;
+  int desired = 0;      // initial desired capacity (units)
+  CapacitySpec capacity;
+  std::vector<AlarmSpec> alarms;
+  std::vector<PolicySpec> policies;
+  Seconds default_cooldown = 300;
+  Seconds drain_timeout = 30;  // deregistration delay: in-flight requests finish within this
+  SpotHandlingSpec spot;
+  HealthCheckSpec health_check;
+};
+
+// Cross-field checks of one group (min <= desired <= max, pool names unique,
+// every policy's alarm exists, ...). Messages name the field.
+Status Validate(const GroupSpec& g);
+
+}  // namespace shoal

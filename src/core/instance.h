@@ -1,0 +1,73 @@
+// Instances and their lifecycle state machine.
+//
+//   pending ──▶ provisioning ──▶ in-service ──▶ draining ──▶ terminated
+//      │             │               │  ▲            ▲
+//      │             ▼               ▼  │(never)     │
+//      ├────────▶ unhealthy ◀────────┘               │
+//      │             └───────────────────────────────┤
+//      └──▶ interrupted (spot notice, from any live state) ──▶ draining
+//
+// Every live state may also go straight to terminated (the cloud took it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/time.h"
+
+namespace shoal {
+
+using InstanceId = std::uint64_t;
+
+enum class Market : std::uint8_t { kOnDemand, kSpot };
+
+enum class InstanceState : std::uint8_t {
+  kPending,       // asked of the cloud, not yet booted
+  kProvisioning,  // booted, running the setup step (artifact, provisioning)
+  kInService,     // provisioned and healthy: takes traffic
+  kDraining,      // no new requests; finishing in-flight ones before termination
+  kTerminated,    // gone; final
+  kUnhealthy,     // failed provisioning or health checks; will be replaced
+  kInterrupted,   // got a spot interruption notice; the cloud will take it
+};
+
+std::string_view ToString(InstanceState s);
+std::string_view ToString(Market m);
+bool ParseInstanceState(std::string_view text, InstanceState* out);
+
+bool IsLegalTransition(InstanceState from, InstanceState to);
+
+// Counts toward the group's capacity (desired): alive and not on its way out.
+constexpr bool CountsTowardCapacity(InstanceState s) {
+  return s == InstanceState::kPending || s == InstanceState::kProvisioning ||
+         s == InstanceState::kInService;
+}
+
+constexpr int kOnDemandPool = -1;  // pool index of on-demand instances
+
+struct Instance {
+  InstanceId id = 0;
+  int group = 0;                 // index into the config's groups
+  Market market = Market::kOnDemand;
+  int pool = kOnDemandPool;      // index into the group's spot pools, or kOnDemandPool
+  double weight = 1.0;           // capacity units (m4.large-equivalents)
+  InstanceState state = InstanceState::kPending;
+  Seconds launched_at = 0;
+  Seconds state_since = 0;
+  Seconds in_service_at = kNever;
+  Seconds notice_deadline = kNever;  // when the cloud will take it (spot notice)
+  int version = 0;               // release version it runs (newer = larger)
+  bool scale_in_protected = false;
+  InstanceId replaces = 0;       // rebalance: the on-demand instance to drain once this one serves
+  bool simple_activity = false;  // launched or removed by the open simple-scaling activity
+};
+
+// Moves `inst` to `to` at `now`, or refuses an illegal transition and leaves
+// it unchanged.
+Status Transition(Instance& inst, InstanceState to, Seconds now);
+
+std::string FormatInstanceId(InstanceId id);
+
+}  // namespace shoal

@@ -1,0 +1,49 @@
+// One-minute datapoints and the history an alarm reads.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string_view>
+
+namespace shoal {
+
+enum class MetricName : std::uint8_t {
+  kCpuUtilization,         // group average CPU of in-service, warmed-up instances, percent
+  kRequestCountPerTarget,  // requests per minute per in-service instance (capacity unit)
+};
+
+std::string_view ToString(MetricName m);
+bool ParseMetricName(std::string_view text, MetricName* out);
+
+// The aggregate of the samples of one minute (like a CloudWatch statistic set).
+// count == 0 means the minute is missing.
+struct Datapoint {
+  double sum = 0;
+  double min = 0;
+  double max = 0;
+  double count = 0;
+
+  static Datapoint Single(double v) { return {v, v, v, 1}; }
+  bool missing() const { return count <= 0; }
+  void Merge(const Datapoint& o);
+};
+
+// Per-minute datapoints of one metric, keeping the most recent `capacity`
+// minutes. Minutes never recorded read as missing.
+class MetricHistory {
+ public:
+  explicit MetricHistory(std::size_t capacity = 64) : capacity_(capacity) {}
+  // Minutes must be recorded in non-decreasing order; recording the same
+  // minute again merges into it.
+  void Record(std::int64_t minute, const Datapoint& d);
+  std::optional<Datapoint> At(std::int64_t minute) const;
+  std::optional<std::int64_t> latest_minute() const;
+
+ private:
+  std::size_t capacity_;
+  std::int64_t first_minute_ = 0;
+  std::deque<Datapoint> points_;  // points_[i] is minute first_minute_ + i
+};
+
+}  // namespace shoal

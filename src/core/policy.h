@@ -1,0 +1,94 @@
+// Scaling policies with EC2 Auto Scaling semantics: the pure arithmetic.
+// How proposals from several policies are combined lives in scaling.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/alarm.h"
+#include "core/metric.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace shoal {
+
+enum class PolicyType : std::uint8_t { kSimple, kStep, kTargetTracking };
+enum class AdjustmentType : std::uint8_t {
+  kChangeInCapacity,
+  kExactCapacity,
+  kPercentChangeInCapacity,
+};
+
+std::string_view ToString(PolicyType t);
+std::string_view ToString(AdjustmentType t);
+bool ParsePolicyType(std::string_view text, PolicyType* out);          // simple|step|target-tracking
+bool ParseAdjustmentType(std::string_view text, AdjustmentType* out);  // change|exact|percent (or AWS names)
+
+// Bounds are relative to the alarm threshold (metric - threshold); nullopt is
+// unbounded (-inf below, +inf above).
+struct StepAdjustment {
+  std::optional<double> lower_bound;
+  std::optional<double> upper_bound;
+  double adjustment = 0;
+};
+
+// The alarm shape AWS hides for target tracking; here the user may set it.
+struct TargetTrackingShape {
+  int scale_out_evaluation_periods = 3;
+  int scale_out_datapoints = 3;
+  int scale_in_evaluation_periods = 15;
+  int scale_in_datapoints = 15;
+  double scale_in_ratio = 0.9;  // scale in when metric < target * ratio
+};
+
+struct PolicySpec {
+  std::string name;
+  PolicyType type = PolicyType::kSimple;
+  // simple and step
+  std::string alarm;  // name of an alarm of the same group
+  AdjustmentType adjustment_type = AdjustmentType::kChangeInCapacity;
+  double scaling_adjustment = 0;  // simple
+  int min_adjustment_magnitude = 0;  // percent only; 0 = unset
+  std::optional<Seconds> cooldown;   // simple; unset = the group's default cooldown
+  std::vector<StepAdjustment> steps; // step
+  Seconds warmup = 0;                // step and target tracking
+  // target tracking
+  MetricName target_metric = MetricName::kCpuUtilization;
+  double target_value = 0;
+  TargetTrackingShape shape;
+  bool disable_scale_in = false;
+};
+
+// The new capacity after applying an adjustment to `current`, before min/max
+// clamping. Percent changes round as AWS does: a result between 0 and 1 (or
+// 0 and -1) becomes 1 (or -1); larger magnitudes round toward zero; then
+// min_adjustment_magnitude (if > 0) raises the magnitude to at least that.
+int AdjustedCapacity(AdjustmentType type, double adjustment, int current,
+                     int min_adjustment_magnitude);
+
+// The step whose interval holds `value - threshold`. Above the threshold the
+// lower bound is inclusive and the upper exclusive; below it the reverse (as
+// AWS). nullptr when no step holds it.
+const StepAdjustment* FindStep(const std::vector<StepAdjustment>& steps, double value,
+                               double threshold);
+
+// Steps must not overlap or leave gaps, at most the first may be unbounded
+// below and the last unbounded above, and lower < upper.
+Status ValidateSteps(const std::vector<StepAdjustment>& steps);
+
+// Target tracking's capacity for the metric: proportional, rounded up (so
+// scale-out is never short and scale-in is conservative).
+int TargetTrackingCapacity(int current, double metric, double target);
+
+// The two alarms a target-tracking policy runs (names: "<policy>-high", "<policy>-low").
+AlarmSpec TargetTrackingHighAlarm(const PolicySpec& p);
+AlarmSpec TargetTrackingLowAlarm(const PolicySpec& p);
+
+// Checks one policy on its own (fields, steps, adjustment sign); the group
+// checks that its alarm exists.
+Status Validate(const PolicySpec& p);
+
+}  // namespace shoal

@@ -1,0 +1,34 @@
+// The load balancer: which instances get requests, their health, their load.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/decide.h"
+#include "core/instance.h"
+#include "core/metric.h"
+#include "core/status.h"
+
+namespace shoal {
+
+class Traffic {
+ public:
+  virtual ~Traffic() = default;
+  // Adds the instance to its group's backend; it takes requests once healthy.
+  virtual Status Register(const std::string& group, InstanceId id) = 0;
+  // Stops new requests; in-flight ones finish (reported as kDrained).
+  virtual Status Drain(const std::string& group, InstanceId id) = 0;
+  // Removes it from the backend (safe to repeat).
+  virtual Status Deregister(const std::string& group, InstanceId id) = 0;
+  // Health and drain facts since the last call.
+  virtual std::vector<GroupInstanceEvent> Poll() = 0;
+};
+
+// Per-minute metrics of a group (CPU from the instances, requests from the LB).
+class Metrics {
+ public:
+  virtual ~Metrics() = default;
+  virtual Datapoint Read(const std::string& group, MetricName metric, std::int64_t minute) = 0;
+};
+
+}  // namespace shoal
