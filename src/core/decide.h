@@ -30,10 +30,14 @@ struct GroupState {
   MetricHistory requests_per_target{64};
   // Simple scaling: one activity at a time, then the cooldown.
   bool simple_activity_open = false;
+  Seconds simple_activity_started = 0;
   Seconds simple_cooldown = 0;              // length to apply when the open activity completes
   Seconds simple_cooldown_until = 0;
   std::vector<Seconds> pool_avoid_until;    // per spot pool
   std::int64_t last_evaluated_minute = -1;
+  std::vector<std::string> replace_causes;  // capacity lost since the last launch, in words
+
+  Instance* Find(InstanceId id);  // instances are kept sorted by id
 };
 
 // Fresh state for a group: desired from the spec, alarms INSUFFICIENT_DATA.
@@ -42,6 +46,7 @@ GroupState InitialState(const GroupSpec& spec);
 struct PoolObservation {
   double price = 0;           // current spot price, USD/h
   double capacity_score = 1;  // 0..1 (see PoolView)
+  double on_demand_price = 0; // of the pool's type: the default bid
 };
 
 struct Observation {

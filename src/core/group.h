@@ -50,6 +50,7 @@ struct SpotHandlingSpec {
   std::string bump_group;                     // for kBumpGroup
   Seconds avoid_pool_after_interruption = 1800;  // treat a pool as unhealthy this long
   Seconds avoid_pool_after_capacity_error = 600;
+  bool fallback_to_on_demand = true;  // launch on-demand when no spot pool can take it
   bool rebalance_to_spot = true;  // move on-demand above target back to spot when healthy
   int rebalance_max_in_flight = 2;  // churn budget: replacements under way at once
 };

@@ -62,6 +62,7 @@ struct Instance {
   bool scale_in_protected = false;
   InstanceId replaces = 0;       // rebalance: the on-demand instance to drain once this one serves
   bool simple_activity = false;  // launched or removed by the open simple-scaling activity
+  bool drained = false;          // the load balancer reports no request in flight
 };
 
 // Moves `inst` to `to` at `now`, or refuses an illegal transition and leaves

@@ -16,7 +16,8 @@ struct LaunchRequest {
   std::string instance_type;
   std::string zone;             // empty for on-demand: the cloud picks
   std::string pool;             // spot pool name, for tagging
-  double bid_usd_per_hour = 0;  // spot only
+  double bid_usd_per_hour = 0;  // spot only; 0 = the on-demand price of the type
+  double weight = 1;            // capacity units the instance provides
   int version = 0;
 };
 

@@ -1,0 +1,389 @@
+#include "adapters/sim/sim_world.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace shoal {
+namespace {
+
+std::uint64_t BurstSubject(std::size_t pool, std::size_t burst) {
+  return (static_cast<std::uint64_t>(pool) << 32) | burst;
+}
+
+}  // namespace
+
+SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<MarketPool> market_pools,
+                   std::map<std::string, std::string> group_service,
+                   std::map<std::string, const std::vector<double>*> service_demand)
+    : env_(env), market_(market), market_pools_(std::move(market_pools)),
+      rng_(env.seed ^ 0x5d1a7c0ffee5eedULL) {
+  std::map<std::string, int> service_index;
+  for (const auto& [name, demand] : service_demand) {
+    ServiceAccum s;
+    s.name = name;
+    s.demand = demand;
+    s.serving_pool_units.assign(market_pools_.size(), 0);
+    s.pool_unit_seconds.assign(market_pools_.size(), 0);
+    service_index[name] = static_cast<int>(services_.size());
+    services_.push_back(std::move(s));
+  }
+  for (const auto& [group, service] : group_service) {
+    GroupAccum g;
+    g.name = group;
+    g.service = service_index.at(service);
+    group_index_[group] = static_cast<int>(groups_.size());
+    groups_.push_back(std::move(g));
+  }
+  pool_members_.resize(market_pools_.size());
+  for (std::size_t p = 0; p < market_pools_.size(); ++p) {
+    market_index_[market_pools_[p].instance_type + "/" + market_pools_[p].zone] = static_cast<int>(p);
+    const auto& bursts = market_->Bursts(p);
+    for (std::size_t b = 0; b < bursts.size(); ++b) Schedule(bursts[b].start, EventType::kBurst, BurstSubject(p, b));
+    const Seconds change = market_->NextPriceChange(p, 0);
+    if (change != kNever) Schedule(change, EventType::kPriceChange, p);
+  }
+}
+
+// --- Cloud ---------------------------------------------------------------
+
+Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
+  int pool = -1;
+  double bid = 0;
+  if (req.market == Market::kSpot) {
+    pool = MarketIndex(req.instance_type, req.zone);
+    if (pool < 0) return Status::InvalidArgument("no spot market for " + req.instance_type + " in " + req.zone);
+    if (!market_->HasCapacity(pool, now_)) {
+      return Status::InsufficientCapacity("no spot capacity for " + req.instance_type + " in " + req.zone);
+    }
+    bid = req.bid_usd_per_hour > 0 ? req.bid_usd_per_hour : market_->OnDemandPrice(req.instance_type);
+    if (market_->Price(pool, now_) > bid) {
+      return Status::InsufficientCapacity("spot price of " + req.pool + " is above the bid");
+    }
+  }
+  SimInstance in;
+  in.id = next_id_++;
+  in.group = req.group;
+  const auto g = group_index_.find(req.group);
+  if (g == group_index_.end()) return Status::InvalidArgument("unknown group " + req.group);
+  in.group_index = g->second;
+  in.service = groups_[g->second].service;
+  in.market = req.market;
+  in.pool = pool;
+  in.instance_type = req.instance_type;
+  in.bid = bid;
+  in.weight = req.weight;
+  in.launched = now_;
+  const InstanceId id = in.id;
+  if (pool >= 0) pool_members_[pool].push_back(id);
+  Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, id);
+  instances_.emplace(id, std::move(in));
+  max_instances_ = std::max(max_instances_, static_cast<int>(instances_.size()));
+  return id;
+}
+
+Status SimWorld::Terminate(InstanceId id) {
+  auto it = instances_.find(id);
+  if (it != instances_.end()) End(it->second, now_);
+  return Status::Ok();
+}
+
+std::vector<GroupInstanceEvent> SimWorld::Poll() {
+  std::vector<GroupInstanceEvent> out;
+  out.swap(pending_);
+  return out;
+}
+
+PoolObservation SimWorld::Pool(const std::string& instance_type, const std::string& zone) {
+  PoolObservation po;
+  const int p = MarketIndex(instance_type, zone);
+  if (p < 0) return po;  // price 0: unavailable
+  po.price = market_->Price(p, now_);
+  po.capacity_score = market_->CapacityScore(p, now_);
+  return po;
+}
+
+double SimWorld::OnDemandPrice(const std::string& instance_type) {
+  return market_->OnDemandPrice(instance_type);
+}
+
+// --- Traffic ---------------------------------------------------------------
+
+Status SimWorld::Register(const std::string&, InstanceId id) {
+  auto it = instances_.find(id);
+  if (it != instances_.end()) it->second.registered = true;
+  return Status::Ok();
+}
+
+Status SimWorld::Drain(const std::string&, InstanceId id) {
+  auto it = instances_.find(id);
+  if (it == instances_.end() || it->second.phase == Phase::kDraining) return Status::Ok();
+  SetServing(it->second, false);
+  it->second.phase = Phase::kDraining;
+  Schedule(now_ + Jittered(static_cast<double>(env_.drain_seconds)), EventType::kDrained, id);
+  return Status::Ok();
+}
+
+Status SimWorld::Deregister(const std::string&, InstanceId id) {
+  auto it = instances_.find(id);
+  if (it != instances_.end()) {
+    SetServing(it->second, false);
+    it->second.registered = false;
+  }
+  return Status::Ok();
+}
+
+// --- Metrics ---------------------------------------------------------------
+
+Datapoint SimWorld::Read(const std::string& group, MetricName metric, std::int64_t minute) {
+  const auto g = group_index_.find(group);
+  if (g == group_index_.end() || minute < 0) return {};
+  const auto& series = metric == MetricName::kCpuUtilization ? groups_[g->second].cpu : groups_[g->second].rpt;
+  return minute < static_cast<std::int64_t>(series.size()) ? series[minute] : Datapoint{};
+}
+
+// --- Time ------------------------------------------------------------------
+
+Seconds SimWorld::NextEventTime() const { return events_.empty() ? kNever : events_.top().time; }
+
+void SimWorld::AdvanceTo(Seconds t) {
+  while (!events_.empty() && events_.top().time <= t) {
+    const Event e = events_.top();
+    events_.pop();
+    Integrate(e.time);
+    now_ = std::max(now_, e.time);
+    Run(e);
+  }
+  Integrate(t);
+  now_ = std::max(now_, t);
+}
+
+void SimWorld::Finish(Seconds t) {
+  AdvanceTo(t);
+  while (!instances_.empty()) End(instances_.begin()->second, t);
+}
+
+void SimWorld::Schedule(Seconds t, EventType type, std::uint64_t subject) {
+  events_.push(Event{t, seq_++, type, subject});
+}
+
+void SimWorld::Run(const Event& e) {
+  if (e.type == EventType::kBurst) {
+    const std::size_t pool = e.subject >> 32;
+    const Burst& burst = market_->Bursts(pool)[e.subject & 0xffffffffULL];
+    std::uniform_real_distribution<double> hit(0.0, 1.0);
+    const double spread = static_cast<double>(burst.end - burst.start);
+    for (InstanceId id : pool_members_[pool]) {
+      SimInstance& in = instances_.at(id);
+      if (in.noticed || hit(rng_) >= env_.burst_hit_probability) continue;
+      StartNotice(in, now_ + static_cast<Seconds>(std::floor(hit(rng_) * spread)));
+    }
+    return;
+  }
+  if (e.type == EventType::kPriceChange) {
+    const double price = market_->Price(e.subject, now_);
+    for (InstanceId id : pool_members_[e.subject]) {
+      SimInstance& in = instances_.at(id);
+      if (!in.noticed && price > in.bid) StartNotice(in, now_);
+    }
+    const Seconds next = market_->NextPriceChange(e.subject, now_);
+    if (next != kNever) Schedule(next, EventType::kPriceChange, e.subject);
+    return;
+  }
+  auto it = instances_.find(e.subject);
+  if (it == instances_.end()) return;  // terminated before this happened
+  SimInstance& in = it->second;
+  switch (e.type) {
+    case EventType::kBooted:
+      if (in.phase != Phase::kBooting) return;
+      in.phase = Phase::kProvisioning;
+      Emit(in, InstanceEvent::kBooted);
+      Schedule(now_ + Jittered(env_.boot_seconds * 5.0 / 9.0), EventType::kProvisioned, in.id);
+      return;
+    case EventType::kProvisioned: {
+      if (in.phase != Phase::kProvisioning) return;
+      in.phase = Phase::kChecking;
+      Emit(in, InstanceEvent::kProvisioned);
+      std::uniform_int_distribution<Seconds> first(1, std::max<Seconds>(1, env_.health_interval));
+      Schedule(now_ + first(rng_) + (env_.health_rise - 1) * env_.health_interval, EventType::kHealthy, in.id);
+      return;
+    }
+    case EventType::kHealthy:
+      if (in.phase != Phase::kChecking || !in.registered) return;
+      in.phase = Phase::kServing;
+      SetServing(in, true);
+      Emit(in, InstanceEvent::kHealthy);
+      return;
+    case EventType::kNotice:
+      Emit(in, InstanceEvent::kNotice, in.notice_issued + env_.notice_seconds);
+      return;
+    case EventType::kReclaim:
+      Emit(in, InstanceEvent::kTerminated);
+      End(in, now_);
+      return;
+    case EventType::kDrained:
+      Emit(in, InstanceEvent::kDrained);
+      return;
+    default:
+      return;
+  }
+}
+
+void SimWorld::StartNotice(SimInstance& in, Seconds issued) {
+  in.noticed = true;
+  in.notice_issued = issued;
+  ++interruptions_;
+  std::uniform_int_distribution<Seconds> poll(0, std::max<Seconds>(0, env_.imds_poll_seconds));
+  Schedule(issued + poll(rng_), EventType::kNotice, in.id);
+  Schedule(issued + env_.notice_seconds, EventType::kReclaim, in.id);
+}
+
+void SimWorld::SetServing(SimInstance& in, bool serving) {
+  if (in.serving_counted == serving) return;
+  Integrate(now_);
+  const double d = serving ? in.weight : -in.weight;
+  in.serving_counted = serving;
+  groups_[in.group_index].serving_units += d;
+  ServiceAccum& s = services_[in.service];
+  if (in.pool >= 0) {
+    s.serving_pool_units[in.pool] += d;
+  } else {
+    s.serving_od_units += d;
+  }
+}
+
+void SimWorld::End(SimInstance& in, Seconds t) {
+  SetServing(in, false);
+  InstanceBill bill;
+  bill.group = in.group;
+  bill.market = in.market;
+  bill.launched = in.launched;
+  bill.ended = t;
+  const Seconds from = std::max(in.launched, env_.start_offset);  // the warm-up is not billed
+  if (t > from) {
+    bill.cost = in.pool >= 0 ? SpotCost(in.pool, from, t)
+                             : market_->OnDemandPrice(in.instance_type) * static_cast<double>(t - from) / 3600.0;
+  }
+  bills_.push_back(bill);
+  const InstanceId id = in.id;
+  if (in.pool >= 0) std::erase(pool_members_[in.pool], id);
+  instances_.erase(id);  // `in` dangles from here
+}
+
+double SimWorld::SpotCost(int pool, Seconds from, Seconds to) const {
+  double cost = 0;
+  Seconds t = from;
+  while (t < to) {
+    const Seconds next = market_->NextPriceChange(pool, t);
+    const Seconds end = (next == kNever || next > to) ? to : next;
+    cost += market_->Price(pool, t) * static_cast<double>(end - t) / 3600.0;
+    t = end;
+  }
+  return cost;
+}
+
+// --- Accounting ------------------------------------------------------------
+
+double SimWorld::DemandRps(int service, std::int64_t minute) const {
+  const std::vector<double>& demand = *services_[service].demand;
+  std::int64_t m = minute - env_.start_offset / kMinute;
+  if (m < 0) m = 0;  // warm-up runs at the trace's first minute
+  if (m >= static_cast<std::int64_t>(demand.size())) return 0;
+  return demand[m] / 60.0;
+}
+
+void SimWorld::Integrate(Seconds until) {
+  while (integrated_until_ < until) {
+    const Seconds minute_end = (open_minute_ + 1) * kMinute;
+    const Seconds seg_end = std::min(until, minute_end);
+    const double dt = static_cast<double>(seg_end - integrated_until_);
+    for (GroupAccum& g : groups_) g.unit_seconds += g.serving_units * dt;
+    for (std::size_t s = 0; s < services_.size(); ++s) {
+      ServiceAccum& svc = services_[s];
+      double units = svc.serving_od_units;
+      svc.od_unit_seconds += svc.serving_od_units * dt;
+      for (std::size_t p = 0; p < svc.serving_pool_units.size(); ++p) {
+        units += svc.serving_pool_units[p];
+        svc.pool_unit_seconds[p] += svc.serving_pool_units[p] * dt;
+      }
+      const double capacity_rps = units * env_.capacity_per_unit_rpm / 60.0;
+      svc.lost_in_minute += std::max(0.0, DemandRps(static_cast<int>(s), open_minute_) - capacity_rps) * dt;
+    }
+    integrated_until_ = seg_end;
+    if (seg_end == minute_end) {
+      CloseMinute(open_minute_);
+      ++open_minute_;
+    }
+  }
+}
+
+void SimWorld::CloseMinute(std::int64_t minute) {
+  std::vector<double> service_units(services_.size(), 0);
+  for (const GroupAccum& g : groups_) service_units[g.service] += g.unit_seconds / kMinute;
+  for (std::size_t s = 0; s < services_.size(); ++s) {
+    ServiceAccum& svc = services_[s];
+    MinuteRecord r;
+    r.demand = DemandRps(static_cast<int>(s), minute) * 60.0;
+    r.capacity_units = service_units[s];
+    r.on_demand_units = svc.od_unit_seconds / kMinute;
+    r.lost = svc.lost_in_minute;
+    r.pool_units.resize(svc.pool_unit_seconds.size());
+    for (std::size_t p = 0; p < svc.pool_unit_seconds.size(); ++p) {
+      r.pool_units[p] = static_cast<float>(svc.pool_unit_seconds[p] / kMinute);
+      svc.pool_unit_seconds[p] = 0;
+    }
+    svc.od_unit_seconds = 0;
+    svc.lost_in_minute = 0;
+    svc.minutes.push_back(std::move(r));
+  }
+  for (GroupAccum& g : groups_) {
+    const double own = g.unit_seconds / kMinute;
+    const double total = service_units[g.service];
+    Datapoint cpu, rpt;
+    if (own > 0 && total > 0) {
+      const double demand = services_[g.service].minutes.back().demand;
+      const double instances = std::max(1.0, std::round(own));
+      const double util = 100.0 * demand / (total * env_.capacity_per_unit_rpm);
+      cpu = Datapoint{std::min(100.0, util) * instances, std::min(100.0, util), std::min(100.0, util), instances};
+      const double per_target = demand / total;
+      rpt = Datapoint{per_target * instances, per_target, per_target, instances};
+    }
+    if (static_cast<std::int64_t>(g.cpu.size()) <= minute) {
+      g.cpu.resize(minute + 1);
+      g.rpt.resize(minute + 1);
+    }
+    g.cpu[minute] = cpu;
+    g.rpt[minute] = rpt;
+    g.unit_seconds = 0;
+  }
+}
+
+const std::vector<MinuteRecord>& SimWorld::Minutes(const std::string& service) const {
+  for (const ServiceAccum& s : services_) {
+    if (s.name == service) return s.minutes;
+  }
+  static const std::vector<MinuteRecord> kNone;
+  return kNone;
+}
+
+// --- Helpers ---------------------------------------------------------------
+
+Seconds SimWorld::Jittered(double seconds) {
+  std::uniform_real_distribution<double> f(1.0 - env_.jitter, 1.0 + env_.jitter);
+  return std::max<Seconds>(1, std::llround(seconds * f(rng_)));
+}
+
+int SimWorld::MarketIndex(const std::string& type, const std::string& zone) const {
+  const auto it = market_index_.find(type + "/" + zone);
+  return it == market_index_.end() ? -1 : it->second;
+}
+
+void SimWorld::Emit(const SimInstance& in, InstanceEvent ev, Seconds deadline) {
+  GroupInstanceEvent e;
+  e.group = in.group;
+  e.observation.id = in.id;
+  e.observation.event = ev;
+  e.observation.deadline = deadline;
+  pending_.push_back(std::move(e));
+}
+
+}  // namespace shoal

@@ -1,0 +1,176 @@
+// The simulated world: a virtual clock, a cloud with boot and provisioning
+// delays, capacity errors, spot prices and interruptions (from SpotMarket), a
+// load balancer whose health checks put instances in service, and the
+// traffic of each service, split evenly over the capacity that serves it.
+// Time moves only through AdvanceTo; events at equal times run in the order
+// they were scheduled, so a seed gives one history.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "adapters/sim/spot_market.h"
+#include "ports/clock.h"
+#include "ports/cloud.h"
+#include "ports/traffic.h"
+
+namespace shoal {
+
+// What no operator chooses: the same for every config compared.
+struct SimEnvironment {
+  double capacity_per_unit_rpm = 1;  // requests per minute one capacity unit serves at 100% CPU
+  Seconds boot_seconds = 180;        // mean launch → in service (boot + provisioning + checks)
+  double jitter = 0.2;               // each delay is scaled by U(1 - jitter, 1 + jitter)
+  Seconds health_interval = 10;      // load-balancer check interval
+  int health_rise = 2;               // passing checks needed
+  Seconds notice_seconds = 120;      // spot notice → termination
+  Seconds imds_poll_seconds = 5;     // the agent sees a notice within this
+  Seconds drain_seconds = 10;        // in-flight requests finish within this
+  Seconds start_offset = 0;          // simulated time of the trace's minute 0
+  double burst_hit_probability = 0.5;  // share of a pool's instances a burst interrupts
+  std::uint64_t seed = 1;
+};
+
+// One minute of a service, for the report and the plot.
+struct MinuteRecord {
+  double demand = 0;           // requests
+  double capacity_units = 0;   // time-averaged units in service
+  double on_demand_units = 0;
+  double lost = 0;             // requests above capacity
+  std::vector<float> pool_units;  // per market pool, time-averaged
+};
+
+struct InstanceBill {
+  std::string group;
+  Market market = Market::kOnDemand;
+  Seconds launched = 0;
+  Seconds ended = 0;
+  double cost = 0;
+};
+
+class SimWorld final : public Clock, public Cloud, public Traffic, public Metrics {
+ public:
+  // `group_service[g]` names the service of group g (by group name);
+  // `demand[s]` is the requests per trace minute of service s.
+  SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<MarketPool> market_pools,
+           std::map<std::string, std::string> group_service,
+           std::map<std::string, const std::vector<double>*> service_demand);
+
+  // Clock
+  Seconds Now() const override { return now_; }
+  // Cloud
+  Result<InstanceId> Launch(const LaunchRequest& request) override;
+  Status Terminate(InstanceId id) override;
+  // Cloud and load-balancer facts both come from here (the one override
+  // serves both ports), in the order they happened.
+  std::vector<GroupInstanceEvent> Poll() override;
+  PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
+  double OnDemandPrice(const std::string& instance_type) override;
+  // Traffic (Poll is above)
+  Status Register(const std::string& group, InstanceId id) override;
+  Status Drain(const std::string& group, InstanceId id) override;
+  Status Deregister(const std::string& group, InstanceId id) override;
+  // Metrics
+  Datapoint Read(const std::string& group, MetricName metric, std::int64_t minute) override;
+
+  // Time: the next scheduled event (kNever if none), and moving to `t`
+  // (running every event at or before it and closing finished minutes).
+  Seconds NextEventTime() const;
+  void AdvanceTo(Seconds t);
+  // Ends the run at `t`: bills every instance still alive up to t.
+  void Finish(Seconds t);
+
+  // Results.
+  const std::vector<MinuteRecord>& Minutes(const std::string& service) const;
+  const std::vector<InstanceBill>& Bills() const { return bills_; }
+  int interruptions() const { return interruptions_; }
+  int max_instances() const { return max_instances_; }
+
+ private:
+  enum class Phase : std::uint8_t { kBooting, kProvisioning, kChecking, kServing, kDraining, kGone };
+  enum class EventType : std::uint8_t {
+    kBooted, kProvisioned, kHealthy, kNotice, kReclaim, kDrained, kBurst, kPriceChange
+  };
+  struct Event {
+    Seconds time;
+    std::uint64_t seq;
+    EventType type;
+    std::uint64_t subject;  // instance id, or pool index for market events
+    bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  struct SimInstance {
+    Seconds notice_issued = kNever;
+    InstanceId id = 0;
+    std::string group;
+    int service = 0;
+    int group_index = 0;
+    Market market = Market::kOnDemand;
+    int pool = -1;  // market pool, -1 on-demand
+    std::string instance_type;
+    double bid = 0;
+    double weight = 1;
+    Phase phase = Phase::kBooting;
+    bool serving_counted = false;
+    bool registered = false;
+    bool noticed = false;
+    Seconds launched = 0;
+  };
+  struct GroupAccum {
+    std::string name;
+    int service = 0;
+    double serving_units = 0;
+    double unit_seconds = 0;   // in the current minute
+    std::vector<Datapoint> cpu;  // per simulated minute
+    std::vector<Datapoint> rpt;
+  };
+  struct ServiceAccum {
+    std::string name;
+    const std::vector<double>* demand = nullptr;
+    std::vector<MinuteRecord> minutes;
+    double lost_in_minute = 0;
+    double serving_od_units = 0;
+    std::vector<double> serving_pool_units;  // per market pool
+    double od_unit_seconds = 0;
+    std::vector<double> pool_unit_seconds;
+  };
+
+  void Schedule(Seconds t, EventType type, std::uint64_t subject);
+  void Run(const Event& e);
+  void Integrate(Seconds until);
+  void CloseMinute(std::int64_t minute);
+  double DemandRps(int service, std::int64_t minute) const;
+  Seconds Jittered(double seconds);
+  void SetServing(SimInstance& in, bool serving);
+  void StartNotice(SimInstance& in, Seconds issued);
+  void End(SimInstance& in, Seconds t);
+  double SpotCost(int pool, Seconds from, Seconds to) const;
+  int MarketIndex(const std::string& type, const std::string& zone) const;
+  void Emit(const SimInstance& in, InstanceEvent ev, Seconds deadline = kNever);
+
+  SimEnvironment env_;
+  const SpotMarket* market_;
+  std::vector<MarketPool> market_pools_;
+  std::mt19937_64 rng_;
+  Seconds now_ = 0;
+  std::int64_t open_minute_ = 0;  // the minute being integrated
+  Seconds integrated_until_ = 0;
+  std::uint64_t seq_ = 0;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::map<InstanceId, SimInstance> instances_;  // alive ones
+  InstanceId next_id_ = 1;
+  std::vector<GroupAccum> groups_;
+  std::map<std::string, int> group_index_;
+  std::vector<ServiceAccum> services_;
+  std::vector<GroupInstanceEvent> pending_;   // facts not yet polled
+  std::map<std::string, int> market_index_;   // "type/zone" → market pool
+  std::vector<InstanceBill> bills_;
+  std::vector<std::vector<InstanceId>> pool_members_;  // alive spot instances per market pool
+  int interruptions_ = 0;
+  int max_instances_ = 0;
+};
+
+}  // namespace shoal

@@ -1,0 +1,119 @@
+#include "cli/simulate_command.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "adapters/config/config.h"
+#include "adapters/data/prices.h"
+#include "adapters/data/trace.h"
+#include "sim/plot.h"
+#include "sim/report.h"
+#include "sim/simulation.h"
+
+#ifndef SHOAL_DEFAULT_DATA_DIR
+#define SHOAL_DEFAULT_DATA_DIR "data"
+#endif
+
+namespace shoal {
+namespace {
+
+struct SimulateArgs {
+  std::string config;
+  std::string trace;
+  std::string spot_prices;
+  std::string on_demand_prices;
+  std::string advisor;
+  std::string plot;
+  std::string activities;
+  bool json = false;
+  SimOptions options;
+};
+
+// The bundled data: $SHOAL_DATA_DIR, else ./data, else the source tree's.
+std::string DataFile(const std::string& name) {
+  if (const char* dir = std::getenv("SHOAL_DATA_DIR"); dir != nullptr && *dir != '\0') {
+    return std::string(dir) + "/" + name;
+  }
+  if (std::filesystem::exists("data/" + name)) return "data/" + name;
+  return std::string(SHOAL_DEFAULT_DATA_DIR) + "/" + name;
+}
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::cout << text;
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+int Run(const SimulateArgs& a) {
+  Result<Config> config = LoadConfigFile(a.config);
+  if (!config.ok()) {
+    std::cerr << "error: " << config.status().message() << "\n";
+    return 1;
+  }
+  Result<Trace> trace = LoadTraceFile(a.trace);
+  if (!trace.ok()) {
+    std::cerr << "error: " << trace.status().message() << "\n";
+    return 1;
+  }
+  Result<PriceTables> prices = LoadPriceTables(
+      a.spot_prices.empty() ? DataFile("spot_prices.csv") : a.spot_prices,
+      a.on_demand_prices.empty() ? DataFile("ondemand_prices.csv") : a.on_demand_prices,
+      a.advisor.empty() ? DataFile("spot_advisor_interruption.csv") : a.advisor);
+  if (!prices.ok()) {
+    std::cerr << "error: " << prices.status().message()
+              << "\n(price tables come from --spot-prices/--on-demand-prices/--advisor, $SHOAL_DATA_DIR or ./data)\n";
+    return 1;
+  }
+  Result<SimReport> report = RunSimulation(*config, *trace, *prices, a.options);
+  if (!report.ok()) {
+    std::cerr << "error: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << (a.json ? FormatReportJson(*report) : FormatReportText(*report));
+  if (!a.plot.empty() && !WriteFile(a.plot, RenderPlotSvg(*report))) {
+    std::cerr << "error: cannot write plot '" << a.plot << "'\n";
+    return 1;
+  }
+  if (!a.activities.empty() && !WriteFile(a.activities, FormatActivityLog(*report))) {
+    std::cerr << "error: cannot write activity log '" << a.activities << "'\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddSimulateCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<SimulateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "Replay a traffic trace and a spot market through the decision core; report cost and service");
+  cmd->add_option("--config,-c", args->config, "YAML config (see docs/CONFIG.md)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--trace,-t", args->trace, "minute,requests CSV")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--spot-prices", args->spot_prices, "spot price history CSV (default: bundled data)");
+  cmd->add_option("--on-demand-prices", args->on_demand_prices, "on-demand price CSV (default: bundled data)");
+  cmd->add_option("--advisor", args->advisor, "Spot Advisor interruption CSV (default: bundled data)");
+  cmd->add_option("--peak-instances", args->options.peak_instances,
+                  "instances the trace's peak minute needs at 100% CPU")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--seed", args->options.seed, "seed for every random draw");
+  cmd->add_option("--boot-seconds", args->options.boot_seconds, "mean launch-to-in-service delay")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--notice-seconds", args->options.notice_seconds, "spot notice to termination")
+      ->check(CLI::Range(0, 3600));
+  cmd->add_option("--interruption-scale", args->options.interruption_scale,
+                  "multiply every pool's interruption rate (0 = none)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_flag("--json", args->json, "one JSON object instead of text");
+  cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");
+  cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout)");
+  cmd->callback([args, exit_code] { *exit_code = Run(*args); });
+}
+
+}  // namespace shoal

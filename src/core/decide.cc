@@ -1,0 +1,343 @@
+// The "decide" half of a tick. Order matters and is fixed:
+//   1. alarms and policies (a new minute only) → desired
+//   2. instances leaving: notices and unhealthy ones, drains that are done,
+//      provisioning that took too long, rebalance swaps that completed
+//   3. capacity: launch the shortfall (on-demand share first, spot by
+//      strategy, on-demand when no pool can take it) or remove the excess
+//      (capacity.h's scale-in order)
+//   4. rebalance: when all is steady, swap on-demand above its share for spot,
+//      launch first, within the churn budget
+#include <algorithm>
+#include <cmath>
+
+#include "core/capacity.h"
+#include "core/decide.h"
+#include "core/scaling.h"
+
+namespace shoal {
+namespace {
+
+constexpr double kEps = 1e-9;
+
+class Decider {
+ public:
+  Decider(const GroupSpec& spec, GroupState& state, const Observation& obs, Seconds now)
+      : spec_(spec), state_(state), obs_(obs), now_(now) {}
+
+  Plan Run() {
+    CloseSimpleActivityIfDone();
+    if (obs_.evaluate_alarms && MinuteOf(now_) > state_.last_evaluated_minute) ApplyPolicies();
+    HandleLeaving();
+    FinishRebalanceSwaps();
+    const bool changed = ReconcileCapacity();
+    if (!changed) Rebalance();
+    DropTerminated();
+    return std::move(plan_);
+  }
+
+ private:
+  // --- 1. policies -------------------------------------------------------
+  void CloseSimpleActivityIfDone() {
+    if (!state_.simple_activity_open || now_ <= state_.simple_activity_started) return;
+    for (const Instance& in : state_.instances) {
+      if (in.simple_activity) return;
+    }
+    state_.simple_activity_open = false;
+    state_.simple_cooldown_until = now_ + state_.simple_cooldown;
+  }
+
+  void ApplyPolicies() {
+    EvaluateAlarms(spec_, state_, MinuteOf(now_));
+    const auto decision = Combine(spec_, state_, ProposeAll(spec_, state_, now_));
+    if (!decision || decision->desired == state_.desired) return;
+    const PolicySpec& p = spec_.policies[decision->policy];
+    const bool out = decision->desired > state_.desired;
+    AddActivity(out ? ActivityKind::kScaleOut : ActivityKind::kScaleIn, decision->cause,
+                state_.desired, decision->desired);
+    state_.desired = decision->desired;
+    if (p.type == PolicyType::kSimple) {
+      state_.simple_activity_open = true;
+      state_.simple_activity_started = now_;
+      state_.simple_cooldown = p.cooldown.value_or(spec_.default_cooldown);
+      simple_now_ = true;
+    }
+    if (p.type == PolicyType::kTargetTracking && !out) state_.tt_last_scale_in[decision->policy] = now_;
+  }
+
+  // --- 2. instances leaving ---------------------------------------------
+  void HandleLeaving() {
+    for (Instance& in : state_.instances) {
+      switch (in.state) {
+        case InstanceState::kInterrupted:
+          StartDrain(in, "spot notice");
+          if (spec_.spot.on_notice == NoticeAction::kBumpGroup) BumpOtherGroup(in);
+          break;
+        case InstanceState::kUnhealthy:
+          Terminate(in, "unhealthy");
+          break;
+        case InstanceState::kDraining:
+          if (in.drained || now_ >= in.state_since + spec_.drain_timeout) Terminate(in, "drained");
+          break;
+        case InstanceState::kPending:
+        case InstanceState::kProvisioning:
+          if (now_ > in.launched_at + spec_.health_check.grace) {
+            (void)Transition(in, InstanceState::kUnhealthy, now_);
+            AddActivity(ActivityKind::kUnhealthy,
+                        FormatInstanceId(in.id) + " not healthy within the grace period (" +
+                            std::to_string(spec_.health_check.grace) + "s)",
+                        state_.desired, state_.desired);
+            state_.replace_causes.push_back("unhealthy " + FormatInstanceId(in.id));
+            Terminate(in, "unhealthy");
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  void BumpOtherGroup(const Instance& in) {
+    Action a;
+    a.kind = ActionKind::kBumpDesired;
+    a.target_group = spec_.spot.bump_group;
+    a.instance = in.id;
+    a.reason = "spot notice for " + FormatInstanceId(in.id) + " in group " + spec_.name;
+    plan_.actions.push_back(std::move(a));
+  }
+
+  void StartDrain(Instance& in, const std::string& why) {
+    if (!Transition(in, InstanceState::kDraining, now_).ok()) return;
+    Action a;
+    a.kind = ActionKind::kDrain;
+    a.instance = in.id;
+    a.reason = why;
+    plan_.actions.push_back(std::move(a));
+  }
+
+  void Terminate(Instance& in, const std::string& why) {
+    if (!Transition(in, InstanceState::kTerminated, now_).ok()) return;
+    Action a;
+    a.kind = ActionKind::kTerminate;
+    a.instance = in.id;
+    a.reason = why;
+    plan_.actions.push_back(std::move(a));
+  }
+
+  void FinishRebalanceSwaps() {
+    for (std::size_t i = 0; i < state_.instances.size(); ++i) {
+      Instance& fresh = state_.instances[i];
+      if (fresh.replaces == 0 || fresh.state != InstanceState::kInService) continue;
+      const InstanceId old_id = fresh.replaces;
+      fresh.replaces = 0;  // before Find: no reference into the vector is kept
+      Instance* old = state_.Find(old_id);
+      if (old != nullptr && old->state == InstanceState::kInService) {
+        StartDrain(*old, "rebalanced to spot");
+      }
+    }
+  }
+
+  // --- 3. capacity -------------------------------------------------------
+  struct Counted {
+    double total = 0;
+    double on_demand = 0;
+    double rebalance_pending = 0;  // spot launched to replace on-demand, not serving yet
+  };
+
+  Counted Count() const {
+    Counted c;
+    for (const Instance& in : state_.instances) {
+      if (!CountsTowardCapacity(in.state)) continue;
+      c.total += in.weight;
+      if (in.market == Market::kOnDemand) c.on_demand += in.weight;
+      if (in.replaces != 0) c.rebalance_pending += in.weight;
+    }
+    return c;
+  }
+
+  std::vector<PoolView> PoolViews() const {
+    std::vector<PoolView> views;
+    const auto& pools = spec_.capacity.spot_pools;
+    for (std::size_t p = 0; p < pools.size(); ++p) {
+      PoolView v;
+      v.index = static_cast<int>(p);
+      v.weight = pools[p].weight;
+      const PoolObservation po = p < obs_.pools.size() ? obs_.pools[p] : PoolObservation{};
+      v.price = po.price;
+      v.capacity_score = po.capacity_score;
+      const double bid = pools[p].bid_usd_per_hour > 0 ? pools[p].bid_usd_per_hour
+                                                       : po.on_demand_price;
+      v.available = now_ >= state_.pool_avoid_until[p] && po.price > 0 && po.price <= bid + kEps;
+      views.push_back(v);
+    }
+    for (const Instance& in : state_.instances) {
+      if (in.pool >= 0 && CountsTowardCapacity(in.state)) views[in.pool].running += 1;
+    }
+    return views;
+  }
+
+  bool ReconcileCapacity() {
+    const Counted c = Count();
+    const double wanted = state_.desired + c.rebalance_pending;
+    if (c.total < wanted - kEps) {
+      Launch(wanted - c.total, c);
+      return true;
+    }
+    if (c.total > wanted + kEps) {
+      Remove(c.total - wanted);
+      return true;
+    }
+    return false;
+  }
+
+  void Launch(double units, const Counted& c) {
+    const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
+                                              spec_.capacity.on_demand_percent_above_base);
+    const std::string cause = LaunchCause();
+    double od_units = std::min(units, std::max(0.0, split.on_demand - c.on_demand));
+    double spot_units = units - od_units;
+    std::vector<PoolView> views = PoolViews();
+    int spot_launched = 0;
+    while (spot_units > kEps) {
+      const std::vector<int> pick = ChooseSpotPools(spec_.capacity, views, 1);
+      if (pick.empty()) break;
+      LaunchOne(Market::kSpot, pick[0], 0);
+      views[pick[0]].running += 1;
+      spot_units -= spec_.capacity.spot_pools[pick[0]].weight;
+      ++spot_launched;
+    }
+    int fallback = 0;
+    if (spot_units > kEps && spec_.spot.fallback_to_on_demand) {
+      fallback = static_cast<int>(std::ceil(spot_units / spec_.capacity.on_demand_weight - kEps));
+      od_units += fallback * spec_.capacity.on_demand_weight;
+      AddActivity(ActivityKind::kFallbackOnDemand,
+                  "no spot pool can take " + std::to_string(fallback) +
+                      " instance(s) (avoided, short of capacity or above the bid): on-demand instead",
+                  state_.desired, state_.desired);
+    }
+    const int od_count = static_cast<int>(std::ceil(od_units / spec_.capacity.on_demand_weight - kEps));
+    for (int i = 0; i < od_count; ++i) LaunchOne(Market::kOnDemand, kOnDemandPool, 0);
+    if (!state_.replace_causes.empty() && spot_launched + od_count > 0) {
+      AddActivity(ActivityKind::kReplace,
+                  cause + ": launched " + std::to_string(spot_launched) + " spot, " +
+                      std::to_string(od_count) + " on-demand",
+                  state_.desired, state_.desired);
+      state_.replace_causes.clear();
+    }
+  }
+
+  std::string LaunchCause() const {
+    std::string cause = "replacing";
+    for (std::size_t i = 0; i < state_.replace_causes.size(); ++i) {
+      cause += (i == 0 ? " " : ", ") + state_.replace_causes[i];
+    }
+    return cause;
+  }
+
+  void LaunchOne(Market market, int pool, InstanceId replaces) {
+    Action a;
+    a.kind = ActionKind::kLaunch;
+    a.market = market;
+    a.pool = pool;
+    a.replaces = replaces;
+    a.simple_activity = simple_now_;
+    a.reason = market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
+                                       : "on-demand " + spec_.capacity.on_demand_type;
+    plan_.actions.push_back(std::move(a));
+  }
+
+  void Remove(double units) {
+    const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
+                                              spec_.capacity.on_demand_percent_above_base);
+    std::vector<const Instance*> candidates;
+    for (const Instance& in : state_.instances) {
+      if (in.replaces == 0) candidates.push_back(&in);  // a rebalance launch is not excess
+    }
+    const std::vector<InstanceId> chosen = ChooseScaleIn(candidates, units, split.on_demand);
+    double left = units;
+    for (InstanceId id : chosen) {
+      Instance* in = state_.Find(id);
+      if (in == nullptr || in->weight > left + kEps) continue;
+      left -= in->weight;
+      in->simple_activity = simple_now_;
+      if (in->state == InstanceState::kInService) {
+        StartDrain(*in, "scale-in");
+      } else {
+        Terminate(*in, "scale-in before it served");
+      }
+    }
+  }
+
+  // --- 4. rebalance ------------------------------------------------------
+  void Rebalance() {
+    if (!spec_.spot.rebalance_to_spot) return;
+    const Counted c = Count();
+    const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
+                                              spec_.capacity.on_demand_percent_above_base);
+    double excess = c.on_demand - split.on_demand;
+    if (excess < kEps) return;
+    int in_flight = 0;
+    for (const Instance& in : state_.instances) {
+      if (!CountsTowardCapacity(in.state)) continue;
+      if (in.replaces != 0) {
+        ++in_flight;
+      } else if (in.state != InstanceState::kInService) {
+        return;  // a scale-out or replacement is still under way: not steady yet
+      }
+    }
+    std::vector<PoolView> views = PoolViews();
+    for (Instance& in : state_.instances) {
+      if (excess < in.weight - kEps || in_flight >= spec_.spot.rebalance_max_in_flight) break;
+      if (in.market != Market::kOnDemand || in.state != InstanceState::kInService) continue;
+      if (IsBeingReplaced(in.id)) {
+        excess -= in.weight;
+        continue;
+      }
+      const std::vector<int> pick = ChooseSpotPools(spec_.capacity, views, 1);
+      if (pick.empty()) return;
+      LaunchOne(Market::kSpot, pick[0], in.id);
+      views[pick[0]].running += 1;
+      AddActivity(ActivityKind::kRebalance,
+                  "on-demand " + FormatInstanceId(in.id) + " above the on-demand share: replacing with spot " +
+                      spec_.capacity.spot_pools[pick[0]].name + ", launch first then drain",
+                  state_.desired, state_.desired);
+      excess -= in.weight;
+      ++in_flight;
+    }
+  }
+
+  bool IsBeingReplaced(InstanceId id) const {
+    return std::any_of(state_.instances.begin(), state_.instances.end(),
+                       [&](const Instance& x) { return x.replaces == id && CountsTowardCapacity(x.state); });
+  }
+
+  void DropTerminated() {
+    std::erase_if(state_.instances,
+                  [](const Instance& in) { return in.state == InstanceState::kTerminated; });
+  }
+
+  void AddActivity(ActivityKind kind, std::string cause, int from, int to) {
+    Activity a;
+    a.time = now_;
+    a.group = spec_.name;
+    a.kind = kind;
+    a.cause = std::move(cause);
+    a.from = from;
+    a.to = to;
+    plan_.activities.push_back(std::move(a));
+  }
+
+  const GroupSpec& spec_;
+  GroupState& state_;
+  const Observation& obs_;
+  const Seconds now_;
+  Plan plan_;
+  bool simple_now_ = false;
+};
+
+}  // namespace
+
+Plan Decide(const GroupSpec& spec, GroupState& state, const Observation& obs, Seconds now) {
+  return Decider(spec, state, obs, now).Run();
+}
+
+}  // namespace shoal

@@ -1,0 +1,168 @@
+// Observed facts → lifecycle transitions (the "observe" half of a tick).
+#include <algorithm>
+
+#include "core/decide.h"
+
+namespace shoal {
+namespace {
+
+std::string Describe(const GroupSpec& spec, const Instance& in) {
+  std::string where = in.market == Market::kSpot && in.pool >= 0
+                          ? "spot " + spec.capacity.spot_pools[in.pool].name
+                          : "on-demand " + spec.capacity.on_demand_type;
+  return FormatInstanceId(in.id) + " (" + where + ")";
+}
+
+Activity Make(const GroupSpec& spec, Seconds now, ActivityKind kind, std::string cause, int from,
+              int to) {
+  Activity a;
+  a.time = now;
+  a.group = spec.name;
+  a.kind = kind;
+  a.cause = std::move(cause);
+  a.from = from;
+  a.to = to;
+  return a;
+}
+
+void Emit(std::vector<Activity>* out, Activity a) {
+  if (out != nullptr) out->push_back(std::move(a));
+}
+
+}  // namespace
+
+Instance* GroupState::Find(InstanceId id) {
+  auto it = std::lower_bound(instances.begin(), instances.end(), id,
+                             [](const Instance& in, InstanceId v) { return in.id < v; });
+  return it != instances.end() && it->id == id ? &*it : nullptr;
+}
+
+GroupState InitialState(const GroupSpec& spec) {
+  GroupState s;
+  s.desired = spec.desired;
+  s.alarm_states.assign(spec.alarms.size(), AlarmState::kInsufficientData);
+  s.tt_high_states.assign(spec.policies.size(), AlarmState::kInsufficientData);
+  s.tt_low_states.assign(spec.policies.size(), AlarmState::kInsufficientData);
+  s.tt_last_scale_in.assign(spec.policies.size(), kNever);
+  s.pool_avoid_until.assign(spec.capacity.spot_pools.size(), 0);
+  std::size_t keep = 16;
+  for (const auto& a : spec.alarms) keep = std::max<std::size_t>(keep, MinutesNeeded(a) + 2);
+  for (const auto& p : spec.policies) {
+    if (p.type != PolicyType::kTargetTracking) continue;
+    keep = std::max<std::size_t>(keep, MinutesNeeded(TargetTrackingHighAlarm(p)) + 2);
+    keep = std::max<std::size_t>(keep, MinutesNeeded(TargetTrackingLowAlarm(p)) + 2);
+  }
+  s.cpu = MetricHistory(keep);
+  s.requests_per_target = MetricHistory(keep);
+  return s;
+}
+
+Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
+                        Seconds now, std::vector<Activity>* activities) {
+  Instance* in = state.Find(obs.id);
+  if (in == nullptr) {
+    return Status::NotFound("no instance " + FormatInstanceId(obs.id) + " in group " + spec.name);
+  }
+  const bool counted = CountsTowardCapacity(in->state);
+  switch (obs.event) {
+    case InstanceEvent::kBooted:
+      if (in->state != InstanceState::kPending) return Status::Ok();  // late or repeated fact
+      return Transition(*in, InstanceState::kProvisioning, now);
+    case InstanceEvent::kProvisioned:
+      return Status::Ok();  // health checks decide when it serves
+    case InstanceEvent::kHealthy: {
+      if (in->state == InstanceState::kInService) return Status::Ok();
+      if (in->state == InstanceState::kPending) {
+        SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kProvisioning, now));
+      }
+      SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kInService, now));
+      in->simple_activity = false;
+      return Status::Ok();
+    }
+    case InstanceEvent::kUnhealthy: {
+      if (!counted) return Status::Ok();
+      SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kUnhealthy, now));
+      in->simple_activity = false;
+      Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
+                            Describe(spec, *in) + " failed its health check", state.desired,
+                            state.desired));
+      state.replace_causes.push_back("unhealthy " + FormatInstanceId(in->id));
+      return Status::Ok();
+    }
+    case InstanceEvent::kNotice: {
+      in->notice_deadline = obs.deadline;
+      if (in->pool >= 0 && in->pool < static_cast<int>(state.pool_avoid_until.size())) {
+        state.pool_avoid_until[in->pool] =
+            std::max(state.pool_avoid_until[in->pool], now + spec.spot.avoid_pool_after_interruption);
+      }
+      if (!counted) return Status::Ok();  // already leaving; the notice only sets the deadline
+      SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kInterrupted, now));
+      in->simple_activity = false;
+      Emit(activities, Make(spec, now, ActivityKind::kSpotNotice,
+                            "spot interruption notice for " + Describe(spec, *in) +
+                                ", terminates in " + std::to_string(obs.deadline - now) + "s",
+                            state.desired, state.desired));
+      state.replace_causes.push_back("spot notice " + FormatInstanceId(in->id));
+      return Status::Ok();
+    }
+    case InstanceEvent::kDrained:
+      in->drained = true;
+      return Status::Ok();
+    case InstanceEvent::kTerminated: {
+      if (counted) {
+        state.replace_causes.push_back("lost " + FormatInstanceId(in->id));
+        Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
+                              Describe(spec, *in) + " terminated by the cloud", state.desired,
+                              state.desired));
+      }
+      if (in->state != InstanceState::kTerminated) {
+        SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kTerminated, now));
+      }
+      state.instances.erase(state.instances.begin() + (in - state.instances.data()));
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+void RecordLaunch(const GroupSpec& spec, GroupState& state, const Action& action, InstanceId id,
+                  int group_index, Seconds now) {
+  Instance in;
+  in.id = id;
+  in.group = group_index;
+  in.market = action.market;
+  in.pool = action.market == Market::kSpot ? action.pool : kOnDemandPool;
+  in.weight = in.pool >= 0 ? spec.capacity.spot_pools[in.pool].weight : spec.capacity.on_demand_weight;
+  in.state = InstanceState::kPending;
+  in.launched_at = now;
+  in.state_since = now;
+  in.replaces = action.replaces;
+  in.simple_activity = action.simple_activity && state.simple_activity_open;
+  // Ids grow with time in every cloud we drive, so appending keeps the order;
+  // insert in place otherwise.
+  auto it = std::lower_bound(state.instances.begin(), state.instances.end(), id,
+                             [](const Instance& x, InstanceId v) { return x.id < v; });
+  state.instances.insert(it, in);
+}
+
+void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Seconds now) {
+  if (pool < 0 || pool >= static_cast<int>(state.pool_avoid_until.size())) return;
+  state.pool_avoid_until[pool] =
+      std::max(state.pool_avoid_until[pool], now + spec.spot.avoid_pool_after_capacity_error);
+}
+
+void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
+                   const Datapoint& requests_per_target) {
+  state.cpu.Record(minute, cpu);
+  state.requests_per_target.Record(minute, requests_per_target);
+}
+
+Activity SetDesired(const GroupSpec& spec, GroupState& state, int desired, Seconds now,
+                    ActivityKind kind, std::string cause) {
+  const int to = std::clamp(desired, spec.min, spec.max);
+  Activity a = Make(spec, now, kind, std::move(cause), state.desired, to);
+  state.desired = to;
+  return a;
+}
+
+}  // namespace shoal

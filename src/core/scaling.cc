@@ -1,0 +1,214 @@
+#include "core/scaling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/policy.h"
+
+namespace shoal {
+namespace {
+
+std::string FormatValue(double v) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(1);
+  out << v;
+  return out.str();
+}
+
+bool SimpleLocked(const GroupState& state, Seconds now) {
+  return state.simple_activity_open || now < state.simple_cooldown_until;
+}
+
+int AlarmIndex(const GroupSpec& spec, const std::string& name) {
+  for (std::size_t i = 0; i < spec.alarms.size(); ++i) {
+    if (spec.alarms[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const MetricHistory& HistoryOf(const GroupState& state, MetricName m) {
+  return m == MetricName::kCpuUtilization ? state.cpu : state.requests_per_target;
+}
+
+// The newest period's value of an alarm (what a step policy compares).
+std::optional<double> NewestValue(const AlarmSpec& a, const GroupState& state) {
+  const int minutes = a.period_seconds / 60;
+  return PeriodValue(HistoryOf(state, a.metric), a.statistic,
+                     state.last_evaluated_minute - minutes, minutes);
+}
+
+std::string AlarmCause(const AlarmSpec& a, double value) {
+  return "alarm '" + a.name + "' (" + std::string(ToString(a.metric)) + " " + FormatValue(value) +
+         " " + std::string(ToString(a.comparison)) + " " + FormatValue(a.threshold) + ")";
+}
+
+std::optional<Proposal> ProposeSimple(const GroupSpec& spec, const GroupState& state, int i,
+                                      Seconds now) {
+  const PolicySpec& p = spec.policies[i];
+  const int a = AlarmIndex(spec, p.alarm);
+  if (a < 0 || state.alarm_states[a] != AlarmState::kAlarm || SimpleLocked(state, now)) return {};
+  const auto value = NewestValue(spec.alarms[a], state);
+  Proposal out;
+  out.policy = i;
+  out.desired = AdjustedCapacity(p.adjustment_type, p.scaling_adjustment, state.desired,
+                                 p.min_adjustment_magnitude);
+  out.cause = AlarmCause(spec.alarms[a], value.value_or(NAN)) + " -> policy '" + p.name + "'";
+  return out;
+}
+
+std::optional<Proposal> ProposeStep(const GroupSpec& spec, const GroupState& state, int i,
+                                    Seconds now) {
+  const PolicySpec& p = spec.policies[i];
+  const int a = AlarmIndex(spec, p.alarm);
+  if (a < 0 || state.alarm_states[a] != AlarmState::kAlarm) return {};
+  const auto value = NewestValue(spec.alarms[a], state);
+  if (!value) return {};
+  const StepAdjustment* step = FindStep(p.steps, *value, spec.alarms[a].threshold);
+  if (step == nullptr) return {};
+  Proposal out;
+  out.policy = i;
+  out.cause = AlarmCause(spec.alarms[a], *value) + " -> policy '" + p.name + "'";
+  const bool grows = p.adjustment_type == AdjustmentType::kExactCapacity
+                         ? step->adjustment > state.desired
+                         : step->adjustment > 0;
+  if (grows) {
+    // Warming instances already answer this breach: the same step adds
+    // nothing more, a bigger step adds only the difference.
+    const int base = static_cast<int>(
+        std::floor(state.desired - WarmingUnits(state, p.warmup, now) + 1e-9));
+    out.desired = std::max(state.desired, AdjustedCapacity(p.adjustment_type, step->adjustment,
+                                                           base, p.min_adjustment_magnitude));
+  } else {
+    out.desired = AdjustedCapacity(p.adjustment_type, step->adjustment, state.desired,
+                                   p.min_adjustment_magnitude);
+  }
+  return out;
+}
+
+std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const GroupState& state,
+                                              int i, Seconds now) {
+  const PolicySpec& p = spec.policies[i];
+  const MetricHistory& h = HistoryOf(state, p.target_metric);
+  const auto newest = h.At(state.last_evaluated_minute - 1);
+  if (!newest || newest->missing()) return {};
+  const double metric = newest->sum / newest->count;
+  const std::string what = std::string(ToString(p.target_metric)) + " " + FormatValue(metric) +
+                           " vs target " + FormatValue(p.target_value);
+  Proposal out;
+  out.policy = i;
+  if (state.tt_high_states[i] == AlarmState::kAlarm) {
+    const int warmed = static_cast<int>(std::floor(WarmedUnits(state, p.warmup, now) + 1e-9));
+    out.desired = std::max(state.desired, TargetTrackingCapacity(warmed, metric, p.target_value));
+    out.cause = "target tracking '" + p.name + "' high (" + what + ")";
+    return out;
+  }
+  if (state.tt_low_states[i] == AlarmState::kAlarm && !p.disable_scale_in) {
+    const Seconds cooldown = p.cooldown.value_or(spec.default_cooldown);
+    if (WarmingUnits(state, p.warmup, now) > 1e-9) return {};
+    if (state.tt_last_scale_in[i] != kNever && now < state.tt_last_scale_in[i] + cooldown) return {};
+    const int serving = static_cast<int>(std::floor(WarmedUnits(state, 0, now) + 1e-9));
+    out.desired = std::min(state.desired, TargetTrackingCapacity(serving, metric, p.target_value));
+    out.cause = "target tracking '" + p.name + "' low (" + what + ")";
+    return out;
+  }
+  return {};
+}
+
+}  // namespace
+
+double WarmingUnits(const GroupState& state, Seconds warmup, Seconds now) {
+  double units = 0;
+  for (const Instance& in : state.instances) {
+    if (!CountsTowardCapacity(in.state)) continue;
+    if (in.state != InstanceState::kInService || in.in_service_at + warmup > now) units += in.weight;
+  }
+  return units;
+}
+
+double WarmedUnits(const GroupState& state, Seconds warmup, Seconds now) {
+  double units = 0;
+  for (const Instance& in : state.instances) {
+    if (in.state == InstanceState::kInService && in.in_service_at + warmup <= now) units += in.weight;
+  }
+  return units;
+}
+
+void EvaluateAlarms(const GroupSpec& spec, GroupState& state, std::int64_t now_minute) {
+  state.last_evaluated_minute = now_minute;
+  for (std::size_t a = 0; a < spec.alarms.size(); ++a) {
+    const AlarmSpec& alarm = spec.alarms[a];
+    state.alarm_states[a] =
+        EvaluateAlarm(alarm, HistoryOf(state, alarm.metric), now_minute, state.alarm_states[a]);
+  }
+  for (std::size_t i = 0; i < spec.policies.size(); ++i) {
+    const PolicySpec& p = spec.policies[i];
+    if (p.type != PolicyType::kTargetTracking) continue;
+    const MetricHistory& h = HistoryOf(state, p.target_metric);
+    state.tt_high_states[i] =
+        EvaluateAlarm(TargetTrackingHighAlarm(p), h, now_minute, state.tt_high_states[i]);
+    state.tt_low_states[i] =
+        EvaluateAlarm(TargetTrackingLowAlarm(p), h, now_minute, state.tt_low_states[i]);
+  }
+}
+
+std::vector<Proposal> ProposeAll(const GroupSpec& spec, const GroupState& state, Seconds now) {
+  std::vector<Proposal> out;
+  for (std::size_t i = 0; i < spec.policies.size(); ++i) {
+    std::optional<Proposal> p;
+    switch (spec.policies[i].type) {
+      case PolicyType::kSimple: p = ProposeSimple(spec, state, static_cast<int>(i), now); break;
+      case PolicyType::kStep: p = ProposeStep(spec, state, static_cast<int>(i), now); break;
+      case PolicyType::kTargetTracking:
+        p = ProposeTargetTracking(spec, state, static_cast<int>(i), now);
+        break;
+    }
+    if (p) out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+bool CanScaleIn(const PolicySpec& p) {
+  switch (p.type) {
+    case PolicyType::kTargetTracking: return !p.disable_scale_in;
+    case PolicyType::kSimple:
+      return p.adjustment_type == AdjustmentType::kExactCapacity || p.scaling_adjustment < 0;
+    case PolicyType::kStep:
+      if (p.adjustment_type == AdjustmentType::kExactCapacity) return true;
+      return std::any_of(p.steps.begin(), p.steps.end(),
+                         [](const StepAdjustment& s) { return s.adjustment < 0; });
+  }
+  return false;
+}
+
+std::optional<Proposal> Combine(const GroupSpec& spec, const GroupState& state,
+                                const std::vector<Proposal>& proposals) {
+  const auto clamp = [&](int d) { return std::clamp(d, spec.min, spec.max); };
+  const Proposal* best_out = nullptr;
+  for (const Proposal& p : proposals) {
+    if (clamp(p.desired) > state.desired && (best_out == nullptr || p.desired > best_out->desired)) {
+      best_out = &p;
+    }
+  }
+  if (best_out != nullptr) {
+    Proposal out = *best_out;
+    out.desired = clamp(out.desired);
+    return out;
+  }
+  int voters = 0;
+  for (const PolicySpec& p : spec.policies) voters += CanScaleIn(p) ? 1 : 0;
+  const Proposal* least_in = nullptr;
+  int ins = 0;
+  for (const Proposal& p : proposals) {
+    if (clamp(p.desired) >= state.desired) continue;
+    ++ins;
+    if (least_in == nullptr || p.desired > least_in->desired) least_in = &p;
+  }
+  if (least_in == nullptr || ins < voters) return {};
+  Proposal out = *least_in;
+  out.desired = clamp(out.desired);
+  return out;
+}
+
+}  // namespace shoal

@@ -1,0 +1,42 @@
+// Turning alarm states into a new desired capacity: each policy proposes,
+// then the proposals are combined (out if any policy says out — the largest
+// wins; in only if every policy able to scale in says in — the smallest
+// reduction wins), and the result is clamped to min/max.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/decide.h"
+#include "core/group.h"
+
+namespace shoal {
+
+struct Proposal {
+  int policy = -1;       // index into GroupSpec::policies
+  int desired = 0;       // unclamped
+  std::string cause;     // "alarm 'cpu-high' (cpu_utilization 87.0 >= 85) -> policy 'spike'"
+};
+
+// Capacity units the group counts but whose metrics are not in yet: not in
+// service, or in service for less than `warmup`.
+double WarmingUnits(const GroupState& state, Seconds warmup, Seconds now);
+// Units in service and past `warmup`.
+double WarmedUnits(const GroupState& state, Seconds warmup, Seconds now);
+
+// Evaluates every alarm (and each target-tracking policy's pair) at the start
+// of minute `now_minute`, updating the states kept in `state`.
+void EvaluateAlarms(const GroupSpec& spec, GroupState& state, std::int64_t now_minute);
+
+// What each policy would do now, given the alarm states just evaluated.
+std::vector<Proposal> ProposeAll(const GroupSpec& spec, const GroupState& state, Seconds now);
+
+// Whether a policy can ever lower capacity (it then has a vote on scale-in).
+bool CanScaleIn(const PolicySpec& p);
+
+// The combined decision, or nullopt for "no change".
+std::optional<Proposal> Combine(const GroupSpec& spec, const GroupState& state,
+                                const std::vector<Proposal>& proposals);
+
+}  // namespace shoal

@@ -1,0 +1,93 @@
+#include "sim/report.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <fmt/format.h>
+
+namespace shoal {
+namespace {
+
+double Round(double v, int decimals) {
+  const double f = std::pow(10.0, decimals);
+  return std::round(v * f) / f;
+}
+
+std::string Clock(Seconds t) {
+  return fmt::format("{}d{:02}:{:02}:{:02}", t / 86400, (t / 3600) % 24, (t / 60) % 60, t % 60);
+}
+
+}  // namespace
+
+std::string FormatReportJson(const SimReport& r) {
+  nlohmann::ordered_json j;
+  j["config"] = r.config;
+  j["trace"] = r.trace;
+  j["minutes"] = r.minutes;
+  j["total_requests"] = r.total_requests;
+  j["peak_instances"] = r.peak_instances;
+  j["seed"] = r.seed;
+  j["cost_usd"] = Round(r.cost_usd, 4);
+  j["static_ondemand_cost_usd"] = Round(r.static_ondemand_cost_usd, 4);
+  j["static_ondemand_instances"] = r.static_ondemand_instances;
+  j["oracle_cost_usd"] = Round(r.oracle_cost_usd, 4);
+  j["savings_pct"] = Round(r.savings_pct, 2);
+  j["cost_to_oracle"] = Round(r.cost_to_oracle, 3);
+  j["lost_requests"] = Round(r.lost_requests, 1);
+  j["lost_pct"] = Round(r.lost_pct, 5);
+  j["hot_minutes"] = r.hot_minutes;
+  j["interruptions"] = r.interruptions;
+  j["replacements"] = r.replacements;
+  j["fallbacks_to_ondemand"] = r.fallbacks_to_ondemand;
+  j["activities"] = r.activities;
+  j["max_instances"] = r.max_instances;
+  j["mean_utilization"] = Round(r.mean_utilization, 4);
+  j["spot_instance_hours"] = Round(r.spot_instance_hours, 2);
+  j["ondemand_instance_hours"] = Round(r.ondemand_instance_hours, 2);
+  j["fingerprint"] = r.fingerprint;
+  j["price_sources"] = r.price_sources;
+  return j.dump(2) + "\n";
+}
+
+std::string FormatReportText(const SimReport& r) {
+  std::string out;
+  auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("  {:<26} {}\n", k, v); };
+  out += fmt::format("Simulated {} on {} ({} minutes, {:.0f} requests, peak = {} instances, seed {})\n\n",
+                     r.config, r.trace, r.minutes, r.total_requests, r.peak_instances, r.seed);
+  out += "Cost\n";
+  line("cost_usd", fmt::format("{:.2f}", r.cost_usd));
+  line("static_ondemand_cost_usd", fmt::format("{:.2f}  ({} on-demand instances, all the time)", r.static_ondemand_cost_usd,
+                                               r.static_ondemand_instances));
+  line("oracle_cost_usd", fmt::format("{:.2f}", r.oracle_cost_usd));
+  line("savings_pct", fmt::format("{:.2f}  (vs static on-demand)", r.savings_pct));
+  line("cost_to_oracle", fmt::format("{:.3f}  (1.0 is the limit)", r.cost_to_oracle));
+  line("spot_instance_hours", fmt::format("{:.1f}", r.spot_instance_hours));
+  line("ondemand_instance_hours", fmt::format("{:.1f}", r.ondemand_instance_hours));
+  out += "Service\n";
+  line("lost_requests", fmt::format("{:.0f}  ({:.5f}% of requests)", r.lost_requests, r.lost_pct));
+  line("hot_minutes", fmt::format("{}  (utilization > 90%)", r.hot_minutes));
+  line("mean_utilization", fmt::format("{:.1f}%", 100 * r.mean_utilization));
+  line("max_instances", fmt::format("{}", r.max_instances));
+  out += "Spot\n";
+  line("interruptions", fmt::format("{}", r.interruptions));
+  line("replacements", fmt::format("{}", r.replacements));
+  line("fallbacks_to_ondemand", fmt::format("{}", r.fallbacks_to_ondemand));
+  out += "Activity\n";
+  line("activities", fmt::format("{}", r.activities));
+  line("fingerprint", r.fingerprint);
+  if (!r.price_sources.empty()) {
+    out += "Prices\n";
+    for (const std::string& s : r.price_sources) out += "  " + s + "\n";
+  }
+  return out;
+}
+
+std::string FormatActivityLog(const SimReport& r) {
+  std::string out;
+  for (const Activity& a : r.activity_log) {
+    out += fmt::format("{}  {:<20} {:<18} {:>4} -> {:<4} {}\n", Clock(a.time), a.group, ToString(a.kind), a.from,
+                       a.to, a.cause);
+  }
+  return out;
+}
+
+}  // namespace shoal

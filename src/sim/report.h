@@ -1,0 +1,16 @@
+// The simulation report as text for people and as one JSON object for
+// scripts. Both are byte-identical for identical runs.
+#pragma once
+
+#include <string>
+
+#include "sim/simulation.h"
+
+namespace shoal {
+
+std::string FormatReportText(const SimReport& r);
+std::string FormatReportJson(const SimReport& r);
+// One line per activity: time, group, kind, from → to, cause.
+std::string FormatActivityLog(const SimReport& r);
+
+}  // namespace shoal

@@ -1,0 +1,197 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "adapters/sim/sim_world.h"
+#include "adapters/sim/spot_market.h"
+#include "controller/reconciler.h"
+
+namespace shoal {
+namespace {
+
+constexpr double kBaselineCpu = 0.8;  // baselines serve every minute at <= 80% CPU
+
+// Keeps every activity, in order, and hashes them as they come.
+class ActivityLog final : public ActivitySink {
+ public:
+  void Record(const Activity& a) override {
+    log_.push_back(a);
+    const std::string line = std::to_string(a.time) + "|" + a.group + "|" + std::string(ToString(a.kind)) +
+                             "|" + std::to_string(a.from) + "|" + std::to_string(a.to) + "|" + a.cause + "\n";
+    for (unsigned char c : line) {
+      hash_ ^= c;
+      hash_ *= 1099511628211ULL;
+    }
+  }
+  std::vector<Activity>& log() { return log_; }
+  std::uint64_t hash() const { return hash_; }
+
+ private:
+  std::vector<Activity> log_;
+  std::uint64_t hash_ = 1469598103934665603ULL;
+};
+
+// The market every config is measured in: the standard m4.large pools of the
+// region plus whatever pools the config names.
+std::vector<MarketPool> MarketPools(const Config& config, const std::string& region,
+                                    const std::string& baseline_type) {
+  std::set<std::pair<std::string, std::string>> seen;
+  std::vector<MarketPool> pools;
+  auto add = [&](const std::string& type, const std::string& zone) {
+    if (seen.insert({type, zone}).second) pools.push_back({type, zone});
+  };
+  for (const char* z : {"a", "b", "c", "d", "e", "f"}) add(baseline_type, region + z);
+  for (const GroupSpec& g : config.groups) {
+    for (const PoolSpec& p : g.capacity.spot_pools) add(p.instance_type, p.zone);
+  }
+  return pools;
+}
+
+std::string Hex(std::uint64_t v) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kDigits[v & 15];
+  return s;
+}
+
+double CheapestUnitPrice(const SpotMarket& market, const std::vector<MarketPool>& pools,
+                         const std::map<std::string, double>& weights, Seconds t) {
+  double best = 1e300;
+  for (std::size_t p = 0; p < pools.size(); ++p) {
+    const auto w = weights.find(pools[p].instance_type);
+    best = std::min(best, market.Price(p, t) / (w == weights.end() ? 1.0 : w->second));
+  }
+  return best;
+}
+
+}  // namespace
+
+Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const PriceTables& prices,
+                                const SimOptions& options) {
+  if (trace.requests.empty() || trace.peak() <= 0) {
+    return Status::InvalidArgument(trace.source + ": the trace has no requests; nothing to simulate");
+  }
+  if (options.peak_instances < 1) return Status::InvalidArgument("--peak-instances must be at least 1");
+  const Seconds start = static_cast<Seconds>(options.warmup_minutes) * kMinute;
+  const Seconds end = start + static_cast<Seconds>(trace.requests.size()) * kMinute;
+
+  const std::vector<MarketPool> pools = MarketPools(config, options.region, options.baseline_type);
+  SpotMarketOptions mo;
+  mo.region = options.region;
+  mo.seed = options.seed;
+  mo.horizon = end + kHour;
+  mo.interruption_rate_scale = options.interruption_scale;
+  Result<SpotMarket> market = SpotMarket::Build(prices, pools, mo);
+  if (!market.ok()) return market.status();
+  const double baseline_price = market->OnDemandPrice(options.baseline_type);
+  if (baseline_price <= 0) {
+    return Status::InvalidArgument("no on-demand price for the baseline type " + options.baseline_type + " in " +
+                                   options.region);
+  }
+
+  SimEnvironment env;
+  env.capacity_per_unit_rpm = trace.peak() / options.peak_instances;
+  env.boot_seconds = options.boot_seconds;
+  env.notice_seconds = options.notice_seconds;
+  env.start_offset = start;
+  env.seed = options.seed;
+  std::map<std::string, std::string> group_service;
+  std::map<std::string, const std::vector<double>*> service_demand;
+  for (const GroupSpec& g : config.groups) {
+    group_service[g.name] = g.service;
+    service_demand[g.service] = &trace.requests;  // every service sees the trace
+  }
+  SimWorld world(env, &*market, pools, group_service, service_demand);
+  ActivityLog log;
+  Reconciler controller(config.groups, ControllerPorts{&world, &world, &world, &world, &log});
+
+  controller.Tick();
+  for (Seconds next_minute = kMinute;;) {
+    const Seconds event = world.NextEventTime();
+    const Seconds t = (event != kNever && event < next_minute) ? event : next_minute;
+    if (t >= end) break;
+    world.AdvanceTo(t);
+    controller.Tick();
+    if (t == next_minute) next_minute += kMinute;
+  }
+  world.Finish(end);
+
+  SimReport r;
+  r.config = config.source;
+  r.trace = trace.source;
+  r.minutes = static_cast<std::int64_t>(trace.requests.size());
+  r.total_requests = trace.total() * static_cast<double>(service_demand.size());
+  r.peak_instances = options.peak_instances;
+  r.seed = options.seed;
+  const double hours = static_cast<double>(r.minutes) / 60.0;
+  r.static_ondemand_instances = static_cast<int>(std::ceil(options.peak_instances / kBaselineCpu - 1e-9));
+  r.static_ondemand_cost_usd =
+      r.static_ondemand_instances * baseline_price * hours * static_cast<double>(service_demand.size());
+
+  std::map<std::string, double> weights;
+  for (const GroupSpec& g : config.groups) {
+    for (const PoolSpec& p : g.capacity.spot_pools) weights[p.instance_type] = p.weight;
+  }
+  const double cap = env.capacity_per_unit_rpm;
+  double util_sum = 0;
+  int util_minutes = 0;
+  r.series.pool_names.reserve(pools.size());
+  for (const MarketPool& p : pools) r.series.pool_names.push_back(p.instance_type + "/" + p.zone);
+  r.series.pool_units.assign(pools.size(), {});
+  for (const auto& [service, demand] : service_demand) {
+    const std::vector<MinuteRecord>& minutes = world.Minutes(service);
+    for (std::size_t m = 0; m < trace.requests.size(); ++m) {
+      const std::size_t at = m + static_cast<std::size_t>(options.warmup_minutes);
+      if (at >= minutes.size()) break;
+      const MinuteRecord& rec = minutes[at];
+      r.lost_requests += rec.lost;
+      const double capacity = rec.capacity_units * cap;
+      const double util = capacity > 0 ? rec.demand / capacity : (rec.demand > 0 ? 1e9 : 0);
+      if (util > 0.9) ++r.hot_minutes;
+      if (capacity > 0) {
+        util_sum += std::min(1.0, util);
+        ++util_minutes;
+      }
+      const double need = std::ceil(rec.demand / cap / kBaselineCpu - 1e-9);
+      r.oracle_cost_usd += need * CheapestUnitPrice(*market, pools, weights, start + static_cast<Seconds>(m) * kMinute) / 60.0;
+      if (service == service_demand.begin()->first) {
+        r.series.demand_units.push_back(static_cast<float>(rec.demand / cap));
+        r.series.on_demand_units.push_back(static_cast<float>(rec.on_demand_units));
+        for (std::size_t p = 0; p < pools.size(); ++p) r.series.pool_units[p].push_back(rec.pool_units[p]);
+      }
+    }
+  }
+  r.mean_utilization = util_minutes > 0 ? util_sum / util_minutes : 0;
+  for (const InstanceBill& b : world.Bills()) {
+    r.cost_usd += b.cost;
+    const double h = static_cast<double>(std::max<Seconds>(0, b.ended - std::max(b.launched, start))) / 3600.0;
+    (b.market == Market::kSpot ? r.spot_instance_hours : r.ondemand_instance_hours) += h;
+  }
+  r.savings_pct = r.static_ondemand_cost_usd > 0 ? 100.0 * (1.0 - r.cost_usd / r.static_ondemand_cost_usd) : 0;
+  r.cost_to_oracle = r.oracle_cost_usd > 0 ? r.cost_usd / r.oracle_cost_usd : 0;
+  r.lost_pct = r.total_requests > 0 ? 100.0 * r.lost_requests / r.total_requests : 0;
+  r.interruptions = world.interruptions();
+  r.max_instances = world.max_instances();
+  r.activity_log = std::move(log.log());
+  r.activities = static_cast<int>(r.activity_log.size());
+  for (const Activity& a : r.activity_log) {
+    if (a.kind == ActivityKind::kReplace) ++r.replacements;
+    if (a.kind == ActivityKind::kFallbackOnDemand) ++r.fallbacks_to_ondemand;
+  }
+  r.fingerprint = Hex(log.hash());
+  std::set<std::string> used;
+  for (const GroupSpec& g : config.groups) {
+    for (const PoolSpec& p : g.capacity.spot_pools) used.insert(p.instance_type + "/" + p.zone);
+  }
+  for (std::size_t p = 0; p < pools.size(); ++p) {
+    if (used.count(r.series.pool_names[p]) > 0) {
+      r.price_sources.push_back(r.series.pool_names[p] + ": " + market->PriceSource(p));
+    }
+  }
+  return r;
+}
+
+}  // namespace shoal

@@ -1,0 +1,72 @@
+// `shoal simulate`: the controller and the decision core, driven by a virtual
+// clock through the simulated world over a real traffic trace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "adapters/data/prices.h"
+#include "adapters/data/trace.h"
+#include "core/activity.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace shoal {
+
+// The environment: what no operator chooses (see SimEnvironment).
+struct SimOptions {
+  int peak_instances = 40;        // the trace's peak minute needs this many units at 100% CPU
+  std::uint64_t seed = 1;
+  Seconds boot_seconds = 180;     // launch → in service, mean
+  Seconds notice_seconds = 120;
+  double interruption_scale = 1;  // multiplies every pool's Advisor rate
+  std::string region = "us-east-1";
+  std::string baseline_type = "m4.large";  // static baseline: this type, on-demand
+  int warmup_minutes = 10;        // run before minute 0 at the first minute's demand, not counted
+};
+
+struct SimSeries {
+  std::vector<float> demand_units;        // per trace minute: demand in capacity units (100% CPU)
+  std::vector<float> on_demand_units;     // in service
+  std::vector<std::string> pool_names;    // market pools ("m4.large/us-east-1a")
+  std::vector<std::vector<float>> pool_units;  // [pool][minute]
+};
+
+struct SimReport {
+  std::string config;
+  std::string trace;
+  std::int64_t minutes = 0;
+  double total_requests = 0;
+  int peak_instances = 0;
+  std::uint64_t seed = 0;
+  double cost_usd = 0;
+  double static_ondemand_cost_usd = 0;
+  int static_ondemand_instances = 0;
+  double oracle_cost_usd = 0;
+  double savings_pct = 0;
+  double cost_to_oracle = 0;
+  double lost_requests = 0;
+  double lost_pct = 0;
+  int hot_minutes = 0;
+  int interruptions = 0;
+  int replacements = 0;
+  int fallbacks_to_ondemand = 0;
+  int activities = 0;
+  int max_instances = 0;
+  double mean_utilization = 0;
+  double spot_instance_hours = 0;
+  double ondemand_instance_hours = 0;
+  std::string fingerprint;  // hash of the activity log: equal runs have equal fingerprints
+  std::vector<std::string> price_sources;
+  std::vector<Activity> activity_log;
+  SimSeries series;
+};
+
+// Fails with a clear message when the config uses a pool the price tables
+// cannot price, or the trace is empty.
+Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const PriceTables& prices,
+                                const SimOptions& options);
+
+}  // namespace shoal
