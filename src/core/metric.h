@@ -35,8 +35,11 @@ class MetricHistory {
  public:
   explicit MetricHistory(std::size_t capacity = 64) : capacity_(capacity) {}
   // Minutes must be recorded in non-decreasing order; recording the same
-  // minute again merges into it.
+  // minute again merges into it. A minute older than the latest is ignored; a gap
+  // between recorded minutes reads as missing.
   void Record(std::int64_t minute, const Datapoint& d);
+  // nullopt when the minute is missing (never recorded, recorded with
+  // count 0, or outside the kept window); otherwise its datapoint.
   std::optional<Datapoint> At(std::int64_t minute) const;
   std::optional<std::int64_t> latest_minute() const;
 
