@@ -60,8 +60,13 @@ class SpotMarket {
   double Price(std::size_t pool, Seconds t) const;
   // Next instant after t at which pool's price changes, or kNever.
   Seconds NextPriceChange(std::size_t pool, Seconds t) const;
+  // The on-demand price of a pool's type in the pool's region, or of any
+  // other type in options.region; 0 when the tables have neither.
   double OnDemandPrice(const std::string& instance_type) const;
   double MonthlyInterruptionProbability(std::size_t pool) const;
+  // The Advisor bucket (0..4) the pool's interruptions are drawn from; 1 (AWS's
+  // global "<10%") for a pool that has real history but no Advisor entry.
+  int InterruptionBucket(std::size_t pool) const { return buckets_[pool]; }
   const std::vector<Burst>& Bursts(std::size_t pool) const { return bursts_[pool]; }
   bool HasCapacity(std::size_t pool, Seconds t) const;
   // A 0..1 score of spare capacity: lower when the pool's Advisor bucket is
@@ -80,6 +85,7 @@ class SpotMarket {
   std::vector<Path> paths_;
   std::vector<std::string> price_source_;
   std::vector<double> monthly_probability_;
+  std::vector<int> buckets_;
   std::vector<std::vector<Burst>> bursts_;
   std::map<std::string, double> on_demand_;  // by instance type, in the region
 };
