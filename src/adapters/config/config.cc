@@ -1,0 +1,148 @@
+// ParseConfig: YAML text -> checked Config. The per-field reading lives in
+// group_reader.cc / scaling_reader.cc; this file holds the top level, the
+// checks across groups, and the file reading.
+#include "adapters/config/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "adapters/config/field_names.h"
+#include "adapters/config/group_reader.h"
+#include "adapters/config/yaml_reader.h"
+
+namespace shoal {
+namespace {
+
+using config_internal::ConfigError;
+using config_internal::Fail;
+using config_internal::GroupLines;
+using config_internal::MapReader;
+
+std::string GroupPath(std::size_t i) { return "groups[" + std::to_string(i) + "]"; }
+
+std::vector<GroupSpec> ReadGroups(const YAML::Node& root, const std::string& source,
+                                  std::vector<GroupLines>* lines) {
+  if (!root.IsDefined() || root.IsNull()) {
+    Fail(source, 0, "", "the file is empty; expected a mapping with the key \"groups\"");
+  }
+  MapReader top(source, root, "", 1);
+  top.AllowOnly({"groups"});
+  top.Require("groups");
+  std::vector<GroupSpec> groups;
+  for (const MapReader& g : top.List("groups")) {
+    lines->emplace_back();
+    groups.push_back(config_internal::ReadGroup(g, &lines->back()));
+  }
+  if (groups.empty()) top.FailAt("groups", "must list at least one group");
+  return groups;
+}
+
+// Validate(GroupSpec) knows each group alone and names it in its message;
+// the file and the group's line are added here.
+Status ValidateEach(const Config& config, const std::vector<GroupLines>& lines) {
+  for (std::size_t i = 0; i < config.groups.size(); ++i) {
+    Status s = Validate(config.groups[i]);
+    if (!s.ok()) {
+      return Status::InvalidArgument(
+          config_internal::FormatError(config.source, lines[i].group, "",
+                                       config_internal::WithConfigKeyNames(s.message())));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckUniqueNames(const Config& config, const std::vector<GroupLines>& lines) {
+  for (std::size_t i = 0; i < config.groups.size(); ++i) {
+    int first = config.FindGroup(config.groups[i].name);
+    if (first != static_cast<int>(i)) {
+      return Status::InvalidArgument(config_internal::FormatError(
+          config.source, lines[i].name, GroupPath(i) + ".name",
+          "duplicate group name \"" + config.groups[i].name + "\" (also " + GroupPath(first) + ")"));
+    }
+  }
+  return Status::Ok();
+}
+
+// The seed's cron job raised the on-demand group of the *same* service; a
+// bump into another service's group would add capacity where demand is not.
+Status CheckBumpGroups(const Config& config, const std::vector<GroupLines>& lines) {
+  for (std::size_t i = 0; i < config.groups.size(); ++i) {
+    const GroupSpec& g = config.groups[i];
+    if (g.spot.on_notice != NoticeAction::kBumpGroup) continue;
+    std::string path = GroupPath(i) + ".spot.bump_group";
+    auto error = [&](const std::string& what) {
+      return Status::InvalidArgument(
+          config_internal::FormatError(config.source, lines[i].bump_group, path, what));
+    };
+    int target = config.FindGroup(g.spot.bump_group);
+    if (target < 0) return error("no group named \"" + g.spot.bump_group + "\"");
+    if (target == static_cast<int>(i)) return error("must name another group, not the group itself");
+    const std::string& other_service = config.groups[target].service;
+    if (other_service != g.service) {
+      return error("group \"" + g.spot.bump_group + "\" serves \"" + other_service +
+                   "\", not this group's service \"" + g.service + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Config> ParseChecked(std::string_view yaml_text, const std::string& source) {
+  YAML::Node root = YAML::Load(std::string(yaml_text));
+  std::vector<GroupLines> lines;
+  Config config;
+  config.source = source;
+  config.groups = ReadGroups(root, source, &lines);
+  SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
+  SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
+  SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));
+  return config;
+}
+
+}  // namespace
+
+int Config::FindGroup(std::string_view name) const {
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    if (groups[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Result<Config> ParseConfig(std::string_view yaml_text, const std::string& source_name) {
+  try {
+    return ParseChecked(yaml_text, source_name);
+  } catch (const ConfigError& e) {
+    return Status::InvalidArgument(e.what());
+  } catch (const YAML::Exception& e) {
+    // Syntax errors (ParserException) and anything else yaml-cpp reports.
+    std::string where = source_name;
+    if (!e.mark.is_null()) {
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    }
+    return Status::InvalidArgument(where + ": YAML syntax error: " + e.msg);
+  }
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return Status::IoError("cannot read config '" + path + "': " + std::strerror(errno));
+  }
+  std::string text;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+  bool failed = std::ferror(file) != 0;
+  int read_errno = errno;
+  std::fclose(file);
+  if (failed) {
+    return Status::IoError("cannot read config '" + path + "': " + std::strerror(read_errno));
+  }
+  return ParseConfig(text, path);
+}
+
+}  // namespace shoal

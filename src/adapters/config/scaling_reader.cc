@@ -1,0 +1,166 @@
+#include "adapters/config/scaling_reader.h"
+
+#include <string>
+#include <vector>
+
+namespace shoal::config_internal {
+namespace {
+
+std::vector<std::string> MetricNames() {
+  return NamesOf({MetricName::kCpuUtilization, MetricName::kRequestCountPerTarget});
+}
+
+// Keys each policy type reads. A key of another type is an error rather than
+// ignored: "target" on a step policy is a misunderstanding worth reporting.
+const std::vector<std::string_view>& KeysOf(PolicyType type) {
+  static const std::vector<std::string_view> kSimple = {
+      "alarm", "adjustment_type", "adjustment", "min_adjustment_magnitude", "cooldown"};
+  static const std::vector<std::string_view> kStep = {
+      "alarm", "adjustment_type", "min_adjustment_magnitude", "steps", "warmup"};
+  static const std::vector<std::string_view> kTargetTracking = {
+      "metric", "target", "disable_scale_in", "warmup", "alarm_shape"};
+  switch (type) {
+    case PolicyType::kSimple: return kSimple;
+    case PolicyType::kStep: return kStep;
+    case PolicyType::kTargetTracking: return kTargetTracking;
+  }
+  return kSimple;
+}
+
+void RejectKeysOfOtherTypes(const MapReader& m, PolicyType type) {
+  const std::vector<std::string_view>& own = KeysOf(type);
+  std::vector<std::string> own_names(own.begin(), own.end());
+  for (PolicyType other : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking}) {
+    for (std::string_view key : KeysOf(other)) {
+      bool mine = false;
+      for (std::string_view k : own) mine = mine || k == key;
+      if (!mine && m.Has(key)) {
+        m.FailAt(key, "not used by a " + std::string(ToString(type)) +
+                          " policy; it takes: " + Join(own_names));
+      }
+    }
+  }
+}
+
+// M of N: the core checks this too, but here the message names the key and line.
+void CheckDatapoints(const MapReader& m, std::string_view key, int datapoints, int periods) {
+  if (datapoints > periods) {
+    m.FailAt(key, "(" + std::to_string(datapoints) + ") must be at most evaluation_periods (" +
+                      std::to_string(periods) + ")");
+  }
+}
+
+StepAdjustment ReadStep(const MapReader& m) {
+  m.AllowOnly({"lower", "upper", "adjustment"});
+  m.Require("adjustment");
+  StepAdjustment step;
+  m.Bound("lower", &step.lower_bound, /*upper=*/false);
+  m.Bound("upper", &step.upper_bound, /*upper=*/true);
+  m.Number("adjustment", &step.adjustment);
+  return step;
+}
+
+// As for alarms, datapoints left out means "all of the evaluation periods".
+void ReadShape(const MapReader& m, TargetTrackingShape* shape) {
+  m.AllowOnly({"scale_out", "scale_in"});
+  MapReader out = m.Map("scale_out");
+  out.AllowOnly({"evaluation_periods", "datapoints"});
+  out.Int("evaluation_periods", &shape->scale_out_evaluation_periods, 1);
+  if (out.Has("evaluation_periods")) shape->scale_out_datapoints = shape->scale_out_evaluation_periods;
+  out.Int("datapoints", &shape->scale_out_datapoints, 1);
+  CheckDatapoints(out, "datapoints", shape->scale_out_datapoints,
+                  shape->scale_out_evaluation_periods);
+  MapReader in = m.Map("scale_in");
+  in.AllowOnly({"evaluation_periods", "datapoints", "ratio"});
+  in.Int("evaluation_periods", &shape->scale_in_evaluation_periods, 1);
+  if (in.Has("evaluation_periods")) shape->scale_in_datapoints = shape->scale_in_evaluation_periods;
+  in.Int("datapoints", &shape->scale_in_datapoints, 1);
+  CheckDatapoints(in, "datapoints", shape->scale_in_datapoints, shape->scale_in_evaluation_periods);
+  in.PositiveNumber("ratio", &shape->scale_in_ratio);
+  if (shape->scale_in_ratio > 1) in.FailAt("ratio", "must be at most 1 (a fraction of the target)");
+}
+
+void ReadAlarmPolicyFields(const MapReader& m, PolicySpec* p) {
+  m.Require("alarm");
+  m.String("alarm", &p->alarm);
+  m.Enum("adjustment_type", &p->adjustment_type, &ParseAdjustmentType,
+         NamesOf({AdjustmentType::kChangeInCapacity, AdjustmentType::kExactCapacity,
+                  AdjustmentType::kPercentChangeInCapacity}));
+  m.Int("min_adjustment_magnitude", &p->min_adjustment_magnitude);
+}
+
+void ReadSimple(const MapReader& m, PolicySpec* p) {
+  ReadAlarmPolicyFields(m, p);
+  m.Require("adjustment");
+  m.Number("adjustment", &p->scaling_adjustment);
+  m.OptionalDuration("cooldown", &p->cooldown);
+}
+
+void ReadStepPolicy(const MapReader& m, PolicySpec* p) {
+  ReadAlarmPolicyFields(m, p);
+  m.Require("steps");
+  for (const MapReader& step : m.List("steps")) p->steps.push_back(ReadStep(step));
+  if (p->steps.empty()) m.FailAt("steps", "must list at least one step");
+  m.Duration("warmup", &p->warmup);
+}
+
+void ReadTargetTracking(const MapReader& m, PolicySpec* p) {
+  m.Enum("metric", &p->target_metric, &ParseMetricName, MetricNames());
+  m.Require("target");
+  m.PositiveNumber("target", &p->target_value);
+  m.Bool("disable_scale_in", &p->disable_scale_in);
+  m.Duration("warmup", &p->warmup);
+  ReadShape(m.Map("alarm_shape"), &p->shape);
+}
+
+}  // namespace
+
+AlarmSpec ReadAlarm(const MapReader& m) {
+  m.AllowOnly({"name", "metric", "statistic", "period", "evaluation_periods",
+               "datapoints_to_alarm", "comparison", "threshold", "missing_data"});
+  m.Require("name");
+  m.Require("threshold");
+  AlarmSpec a;
+  m.String("name", &a.name);
+  m.Enum("metric", &a.metric, &ParseMetricName, MetricNames());
+  m.Enum("statistic", &a.statistic, &ParseStatistic,
+         NamesOf({Statistic::kAverage, Statistic::kSum, Statistic::kMinimum, Statistic::kMaximum,
+                  Statistic::kSampleCount}));
+  m.Duration("period", &a.period_seconds);
+  if (a.period_seconds == 0 || a.period_seconds % kMinute != 0) {
+    m.FailAt("period", "must be a positive multiple of 60 seconds (alarms read one-minute "
+                       "datapoints), got " + std::to_string(a.period_seconds) + "s");
+  }
+  m.Int("evaluation_periods", &a.evaluation_periods, 1);
+  a.datapoints_to_alarm = a.evaluation_periods;  // CloudWatch's default: M = N
+  m.Int("datapoints_to_alarm", &a.datapoints_to_alarm, 1);
+  CheckDatapoints(m, "datapoints_to_alarm", a.datapoints_to_alarm, a.evaluation_periods);
+  m.Enum("comparison", &a.comparison, &ParseComparison,
+         NamesOf({Comparison::kGreaterThanOrEqual, Comparison::kGreaterThan, Comparison::kLessThan,
+                  Comparison::kLessThanOrEqual}));
+  m.Number("threshold", &a.threshold);
+  m.Enum("missing_data", &a.missing_data, &ParseMissingData,
+         NamesOf({MissingData::kMissing, MissingData::kNotBreaching, MissingData::kBreaching,
+                  MissingData::kIgnore}));
+  return a;
+}
+
+PolicySpec ReadPolicy(const MapReader& m) {
+  m.AllowOnly({"name", "type", "alarm", "adjustment_type", "adjustment",
+               "min_adjustment_magnitude", "cooldown", "steps", "warmup", "metric", "target",
+               "disable_scale_in", "alarm_shape"});
+  m.Require("name");
+  PolicySpec p;
+  m.String("name", &p.name);
+  m.Enum("type", &p.type, &ParsePolicyType,
+         NamesOf({PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking}));
+  RejectKeysOfOtherTypes(m, p.type);
+  switch (p.type) {
+    case PolicyType::kSimple: ReadSimple(m, &p); break;
+    case PolicyType::kStep: ReadStepPolicy(m, &p); break;
+    case PolicyType::kTargetTracking: ReadTargetTracking(m, &p); break;
+  }
+  return p;
+}
+
+}  // namespace shoal::config_internal

@@ -1,0 +1,436 @@
+// Tests of the YAML config adapter: the shipped examples, defaults, durations,
+// and that every kind of mistake gets a message naming the file, line and key.
+#include "adapters/config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "adapters/config/duration.h"
+#include "adapters/config/field_names.h"
+
+namespace shoal {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const std::string kSourceDir = SHOAL_SOURCE_DIR;
+
+// The smallest valid config; cases below add one key to it.
+constexpr const char* kMinimal =
+    "groups:\n"
+    "  - name: web\n"
+    "    min: 1\n"
+    "    max: 3\n";
+
+Config MustParse(const std::string& yaml) {
+  Result<Config> r = ParseConfig(yaml, "test.yaml");
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? std::move(r).value() : Config{};
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  Result<Config> r = ParseConfig(yaml, "test.yaml");
+  EXPECT_FALSE(r.ok()) << "parsed without error:\n" << yaml;
+  return r.ok() ? "" : r.status().message();
+}
+
+// ---------------------------------------------------------------- examples
+
+TEST(ConfigExamplesTest, SeedParsesAndModelsTheSeedsTwoGroups) {
+  Result<Config> r = LoadConfigFile(kSourceDir + "/examples/seed.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->groups.size(), 2u);
+
+  const GroupSpec& spot = r->groups[r->FindGroup("appengine-spot")];
+  EXPECT_EQ(spot.service, "obelix-appengine");
+  EXPECT_EQ(spot.min, 1);
+  EXPECT_EQ(spot.desired, 1);
+  EXPECT_EQ(spot.max, 60);
+  EXPECT_EQ(spot.capacity.on_demand_base, 0);
+  EXPECT_EQ(spot.capacity.on_demand_percent_above_base, 0);
+  EXPECT_EQ(spot.capacity.strategy, AllocationStrategy::kLowestPrice);
+  ASSERT_EQ(spot.capacity.spot_pools.size(), 1u);
+  EXPECT_EQ(spot.capacity.spot_pools[0].name, "m4.large/us-east-1a");
+  EXPECT_DOUBLE_EQ(spot.capacity.spot_pools[0].bid_usd_per_hour, 0.12);
+  ASSERT_EQ(spot.alarms.size(), 3u);
+  EXPECT_EQ(spot.alarms[0].period_seconds, 300);
+  EXPECT_EQ(spot.alarms[0].threshold, 50);
+  EXPECT_EQ(spot.alarms[1].comparison, Comparison::kGreaterThan);
+  EXPECT_EQ(spot.alarms[2].evaluation_periods, 10);
+  EXPECT_EQ(spot.alarms[2].datapoints_to_alarm, 10);
+  ASSERT_EQ(spot.policies.size(), 3u);
+  EXPECT_EQ(spot.policies[1].scaling_adjustment, 2);
+  EXPECT_EQ(spot.policies[1].cooldown, Seconds{120});
+  EXPECT_EQ(spot.policies[2].adjustment_type, AdjustmentType::kPercentChangeInCapacity);
+  EXPECT_EQ(spot.policies[2].scaling_adjustment, -10);
+  EXPECT_EQ(spot.spot.on_notice, NoticeAction::kBumpGroup);
+  EXPECT_EQ(spot.spot.bump_group, "appengine-ondemand");
+  EXPECT_FALSE(spot.spot.rebalance_to_spot);
+
+  const GroupSpec& od = r->groups[r->FindGroup("appengine-ondemand")];
+  EXPECT_EQ(od.service, "obelix-appengine");
+  EXPECT_EQ(od.capacity.on_demand_base, 1);
+  EXPECT_EQ(od.capacity.on_demand_percent_above_base, 100);
+  EXPECT_GT(od.alarms[0].threshold, spot.alarms[0].threshold);
+}
+
+TEST(ConfigExamplesTest, DefaultParsesWithTrackingAndSurgePolicies) {
+  Result<Config> r = LoadConfigFile(kSourceDir + "/examples/default.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->groups.size(), 1u);
+  const GroupSpec& g = r->groups[0];
+  EXPECT_EQ(g.name, "web");
+  EXPECT_EQ(g.min, 2);
+  EXPECT_EQ(g.max, 80);
+  EXPECT_EQ(g.capacity.strategy, AllocationStrategy::kPriceCapacityOptimized);
+  EXPECT_EQ(g.capacity.spot_pools.size(), 9u);
+  ASSERT_EQ(g.policies.size(), 2u);
+  const PolicySpec& track = g.policies[0];
+  EXPECT_EQ(track.type, PolicyType::kTargetTracking);
+  EXPECT_EQ(track.target_value, 55);
+  EXPECT_EQ(track.warmup, 180);
+  EXPECT_EQ(track.shape.scale_out_evaluation_periods, 2);
+  EXPECT_EQ(track.shape.scale_in_datapoints, 10);
+  EXPECT_DOUBLE_EQ(track.shape.scale_in_ratio, 0.8);
+  const PolicySpec& surge = g.policies[1];
+  ASSERT_EQ(surge.steps.size(), 2u);
+  EXPECT_EQ(surge.steps[0].lower_bound, 0.0);
+  EXPECT_EQ(surge.steps[0].upper_bound, 15.0);
+  EXPECT_EQ(surge.steps[1].upper_bound, std::nullopt);
+  EXPECT_EQ(surge.min_adjustment_magnitude, 2);
+  EXPECT_EQ(g.spot.on_notice, NoticeAction::kReplace);
+  EXPECT_TRUE(g.spot.rebalance_to_spot);
+}
+
+// ---------------------------------------------------------------- defaults
+
+TEST(ConfigDefaultsTest, OmittedKeysTakeTheStructDefaults) {
+  Config c = MustParse(kMinimal);
+  ASSERT_EQ(c.source, "test.yaml");
+  ASSERT_EQ(c.groups.size(), 1u);
+  const GroupSpec& g = c.groups[0];
+  const GroupSpec defaults;
+  EXPECT_EQ(g.service, "web");  // defaults to the name
+  EXPECT_EQ(g.desired, 1);      // defaults to min
+  EXPECT_EQ(g.default_cooldown, defaults.default_cooldown);
+  EXPECT_EQ(g.drain_timeout, defaults.drain_timeout);
+  EXPECT_EQ(g.capacity.on_demand_percent_above_base,
+            defaults.capacity.on_demand_percent_above_base);
+  EXPECT_EQ(g.capacity.on_demand_type, defaults.capacity.on_demand_type);
+  EXPECT_EQ(g.capacity.strategy, defaults.capacity.strategy);
+  EXPECT_EQ(g.spot.on_notice, defaults.spot.on_notice);
+  EXPECT_EQ(g.spot.avoid_pool_after_interruption, defaults.spot.avoid_pool_after_interruption);
+  EXPECT_EQ(g.spot.rebalance_max_in_flight, defaults.spot.rebalance_max_in_flight);
+  EXPECT_EQ(g.health_check.path, defaults.health_check.path);
+  EXPECT_EQ(g.health_check.grace, defaults.health_check.grace);
+  EXPECT_TRUE(g.alarms.empty());
+  EXPECT_TRUE(g.policies.empty());
+}
+
+TEST(ConfigDefaultsTest, PoolNameAlarmDatapointsAndPolicyCooldownDefault) {
+  Config c = MustParse(std::string(kMinimal) +
+                       "    capacity:\n"
+                       "      on_demand_percent_above_base: 0\n"
+                       "      spot_pools:\n"
+                       "        - {instance_type: m5.large, zone: us-east-1b}\n"
+                       "    alarms:\n"
+                       "      - {name: hot, threshold: 60, evaluation_periods: 3}\n"
+                       "    policies:\n"
+                       "      - {name: out, alarm: hot, adjustment: 1}\n");
+  const GroupSpec& g = c.groups[0];
+  EXPECT_EQ(g.capacity.spot_pools[0].name, "m5.large/us-east-1b");
+  EXPECT_EQ(g.capacity.spot_pools[0].weight, 1.0);
+  EXPECT_EQ(g.alarms[0].datapoints_to_alarm, 3);  // CloudWatch: M defaults to N
+  EXPECT_EQ(g.alarms[0].period_seconds, 60);
+  EXPECT_EQ(g.policies[0].type, PolicyType::kSimple);
+  EXPECT_EQ(g.policies[0].cooldown, std::nullopt);  // the group's default applies
+}
+
+TEST(ConfigDefaultsTest, StepBoundsLeftOutNullOrInfiniteAreUnbounded) {
+  Config c = MustParse(std::string(kMinimal) +
+                       "    alarms: [{name: hot, threshold: 60}]\n"
+                       "    policies:\n"
+                       "      - name: out\n"
+                       "        type: step\n"
+                       "        alarm: hot\n"
+                       "        steps:\n"
+                       "          - {lower: -.inf, upper: 10, adjustment: 1}\n"
+                       "          - {lower: 10, upper: 20, adjustment: 2}\n"
+                       "          - {lower: 20, upper: ~, adjustment: 3}\n");
+  const std::vector<StepAdjustment>& steps = c.groups[0].policies[0].steps;
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].lower_bound, std::nullopt);
+  EXPECT_EQ(steps[1].lower_bound, 10.0);
+  EXPECT_EQ(steps[2].upper_bound, std::nullopt);
+}
+
+TEST(ConfigDefaultsTest, BooleansAcceptYamlSpellings) {
+  Config c = MustParse(std::string(kMinimal) +
+                       "    spot: {rebalance_to_spot: no, fallback_to_on_demand: False}\n");
+  EXPECT_FALSE(c.groups[0].spot.rebalance_to_spot);
+  EXPECT_FALSE(c.groups[0].spot.fallback_to_on_demand);
+}
+
+TEST(ConfigDefaultsTest, FindGroupReturnsIndexOrMinusOne) {
+  Config c = MustParse(
+      "groups:\n"
+      "  - {name: a, min: 0, max: 1}\n"
+      "  - {name: b, min: 0, max: 1}\n");
+  EXPECT_EQ(c.FindGroup("a"), 0);
+  EXPECT_EQ(c.FindGroup("b"), 1);
+  EXPECT_EQ(c.FindGroup("c"), -1);
+}
+
+// ---------------------------------------------------------------- durations
+
+struct DurationCase {
+  const char* text;
+  std::optional<Seconds> seconds;
+};
+
+class ConfigDurationTest : public ::testing::TestWithParam<DurationCase> {};
+
+TEST_P(ConfigDurationTest, Parses) {
+  EXPECT_EQ(config_internal::ParseDuration(GetParam().text), GetParam().seconds)
+      << "\"" << GetParam().text << "\"";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ConfigForms, ConfigDurationTest,
+    ::testing::Values(DurationCase{"0", 0}, DurationCase{"300", 300}, DurationCase{"300s", 300},
+                      DurationCase{"5m", 300}, DurationCase{"2h", 7200},
+                      DurationCase{"1h30m", 5400}, DurationCase{"1m30s", 90},
+                      DurationCase{"", std::nullopt}, DurationCase{"5x", std::nullopt},
+                      DurationCase{"m", std::nullopt}, DurationCase{"1.5m", std::nullopt},
+                      DurationCase{"-5", std::nullopt}, DurationCase{"5 m", std::nullopt},
+                      DurationCase{"1m30", std::nullopt},
+                      DurationCase{"99999999999999999999h", std::nullopt}));
+
+TEST(ConfigDurationKeysTest, IntegersAndUnitStringsBothWork) {
+  Config c = MustParse(std::string(kMinimal) +
+                       "    default_cooldown: 90\n"
+                       "    drain_timeout: 2m\n"
+                       "    health_check: {interval: 10s, grace: 1h}\n"
+                       "    spot: {avoid_pool_after_interruption: \"45m\"}\n");
+  const GroupSpec& g = c.groups[0];
+  EXPECT_EQ(g.default_cooldown, 90);
+  EXPECT_EQ(g.drain_timeout, 120);
+  EXPECT_EQ(g.health_check.interval, 10);
+  EXPECT_EQ(g.health_check.grace, 3600);
+  EXPECT_EQ(g.spot.avoid_pool_after_interruption, 2700);
+}
+
+// ---------------------------------------------------------------- errors
+
+struct ErrorCase {
+  const char* name;
+  std::string yaml;
+  std::string prefix;                 // the message starts with this
+  std::vector<std::string> contains;  // and holds each of these
+};
+
+std::string Group(const std::string& extra) { return std::string(kMinimal) + extra; }
+
+std::vector<ErrorCase> ErrorCases() {
+  return {
+      // Unknown keys, at several depths, list what is allowed.
+      {"UnknownTopLevelKey", std::string(kMinimal) + "extra: 1\n", "test.yaml:5: extra: ",
+       {"unknown key; allowed: groups"}},
+      {"UnknownGroupKey", Group("    colour: red\n"), "test.yaml:5: groups[0].colour: ",
+       {"unknown key; allowed: name, service, min, max, desired"}},
+      {"UnknownCapacityKey", Group("    capacity:\n      spot_pool: []\n"),
+       "test.yaml:6: groups[0].capacity.spot_pool: ",
+       {"unknown key; allowed: on_demand_base, on_demand_percent_above_base", "spot_pools"}},
+      {"UnknownStepKey",
+       Group("    alarms: [{name: hot, threshold: 1}]\n"
+             "    policies:\n"
+             "      - name: out\n"
+             "        type: step\n"
+             "        alarm: hot\n"
+             "        steps:\n"
+             "          - {lowr: 0, adjustment: 1}\n"),
+       "test.yaml:11: groups[0].policies[0].steps[0].lowr: ",
+       {"unknown key; allowed: lower, upper, adjustment"}},
+      {"UnknownAlarmShapeKey",
+       Group("    policies:\n"
+             "      - name: t\n"
+             "        type: target-tracking\n"
+             "        target: 50\n"
+             "        alarm_shape: {scale_in: {periods: 3}}\n"),
+       "test.yaml:9: groups[0].policies[0].alarm_shape.scale_in.periods: ",
+       {"allowed: evaluation_periods, datapoints, ratio"}},
+      {"KeyGivenTwice", Group("    min: 2\n"), "test.yaml:5: groups[0].min: ",
+       {"key given twice"}},
+      {"KeyOfAnotherPolicyType",
+       Group("    alarms: [{name: hot, threshold: 1}]\n"
+             "    policies:\n"
+             "      - {name: out, type: step, alarm: hot, target: 5, steps: [{adjustment: 1}]}\n"),
+       "test.yaml:7: groups[0].policies[0].target: ",
+       {"not used by a step policy", "it takes: alarm"}},
+      // Wrong types.
+      {"IntegerExpected", "groups:\n  - name: web\n    min: abc\n    max: 3\n",
+       "test.yaml:3: groups[0].min: ", {"expected an integer, got \"abc\""}},
+      {"FractionIsNotAnInteger", Group("    desired: 1.5\n"), "test.yaml:5: groups[0].desired: ",
+       {"expected an integer, got \"1.5\""}},
+      {"NumberExpected", Group("    alarms: [{name: hot, threshold: high}]\n"),
+       "test.yaml:5: groups[0].alarms[0].threshold: ", {"expected a number, got \"high\""}},
+      {"BoolExpected", Group("    spot: {rebalance_to_spot: maybe}\n"),
+       "test.yaml:5: groups[0].spot.rebalance_to_spot: ", {"expected true or false"}},
+      {"MappingExpected", Group("    capacity: 5\n"), "test.yaml:5: groups[0].capacity: ",
+       {"expected a mapping, got \"5\""}},
+      {"ListExpected", Group("    alarms: {name: hot}\n"), "test.yaml:5: groups[0].alarms: ",
+       {"expected a list, got a mapping"}},
+      {"ValueMissing", "groups:\n  - name: web\n    min:\n    max: 3\n",
+       "test.yaml:3: groups[0].min: ", {"expected an integer, got nothing"}},
+      {"EmptyName", "groups:\n  - name: \"\"\n    min: 1\n    max: 3\n",
+       "test.yaml:2: groups[0].name: ", {"must not be empty"}},
+      {"TopLevelNotAMapping", "- groups\n", "test.yaml:1: ", {"expected a mapping, got a list"}},
+      // Out of range.
+      {"NegativeCount", "groups:\n  - name: web\n    min: -1\n    max: 3\n",
+       "test.yaml:3: groups[0].min: ", {"must not be negative, got -1"}},
+      {"ZeroEvaluationPeriods", Group("    alarms: [{name: hot, threshold: 1, evaluation_periods: 0}]\n"),
+       "test.yaml:5: groups[0].alarms[0].evaluation_periods: ", {"must be at least 1, got 0"}},
+      {"PercentAbove100", Group("    capacity: {on_demand_percent_above_base: 150}\n"),
+       "test.yaml:5: groups[0].capacity.on_demand_percent_above_base: ",
+       {"must be at most 100, got 150"}},
+      {"NegativeBid",
+       Group("    capacity:\n      spot_pools: [{instance_type: m4.large, zone: z, bid: -1}]\n"),
+       "test.yaml:6: groups[0].capacity.spot_pools[0].bid: ", {"must not be negative"}},
+      {"PeriodNotWholeMinutes", Group("    alarms: [{name: hot, threshold: 1, period: 90s}]\n"),
+       "test.yaml:5: groups[0].alarms[0].period: ", {"multiple of 60"}},
+      {"DatapointsAboveEvaluationPeriods",
+       Group("    alarms: [{name: hot, threshold: 1, evaluation_periods: 2, datapoints_to_alarm: 3}]\n"),
+       "test.yaml:5: groups[0].alarms[0].datapoints_to_alarm: ",
+       {"(3) must be at most evaluation_periods (2)"}},
+      {"LowerBoundPlusInfinity",
+       Group("    alarms: [{name: hot, threshold: 1}]\n"
+             "    policies: [{name: o, type: step, alarm: hot, steps: [{lower: .inf, adjustment: 1}]}]\n"),
+       "test.yaml:6: groups[0].policies[0].steps[0].lower: ", {"a lower bound cannot be .inf"}},
+      // Enums list the allowed values.
+      {"BadPolicyType", Group("    policies: [{name: p, type: stepp}]\n"),
+       "test.yaml:5: groups[0].policies[0].type: ",
+       {"bad value \"stepp\"; allowed: simple, step, target-tracking"}},
+      {"BadAllocationStrategy", Group("    capacity: {allocation_strategy: cheapest}\n"),
+       "test.yaml:5: groups[0].capacity.allocation_strategy: ",
+       {"allowed: lowest-price, capacity-optimized, price-capacity-optimized"}},
+      {"BadNoticeAction", Group("    spot: {on_notice: panic}\n"),
+       "test.yaml:5: groups[0].spot.on_notice: ", {"allowed: replace, bump-group"}},
+      {"BadMetric", Group("    alarms: [{name: hot, threshold: 1, metric: memory}]\n"),
+       "test.yaml:5: groups[0].alarms[0].metric: ",
+       {"allowed: cpu_utilization, request_count_per_target"}},
+      // Missing required keys.
+      {"MissingName", "groups:\n  - min: 1\n    max: 3\n", "test.yaml:2: groups[0].name: ",
+       {"missing required key"}},
+      {"MissingMax", "groups:\n  - name: web\n    min: 1\n", "test.yaml:2: groups[0].max: ",
+       {"missing required key"}},
+      {"MissingThreshold", Group("    alarms:\n      - name: hot\n"),
+       "test.yaml:6: groups[0].alarms[0].threshold: ", {"missing required key"}},
+      {"MissingGroups", "other: 1\n", "test.yaml:1: other: ", {"unknown key"}},
+      {"EmptyGroups", "groups: []\n", "test.yaml:1: groups: ", {"must list at least one group"}},
+      // Bad durations.
+      {"BadDuration", Group("    default_cooldown: 5x\n"),
+       "test.yaml:5: groups[0].default_cooldown: ", {"expected a duration", "got \"5x\""}},
+      {"NegativeDuration", Group("    drain_timeout: -5s\n"), "test.yaml:5: groups[0].drain_timeout: ",
+       {"must not be negative"}},
+      // Across groups and across keys.
+      {"DuplicateGroupNames",
+       "groups:\n  - {name: web, min: 0, max: 1}\n  - {name: web, min: 0, max: 1}\n",
+       "test.yaml:3: groups[1].name: ", {"duplicate group name \"web\" (also groups[0])"}},
+      {"PolicyAlarmDoesNotExist", Group("    policies: [{name: out, alarm: nope, adjustment: 1}]\n"),
+       "test.yaml:2: ", {"no alarm named 'nope'"}},
+      {"InvalidGroupFromValidate", Group("    desired: 5\n"), "test.yaml:2: ",
+       {"desired", "must be <= max"}},
+      // The core's messages come out in the config's key names.
+      {"ZeroSimpleAdjustment",
+       Group("    alarms: [{name: hot, threshold: 1}]\n"
+             "    policies: [{name: out, alarm: hot, adjustment: 0}]\n"),
+       "test.yaml:2: ", {"policies[0]: adjustment must not be 0"}},
+      {"StepsWithAGap",
+       Group("    alarms: [{name: hot, threshold: 1}]\n"
+             "    policies:\n"
+             "      - name: out\n"
+             "        type: step\n"
+             "        alarm: hot\n"
+             "        steps: [{upper: 10, adjustment: 1}, {lower: 20, adjustment: 2}]\n"),
+       "test.yaml:2: ", {"steps[1].lower (20) must equal steps[0].upper (10)"}},
+      {"CpuTargetAbove100", Group("    policies: [{name: t, type: target-tracking, target: 150}]\n"),
+       "test.yaml:2: ", {"target (150) must be <= 100"}},
+      {"BumpGroupUnknown",
+       Group("    spot: {on_notice: bump-group, bump_group: ghost}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"no group named \"ghost\""}},
+      {"BumpGroupOfAnotherService",
+       "groups:\n"
+       "  - {name: a, service: s1, min: 0, max: 1, spot: {on_notice: bump-group, bump_group: b}}\n"
+       "  - {name: b, service: s2, min: 0, max: 1}\n",
+       "test.yaml:2: groups[0].spot.bump_group: ", {"serves \"s2\"", "\"s1\""}},
+      {"BumpGroupItself", Group("    spot: {on_notice: bump-group, bump_group: web}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"must name another group"}},
+      {"BumpGroupMissing", Group("    spot: {on_notice: bump-group}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"missing required key"}},
+      {"BumpGroupWithoutBumpGroupAction", Group("    spot: {bump_group: web}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"only used when on_notice is bump-group"}},
+      // Not YAML, or nothing at all.
+      {"EmptyFile", "", "test.yaml: ", {"the file is empty"}},
+      {"OnlyComments", "# nothing here\n", "test.yaml: ", {"the file is empty"}},
+      {"YamlSyntaxError", "groups:\n  - name: [web\n    min: 1\n", "test.yaml:", {"YAML syntax error"}},
+  };
+}
+
+// Failures print the case's name, not its bytes.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
+
+class ConfigErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ConfigErrorTest, NamesFileLineAndKey) {
+  const ErrorCase& c = GetParam();
+  std::string message = ErrorOf(c.yaml);
+  EXPECT_THAT(message, StartsWith(c.prefix));
+  for (const std::string& part : c.contains) EXPECT_THAT(message, HasSubstr(part));
+}
+
+INSTANTIATE_TEST_SUITE_P(ConfigCases, ConfigErrorTest, ::testing::ValuesIn(ErrorCases()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ConfigSyntaxErrorTest, ReportsLineAndColumn) {
+  std::string message = ErrorOf("groups:\n  - name: web\n    min: [1\n");
+  EXPECT_THAT(message, ::testing::MatchesRegex("test\\.yaml:[34]:[0-9]+: YAML syntax error: .*"));
+}
+
+TEST(ConfigFieldNamesTest, RenamesWholeIdentifiersOnly) {
+  EXPECT_EQ(config_internal::WithConfigKeyNames(
+                "steps[1].lower_bound (2) vs my_lower_bound; shape.scale_in_ratio"),
+            "steps[1].lower (2) vs my_lower_bound; alarm_shape.scale_in.ratio");
+}
+
+// ---------------------------------------------------------------- files
+
+TEST(ConfigLoadTest, MissingFileIsAClearError) {
+  Result<Config> r = LoadConfigFile("no-such-dir/x.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(r.status().message(), "cannot read config 'no-such-dir/x.yaml': No such file or directory");
+}
+
+TEST(ConfigLoadTest, DirectoryIsAClearError) {
+  Result<Config> r = LoadConfigFile(kSourceDir + "/examples");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("cannot read config"));
+  EXPECT_THAT(r.status().message(), HasSubstr("Is a directory"));
+}
+
+TEST(ConfigLoadTest, ErrorsNameThePathGiven) {
+  const std::string path = kSourceDir + "/tests/data/config/bad_key.yaml";
+  Result<Config> r = LoadConfigFile(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              StartsWith(path + ":7: groups[0].capacity.spot_pool: unknown key; allowed: "));
+}
+
+}  // namespace
+}  // namespace shoal
