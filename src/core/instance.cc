@@ -1,0 +1,88 @@
+#include "core/instance.h"
+
+#include <array>
+#include <string>
+
+namespace shoal {
+namespace {
+
+constexpr std::array<std::string_view, 7> kStateNames = {
+    "pending", "provisioning", "in-service", "draining", "terminated", "unhealthy", "interrupted",
+};
+
+constexpr std::array<InstanceState, 7> kAllStates = {
+    InstanceState::kPending,    InstanceState::kProvisioning, InstanceState::kInService,
+    InstanceState::kDraining,   InstanceState::kTerminated,   InstanceState::kUnhealthy,
+    InstanceState::kInterrupted,
+};
+
+}  // namespace
+
+std::string_view ToString(InstanceState s) {
+  const auto i = static_cast<std::size_t>(s);
+  return i < kStateNames.size() ? kStateNames[i] : "unknown";
+}
+
+std::string_view ToString(Market m) { return m == Market::kSpot ? "spot" : "on-demand"; }
+
+bool ParseInstanceState(std::string_view text, InstanceState* out) {
+  for (InstanceState s : kAllStates) {
+    if (ToString(s) == text) {
+      *out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsLegalTransition(InstanceState from, InstanceState to) {
+  using S = InstanceState;
+  if (from == to) return false;
+  switch (from) {
+    case S::kPending:
+      return to == S::kProvisioning || to == S::kUnhealthy || to == S::kInterrupted ||
+             to == S::kTerminated;
+    case S::kProvisioning:
+      return to == S::kInService || to == S::kUnhealthy || to == S::kInterrupted ||
+             to == S::kTerminated;
+    case S::kInService:
+      // Never back to provisioning: a serving instance that fails becomes unhealthy.
+      return to == S::kDraining || to == S::kUnhealthy || to == S::kInterrupted ||
+             to == S::kTerminated;
+    case S::kUnhealthy:
+    case S::kInterrupted:
+      // On their way out: drained first, or taken by the cloud.
+      return to == S::kDraining || to == S::kTerminated;
+    case S::kDraining:
+      return to == S::kTerminated;
+    case S::kTerminated:
+      return false;
+  }
+  return false;
+}
+
+Status Transition(Instance& inst, InstanceState to, Seconds now) {
+  if (!IsLegalTransition(inst.state, to)) {
+    return Status::IllegalTransition("instance " + FormatInstanceId(inst.id) + " cannot go from " +
+                                     std::string(ToString(inst.state)) + " to " +
+                                     std::string(ToString(to)));
+  }
+  inst.state = to;
+  inst.state_since = now;
+  if (to == InstanceState::kInService) inst.in_service_at = now;
+  return Status::Ok();
+}
+
+std::string FormatInstanceId(InstanceId id) {
+  constexpr std::string_view kHexDigits = "0123456789abcdef";
+  constexpr int kDigits = 16;  // fixed width so ids sort and align like the cloud's
+  std::string out = "i-";
+  out.resize(2 + kDigits);
+  for (int i = kDigits - 1; i >= 0; --i) {
+    out[2 + i] = kHexDigits[id & 0xF];
+    id >>= 4;
+  }
+  return out;
+}
+
+}  // namespace shoal

@@ -1,0 +1,153 @@
+#include "core/instance.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace shoal {
+namespace {
+
+using S = InstanceState;
+
+const std::vector<S> kAllStates = {S::kPending,    S::kProvisioning, S::kInService, S::kDraining,
+                                   S::kTerminated, S::kUnhealthy,    S::kInterrupted};
+
+// The diagram in instance.h, written out pair by pair.
+const std::set<std::pair<S, S>> kLegal = {
+    {S::kPending, S::kProvisioning},     {S::kPending, S::kUnhealthy},
+    {S::kPending, S::kInterrupted},      {S::kPending, S::kTerminated},
+    {S::kProvisioning, S::kInService},   {S::kProvisioning, S::kUnhealthy},
+    {S::kProvisioning, S::kInterrupted}, {S::kProvisioning, S::kTerminated},
+    {S::kInService, S::kDraining},       {S::kInService, S::kUnhealthy},
+    {S::kInService, S::kInterrupted},    {S::kInService, S::kTerminated},
+    {S::kUnhealthy, S::kDraining},       {S::kUnhealthy, S::kTerminated},
+    {S::kInterrupted, S::kDraining},     {S::kInterrupted, S::kTerminated},
+    {S::kDraining, S::kTerminated},
+};
+
+TEST(InstanceStateTest, NamesRoundTrip) {
+  const std::vector<std::pair<S, std::string_view>> cases = {
+      {S::kPending, "pending"},       {S::kProvisioning, "provisioning"},
+      {S::kInService, "in-service"},  {S::kDraining, "draining"},
+      {S::kTerminated, "terminated"}, {S::kUnhealthy, "unhealthy"},
+      {S::kInterrupted, "interrupted"},
+  };
+  for (const auto& [state, name] : cases) {
+    EXPECT_EQ(ToString(state), name);
+    S parsed = S::kTerminated == state ? S::kPending : S::kTerminated;
+    ASSERT_TRUE(ParseInstanceState(name, &parsed)) << name;
+    EXPECT_EQ(parsed, state) << name;
+  }
+}
+
+TEST(InstanceStateTest, ParseRejectsUnknownAndLeavesOutput) {
+  for (std::string_view bad : {"", "InService", "in_service", "running", "pending "}) {
+    S out = S::kDraining;
+    EXPECT_FALSE(ParseInstanceState(bad, &out)) << bad;
+    EXPECT_EQ(out, S::kDraining) << bad;
+  }
+}
+
+TEST(InstanceStateTest, MarketNames) {
+  EXPECT_EQ(ToString(Market::kOnDemand), "on-demand");
+  EXPECT_EQ(ToString(Market::kSpot), "spot");
+}
+
+TEST(InstanceStateTest, CountsTowardCapacityOnlyWhileComingOrServing) {
+  for (S s : kAllStates) {
+    const bool expected = s == S::kPending || s == S::kProvisioning || s == S::kInService;
+    EXPECT_EQ(CountsTowardCapacity(s), expected) << ToString(s);
+  }
+}
+
+TEST(InstanceTransitionTest, FullMatrixMatchesDiagram) {
+  int legal = 0;
+  for (S from : kAllStates) {
+    for (S to : kAllStates) {
+      const bool expected = kLegal.count({from, to}) > 0;
+      EXPECT_EQ(IsLegalTransition(from, to), expected) << ToString(from) << " -> " << ToString(to);
+      legal += IsLegalTransition(from, to) ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(legal, 17);
+}
+
+TEST(InstanceTransitionTest, NoStateGoesToItselfAndTerminatedIsFinal) {
+  for (S s : kAllStates) {
+    EXPECT_FALSE(IsLegalTransition(s, s)) << ToString(s);
+    EXPECT_FALSE(IsLegalTransition(S::kTerminated, s)) << ToString(s);
+  }
+}
+
+Instance MakeInstance(S state) {
+  Instance inst;
+  inst.id = 0x2a;
+  inst.state = state;
+  inst.launched_at = 100;
+  inst.state_since = 150;
+  inst.in_service_at = kNever;
+  return inst;
+}
+
+TEST(InstanceTransitionTest, EveryMatrixPairAppliesOrRefusesAsDiagramSays) {
+  for (S from : kAllStates) {
+    for (S to : kAllStates) {
+      Instance inst = MakeInstance(from);
+      const Status s = Transition(inst, to, 500);
+      if (kLegal.count({from, to}) > 0) {
+        ASSERT_TRUE(s.ok()) << s.message();
+        EXPECT_EQ(inst.state, to);
+        EXPECT_EQ(inst.state_since, 500);
+      } else {
+        EXPECT_EQ(s.code(), StatusCode::kIllegalTransition);
+        EXPECT_EQ(inst.state, from);
+        EXPECT_EQ(inst.state_since, 150);
+      }
+    }
+  }
+}
+
+TEST(InstanceTransitionTest, RefusalNamesInstanceAndStatesAndChangesNothing) {
+  Instance inst = MakeInstance(S::kDraining);
+  inst.in_service_at = 120;
+  const Instance before = inst;
+  const Status s = Transition(inst, S::kInService, 900);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kIllegalTransition);
+  EXPECT_EQ(s.message(), "instance i-000000000000002a cannot go from draining to in-service");
+  EXPECT_EQ(inst.state, before.state);
+  EXPECT_EQ(inst.state_since, before.state_since);
+  EXPECT_EQ(inst.in_service_at, before.in_service_at);
+}
+
+TEST(InstanceTransitionTest, EnteringServiceStampsInServiceAt) {
+  Instance inst = MakeInstance(S::kPending);
+  ASSERT_TRUE(Transition(inst, S::kProvisioning, 200).ok());
+  EXPECT_EQ(inst.in_service_at, kNever);
+  ASSERT_TRUE(Transition(inst, S::kInService, 260).ok());
+  EXPECT_EQ(inst.in_service_at, 260);
+  EXPECT_EQ(inst.state_since, 260);
+  // Leaving service keeps the moment it started serving.
+  ASSERT_TRUE(Transition(inst, S::kDraining, 400).ok());
+  EXPECT_EQ(inst.in_service_at, 260);
+  EXPECT_EQ(inst.state_since, 400);
+  ASSERT_TRUE(Transition(inst, S::kTerminated, 430).ok());
+  EXPECT_EQ(inst.state, S::kTerminated);
+  EXPECT_EQ(inst.launched_at, 100);
+}
+
+TEST(InstanceIdTest, SixteenLowercaseHexDigits) {
+  const std::vector<std::pair<InstanceId, std::string>> cases = {
+      {0, "i-0000000000000000"},
+      {1, "i-0000000000000001"},
+      {0xabcdef, "i-0000000000abcdef"},
+      {0x0123456789abcdefULL, "i-0123456789abcdef"},
+      {~0ULL, "i-ffffffffffffffff"},
+  };
+  for (const auto& [id, text] : cases) EXPECT_EQ(FormatInstanceId(id), text);
+}
+
+}  // namespace
+}  // namespace shoal
