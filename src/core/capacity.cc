@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 
 namespace shoal {
@@ -166,7 +167,7 @@ bool RemovedEarlier(const Instance* a, const Instance* b) {
 // (protected ones first, as they cannot go), adding up units; an instance
 // whose running total passes the target is beyond it. So exactly the excess
 // is marked, and it is the part removal would reach first anyway.
-std::vector<const Instance*> OnDemandBeyondTarget(const std::vector<const Instance*>& counted,
+std::unordered_set<const Instance*> OnDemandBeyondTarget(const std::vector<const Instance*>& counted,
                                                   double on_demand_target) {
   std::vector<const Instance*> od;
   for (const Instance* i : counted) {
@@ -176,11 +177,11 @@ std::vector<const Instance*> OnDemandBeyondTarget(const std::vector<const Instan
     if (a->scale_in_protected != b->scale_in_protected) return a->scale_in_protected;
     return RemovedEarlier(b, a);
   });
-  std::vector<const Instance*> beyond;
+  std::unordered_set<const Instance*> beyond;
   double units = 0;
   for (const Instance* i : od) {
     units += i->weight;
-    if (units > on_demand_target + kEpsilon) beyond.push_back(i);
+    if (units > on_demand_target + kEpsilon) beyond.insert(i);
   }
   return beyond;
 }
@@ -194,10 +195,9 @@ std::vector<InstanceId> ChooseScaleIn(const std::vector<const Instance*>& instan
   for (const Instance* i : instances) {
     if (i != nullptr && CountsTowardCapacity(i->state)) counted.push_back(i);
   }
-  const std::vector<const Instance*> beyond = OnDemandBeyondTarget(counted, on_demand_target);
-  auto is_beyond = [&beyond](const Instance* i) {
-    return std::find(beyond.begin(), beyond.end(), i) != beyond.end();
-  };
+  // A set: groups may hold up to 100000 instances, and the sort asks often.
+  const std::unordered_set<const Instance*> beyond = OnDemandBeyondTarget(counted, on_demand_target);
+  auto is_beyond = [&beyond](const Instance* i) { return beyond.count(i) > 0; };
 
   std::vector<const Instance*> candidates;
   for (const Instance* i : counted) {
