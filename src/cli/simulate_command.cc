@@ -28,6 +28,7 @@ struct SimulateArgs {
   std::string advisor;
   std::string plot;
   std::string activities;
+  std::string minutes;
   bool json = false;
   SimOptions options;
 };
@@ -85,6 +86,10 @@ int Run(const SimulateArgs& a) {
     std::cerr << "error: cannot write activity log '" << a.activities << "'\n";
     return 1;
   }
+  if (!a.minutes.empty() && !WriteFile(a.minutes, FormatMinutesCsv(*report))) {
+    std::cerr << "error: cannot write minutes CSV '" << a.minutes << "'\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -113,6 +118,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--json", args->json, "one JSON object instead of text");
   cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");
   cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout)");
+  cmd->add_option("--minutes", args->minutes, "write per-minute demand, capacity and losses as CSV ('-' = stdout)");
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });
 }
 

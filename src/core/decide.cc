@@ -248,11 +248,21 @@ class Decider {
   void Remove(double units) {
     const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
                                               spec_.capacity.on_demand_percent_above_base);
-    std::vector<const Instance*> candidates;
+    // Take only from a market that is above its share of the new desired
+    // (so removing capacity never breaks the on-demand/spot split), unless
+    // protection leaves too little there; then from anything.
+    const Counted c = Count();
+    const bool od_over = c.on_demand > split.on_demand + kEps;
+    const bool spot_over = c.total - c.on_demand > split.spot + kEps;
+    std::vector<const Instance*> all;
+    std::vector<const Instance*> over_share;
     for (const Instance& in : state_.instances) {
-      if (in.replaces == 0) candidates.push_back(&in);  // a rebalance launch is not excess
+      if (in.replaces != 0) continue;  // a rebalance launch is not excess
+      all.push_back(&in);
+      if (in.market == Market::kOnDemand ? od_over : spot_over) over_share.push_back(&in);
     }
-    const std::vector<InstanceId> chosen = ChooseScaleIn(candidates, units, split.on_demand);
+    std::vector<InstanceId> chosen = ChooseScaleIn(over_share, units, split.on_demand);
+    if (chosen.empty()) chosen = ChooseScaleIn(all, units, split.on_demand);
     double left = units;
     for (InstanceId id : chosen) {
       Instance* in = state_.Find(id);

@@ -108,9 +108,19 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
     const Seconds cooldown = p.cooldown.value_or(spec.default_cooldown);
     if (WarmingUnits(state, p.warmup, now) > 1e-9) return {};
     if (state.tt_last_scale_in[i] != kNever && now < state.tt_last_scale_in[i] + cooldown) return {};
+    // Size for the busiest minute of the calm window, not the last one: a
+    // single quiet minute must not shrink the group below what the window
+    // needed (scale in slowly).
+    const std::int64_t window = p.shape.scale_in_evaluation_periods;
+    double busiest = 0;
+    for (std::int64_t m = state.last_evaluated_minute - window; m < state.last_evaluated_minute; ++m) {
+      const auto d = h.At(m);
+      if (d && !d->missing()) busiest = std::max(busiest, d->sum / d->count);
+    }
     const int serving = static_cast<int>(std::floor(WarmedUnits(state, 0, now) + 1e-9));
-    out.desired = std::min(state.desired, TargetTrackingCapacity(serving, metric, p.target_value));
-    out.cause = "target tracking '" + p.name + "' low (" + what + ")";
+    out.desired = std::min(state.desired, TargetTrackingCapacity(serving, busiest, p.target_value));
+    out.cause = "target tracking '" + p.name + "' low (" + what + ", busiest of the last " +
+                std::to_string(window) + " minutes " + FormatValue(busiest) + ")";
     return out;
   }
   return {};

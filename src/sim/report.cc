@@ -81,6 +81,16 @@ std::string FormatReportText(const SimReport& r) {
   return out;
 }
 
+std::string FormatMinutesCsv(const SimReport& r) {
+  const SimSeries& s = r.series;
+  std::string out = "minute,demand_units,capacity_units,on_demand_units,lost_requests\n";
+  for (std::size_t m = 0; m < s.demand_units.size(); ++m) {
+    out += fmt::format("{},{:.3f},{:.3f},{:.3f},{:.1f}\n", m, s.demand_units[m], s.capacity_units[m],
+                       s.on_demand_units[m], s.lost_requests[m]);
+  }
+  return out;
+}
+
 std::string FormatActivityLog(const SimReport& r) {
   std::string out;
   for (const Activity& a : r.activity_log) {

@@ -10,6 +10,8 @@ namespace shoal {
 
 std::string FormatReportText(const SimReport& r);
 std::string FormatReportJson(const SimReport& r);
+// CSV, one row per trace minute: minute,demand_units,capacity_units,on_demand_units,lost_requests.
+std::string FormatMinutesCsv(const SimReport& r);
 // One line per activity: time, group, kind, from → to, cause.
 std::string FormatActivityLog(const SimReport& r);
 

@@ -34,8 +34,10 @@ class ActivityLog final : public ActivitySink {
   std::uint64_t hash_ = 1469598103934665603ULL;
 };
 
-// The market every config is measured in: the standard m4.large pools of the
-// region plus whatever pools the config names.
+// The market every config is measured in: the standard pools of the region
+// (the baseline type and its two-vCPU peers in every zone) plus any other
+// pool a config names. The oracle's cheapest price is taken over all of them,
+// so configs that use only standard pools share one oracle.
 std::vector<MarketPool> MarketPools(const Config& config, const std::string& region,
                                     const std::string& baseline_type) {
   std::set<std::pair<std::string, std::string>> seen;
@@ -43,7 +45,9 @@ std::vector<MarketPool> MarketPools(const Config& config, const std::string& reg
   auto add = [&](const std::string& type, const std::string& zone) {
     if (seen.insert({type, zone}).second) pools.push_back({type, zone});
   };
-  for (const char* z : {"a", "b", "c", "d", "e", "f"}) add(baseline_type, region + z);
+  for (const std::string& type : {baseline_type, std::string("m5.large"), std::string("c5.large")}) {
+    for (const char* z : {"a", "b", "c", "d", "e", "f"}) add(type, region + z);
+  }
   for (const GroupSpec& g : config.groups) {
     for (const PoolSpec& p : g.capacity.spot_pools) add(p.instance_type, p.zone);
   }
@@ -160,6 +164,8 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
       if (service == service_demand.begin()->first) {
         r.series.demand_units.push_back(static_cast<float>(rec.demand / cap));
         r.series.on_demand_units.push_back(static_cast<float>(rec.on_demand_units));
+        r.series.capacity_units.push_back(static_cast<float>(rec.capacity_units));
+        r.series.lost_requests.push_back(static_cast<float>(rec.lost));
         for (std::size_t p = 0; p < pools.size(); ++p) r.series.pool_units[p].push_back(rec.pool_units[p]);
       }
     }

@@ -29,7 +29,9 @@ struct SimOptions {
 
 struct SimSeries {
   std::vector<float> demand_units;        // per trace minute: demand in capacity units (100% CPU)
+  std::vector<float> capacity_units;      // in service (time-averaged over the minute)
   std::vector<float> on_demand_units;     // in service
+  std::vector<float> lost_requests;
   std::vector<std::string> pool_names;    // market pools ("m4.large/us-east-1a")
   std::vector<std::vector<float>> pool_units;  // [pool][minute]
 };

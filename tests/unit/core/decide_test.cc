@@ -422,3 +422,21 @@ TEST(DecideActivity, EveryDesiredChangeHasACauseAndFromTo) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(DecideScaleIn, KeepsTheOnDemandBaseWhenSpotIsAboveItsShare) {
+  GroupSpec g = testing::SpotGroup();
+  g.desired = 5;
+  testing::Driver d(g);
+  d.Step(0);  // the on-demand base launches first: the oldest instance
+  d.AllHealthy(0);
+  d.state().desired = 4;
+  d.Step(10);
+  EXPECT_EQ(d.CountMarket(Market::kOnDemand), 1) << "the base stays even though it is the oldest";
+  EXPECT_EQ(d.CountMarket(Market::kSpot), 3);
+}
+
+}  // namespace
+}  // namespace shoal
