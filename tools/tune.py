@@ -14,14 +14,14 @@ TEMPLATE = """groups:
     desired: {min}
     max: 120
     capacity:
-      on_demand_base: 1
+      on_demand_base: {base}
       on_demand_percent_above_base: 0
       allocation_strategy: price-capacity-optimized
       spot_pools:
 {pools}
     alarms:
       - {{name: cpu-surge, metric: cpu_utilization, statistic: Average, period: 1m,
-          evaluation_periods: 1, datapoints_to_alarm: 1, comparison: ">=", threshold: {surge}}}
+          evaluation_periods: {surge_n}, datapoints_to_alarm: {surge_n}, comparison: ">=", threshold: {surge}}}
     policies:
       - name: track-cpu
         type: target-tracking
@@ -63,7 +63,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shoal", default="build/shoal")
     ap.add_argument("--wc98", default="../shared/traces/wc98_requests_per_minute.csv")
-    ap.add_argument("--grid", default="target=45,50;ratio=0.8;in_n=15,30;out_n=1,2;surge=65,75;step1=30;step2=80;warmup=3m;min=2;minadj=2")
+    ap.add_argument("--grid", default="base=1;surge_n=1;target=45,50;ratio=0.8;in_n=15,30;out_n=1,2;surge=65,75;step1=30;step2=80;warmup=3m;min=2;minadj=2")
     args = ap.parse_args()
     traces = ["data/nasa_jul95_requests_per_minute.csv", "data/nasa_aug95_requests_per_minute.csv", args.wc98]
     seed = {t: run(args.shoal, open("examples/seed.yaml").read(), t) for t in traces}

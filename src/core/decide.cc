@@ -48,7 +48,8 @@ class Decider {
 
   void ApplyPolicies() {
     EvaluateAlarms(spec_, state_, MinuteOf(now_));
-    const auto decision = Combine(spec_, state_, ProposeAll(spec_, state_, now_));
+    const auto decision =
+        Combine(spec_, state_, ProposeAll(spec_, state_, now_), PredictiveFloor(spec_, state_));
     if (!decision || decision->desired == state_.desired) return;
     const PolicySpec& p = spec_.policies[decision->policy];
     const bool out = decision->desired > state_.desired;

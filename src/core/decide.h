@@ -11,6 +11,7 @@
 
 #include "core/activity.h"
 #include "core/alarm.h"
+#include "core/forecast.h"
 #include "core/group.h"
 #include "core/instance.h"
 #include "core/metric.h"
@@ -28,6 +29,7 @@ struct GroupState {
   std::vector<Seconds> tt_last_scale_in;    // per policy
   MetricHistory cpu{64};
   MetricHistory requests_per_target{64};
+  LoadHistory load;                         // only when a predictive policy needs it
   // Simple scaling: one activity at a time, then the cooldown.
   bool simple_activity_open = false;
   Seconds simple_activity_started = 0;

@@ -166,7 +166,8 @@ Status ValidatePolicies(const GroupSpec& g, const GroupErrors& err) {
       }
     }
     // Target tracking runs its own alarms; the others act on one of the group's.
-    if (p.type != PolicyType::kTargetTracking && !HasAlarm(g, p.alarm)) {
+    const bool uses_alarm = p.type == PolicyType::kSimple || p.type == PolicyType::kStep;
+    if (uses_alarm && !HasAlarm(g, p.alarm)) {
       return err.Under(key + ".alarm", "no alarm named '" + p.alarm + "' in group '" + g.name +
                                             "'; alarms are: " + AlarmNames(g));
     }

@@ -52,6 +52,7 @@ GroupState InitialState(const GroupSpec& spec) {
     keep = std::max<std::size_t>(keep, MinutesNeeded(TargetTrackingHighAlarm(p)) + 2);
     keep = std::max<std::size_t>(keep, MinutesNeeded(TargetTrackingLowAlarm(p)) + 2);
   }
+  if (const std::int64_t minutes = LoadMinutesNeeded(spec.policies); minutes > 0) s.load = LoadHistory(minutes);
   s.cpu = MetricHistory(keep);
   s.requests_per_target = MetricHistory(keep);
   return s;
@@ -154,6 +155,8 @@ void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Sec
 void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
                    const Datapoint& requests_per_target) {
   state.cpu.Record(minute, cpu);
+  // CPU% summed over the instances / 100 = units of work, whatever the size.
+  if (state.load.enabled() && !cpu.missing()) state.load.Record(minute, cpu.sum / 100.0);
   state.requests_per_target.Record(minute, requests_per_target);
 }
 

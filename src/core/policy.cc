@@ -197,6 +197,8 @@ std::string_view ToString(PolicyType t) {
       return "step";
     case PolicyType::kTargetTracking:
       return "target-tracking";
+    case PolicyType::kPredictive:
+      return "predictive";
   }
   return "unknown";
 }
@@ -214,7 +216,8 @@ std::string_view ToString(AdjustmentType t) {
 }
 
 bool ParsePolicyType(std::string_view text, PolicyType* out) {
-  for (PolicyType t : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking}) {
+  for (PolicyType t : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking,
+                       PolicyType::kPredictive}) {
     if (text == ToString(t)) {
       *out = t;
       return true;
@@ -344,6 +347,25 @@ AlarmSpec TargetTrackingLowAlarm(const PolicySpec& p) {
   return a;
 }
 
+static Status ValidatePredictive(const PolicySpec& p) {
+  if (!(p.target_value > 0 && p.target_value <= 100)) {
+    return Status::InvalidArgument("target_value (" + Num(p.target_value) +
+                                   ") must be in (0, 100]: the CPU percent the forecast load should run at");
+  }
+  if (p.lag_days.empty()) return Status::InvalidArgument("lag_days must list at least one lag");
+  for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
+    if (p.lag_days[i] < 1 || p.lag_days[i] > kMaxLagDays) {
+      return Status::InvalidArgument("lag_days[" + std::to_string(i) + "] (" + std::to_string(p.lag_days[i]) +
+                                     ") must be between 1 and " + std::to_string(kMaxLagDays));
+    }
+  }
+  if (p.horizon_minutes < 1 || p.horizon_minutes > 240) {
+    return Status::InvalidArgument("horizon_minutes (" + std::to_string(p.horizon_minutes) +
+                                   ") must be between 1 and 240");
+  }
+  return Status::Ok();
+}
+
 Status Validate(const PolicySpec& p) {
   if (p.name.empty()) return Status::InvalidArgument("policy name must not be empty");
   if (p.warmup < 0) {
@@ -359,6 +381,8 @@ Status Validate(const PolicySpec& p) {
       return ValidateStep(p);
     case PolicyType::kTargetTracking:
       return ValidateTargetTracking(p);
+    case PolicyType::kPredictive:
+      return ValidatePredictive(p);
   }
   return Status::Ok();
 }

@@ -15,7 +15,9 @@
 
 namespace shoal {
 
-enum class PolicyType : std::uint8_t { kSimple, kStep, kTargetTracking };
+constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
+
+enum class PolicyType : std::uint8_t { kSimple, kStep, kTargetTracking, kPredictive };
 enum class AdjustmentType : std::uint8_t {
   kChangeInCapacity,
   kExactCapacity,
@@ -24,7 +26,7 @@ enum class AdjustmentType : std::uint8_t {
 
 std::string_view ToString(PolicyType t);
 std::string_view ToString(AdjustmentType t);
-bool ParsePolicyType(std::string_view text, PolicyType* out);          // simple|step|target-tracking
+bool ParsePolicyType(std::string_view text, PolicyType* out);  // simple|step|target-tracking|predictive
 bool ParseAdjustmentType(std::string_view text, AdjustmentType* out);  // change|exact|percent (or AWS names)
 
 // Bounds are relative to the alarm threshold (metric - threshold); nullopt is
@@ -55,9 +57,13 @@ struct PolicySpec {
   std::optional<Seconds> cooldown;   // simple; unset = the group's default cooldown
   std::vector<StepAdjustment> steps; // step
   Seconds warmup = 0;                // step and target tracking
-  // target tracking
+  // target tracking (and predictive: the CPU the forecast load should run at)
   MetricName target_metric = MetricName::kCpuUtilization;
   double target_value = 0;
+  // predictive: capacity ahead of time for the load seen `lag_days` ago at
+  // the same time of day, over the next `horizon_minutes`
+  std::vector<int> lag_days = {1, 7};
+  int horizon_minutes = 15;
   TargetTrackingShape shape;
   bool disable_scale_in = false;
 };

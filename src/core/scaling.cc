@@ -87,6 +87,20 @@ std::optional<Proposal> ProposeStep(const GroupSpec& spec, const GroupState& sta
   return out;
 }
 
+// Mean of the per-minute averages of the `minutes` minutes before `end`.
+double WindowMean(const MetricHistory& h, std::int64_t end, std::int64_t minutes) {
+  double sum = 0;
+  int n = 0;
+  for (std::int64_t m = end - minutes; m < end; ++m) {
+    const auto d = h.At(m);
+    if (d && !d->missing()) {
+      sum += d->sum / d->count;
+      ++n;
+    }
+  }
+  return n > 0 ? sum / n : 0;
+}
+
 std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const GroupState& state,
                                               int i, Seconds now) {
   const PolicySpec& p = spec.policies[i];
@@ -94,14 +108,20 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
   const auto newest = h.At(state.last_evaluated_minute - 1);
   if (!newest || newest->missing()) return {};
   const double metric = newest->sum / newest->count;
-  const std::string what = std::string(ToString(p.target_metric)) + " " + FormatValue(metric) +
-                           " vs target " + FormatValue(p.target_value);
+  const auto what = [&] {
+    return std::string(ToString(p.target_metric)) + " " + FormatValue(metric) + " vs target " +
+           FormatValue(p.target_value);
+  };
   Proposal out;
   out.policy = i;
   if (state.tt_high_states[i] == AlarmState::kAlarm) {
+    // Size for the mean of the breaching window: one spiky minute inside a
+    // sustained rise must not set the size on its own.
+    const double level = WindowMean(h, state.last_evaluated_minute, p.shape.scale_out_evaluation_periods);
     const int warmed = static_cast<int>(std::floor(WarmedUnits(state, p.warmup, now) + 1e-9));
-    out.desired = std::max(state.desired, TargetTrackingCapacity(warmed, metric, p.target_value));
-    out.cause = "target tracking '" + p.name + "' high (" + what + ")";
+    out.desired = std::max(state.desired, TargetTrackingCapacity(warmed, level, p.target_value));
+    out.cause = "target tracking '" + p.name + "' high (" + what() + ", mean of the last " +
+                std::to_string(p.shape.scale_out_evaluation_periods) + " minutes " + FormatValue(level) + ")";
     return out;
   }
   if (state.tt_low_states[i] == AlarmState::kAlarm && !p.disable_scale_in) {
@@ -119,14 +139,40 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
     }
     const int serving = static_cast<int>(std::floor(WarmedUnits(state, 0, now) + 1e-9));
     out.desired = std::min(state.desired, TargetTrackingCapacity(serving, busiest, p.target_value));
-    out.cause = "target tracking '" + p.name + "' low (" + what + ", busiest of the last " +
+    out.cause = "target tracking '" + p.name + "' low (" + what() + ", busiest of the last " +
                 std::to_string(window) + " minutes " + FormatValue(busiest) + ")";
     return out;
   }
   return {};
 }
 
+std::optional<Proposal> ProposePredictive(const GroupSpec& spec, const GroupState& state, int i) {
+  const PolicySpec& p = spec.policies[i];
+  const auto forecast = SeasonalForecast(p, state.load, state.last_evaluated_minute);
+  if (!forecast) return {};
+  const int capacity = PredictiveCapacity(*forecast, p.target_value);
+  if (capacity <= state.desired) return {};
+  Proposal out;
+  out.policy = i;
+  out.desired = capacity;
+  out.cause = "predictive '" + p.name + "' (load " + FormatValue(forecast->units) + " units " +
+              std::to_string(forecast->lag_days) + " day(s) ago within the next " +
+              std::to_string(p.horizon_minutes) + " minutes, at " + FormatValue(p.target_value) + "% CPU)";
+  return out;
+}
+
 }  // namespace
+
+int PredictiveFloor(const GroupSpec& spec, const GroupState& state) {
+  int floor = 0;
+  for (const PolicySpec& p : spec.policies) {
+    if (p.type != PolicyType::kPredictive) continue;
+    if (const auto f = SeasonalForecast(p, state.load, state.last_evaluated_minute)) {
+      floor = std::max(floor, PredictiveCapacity(*f, p.target_value));
+    }
+  }
+  return floor;
+}
 
 double WarmingUnits(const GroupState& state, Seconds warmup, Seconds now) {
   double units = 0;
@@ -173,6 +219,7 @@ std::vector<Proposal> ProposeAll(const GroupSpec& spec, const GroupState& state,
       case PolicyType::kTargetTracking:
         p = ProposeTargetTracking(spec, state, static_cast<int>(i), now);
         break;
+      case PolicyType::kPredictive: p = ProposePredictive(spec, state, static_cast<int>(i)); break;
     }
     if (p) out.push_back(std::move(*p));
   }
@@ -181,6 +228,7 @@ std::vector<Proposal> ProposeAll(const GroupSpec& spec, const GroupState& state,
 
 bool CanScaleIn(const PolicySpec& p) {
   switch (p.type) {
+    case PolicyType::kPredictive: return false;  // it only holds capacity up
     case PolicyType::kTargetTracking: return !p.disable_scale_in;
     case PolicyType::kSimple:
       return p.adjustment_type == AdjustmentType::kExactCapacity || p.scaling_adjustment < 0;
@@ -193,8 +241,9 @@ bool CanScaleIn(const PolicySpec& p) {
 }
 
 std::optional<Proposal> Combine(const GroupSpec& spec, const GroupState& state,
-                                const std::vector<Proposal>& proposals) {
-  const auto clamp = [&](int d) { return std::clamp(d, spec.min, spec.max); };
+                                const std::vector<Proposal>& proposals, int floor) {
+  const int low = std::clamp(floor, spec.min, spec.max);
+  const auto clamp = [&](int d) { return std::clamp(d, low, spec.max); };
   const Proposal* best_out = nullptr;
   for (const Proposal& p : proposals) {
     if (clamp(p.desired) > state.desired && (best_out == nullptr || p.desired > best_out->desired)) {

@@ -35,8 +35,13 @@ std::vector<Proposal> ProposeAll(const GroupSpec& spec, const GroupState& state,
 // Whether a policy can ever lower capacity (it then has a vote on scale-in).
 bool CanScaleIn(const PolicySpec& p);
 
-// The combined decision, or nullopt for "no change".
+// The capacity the predictive policies want ready now (0 when none has a
+// forecast yet): scale-in never goes below it.
+int PredictiveFloor(const GroupSpec& spec, const GroupState& state);
+
+// The combined decision, or nullopt for "no change". Scale-in stops at
+// max(min, floor).
 std::optional<Proposal> Combine(const GroupSpec& spec, const GroupState& state,
-                                const std::vector<Proposal>& proposals);
+                                const std::vector<Proposal>& proposals, int floor = 0);
 
 }  // namespace shoal

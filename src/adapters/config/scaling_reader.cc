@@ -6,6 +6,9 @@
 namespace shoal::config_internal {
 namespace {
 
+constexpr PolicyType kPolicyTypes[] = {PolicyType::kSimple, PolicyType::kStep,
+                                       PolicyType::kTargetTracking, PolicyType::kPredictive};
+
 std::vector<std::string> MetricNames() {
   return NamesOf({MetricName::kCpuUtilization, MetricName::kRequestCountPerTarget});
 }
@@ -19,7 +22,9 @@ const std::vector<std::string_view>& KeysOf(PolicyType type) {
       "alarm", "adjustment_type", "min_adjustment_magnitude", "steps", "warmup"};
   static const std::vector<std::string_view> kTargetTracking = {
       "metric", "target", "disable_scale_in", "warmup", "alarm_shape"};
+  static const std::vector<std::string_view> kPredictive = {"target", "lags", "horizon"};
   switch (type) {
+    case PolicyType::kPredictive: return kPredictive;
     case PolicyType::kSimple: return kSimple;
     case PolicyType::kStep: return kStep;
     case PolicyType::kTargetTracking: return kTargetTracking;
@@ -30,7 +35,7 @@ const std::vector<std::string_view>& KeysOf(PolicyType type) {
 void RejectKeysOfOtherTypes(const MapReader& m, PolicyType type) {
   const std::vector<std::string_view>& own = KeysOf(type);
   std::vector<std::string> own_names(own.begin(), own.end());
-  for (PolicyType other : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking}) {
+  for (PolicyType other : kPolicyTypes) {
     for (std::string_view key : KeysOf(other)) {
       bool mine = false;
       for (std::string_view k : own) mine = mine || k == key;
@@ -113,6 +118,22 @@ void ReadTargetTracking(const MapReader& m, PolicySpec* p) {
   ReadShape(m.Map("alarm_shape"), &p->shape);
 }
 
+// lags: days back, e.g. [1, 7] (yesterday and the same day last week);
+// horizon: how far ahead capacity is made ready (a duration, whole minutes).
+void ReadPredictive(const MapReader& m, PolicySpec* p) {
+  m.Require("target");
+  m.PositiveNumber("target", &p->target_value);
+  if (p->target_value > 100) m.FailAt("target", "must be at most 100 (a CPU percent)");
+  m.IntList("lags", &p->lag_days, 1, kMaxLagDays);
+  Seconds horizon = static_cast<Seconds>(p->horizon_minutes) * kMinute;
+  m.Duration("horizon", &horizon);
+  if (horizon < kMinute || horizon % kMinute != 0 || horizon > 240 * kMinute) {
+    m.FailAt("horizon", "must be a whole number of minutes between 1m and 240m, got " +
+                            std::to_string(horizon) + "s");
+  }
+  p->horizon_minutes = static_cast<int>(horizon / kMinute);
+}
+
 }  // namespace
 
 AlarmSpec ReadAlarm(const MapReader& m) {
@@ -148,17 +169,19 @@ AlarmSpec ReadAlarm(const MapReader& m) {
 PolicySpec ReadPolicy(const MapReader& m) {
   m.AllowOnly({"name", "type", "alarm", "adjustment_type", "adjustment",
                "min_adjustment_magnitude", "cooldown", "steps", "warmup", "metric", "target",
-               "disable_scale_in", "alarm_shape"});
+               "disable_scale_in", "alarm_shape", "lags", "horizon"});
   m.Require("name");
   PolicySpec p;
   m.String("name", &p.name);
   m.Enum("type", &p.type, &ParsePolicyType,
-         NamesOf({PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking}));
+         NamesOf({PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking,
+                  PolicyType::kPredictive}));
   RejectKeysOfOtherTypes(m, p.type);
   switch (p.type) {
     case PolicyType::kSimple: ReadSimple(m, &p); break;
     case PolicyType::kStep: ReadStepPolicy(m, &p); break;
     case PolicyType::kTargetTracking: ReadTargetTracking(m, &p); break;
+    case PolicyType::kPredictive: ReadPredictive(m, &p); break;
   }
   return p;
 }

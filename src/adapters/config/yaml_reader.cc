@@ -172,6 +172,27 @@ void MapReader::Int(std::string_view key, int* out, int min, int max) const {
   *out = static_cast<int>(*value);
 }
 
+void MapReader::IntList(std::string_view key, std::vector<int>* out, int min, int max) const {
+  if (!Has(key)) return;
+  const YAML::Node list = Value(key);
+  if (!list.IsSequence() || list.size() == 0) {
+    FailAt(key, "expected a non-empty list of integers, got " + Describe(list));
+  }
+  std::vector<int> values;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "[" + std::to_string(i) + "]";
+    if (!list[i].IsScalar()) FailAt(key, where + ": expected an integer, got " + Describe(list[i]));
+    const std::optional<long long> v = ToInteger(list[i].Scalar());
+    if (!v) FailAt(key, where + ": expected an integer, got " + Quote(list[i].Scalar()));
+    if (*v < min || *v > max) {
+      FailAt(key, where + ": must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                      ", got " + list[i].Scalar());
+    }
+    values.push_back(static_cast<int>(*v));
+  }
+  *out = std::move(values);
+}
+
 void MapReader::Number(std::string_view key, double* out) const {
   if (!Has(key)) return;
   std::string text = Scalar(key, "a number");

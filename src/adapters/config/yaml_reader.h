@@ -62,6 +62,8 @@ class MapReader {
   // Each reader sets *out only when the key is present, so the caller's
   // initial value (the struct's default) stands otherwise.
   void Int(std::string_view key, int* out, int min = 0, int max = INT_MAX) const;
+  // A list of integers, each within [min, max]; an empty list is an error.
+  void IntList(std::string_view key, std::vector<int>* out, int min, int max) const;
   void Number(std::string_view key, double* out) const;
   void NonNegativeNumber(std::string_view key, double* out) const;
   void PositiveNumber(std::string_view key, double* out) const;

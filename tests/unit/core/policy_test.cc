@@ -483,14 +483,15 @@ INSTANTIATE_TEST_SUITE_P(
 // ---- Names ----------------------------------------------------------------------
 
 TEST(PolicyNamesTest, PolicyTypeRoundTrips) {
-  for (PolicyType t : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking}) {
+  for (PolicyType t : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking,
+                       PolicyType::kPredictive}) {
     PolicyType got{};
     ASSERT_TRUE(ParsePolicyType(ToString(t), &got)) << ToString(t);
     EXPECT_EQ(got, t);
   }
   EXPECT_EQ(ToString(PolicyType::kTargetTracking), "target-tracking");
   PolicyType out{};
-  EXPECT_FALSE(ParsePolicyType("predictive", &out));
+  EXPECT_FALSE(ParsePolicyType("scheduled", &out));
 }
 
 TEST(PolicyNamesTest, AdjustmentTypeAcceptsShortAndAwsNames) {

@@ -1,0 +1,53 @@
+#include "core/forecast.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace shoal {
+
+void LoadHistory::Record(std::int64_t minute, double units) {
+  if (ring_.empty() || minute < latest_) return;
+  const auto size = static_cast<std::int64_t>(ring_.size());
+  // Forget what the skipped minutes held a lap ago.
+  for (std::int64_t m = std::max(latest_ + 1, minute - size + 1); m < minute; ++m) ring_[m % size] = kMissing;
+  ring_[minute % size] = static_cast<float>(std::max(0.0, units));
+  latest_ = minute;
+}
+
+std::optional<double> LoadHistory::MaxIn(std::int64_t from, std::int64_t to) const {
+  const auto size = static_cast<std::int64_t>(ring_.size());
+  from = std::max({from, latest_ - size + 1, std::int64_t{0}});
+  to = std::min(to, latest_ + 1);
+  std::optional<double> best;
+  for (std::int64_t m = from; m < to; ++m) {
+    const float v = ring_[m % size];
+    if (v != kMissing && (!best || v > *best)) best = v;
+  }
+  return best;
+}
+
+std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
+  std::int64_t need = 0;
+  for (const PolicySpec& p : policies) {
+    if (p.type != PolicyType::kPredictive) continue;
+    for (int lag : p.lag_days) need = std::max<std::int64_t>(need, lag * 1440LL + p.horizon_minutes + 1);
+  }
+  return need;
+}
+
+std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute) {
+  std::optional<Forecast> best;
+  for (int lag : p.lag_days) {
+    const std::int64_t from = now_minute - lag * 1440LL;
+    const auto seen = h.MaxIn(from, from + p.horizon_minutes);
+    if (seen && (!best || *seen > best->units)) best = Forecast{*seen, lag};
+  }
+  return best;
+}
+
+int PredictiveCapacity(const Forecast& f, double target_cpu) {
+  if (target_cpu <= 0) return 0;
+  return static_cast<int>(std::ceil(f.units * 100.0 / target_cpu - 1e-9));
+}
+
+}  // namespace shoal

@@ -1,0 +1,52 @@
+// Seasonal forecasting for predictive policies: web traffic repeats by time
+// of day and day of week, so the load seen one day (or one week) ago at the
+// same minute, over the next few minutes, says what capacity to have ready
+// before it arrives — a launch takes minutes, a daily ramp is known.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/policy.h"
+
+namespace shoal {
+
+// Per-minute load in capacity units of work (CPU% × instances / 100), kept
+// for the longest lag a group's predictive policies use. Empty (disabled)
+// when the group has none, so other groups pay nothing.
+class LoadHistory {
+ public:
+  LoadHistory() = default;
+  explicit LoadHistory(std::int64_t minutes) : ring_(static_cast<std::size_t>(minutes), kMissing) {}
+
+  bool enabled() const { return !ring_.empty(); }
+  // Minutes must come in non-decreasing order; skipped minutes read as missing.
+  void Record(std::int64_t minute, double units);
+  // The largest load recorded in [from, to), or nullopt when none is known.
+  std::optional<double> MaxIn(std::int64_t from, std::int64_t to) const;
+
+ private:
+  static constexpr float kMissing = -1.0f;
+  std::vector<float> ring_;  // minute m lives at m % size
+  std::int64_t latest_ = -1;
+};
+
+// Minutes of history the group's predictive policies need (0: none).
+std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies);
+
+struct Forecast {
+  double units = 0;  // the busiest minute expected within the horizon
+  int lag_days = 0;  // which lag saw it
+};
+
+// The forecast at the start of minute `now_minute`: for each lag, the busiest
+// minute of [now - lag days, now - lag days + horizon); the largest of them.
+// nullopt until some lag has history.
+std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h,
+                                         std::int64_t now_minute);
+
+// Capacity that runs the forecast load at the policy's target CPU.
+int PredictiveCapacity(const Forecast& f, double target_cpu);
+
+}  // namespace shoal

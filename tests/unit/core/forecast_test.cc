@@ -1,0 +1,110 @@
+// Seasonal forecasts and the predictive policy (core/forecast.h, scaling.h).
+#include "core/forecast.h"
+
+#include <gtest/gtest.h>
+
+#include "core/scaling.h"
+#include "decide_test_util.h"
+
+namespace shoal {
+namespace {
+
+constexpr std::int64_t kDay = 1440;
+
+PolicySpec Predictive(std::vector<int> lags, int horizon, double target) {
+  PolicySpec p;
+  p.name = "seasonal";
+  p.type = PolicyType::kPredictive;
+  p.lag_days = std::move(lags);
+  p.horizon_minutes = horizon;
+  p.target_value = target;
+  return p;
+}
+
+TEST(ForecastHistory, KeepsOnlyItsWindowAndReadsSkippedMinutesAsMissing) {
+  LoadHistory h(10);
+  h.Record(0, 1);
+  h.Record(1, 5);
+  h.Record(4, 2);  // 2 and 3 skipped
+  EXPECT_EQ(h.MaxIn(0, 2), 5);
+  EXPECT_FALSE(h.MaxIn(2, 4).has_value());
+  EXPECT_EQ(h.MaxIn(0, 100), 5);
+  h.Record(12, 3);  // minutes 0..2 fall out of the 10-minute window
+  EXPECT_FALSE(h.MaxIn(0, 3).has_value());
+  EXPECT_EQ(h.MaxIn(3, 13), 3);
+  h.Record(11, 9);  // older than the latest: ignored
+  EXPECT_EQ(h.MaxIn(11, 12), std::nullopt);
+}
+
+TEST(ForecastHistory, DisabledWhenNoPolicyNeedsIt) {
+  EXPECT_EQ(LoadMinutesNeeded({}), 0);
+  EXPECT_EQ(LoadMinutesNeeded({Predictive({1, 7}, 15, 50)}), 7 * kDay + 16);
+}
+
+TEST(ForecastSeasonal, TakesTheBusiestMinuteOfTheHorizonAtTheLargestLag) {
+  // Now is minute 8 days + 100. Yesterday's window is [7d+100, 7d+110): put a
+  // peak of 6 at its end; last week's [1d+100, 1d+110) holds 4.
+  LoadHistory g(LoadMinutesNeeded({Predictive({1, 7}, 10, 50)}));
+  for (std::int64_t m = 0; m < 8 * kDay + 100; ++m) {
+    double v = 1.0;
+    if (m == 7 * kDay + 109) v = 6.0;
+    if (m == 1 * kDay + 100) v = 4.0;
+    if (m == 7 * kDay + 110) v = 50.0;  // just past the horizon: not counted
+    g.Record(m, v);
+  }
+  const auto f = SeasonalForecast(Predictive({1, 7}, 10, 50), g, 8 * kDay + 100);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_DOUBLE_EQ(f->units, 6.0);
+  EXPECT_EQ(f->lag_days, 1);
+  EXPECT_EQ(PredictiveCapacity(*f, 50), 12);  // 6 units at 50% CPU
+  EXPECT_EQ(PredictiveCapacity(Forecast{3.0, 1}, 60), 5);
+}
+
+TEST(ForecastSeasonal, NoForecastBeforeAnyLagHasHistory) {
+  LoadHistory h(LoadMinutesNeeded({Predictive({1}, 10, 50)}));
+  for (std::int64_t m = 0; m < 100; ++m) h.Record(m, 3);
+  EXPECT_FALSE(SeasonalForecast(Predictive({1}, 10, 50), h, 100).has_value());
+}
+
+// Drives a group through two days whose second day repeats the first.
+TEST(PredictivePolicy, RaisesCapacityBeforeYesterdaysRampAndHoldsScaleInAtTheFloor) {
+  GroupSpec g = testing::SpotGroup();
+  g.min = 1;
+  g.desired = 1;
+  g.max = 50;
+  g.policies = {Predictive({1}, 15, 50)};
+  testing::Driver d(g);
+  d.Step(0);
+  d.AllHealthy(0);
+  // Day 0: 1 unit of load all day, 8 units from minute 600 to 660.
+  for (std::int64_t m = 0; m < kDay + 580; ++m) {
+    const std::int64_t tod = m % kDay;
+    const double load = (tod >= 600 && tod < 660 && m < kDay) ? 8.0 : 1.0;
+    RecordMetrics(d.state(), m, Datapoint{load * 100, 0, 0, 1}, Datapoint::Single(1));
+  }
+  // Day 1, minute 590: the ramp is 10 minutes away, within the 15-minute horizon.
+  const Plan p = d.Step((kDay + 590) * 60, true);
+  ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
+  EXPECT_EQ(d.state().desired, 16);  // 8 units at 50%
+  EXPECT_NE(p.activities[0].cause.find("predictive 'seasonal'"), std::string::npos);
+  EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 16);
+  // A scale-in proposal cannot go below the floor.
+  EXPECT_FALSE(Combine(d.spec(), d.state(), {{0, 4, "in"}}, 16).has_value());
+}
+
+TEST(PredictivePolicy, HasNoVoteOnScaleIn) {
+  EXPECT_FALSE(CanScaleIn(Predictive({1}, 15, 50)));
+}
+
+TEST(PredictivePolicy, ValidationNamesTheField) {
+  EXPECT_NE(Validate(Predictive({}, 15, 50)).message().find("lag_days"), std::string::npos);
+  EXPECT_NE(Validate(Predictive({0}, 15, 50)).message().find("lag_days[0]"), std::string::npos);
+  EXPECT_NE(Validate(Predictive({1, 29}, 15, 50)).message().find("lag_days[1]"), std::string::npos);
+  EXPECT_NE(Validate(Predictive({1}, 0, 50)).message().find("horizon_minutes"), std::string::npos);
+  EXPECT_NE(Validate(Predictive({1}, 15, 0)).message().find("target_value"), std::string::npos);
+  EXPECT_NE(Validate(Predictive({1}, 15, 101)).message().find("target_value"), std::string::npos);
+  EXPECT_TRUE(Validate(Predictive({1, 7}, 15, 50)).ok());
+}
+
+}  // namespace
+}  // namespace shoal
