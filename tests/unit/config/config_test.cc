@@ -79,32 +79,68 @@ TEST(ConfigExamplesTest, SeedParsesAndModelsTheSeedsTwoGroups) {
   EXPECT_GT(od.alarms[0].threshold, spot.alarms[0].threshold);
 }
 
-TEST(ConfigExamplesTest, DefaultParsesWithTrackingAndSurgePolicies) {
+TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   Result<Config> r = LoadConfigFile(kSourceDir + "/examples/default.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->groups.size(), 1u);
   const GroupSpec& g = r->groups[0];
   EXPECT_EQ(g.name, "web");
   EXPECT_EQ(g.min, 2);
-  EXPECT_EQ(g.max, 80);
+  EXPECT_EQ(g.max, 120);
+  EXPECT_EQ(g.capacity.on_demand_base, 0);
   EXPECT_EQ(g.capacity.strategy, AllocationStrategy::kPriceCapacityOptimized);
-  EXPECT_EQ(g.capacity.spot_pools.size(), 9u);
-  ASSERT_EQ(g.policies.size(), 2u);
-  const PolicySpec& track = g.policies[0];
+  EXPECT_EQ(g.capacity.spot_pools.size(), 10u);
+  ASSERT_EQ(g.policies.size(), 3u);
+  const PolicySpec& seasonal = g.policies[0];
+  EXPECT_EQ(seasonal.type, PolicyType::kPredictive);
+  EXPECT_EQ(seasonal.target_value, 65);
+  EXPECT_EQ(seasonal.lag_days, std::vector<int>{1});
+  EXPECT_EQ(seasonal.horizon_minutes, 20);
+  const PolicySpec& track = g.policies[1];
   EXPECT_EQ(track.type, PolicyType::kTargetTracking);
-  EXPECT_EQ(track.target_value, 55);
+  EXPECT_EQ(track.target_value, 65);
   EXPECT_EQ(track.warmup, 180);
   EXPECT_EQ(track.shape.scale_out_evaluation_periods, 2);
-  EXPECT_EQ(track.shape.scale_in_datapoints, 10);
-  EXPECT_DOUBLE_EQ(track.shape.scale_in_ratio, 0.8);
-  const PolicySpec& surge = g.policies[1];
-  ASSERT_EQ(surge.steps.size(), 2u);
+  EXPECT_EQ(track.shape.scale_in_datapoints, 30);
+  EXPECT_DOUBLE_EQ(track.shape.scale_in_ratio, 0.7);
+  const PolicySpec& surge = g.policies[2];
+  ASSERT_EQ(surge.steps.size(), 3u);
   EXPECT_EQ(surge.steps[0].lower_bound, 0.0);
-  EXPECT_EQ(surge.steps[0].upper_bound, 15.0);
-  EXPECT_EQ(surge.steps[1].upper_bound, std::nullopt);
+  EXPECT_EQ(surge.steps[0].upper_bound, 10.0);
+  EXPECT_EQ(surge.steps[2].upper_bound, std::nullopt);
   EXPECT_EQ(surge.min_adjustment_magnitude, 2);
   EXPECT_EQ(g.spot.on_notice, NoticeAction::kReplace);
+  EXPECT_TRUE(g.spot.fallback_to_on_demand);
   EXPECT_TRUE(g.spot.rebalance_to_spot);
+}
+
+TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
+  const std::string base =
+      "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
+      "      - name: seasonal\n        type: predictive\n        target: 60\n";
+  Result<Config> ok = ParseConfig(base + "        lags: [1, 7]\n        horizon: 30m\n", "p.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->groups[0].policies[0].lag_days, (std::vector<int>{1, 7}));
+  EXPECT_EQ(ok->groups[0].policies[0].horizon_minutes, 30);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"        lags: []\n", "p.yaml:9: groups[0].policies[0].lags: expected a non-empty list"},
+      {"        lags: [1, x]\n", "lags: [1]: expected an integer, got \"x\""},
+      {"        lags: [0]\n", "lags: [0]: must be between 1 and 28, got 0"},
+      {"        lags: 1\n", "lags: expected a non-empty list of integers"},
+      {"        horizon: 90s\n", "horizon: must be a whole number of minutes"},
+      {"        alarm: x\n", "not used by a predictive policy"},
+  };
+  for (const auto& [extra, want] : bad) {
+    Result<Config> r = ParseConfig(base + extra, "p.yaml");
+    ASSERT_FALSE(r.ok()) << extra;
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
+  }
+  Result<Config> too_hot = ParseConfig(
+      "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
+      "      - {name: s, type: predictive, target: 120}\n", "p.yaml");
+  ASSERT_FALSE(too_hot.ok());
+  EXPECT_NE(too_hot.status().message().find("target: must be at most 100"), std::string::npos)
+      << too_hot.status().message();
 }
 
 // ---------------------------------------------------------------- defaults
