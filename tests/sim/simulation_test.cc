@@ -134,6 +134,36 @@ TEST_F(SimulationTest, TheSeedRaisesItsOnDemandGroupOnANotice) {
   EXPECT_TRUE(bumped);
 }
 
+// A spot price that rises above an instance's bid interrupts it (with the
+// usual notice); the group moves to a pool whose price is within its bid.
+TEST_F(SimulationTest, APriceAboveTheBidInterruptsAndTheGroupMovesPools) {
+  SpotPriceSeries cheap_then_dear;
+  cheap_then_dear.instance_type = "m4.large";
+  cheap_then_dear.zone = "us-east-1a";
+  cheap_then_dear.points = {{1'700'000'000, 0.03}, {1'700'000'000 + 2 * 3600, 0.09},
+                            {1'700'000'000 + 24 * 3600, 0.09}};
+  prices_.spot.push_back(cheap_then_dear);
+  const std::string yaml =
+      "groups:\n  - name: web\n    min: 4\n    max: 4\n    desired: 4\n    capacity:\n"
+      "      on_demand_percent_above_base: 0\n      allocation_strategy: lowest-price\n"
+      "      spot_instance_pools: 1\n      spot_pools:\n"
+      "        - {instance_type: m4.large, zone: us-east-1a, bid: 0.05}\n"
+      "        - {instance_type: m4.large, zone: us-east-1b}\n";
+  SimOptions o;
+  o.interruption_scale = 0;  // only the price can interrupt
+  const SimReport r = Run(yaml, o);
+  EXPECT_EQ(r.interruptions, 4) << "the four instances in us-east-1a, once";
+  std::size_t a = 0, b = 0;
+  for (std::size_t p = 0; p < r.series.pool_names.size(); ++p) {
+    if (r.series.pool_names[p] == "m4.large/us-east-1a") a = p;
+    if (r.series.pool_names[p] == "m4.large/us-east-1b") b = p;
+  }
+  EXPECT_GT(r.series.pool_units[a][30], 3.9) << "in the cheap pool while it is cheap";
+  EXPECT_LT(r.series.pool_units[a][300], 0.1) << "out of it once its price passed the bid";
+  EXPECT_GT(r.series.pool_units[b][300], 3.9);
+  EXPECT_EQ(r.fallbacks_to_ondemand, 0);
+}
+
 TEST_F(SimulationTest, SameSeedSameHistory) {
   auto config = LoadConfigFile(std::string(SHOAL_SOURCE_DIR) + "/examples/default.yaml");
   ASSERT_TRUE(config.ok());
