@@ -12,6 +12,9 @@ namespace {
 constexpr double kEpsilon = 1e-9;
 // price-capacity-optimized treats scores this close to the best as equally good.
 constexpr double kScoreBand = 0.1;
+// Pools priced within this fraction of the cheapest deep pool share new
+// instances: spreading over nearly-equal prices costs little and divides risk.
+constexpr double kPriceBand = 0.05;
 
 double PricePerUnit(const PoolView& p) { return p.price / p.weight; }
 
@@ -97,6 +100,8 @@ std::vector<int> PriceCapacityOptimized(const std::vector<const PoolView*>& avai
     if (p->capacity_score >= best_score - kScoreBand - kEpsilon) pools.push_back(p);
   }
   SortByPricePerUnit(pools);
+  const double cheapest = PricePerUnit(*pools.front());
+  std::erase_if(pools, [&](const PoolView* p) { return PricePerUnit(*p) > cheapest * (1 + kPriceBand) + kEpsilon; });
 
   int total_running = 0;
   for (const PoolView* p : pools) total_running += p->running;

@@ -34,8 +34,9 @@ struct PoolView {
 //  - capacity-optimized: the pool with the highest capacity score each time
 //    (ties: fewer running, then index);
 //  - price-capacity-optimized: among pools whose score is within 0.1 of the
-//    best, the cheapest per unit each time, spreading to the next when a pool
-//    already holds more than its share.
+//    best, those priced within 5% of the cheapest per unit; instances spread
+//    over these, the cheapest first, moving to the next when a pool already
+//    holds more than its share.
 // Returns fewer than `count` entries (maybe none) when no pool is available.
 std::vector<int> ChooseSpotPools(const CapacitySpec& spec, const std::vector<PoolView>& pools,
                                  int count);

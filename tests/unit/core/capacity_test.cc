@@ -137,19 +137,20 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     CapacityPriceCapacityOptimized, CapacityPoolsTest,
     ::testing::Values(
-        // Band is scores >= 0.8: pools 0, 1, 3; pool 2 is cheapest but scores 0.5.
-        // Share = ceil(3 / 3) = 1; a pool moves on once it holds more than 1.
-        PoolCase{"CheapestInBandThenSpreads", kPriceCapacity, 2,
+        // Score band is >= 0.8: pools 0, 1, 3; pool 2 is cheapest but scores
+        // 0.5. Of those only pool 1 is within 5% of the cheapest price.
+        PoolCase{"CheapestInBand", kPriceCapacity, 2,
                  {Pool(0, 0.05, 1, 0.9), Pool(1, 0.03, 1, 0.85), Pool(2, 0.01, 1, 0.5),
                   Pool(3, 0.04, 1, 0.82)},
-                 3, V{1, 1, 3}},
-        // Share = ceil(6 / 3) = 2.
-        PoolCase{"SixOverThree", kPriceCapacity, 2,
-                 {Pool(0, 0.05, 1, 0.9), Pool(1, 0.03, 1, 0.85), Pool(3, 0.04, 1, 0.82)}, 6,
-                 V{1, 1, 1, 3, 3, 3}},
-        // Share = ceil((5 + 2) / 3) = 3: pool 1 already holds more.
+                 3, V{1, 1, 1}},
+        // Pools 1 and 3 are within 5% of each other: share = ceil(6 / 2) = 3;
+        // a pool moves on once it holds more than its share.
+        PoolCase{"SpreadsOverNearlyCheapest", kPriceCapacity, 2,
+                 {Pool(0, 0.05, 1, 0.9), Pool(1, 0.030, 1, 0.85), Pool(3, 0.031, 1, 0.82)}, 6,
+                 V{1, 1, 1, 1, 3, 3}},
+        // Share = ceil((5 + 2) / 2) = 4: pool 1 already holds more.
         PoolCase{"RunningCountsTowardShare", kPriceCapacity, 2,
-                 {Pool(0, 0.05, 1, 0.9), Pool(1, 0.03, 1, 0.85, true, 5), Pool(3, 0.04, 1, 0.82)},
+                 {Pool(0, 0.05, 1, 0.9), Pool(1, 0.030, 1, 0.85, true, 5), Pool(3, 0.031, 1, 0.82)},
                  2, V{3, 3}},
         PoolCase{"OutsideBandNeverChosen", kPriceCapacity, 2,
                  {Pool(0, 0.05, 1, 1.0), Pool(1, 0.001, 1, 0.89)}, 3, V{0, 0, 0}},
