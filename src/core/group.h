@@ -65,6 +65,17 @@ struct HealthCheckSpec {
   Seconds grace = 300;  // provisioning must finish within this
 };
 
+// How the live provider starts an instance of the group: the seed's
+// user-data script and Ansible playbook, as data. Commands are argv lists,
+// never shell strings. "{port}" in an argument becomes the instance's port,
+// "{dir}" its directory, "{id}" its id.
+struct LaunchSpec {
+  std::vector<std::vector<std::string>> provision;  // run in order in the instance dir; any failure = unhealthy
+  std::vector<std::string> command;                 // the service; must listen on 127.0.0.1:{port}
+  std::vector<std::pair<std::string, std::string>> env;
+  double cpu_share = 1.0;  // CPU cores one capacity unit may use (cgroup quota where the machine allows)
+};
+
 struct GroupSpec {
   std::string name;
   std::string service;  // groups of one service share a load balancer and its demand
@@ -78,6 +89,8 @@ struct GroupSpec {
   Seconds drain_timeout = 30;  // deregistration delay: in-flight requests finish within this
   SpotHandlingSpec spot;
   HealthCheckSpec health_check;
+  LaunchSpec launch;
+  int listen_port = 0;  // the service's load-balancer port on 127.0.0.1 (0: none; simulation only)
 };
 
 // Cross-field checks of one group (min <= desired <= max, pool names unique,

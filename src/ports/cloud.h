@@ -19,6 +19,24 @@ struct LaunchRequest {
   double bid_usd_per_hour = 0;  // spot only; 0 = the on-demand price of the type
   double weight = 1;            // capacity units the instance provides
   int version = 0;
+  // Idempotency key (like EC2's ClientToken): a second Launch with the same
+  // token returns the instance the first one made instead of a new one, so a
+  // controller that crashed mid-launch can safely ask again.
+  std::string launch_token;
+};
+
+// What the cloud knows of an instance: enough to adopt it after a restart.
+struct DescribedInstance {
+  InstanceId id = 0;
+  std::string group;
+  Market market = Market::kOnDemand;
+  std::string pool;  // spot pool name ("" for on-demand)
+  std::string instance_type;
+  std::string zone;
+  double weight = 1;
+  Seconds launched_at = 0;
+  std::string launch_token;
+  bool running = true;  // false: gone or going (the controller forgets it)
 };
 
 struct GroupInstanceEvent {
@@ -38,6 +56,8 @@ class Cloud {
   // Current spot market view of one pool.
   virtual PoolObservation Pool(const std::string& instance_type, const std::string& zone) = 0;
   virtual double OnDemandPrice(const std::string& instance_type) = 0;
+  // Every instance the cloud runs for us (tagged with its group), for adoption.
+  virtual Result<std::vector<DescribedInstance>> Describe() = 0;
 };
 
 }  // namespace shoal

@@ -106,6 +106,23 @@ double SimWorld::OnDemandPrice(const std::string& instance_type) {
   return market_->OnDemandPrice(instance_type);
 }
 
+Result<std::vector<DescribedInstance>> SimWorld::Describe() {
+  std::vector<DescribedInstance> out;
+  for (const auto& [id, in] : instances_) {
+    DescribedInstance d;
+    d.id = id;
+    d.group = in.group;
+    d.market = in.market;
+    d.pool = in.pool >= 0 ? market_pools_[in.pool].instance_type + "/" + market_pools_[in.pool].zone : "";
+    d.instance_type = in.instance_type;
+    d.zone = in.pool >= 0 ? market_pools_[in.pool].zone : "";
+    d.weight = in.weight;
+    d.launched_at = in.launched;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 // --- Traffic ---------------------------------------------------------------
 
 Status SimWorld::Register(const std::string&, InstanceId id) {

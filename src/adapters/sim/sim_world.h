@@ -70,6 +70,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::vector<GroupInstanceEvent> Poll() override;
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
   double OnDemandPrice(const std::string& instance_type) override;
+  Result<std::vector<DescribedInstance>> Describe() override;
   // Traffic (Poll is above)
   Status Register(const std::string& group, InstanceId id) override;
   Status Drain(const std::string& group, InstanceId id) override;

@@ -43,6 +43,8 @@ class FakeCloud final : public Cloud {
     return p;
   }
   double OnDemandPrice(const std::string&) override { return 0.10; }
+  Result<std::vector<DescribedInstance>> Describe() override { return described; }
+  std::vector<DescribedInstance> described;
 
   std::vector<LaunchRequest> launches;
   std::vector<InstanceId> terminated;

@@ -1,0 +1,75 @@
+// The local provider, Shoal's embedded default cloud: an instance is a
+// process group on this host, started from its group's LaunchSpec in its own
+// directory and bound to 127.0.0.1 on its own port.
+//
+// Launch creates DATA/instances/<id>/ and writes instance.json (group,
+// market, pool, port, launch token, ...) BEFORE anything runs, then forks a
+// launcher that calls setsid() (the instance's process group), joins the
+// instance's cgroup where the machine allows, starts the spot agent, runs the
+// provision steps, writes the health file last and execs the command.
+// stdout/stderr go to DATA/instances/<id>/{stdout,stderr}.log.
+// Terminate sends SIGTERM to the group, waits the grace period, then SIGKILL.
+// Instances outlive the daemon; Describe() reads the directories back, so a
+// restarted daemon adopts what runs.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/group.h"
+#include "ports/clock.h"
+#include "ports/cloud.h"
+
+namespace shoal {
+
+class LocalSpotMarket;
+class ImdsServer;
+
+struct LocalCloudOptions {
+  std::string data_dir;           // instances live in data_dir/instances/<id>/
+  std::string agent_binary;       // the `shoal` binary (runs `shoal agent`); empty: no agent
+  std::string agent_report_url;   // the daemon's API base, e.g. http://127.0.0.1:7400
+  std::string agent_token_file;   // the API token file the agent reads
+  Seconds terminate_grace = 10;   // SIGTERM → SIGKILL
+  Seconds provision_timeout = 300;
+};
+
+// Per-instance CPU, relative to its share: 100 = using all of its cores.
+struct CpuSample {
+  InstanceId id = 0;
+  double percent = 0;
+};
+
+class LocalCloud final : public Cloud {
+ public:
+  // `launch` maps each group name to its spec. The market and the IMDS
+  // server may be null (no spot behaviour / no metadata endpoint).
+  LocalCloud(LocalCloudOptions options, const Clock* clock, std::map<std::string, GroupSpec> groups,
+             LocalSpotMarket* market, ImdsServer* imds);
+  ~LocalCloud() override;
+
+  Result<InstanceId> Launch(const LaunchRequest& request) override;
+  Status Terminate(InstanceId id) override;
+  std::vector<GroupInstanceEvent> Poll() override;  // booted, provisioned, notices, exits
+  PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
+  double OnDemandPrice(const std::string& instance_type) override;
+  Result<std::vector<DescribedInstance>> Describe() override;
+
+  // The port an instance listens on (0 if unknown).
+  int PortOf(InstanceId id) const;
+  std::string DirOf(InstanceId id) const;
+  // CPU since the previous call, per live instance.
+  std::vector<CpuSample> SampleCpu();
+  // Whether CPU shares are enforced (cgroup v1 cpu.cfs_quota_us writable) and how.
+  const std::string& cpu_enforcement() const { return cpu_enforcement_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string cpu_enforcement_;
+};
+
+}  // namespace shoal

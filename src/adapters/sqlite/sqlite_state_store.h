@@ -1,0 +1,33 @@
+// StateStore on SQLite in WAL mode: one file, crash-safe, one writer (the
+// daemon). Group states are stored as JSON (see group_state_codec.h);
+// activities as rows with an increasing seq.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ports/state_store.h"
+
+namespace shoal {
+
+class SqliteStateStore final : public StateStore {
+ public:
+  // Opens (creating if needed) the database at `path`, sets WAL and
+  // synchronous=FULL, and migrates the schema.
+  static Result<std::unique_ptr<SqliteStateStore>> Open(const std::string& path);
+  ~SqliteStateStore() override;
+
+  Status SaveGroupState(const std::string& group, const GroupState& state) override;
+  Result<std::optional<GroupState>> LoadGroupState(const GroupSpec& spec) override;
+  Status DeleteGroupState(const std::string& group) override;
+  Status AppendActivities(const std::vector<Activity>& activities) override;
+  Result<std::vector<StoredActivity>> ListActivities(const std::string& group, std::int64_t after_seq,
+                                                     int limit) override;
+
+ private:
+  struct Impl;
+  explicit SqliteStateStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,40 @@
+// Durable control-plane state: each group's decision state and the activity
+// history. The daemon writes a group's state before it acts on a plan, so a
+// crash at any point restarts from a state that is at most one tick behind
+// what the cloud shows (and the cloud is then adopted, never relaunched).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/activity.h"
+#include "core/decide.h"
+#include "core/group.h"
+#include "core/status.h"
+
+namespace shoal {
+
+struct StoredActivity {
+  std::int64_t seq = 0;  // increasing, assigned by the store
+  Activity activity;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // Replaces the stored state of `group` (atomically).
+  virtual Status SaveGroupState(const std::string& group, const GroupState& state) = 0;
+  // The stored state, rebuilt for `spec` (alarm vectors sized to it), or
+  // nullopt when the group was never saved. Metric histories are not kept.
+  virtual Result<std::optional<GroupState>> LoadGroupState(const GroupSpec& spec) = 0;
+  virtual Status DeleteGroupState(const std::string& group) = 0;
+  virtual Status AppendActivities(const std::vector<Activity>& activities) = 0;
+  // Activities with seq > after_seq (oldest first), of one group or all
+  // (group empty), at most `limit`.
+  virtual Result<std::vector<StoredActivity>> ListActivities(const std::string& group, std::int64_t after_seq,
+                                                             int limit) = 0;
+};
+
+}  // namespace shoal
