@@ -7,6 +7,7 @@
 #include "core/decide.h"
 #include "core/instance.h"
 #include "core/status.h"
+#include "ports/events.h"
 
 namespace shoal {
 
@@ -37,11 +38,6 @@ struct DescribedInstance {
   Seconds launched_at = 0;
   std::string launch_token;
   bool running = true;  // false: gone or going (the controller forgets it)
-};
-
-struct GroupInstanceEvent {
-  std::string group;
-  InstanceObservation observation;
 };
 
 class Cloud {

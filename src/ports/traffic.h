@@ -8,6 +8,7 @@
 #include "core/instance.h"
 #include "core/metric.h"
 #include "core/status.h"
+#include "ports/events.h"
 
 namespace shoal {
 
