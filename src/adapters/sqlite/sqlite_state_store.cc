@@ -1,0 +1,261 @@
+#include "adapters/sqlite/sqlite_state_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+
+#include "adapters/sqlite/group_state_codec.h"
+#include "adapters/sqlite/sqlite_schema.h"
+#include "adapters/sqlite/sqlite_util.h"
+
+namespace shoal {
+
+using sqlite::ResetOnExit;
+using sqlite::Statement;
+
+namespace {
+
+// How long to wait for another process (the sqlite3 shell, a backup) that
+// holds the lock briefly, before failing the call.
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr std::array kActivityKinds = {
+    ActivityKind::kScaleOut,   ActivityKind::kScaleIn,   ActivityKind::kSetDesired,
+    ActivityKind::kSpotNotice, ActivityKind::kReplace,   ActivityKind::kFallbackOnDemand,
+    ActivityKind::kRebalance,  ActivityKind::kUnhealthy,
+};
+
+struct CloseDb {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+
+void BindText(sqlite3_stmt* stmt, int index, const std::string& text) {
+  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+std::string ColumnText(sqlite3_stmt* stmt, int column) {
+  const unsigned char* text = sqlite3_column_text(stmt, column);
+  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
+}
+
+std::int64_t WallSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// WAL: readers never block the writer and a commit is one append; FULL:
+// the WAL is synced at every commit, so a saved state survives power loss.
+Status Configure(sqlite3* db, const std::string& path) {
+  sqlite3_extended_result_codes(db, 1);
+  if (sqlite3_busy_timeout(db, kBusyTimeoutMs) != SQLITE_OK) {
+    return sqlite::Error(db, path, "setting busy_timeout");
+  }
+  Result<std::string> mode = sqlite::QueryText(db, path, "PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return mode.status();
+  if (*mode != "wal") {
+    return Status::IoError(path + ": cannot use write-ahead logging (journal_mode is '" + *mode + "')");
+  }
+  SHOAL_RETURN_IF_ERROR(sqlite::Exec(db, path, "PRAGMA synchronous=FULL"));
+  return sqlite::Exec(db, path, "PRAGMA foreign_keys=ON");
+}
+
+// SQLite says only "unable to open database file"; name the usual cause.
+Status OpenError(sqlite3* db, const std::string& path) {
+  const Status st = sqlite::Error(db, path, "opening the state database");
+  std::error_code ec;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+    return Status::IoError(st.message() + " (directory " + dir.string() + " does not exist)");
+  }
+  return st;
+}
+
+}  // namespace
+
+// Thread safety: one connection, every method under `mu`. SQLite's own
+// serialized mode (FULLMUTEX) would only guard single calls; a cached
+// statement is stepped across several calls and a transaction spans several
+// statements, so an API thread's read could otherwise interleave with the
+// reconcile thread's write. Calls are short, so one lock costs little.
+struct SqliteStateStore::Impl {
+  std::string path;
+  DbHandle db;
+  std::mutex mu;
+  Statement save_state;
+  Statement load_state;
+  Statement delete_state;
+  Statement insert_activity;
+  Statement list_group;
+  Statement list_all;
+
+  Status PrepareAll();
+  Result<std::vector<StoredActivity>> ReadActivities(sqlite3_stmt* stmt, int limit);
+};
+
+Status SqliteStateStore::Impl::PrepareAll() {
+  struct Entry {
+    Statement* slot;
+    const char* sql;
+  };
+  const std::array<Entry, 6> entries = {{
+      {&save_state,
+       "INSERT INTO group_state(name, json, updated_at) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(name) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at"},
+      {&load_state, "SELECT json FROM group_state WHERE name = ?1"},
+      {&delete_state, "DELETE FROM group_state WHERE name = ?1"},
+      {&insert_activity,
+       "INSERT INTO activity(time, grp, kind, cause, from_units, to_units) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&list_group,
+       "SELECT seq, time, grp, kind, cause, from_units, to_units FROM activity "
+       "WHERE grp = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"},
+      {&list_all,
+       "SELECT seq, time, grp, kind, cause, from_units, to_units FROM activity "
+       "WHERE seq > ?2 ORDER BY seq LIMIT ?3"},
+  }};
+  for (const Entry& e : entries) {
+    Result<Statement> stmt = sqlite::Prepare(db.get(), path, e.sql);
+    if (!stmt.ok()) return stmt.status();
+    *e.slot = std::move(*stmt);
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  sqlite3* raw = nullptr;
+  // NOMUTEX: Impl::mu serializes every use of the connection (see Impl).
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  impl->db.reset(raw);  // closed on every path, including a failed open
+  if (rc != SQLITE_OK) return OpenError(raw, path);
+  SHOAL_RETURN_IF_ERROR(Configure(raw, path));
+  SHOAL_RETURN_IF_ERROR(sqlite::Migrate(raw, path));
+  SHOAL_RETURN_IF_ERROR(impl->PrepareAll());
+  return std::unique_ptr<SqliteStateStore>(new SqliteStateStore(std::move(impl)));
+}
+
+SqliteStateStore::SqliteStateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStateStore::~SqliteStateStore() {
+  // Statements must be finalized before the connection closes.
+  if (impl_ == nullptr) return;
+  impl_->save_state.reset();
+  impl_->load_state.reset();
+  impl_->delete_state.reset();
+  impl_->insert_activity.reset();
+  impl_->list_group.reset();
+  impl_->list_all.reset();
+}
+
+Status SqliteStateStore::SaveGroupState(const std::string& group, const GroupState& state) {
+  const std::string json = EncodeGroupState(state);  // outside the lock: pure work
+  std::lock_guard lock(impl_->mu);
+  sqlite3* db = impl_->db.get();
+  sqlite::Transaction tx(db, impl_->path);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  sqlite3_stmt* stmt = impl_->save_state.get();
+  ResetOnExit reset(stmt);
+  BindText(stmt, 1, group);
+  BindText(stmt, 2, json);
+  sqlite3_bind_int64(stmt, 3, WallSeconds());
+  SHOAL_RETURN_IF_ERROR(sqlite::StepDone(db, impl_->path, stmt, "saving the state of group '" + group + "'"));
+  return tx.Commit();
+}
+
+Result<std::optional<GroupState>> SqliteStateStore::LoadGroupState(const GroupSpec& spec) {
+  std::string json;
+  {
+    std::lock_guard lock(impl_->mu);
+    sqlite3_stmt* stmt = impl_->load_state.get();
+    ResetOnExit reset(stmt);
+    BindText(stmt, 1, spec.name);
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return std::optional<GroupState>();
+    if (rc != SQLITE_ROW) {
+      return sqlite::Error(impl_->db.get(), impl_->path, "loading the state of group '" + spec.name + "'");
+    }
+    json = ColumnText(stmt, 0);
+  }
+  Result<GroupState> state = DecodeGroupState(json, spec);
+  if (!state.ok()) return Status::InvalidArgument(impl_->path + ": " + state.status().message());
+  return std::optional<GroupState>(std::move(*state));
+}
+
+Status SqliteStateStore::DeleteGroupState(const std::string& group) {
+  std::lock_guard lock(impl_->mu);
+  sqlite3_stmt* stmt = impl_->delete_state.get();
+  ResetOnExit reset(stmt);
+  BindText(stmt, 1, group);
+  return sqlite::StepDone(impl_->db.get(), impl_->path, stmt, "deleting the state of group '" + group + "'");
+}
+
+Status SqliteStateStore::AppendActivities(const std::vector<Activity>& activities) {
+  if (activities.empty()) return Status::Ok();
+  std::lock_guard lock(impl_->mu);
+  sqlite3* db = impl_->db.get();
+  // One transaction: a tick's activities are all recorded or none are, and
+  // one fsync instead of one per row.
+  sqlite::Transaction tx(db, impl_->path);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  sqlite3_stmt* stmt = impl_->insert_activity.get();
+  for (const Activity& a : activities) {
+    ResetOnExit reset(stmt);
+    sqlite3_bind_int64(stmt, 1, a.time);
+    BindText(stmt, 2, a.group);
+    BindText(stmt, 3, std::string(ToString(a.kind)));
+    BindText(stmt, 4, a.cause);
+    sqlite3_bind_int(stmt, 5, a.from);
+    sqlite3_bind_int(stmt, 6, a.to);
+    SHOAL_RETURN_IF_ERROR(
+        sqlite::StepDone(db, impl_->path, stmt, "appending an activity of group '" + a.group + "'"));
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<StoredActivity>> SqliteStateStore::Impl::ReadActivities(sqlite3_stmt* stmt, int limit) {
+  std::vector<StoredActivity> out;
+  out.reserve(static_cast<std::size_t>(std::min(limit, 1024)));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    StoredActivity s;
+    s.seq = sqlite3_column_int64(stmt, 0);
+    s.activity.time = sqlite3_column_int64(stmt, 1);
+    s.activity.group = ColumnText(stmt, 2);
+    const std::string kind = ColumnText(stmt, 3);
+    const auto* found = std::find_if(kActivityKinds.begin(), kActivityKinds.end(),
+                                     [&](ActivityKind k) { return ToString(k) == kind; });
+    if (found == kActivityKinds.end()) {
+      return Status::InvalidArgument(path + ": activity " + std::to_string(s.seq) + ": unknown kind '" +
+                                     kind + "'");
+    }
+    s.activity.kind = *found;
+    s.activity.cause = ColumnText(stmt, 4);
+    s.activity.from = sqlite3_column_int(stmt, 5);
+    s.activity.to = sqlite3_column_int(stmt, 6);
+    out.push_back(std::move(s));
+  }
+  if (rc != SQLITE_DONE) return sqlite::Error(db.get(), path, "listing activities");
+  return out;
+}
+
+Result<std::vector<StoredActivity>> SqliteStateStore::ListActivities(const std::string& group,
+                                                                     std::int64_t after_seq, int limit) {
+  if (limit <= 0) {
+    return Status::InvalidArgument("activity list limit must be positive, not " + std::to_string(limit));
+  }
+  std::lock_guard lock(impl_->mu);
+  sqlite3_stmt* stmt = group.empty() ? impl_->list_all.get() : impl_->list_group.get();
+  ResetOnExit reset(stmt);
+  if (!group.empty()) BindText(stmt, 1, group);
+  sqlite3_bind_int64(stmt, 2, after_seq);
+  sqlite3_bind_int(stmt, 3, limit);
+  return impl_->ReadActivities(stmt, limit);
+}
+
+}  // namespace shoal
