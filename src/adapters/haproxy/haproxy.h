@@ -8,6 +8,10 @@
 // maintenance can be deleted; runtime servers are lost when HAProxy
 // restarts, so the reconcile loop re-adds them; `retries` + `option
 // redispatch` avoid a 503 in the window before a dead server is marked down.
+// Also seen on 2.6: `add server ... check` does not start the checks
+// (`enable health` does), and a server leaving maintenance is UP at once,
+// before any check ran; only `set server health down` issued after `state
+// ready` (in the same command line) makes it wait for `rise` passing checks.
 #pragma once
 
 #include <functional>
@@ -26,7 +30,7 @@ struct HaproxyBackend {
   std::string name;     // the service (backend and frontend are named after it)
   int listen_port = 0;  // frontend on 127.0.0.1
   std::string health_path = "/health";
-  Seconds check_interval = 2;
+  int check_interval_ms = 2000;  // HAProxy takes milliseconds: tests check every 200 ms
   int rise = 2;
   int fall = 3;
 };
@@ -46,18 +50,34 @@ struct ServerStat {
   std::int64_t total_sessions = 0;  // stot: requests (sessions) since start
   std::int64_t request_rate = 0;    // rate: sessions per second over the last second
   std::int64_t http_responses_5xx = 0;
+  std::string check_status;         // L7OK, L4CON, INI, ... (empty without checks)
 };
 
+// HAProxy names allow more than this, but a service name lands in the config
+// text: anything outside [a-z0-9_-] becomes '_' (upper case is lowered).
+std::string SanitizeHaproxyName(const std::string& name);
+// The proxy names of a service: "be_<name>" and "fe_<name>", sanitised.
+std::string BackendProxyName(const std::string& service);
+std::string FrontendProxyName(const std::string& service);
+
 // The Runtime API over the stats socket (one command per connection).
+// `backend` is the HAProxy proxy name (BackendProxyName), as in `show stat`.
 class HaproxyRuntime {
  public:
   explicit HaproxyRuntime(std::string socket_path);
-  // Sends one command, returns the answer text; IoError if the socket fails.
+  // Sends one command line, returns the answer text; IoError if the socket fails.
   Result<std::string> Command(const std::string& command) const;
+  // Adds the server with its checks and enables them; it stays in MAINT
+  // (no traffic) until Ready or SetState.
   Status AddServer(const std::string& backend, const std::string& server, const std::string& address, int port,
                    const HaproxyBackend& check);
+  // Leaves MAINT. With `wait_for_checks` it is held DOWN until `rise` checks
+  // pass; without, it takes traffic at once (a server that was UP before a
+  // HAProxy restart keeps serving while its checks confirm it).
+  Status Ready(const std::string& backend, const std::string& server, bool wait_for_checks);
   Status SetState(const std::string& backend, const std::string& server, const std::string& state);  // ready|drain|maint
-  Status DeleteServer(const std::string& backend, const std::string& server);  // puts it in maint first
+  // Puts it in maint first; a server that does not exist counts as deleted.
+  Status DeleteServer(const std::string& backend, const std::string& server);
   Result<std::vector<ServerStat>> ShowStat() const;
 
  private:
@@ -79,27 +99,45 @@ class HaproxyProcess {
   Status Stop();  // SIGTERM then SIGKILL; for tests and `shoal down`
   std::string socket_path() const;
   std::string config_path() const;
+  std::string pid_path() const;
+  // The pid in the pid file if that process is a live haproxy, else 0.
+  int Pid() const;
   static std::string RenderConfig(const HaproxyOptions& options);
 
  private:
+  Status CheckConfig() const;
+  Status Launch(int replaces);
+  Status WaitForSocket() const;
+
   HaproxyOptions options_;
 };
 
-// The Traffic port on HAProxy: instances are servers named after their id.
+// The Traffic port on HAProxy: instances are servers named after their id
+// (FormatInstanceId) in the backend of their group.
 // Poll() turns status changes seen in `show stat` into kHealthy/kUnhealthy,
-// and a drained server with no current sessions into kDrained.
+// and a drained server with no current sessions into kDrained. It also
+// re-adds registered servers missing from `show stat` (HAProxy restarted) and
+// adopts i-<hex> servers it finds in its backends (the daemon restarted).
+// Request rates are the stot (sessions = HTTP requests under
+// http-server-close) delta between two Polls over the steady-clock time
+// between them; HAProxy's own `rate` column is only used for the first Poll.
+// All methods may be called from any thread.
 class HaproxyTraffic final : public Traffic {
  public:
-  // `address_of` gives the 127.0.0.1 port of an instance (from the cloud).
+  // `port_of` gives the 127.0.0.1 port of an instance (from the cloud); 0 if unknown.
   HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group,
                  std::function<int(InstanceId)> port_of);
   Status Register(const std::string& group, InstanceId id) override;
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;
-  // Requests per second per server and per backend, from the last Poll.
+  // Re-adds registered servers that HAProxy lost; Poll calls it too.
+  Status Restore();
+  // Why the last Poll saw nothing (socket down, ...); Ok after a good Poll.
+  Status LastPollStatus() const;
+  // Requests per second per server and per group's backend, from the last Poll.
   std::map<InstanceId, double> RequestRates() const;
-  double BackendRequestRate(const std::string& backend) const;
+  double BackendRequestRate(const std::string& group) const;
 
  private:
   struct Impl;

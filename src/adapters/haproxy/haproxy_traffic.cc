@@ -1,0 +1,281 @@
+// The Traffic port on HAProxy. What HAProxy shows is compared each Poll with
+// what this adapter last reported, so events are edges (UP after DOWN, ...)
+// while the work it does is level-triggered: a registered server that is
+// missing is re-added, one left in MAINT is readied.
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+#include "adapters/haproxy/haproxy.h"
+#include "core/instance.h"
+
+namespace shoal {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr const char* kLoopback = "127.0.0.1";
+
+bool StartsWith(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// "i-" and 16 hex digits (FormatInstanceId), else nothing.
+std::optional<InstanceId> ParseServerName(const std::string& name) {
+  constexpr std::size_t kDigits = 16;
+  if (name.size() != 2 + kDigits || !StartsWith(name, "i-")) return std::nullopt;
+  InstanceId id = 0;
+  for (std::size_t i = 2; i < name.size(); ++i) {
+    const char c = name[i];
+    int v;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else return std::nullopt;
+    id = (id << 4) | static_cast<InstanceId>(v);
+  }
+  return id;
+}
+
+bool IsMissing(const Status& s) { return s.message().find("No such server") != std::string::npos; }
+bool IsDuplicate(const Status& s) { return s.message().find("Already exists a server") != std::string::npos; }
+
+struct Member {
+  std::string group;
+  std::string backend;  // proxy name
+  std::string server;
+  bool draining = false;
+  bool drained_reported = false;
+  bool reported_up = false;
+  std::int64_t last_stot = -1;
+  double rate = 0;
+};
+
+GroupInstanceEvent Event(const std::string& group, InstanceId id, InstanceEvent event) {
+  GroupInstanceEvent e;
+  e.group = group;
+  e.observation.id = id;
+  e.observation.event = event;
+  return e;
+}
+
+// stot per second since the last Poll; after a counter reset (HAProxy
+// restarted) or on the first Poll, HAProxy's one-second `rate`.
+double RateFrom(std::int64_t last, std::int64_t now, double seconds, std::int64_t haproxy_rate) {
+  if (last < 0 || now < last || seconds <= 0) return static_cast<double>(haproxy_rate);
+  return static_cast<double>(now - last) / seconds;
+}
+
+}  // namespace
+
+struct HaproxyTraffic::Impl {
+  HaproxyRuntime* runtime;
+  std::map<std::string, HaproxyBackend> backend_of_group;
+  std::function<int(InstanceId)> port_of;
+
+  mutable std::mutex mu;
+  std::map<InstanceId, Member> members;
+  std::vector<GroupInstanceEvent> pending;  // facts known without HAProxy (draining an absent server)
+  std::map<std::string, double> group_rate;
+  std::map<std::string, std::int64_t> group_stot;
+  std::optional<SteadyClock::time_point> last_poll;
+  Status last_status;
+
+  const HaproxyBackend* Config(const std::string& group) const {
+    const auto it = backend_of_group.find(group);
+    return it == backend_of_group.end() ? nullptr : &it->second;
+  }
+
+  // Adds the server and lets it take traffic: after `rise` checks for a new
+  // one, at once for one that was serving before HAProxy lost it.
+  Status AddAndReady(InstanceId id, Member& m) {
+    const HaproxyBackend* cfg = Config(m.group);
+    const int port = port_of(id);
+    if (port <= 0 || port > 65535) {
+      return Status::InvalidArgument("no 127.0.0.1 port known for instance " + m.server);
+    }
+    Status added = runtime->AddServer(m.backend, m.server, kLoopback, port, *cfg);
+    if (!added.ok() && !IsDuplicate(added)) return added;
+    if (m.draining) return runtime->SetState(m.backend, m.server, "drain");
+    return runtime->Ready(m.backend, m.server, /*wait_for_checks=*/!m.reported_up);
+  }
+
+  using StatIndex = std::map<std::pair<std::string, std::string>, const ServerStat*>;
+
+  Status RestoreMissing(const StatIndex& index) {
+    Status first_error;
+    for (auto& [id, m] : members) {
+      if (index.count({m.backend, m.server}) != 0) continue;
+      m.last_stot = -1;
+      Status s = AddAndReady(id, m);
+      if (!s.ok() && first_error.ok()) first_error = s;
+    }
+    return first_error;
+  }
+
+  // Servers named like instances in our backends that this adapter does not
+  // know (the daemon restarted while HAProxy kept them) are tracked again.
+  void Adopt(const std::vector<ServerStat>& stats) {
+    std::map<std::string, std::string> group_of_backend;
+    for (const auto& [group, cfg] : backend_of_group) group_of_backend[BackendProxyName(cfg.name)] = group;
+    for (const ServerStat& s : stats) {
+      const auto group = group_of_backend.find(s.backend);
+      const auto id = ParseServerName(s.server);
+      if (group == group_of_backend.end() || !id || members.count(*id) != 0) continue;
+      Member m;
+      m.group = group->second;
+      m.backend = s.backend;
+      m.server = s.server;
+      m.draining = s.status == "DRAIN";
+      members[*id] = m;
+    }
+  }
+
+  void Observe(InstanceId id, Member& m, const ServerStat& s, double seconds, std::vector<GroupInstanceEvent>& out) {
+    m.rate = RateFrom(m.last_stot, s.total_sessions, seconds, s.request_rate);
+    m.last_stot = s.total_sessions;
+    if (m.draining) {
+      // Health no longer matters to an instance on its way out.
+      if (!m.drained_reported && s.current_sessions == 0) {
+        out.push_back(Event(m.group, id, InstanceEvent::kDrained));
+        m.drained_reported = true;
+      }
+      return;
+    }
+    if (StartsWith(s.status, "MAINT")) {
+      // Left half-registered (Register failed after add): finish it.
+      Status ready = runtime->Ready(m.backend, m.server, !m.reported_up);
+      if (!ready.ok()) last_status = ready;
+    } else if (StartsWith(s.status, "UP") && !m.reported_up) {
+      out.push_back(Event(m.group, id, InstanceEvent::kHealthy));
+      m.reported_up = true;
+    } else if (StartsWith(s.status, "DOWN") && m.reported_up) {
+      out.push_back(Event(m.group, id, InstanceEvent::kUnhealthy));
+      m.reported_up = false;
+    }
+  }
+
+  void ObserveBackends(const std::vector<ServerStat>& stats, double seconds) {
+    for (const auto& [group, cfg] : backend_of_group) {
+      for (const ServerStat& s : stats) {
+        if (s.backend != BackendProxyName(cfg.name) || s.server != "BACKEND") continue;
+        const auto last = group_stot.find(group);
+        group_rate[group] = RateFrom(last == group_stot.end() ? -1 : last->second, s.total_sessions, seconds,
+                                     s.request_rate);
+        group_stot[group] = s.total_sessions;
+      }
+    }
+  }
+
+  std::vector<GroupInstanceEvent> PollLocked() {
+    std::vector<GroupInstanceEvent> out;
+    out.swap(pending);
+    auto stats = runtime->ShowStat();
+    if (!stats.ok()) {
+      last_status = stats.status();
+      return out;
+    }
+    last_status = Status::Ok();
+    const auto now = SteadyClock::now();
+    const double seconds = last_poll ? std::chrono::duration<double>(now - *last_poll).count() : 0;
+    last_poll = now;
+    Adopt(*stats);
+    StatIndex index;
+    for (const ServerStat& s : *stats) index[{s.backend, s.server}] = &s;
+    for (auto& [id, m] : members) {
+      const auto it = index.find({m.backend, m.server});
+      if (it != index.end()) Observe(id, m, *it->second, seconds, out);
+    }
+    ObserveBackends(*stats, seconds);
+    Status restored = RestoreMissing(index);
+    if (!restored.ok()) last_status = restored;
+    return out;
+  }
+};
+
+HaproxyTraffic::HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group,
+                               std::function<int(InstanceId)> port_of)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->runtime = runtime;
+  impl_->backend_of_group = std::move(backend_of_group);
+  impl_->port_of = std::move(port_of);
+}
+
+Status HaproxyTraffic::Register(const std::string& group, InstanceId id) {
+  std::lock_guard lock(impl_->mu);
+  const HaproxyBackend* cfg = impl_->Config(group);
+  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
+  if (impl_->members.count(id) != 0) return Status::Ok();
+  Member m;
+  m.group = group;
+  m.backend = BackendProxyName(cfg->name);
+  m.server = FormatInstanceId(id);
+  SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(id, m));
+  impl_->members[id] = m;
+  return Status::Ok();
+}
+
+Status HaproxyTraffic::Drain(const std::string& group, InstanceId id) {
+  std::lock_guard lock(impl_->mu);
+  const HaproxyBackend* cfg = impl_->Config(group);
+  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
+  auto it = impl_->members.find(id);
+  if (it != impl_->members.end() && it->second.draining) return Status::Ok();
+  const std::string backend = BackendProxyName(cfg->name);
+  Status s = impl_->runtime->SetState(backend, FormatInstanceId(id), "drain");
+  if (IsMissing(s)) {
+    // Never added (or already gone): nothing can be in flight.
+    impl_->members.erase(id);
+    impl_->pending.push_back(Event(group, id, InstanceEvent::kDrained));
+    return Status::Ok();
+  }
+  SHOAL_RETURN_IF_ERROR(s);
+  Member& m = impl_->members[id];
+  m.group = group;
+  m.backend = backend;
+  m.server = FormatInstanceId(id);
+  m.draining = true;
+  m.drained_reported = false;
+  return Status::Ok();
+}
+
+Status HaproxyTraffic::Deregister(const std::string& group, InstanceId id) {
+  std::lock_guard lock(impl_->mu);
+  const HaproxyBackend* cfg = impl_->Config(group);
+  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
+  SHOAL_RETURN_IF_ERROR(impl_->runtime->DeleteServer(BackendProxyName(cfg->name), FormatInstanceId(id)));
+  impl_->members.erase(id);
+  return Status::Ok();
+}
+
+std::vector<GroupInstanceEvent> HaproxyTraffic::Poll() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->PollLocked();
+}
+
+Status HaproxyTraffic::Restore() {
+  std::lock_guard lock(impl_->mu);
+  auto stats = impl_->runtime->ShowStat();
+  if (!stats.ok()) return stats.status();
+  Impl::StatIndex index;
+  for (const ServerStat& s : *stats) index[{s.backend, s.server}] = &s;
+  return impl_->RestoreMissing(index);
+}
+
+Status HaproxyTraffic::LastPollStatus() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->last_status;
+}
+
+std::map<InstanceId, double> HaproxyTraffic::RequestRates() const {
+  std::lock_guard lock(impl_->mu);
+  std::map<InstanceId, double> out;
+  for (const auto& [id, m] : impl_->members) out[id] = m.rate;
+  return out;
+}
+
+double HaproxyTraffic::BackendRequestRate(const std::string& group) const {
+  std::lock_guard lock(impl_->mu);
+  const auto it = impl_->group_rate.find(group);
+  return it == impl_->group_rate.end() ? 0 : it->second;
+}
+
+}  // namespace shoal

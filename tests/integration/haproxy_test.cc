@@ -1,0 +1,382 @@
+// Real HAProxy 2.6 on loopback in front of two in-process HTTP backends.
+// Every wait is WaitUntil with a generous deadline; nothing asserts time.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "adapters/haproxy/haproxy.h"
+#include "core/instance.h"
+#include "test_util.h"
+
+namespace shoal {
+namespace {
+
+using namespace std::chrono_literals;
+using shoal::testing::FreePort;
+using shoal::testing::HttpGet;
+using shoal::testing::MakeTempDir;
+using shoal::testing::WaitUntil;
+
+constexpr const char* kHaproxy = "/usr/sbin/haproxy";
+constexpr const char* kGroup = "web";
+constexpr InstanceId kA = 0xa1;
+constexpr InstanceId kB = 0xb2;
+constexpr auto kDeadline = 20s;
+
+// Exited; a zombie counts as gone (this container's init does not reap).
+bool Gone(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  return stat.empty() || (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
+}
+
+// An HTTP server answering "/" with its name and "/health" with 200 (or 503
+// once made sick), on a loopback port of its own, in its own thread.
+class Backend {
+ public:
+  explicit Backend(std::string name) : name_(std::move(name)) {
+    server_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+      res.status = sick_ ? 503 : 200;
+      res.set_content("ok", "text/plain");
+    });
+    server_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(name_, "text/plain");
+    });
+    // Bound before the thread starts, so the port answers once this returns.
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~Backend() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  void SetSick(bool sick) { sick_ = sick; }
+
+ private:
+  std::string name_;
+  int port_ = 0;
+  std::atomic<bool> sick_{false};
+  httplib::Server server_;
+  std::thread thread_;
+};
+
+class HaproxyIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " is not installed";
+    dir_ = MakeTempDir("shoal-haproxy");
+    a_ = std::make_unique<Backend>("a");
+    b_ = std::make_unique<Backend>("b");
+    service_.name = kGroup;
+    service_.listen_port = FreePort();
+    service_.check_interval_ms = 200;
+    service_.rise = 2;
+    service_.fall = 3;
+    HaproxyOptions options;
+    options.haproxy_binary = kHaproxy;
+    options.run_dir = dir_;
+    options.backends = {service_};
+    process_ = std::make_unique<HaproxyProcess>(options);
+    ASSERT_TRUE(process_->Start().ok());
+    runtime_ = std::make_unique<HaproxyRuntime>(process_->socket_path());
+    std::map<InstanceId, int> ports = {{kA, a_->port()}, {kB, b_->port()}};
+    traffic_ = std::make_unique<HaproxyTraffic>(runtime_.get(), std::map<std::string, HaproxyBackend>{{kGroup, service_}},
+                                                [ports](InstanceId id) {
+                                                  const auto it = ports.find(id);
+                                                  return it == ports.end() ? 0 : it->second;
+                                                });
+  }
+
+  void TearDown() override {
+    if (process_) {
+      EXPECT_TRUE(process_->Stop().ok());
+    }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Polls until `id` is reported with `event` (events of other instances are kept).
+  bool WaitForEvent(InstanceId id, InstanceEvent event) {
+    return WaitUntil(
+        [&] {
+          for (const GroupInstanceEvent& e : traffic_->Poll()) seen_.insert({e.observation.id, e.observation.event});
+          return seen_.count({id, event}) != 0;
+        },
+        kDeadline);
+  }
+
+  std::string Get() {
+    std::string body;
+    const int status = HttpGet(service_.listen_port, "/", &body);
+    return status == 200 ? body : "status " + std::to_string(status);
+  }
+
+  // Which backends answer `n` requests through the frontend.
+  std::map<std::string, int> Spread(int n) {
+    std::map<std::string, int> count;
+    for (int i = 0; i < n; ++i) ++count[Get()];
+    return count;
+  }
+
+  const ServerStat* StatOf(const std::vector<ServerStat>& stats, InstanceId id) {
+    for (const ServerStat& s : stats) {
+      if (s.backend == BackendProxyName(kGroup) && s.server == FormatInstanceId(id)) return &s;
+    }
+    return nullptr;
+  }
+
+  bool InShowStat(InstanceId id) {
+    auto stats = runtime_->ShowStat();
+    return stats.ok() && StatOf(*stats, id) != nullptr;
+  }
+
+  void RegisterBothAndWaitHealthy() {
+    ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
+    ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+    ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
+    ASSERT_TRUE(WaitForEvent(kB, InstanceEvent::kHealthy));
+  }
+
+  std::string dir_;
+  HaproxyBackend service_;
+  std::unique_ptr<Backend> a_;
+  std::unique_ptr<Backend> b_;
+  std::unique_ptr<HaproxyProcess> process_;
+  std::unique_ptr<HaproxyRuntime> runtime_;
+  std::unique_ptr<HaproxyTraffic> traffic_;
+  std::set<std::pair<InstanceId, InstanceEvent>> seen_;
+};
+
+TEST_F(HaproxyIntegration, StartsWithTheGeneratedConfigAndAdoptsARunningOne) {
+  EXPECT_TRUE(process_->Running());
+  const int pid = process_->Pid();
+  auto info = runtime_->Command("show info");
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->find("Pid: " + std::to_string(pid)), std::string::npos);
+  // The frontend answers (503: no server yet) before any registration.
+  EXPECT_EQ(HttpGet(service_.listen_port, "/"), 503);
+  // A second Start with the same config adopts the running process.
+  ASSERT_TRUE(process_->Start().ok());
+  EXPECT_EQ(process_->Pid(), pid);
+}
+
+TEST_F(HaproxyIntegration, ANewServiceReplacesTheProcessAndServersComeBack) {
+  RegisterBothAndWaitHealthy();
+  const int old_pid = process_->Pid();
+  HaproxyBackend api;
+  api.name = "api";
+  api.listen_port = FreePort();
+  HaproxyOptions options;
+  options.haproxy_binary = kHaproxy;
+  options.run_dir = dir_;
+  options.backends = {service_, api};
+  HaproxyProcess replaced(options);
+  const Status started = replaced.Start();
+  ASSERT_TRUE(started.ok()) << started.message();
+  EXPECT_NE(replaced.Pid(), old_pid);
+  EXPECT_TRUE(WaitUntil([&] { return Gone(old_pid); }, kDeadline)) << "the old process finishes and exits (-sf)";
+  EXPECT_EQ(HttpGet(api.listen_port, "/"), 503) << "the new frontend listens (no server yet)";
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        traffic_->Poll();
+        const auto s = Spread(6);
+        return s.count("a") && s.count("b");
+      },
+      kDeadline));
+}
+
+TEST_F(HaproxyIntegration, RegisteredServersBecomeHealthyAndShareTraffic) {
+  RegisterBothAndWaitHealthy();
+  EXPECT_TRUE(WaitUntil([&] { const auto s = Spread(10); return s.count("a") && s.count("b"); }, kDeadline));
+  const auto spread = Spread(20);
+  EXPECT_EQ(spread.size(), 2u) << "only a and b answer";
+  EXPECT_GE(spread.count("a") ? spread.at("a") : 0, 5);
+  EXPECT_GE(spread.count("b") ? spread.at("b") : 0, 5);
+  // Registering again changes nothing.
+  EXPECT_TRUE(traffic_->Register(kGroup, kA).ok());
+  // Rates are known per server and per backend after two polls with traffic.
+  traffic_->Poll();
+  Spread(20);
+  traffic_->Poll();
+  EXPECT_GT(traffic_->BackendRequestRate(kGroup), 0);
+  EXPECT_EQ(traffic_->RequestRates().size(), 2u);
+}
+
+TEST_F(HaproxyIntegration, DrainStopsNewRequestsWithoutErrorsAndReportsDrained) {
+  RegisterBothAndWaitHealthy();
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  std::atomic<int> requests{0};
+  std::thread load([&] {
+    constexpr int kMaxRequests = 2000;  // bounded even if the test fails early
+    while (!stop && requests < kMaxRequests) {
+      const std::string body = Get();
+      ++requests;
+      if (body != "a" && body != "b") ++errors;
+    }
+  });
+  EXPECT_TRUE(WaitUntil([&] { return requests > 20; }, kDeadline));
+  ASSERT_TRUE(traffic_->Drain(kGroup, kA).ok());
+  EXPECT_TRUE(WaitForEvent(kA, InstanceEvent::kDrained));
+  const int before = requests;
+  EXPECT_TRUE(WaitUntil([&] { return requests > before + 20; }, kDeadline));
+  stop = true;
+  load.join();
+  EXPECT_EQ(errors, 0);
+  const auto spread = Spread(10);
+  EXPECT_EQ(spread.size(), 1u);
+  EXPECT_EQ(spread.count("b"), 1u);
+  auto stats = runtime_->ShowStat();
+  ASSERT_TRUE(stats.ok());
+  ASSERT_NE(StatOf(*stats, kA), nullptr);
+  EXPECT_EQ(StatOf(*stats, kA)->status, "DRAIN");
+  EXPECT_EQ(StatOf(*stats, kA)->http_responses_5xx, 0);
+}
+
+TEST_F(HaproxyIntegration, FailingHealthChecksReportUnhealthyAndRecovery) {
+  RegisterBothAndWaitHealthy();
+  b_->SetSick(true);
+  ASSERT_TRUE(WaitForEvent(kB, InstanceEvent::kUnhealthy));
+  EXPECT_EQ(seen_.count({kA, InstanceEvent::kUnhealthy}), 0u);
+  const auto spread = Spread(10);
+  EXPECT_EQ(spread.size(), 1u);
+  EXPECT_EQ(spread.count("a"), 1u);
+  seen_.clear();
+  b_->SetSick(false);
+  EXPECT_TRUE(WaitForEvent(kB, InstanceEvent::kHealthy));
+}
+
+TEST_F(HaproxyIntegration, ANewServerGetsNoTrafficBeforeItsChecksPass) {
+  b_->SetSick(true);
+  ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
+  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+  ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
+  // b's checks never passed: it must not have been UP even for a moment.
+  for (int i = 0; i < 10; ++i) traffic_->Poll();
+  EXPECT_EQ(seen_.count({kB, InstanceEvent::kHealthy}), 0u);
+  const auto spread = Spread(10);
+  EXPECT_EQ(spread.count("b"), 0u);
+}
+
+TEST_F(HaproxyIntegration, DeregisterRemovesTheServerAndIsIdempotent) {
+  RegisterBothAndWaitHealthy();
+  ASSERT_TRUE(traffic_->Deregister(kGroup, kA).ok());
+  EXPECT_FALSE(InShowStat(kA));
+  EXPECT_TRUE(InShowStat(kB));
+  EXPECT_TRUE(traffic_->Deregister(kGroup, kA).ok());
+  // Poll must not bring it back.
+  traffic_->Poll();
+  EXPECT_FALSE(InShowStat(kA));
+  const auto spread = Spread(6);
+  EXPECT_EQ(spread.size(), 1u);
+  EXPECT_EQ(spread.count("b"), 1u);
+}
+
+TEST_F(HaproxyIntegration, DrainingAnAbsentServerIsDrainedAtOnce) {
+  ASSERT_TRUE(traffic_->Drain(kGroup, kA).ok());
+  EXPECT_TRUE(WaitForEvent(kA, InstanceEvent::kDrained));
+}
+
+TEST_F(HaproxyIntegration, RestartedHaproxyGetsItsServersBack) {
+  RegisterBothAndWaitHealthy();
+  const int pid = process_->Pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitUntil([&] { return !process_->Running(); }, kDeadline));
+  ASSERT_TRUE(process_->Start().ok());
+  EXPECT_NE(process_->Pid(), pid);
+  EXPECT_FALSE(InShowStat(kA)) << "runtime servers do not survive a restart";
+  ASSERT_TRUE(traffic_->Restore().ok());
+  EXPECT_TRUE(InShowStat(kA));
+  EXPECT_TRUE(InShowStat(kB));
+  EXPECT_TRUE(WaitUntil([&] { const auto s = Spread(10); return s.count("a") && s.count("b"); }, kDeadline));
+  // Servers that were healthy before are not reported healthy twice.
+  seen_.clear();
+  for (int i = 0; i < 5; ++i) traffic_->Poll();
+  EXPECT_TRUE(seen_.empty());
+}
+
+TEST_F(HaproxyIntegration, PollAloneRestoresLostServers) {
+  RegisterBothAndWaitHealthy();
+  ASSERT_TRUE(process_->Stop().ok());
+  ASSERT_TRUE(process_->Start().ok());
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        traffic_->Poll();
+        return InShowStat(kA) && InShowStat(kB);
+      },
+      kDeadline));
+  EXPECT_TRUE(traffic_->LastPollStatus().ok()) << traffic_->LastPollStatus().message();
+  EXPECT_TRUE(WaitUntil([&] { return Get() == "a" || Get() == "b"; }, kDeadline));
+}
+
+TEST_F(HaproxyIntegration, PollReportsASocketErrorWhenHaproxyIsDown) {
+  ASSERT_TRUE(process_->Stop().ok());
+  EXPECT_FALSE(process_->Running());
+  EXPECT_TRUE(traffic_->Poll().empty());
+  EXPECT_EQ(traffic_->LastPollStatus().code(), StatusCode::kIoError);
+  EXPECT_FALSE(traffic_->Register(kGroup, kA).ok());
+}
+
+TEST(HaproxyProcessErrors, MissingBinarySaysToInstallHaproxy) {
+  HaproxyOptions options;
+  options.haproxy_binary = "/nonexistent/haproxy";
+  options.run_dir = MakeTempDir("shoal-haproxy-missing");
+  HaproxyProcess process(options);
+  const Status s = process.Start();
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_NE(s.message().find("install the haproxy package"), std::string::npos) << s.message();
+  std::filesystem::remove_all(options.run_dir);
+}
+
+TEST(HaproxyProcessErrors, InvalidConfigCarriesHaproxysMessage) {
+  if (access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " is not installed";
+  // A run_dir so deep that the stats socket path exceeds what HAProxy
+  // accepts: the config renders, `haproxy -c` refuses it.
+  const std::string root = MakeTempDir("shoal-haproxy-bad");
+  HaproxyOptions options;
+  options.run_dir = root + "/" + std::string(110, 'x');
+  HaproxyBackend b;
+  b.name = "web";
+  b.listen_port = FreePort();
+  options.backends = {b};
+  HaproxyProcess process(options);
+  const Status s = process.Start();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("'stats socket'"), std::string::npos) << s.message();
+  EXPECT_FALSE(process.Running());
+  std::filesystem::remove_all(root);
+}
+
+TEST(HaproxyProcessErrors, PortInUseIsReported) {
+  if (access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " is not installed";
+  Backend taken("x");
+  HaproxyOptions options;
+  options.run_dir = MakeTempDir("shoal-haproxy-port");
+  HaproxyBackend b;
+  b.name = "web";
+  b.listen_port = taken.port();
+  options.backends = {b};
+  HaproxyProcess process(options);
+  const Status s = process.Start();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("did not start"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("cannot bind"), std::string::npos) << s.message();
+  EXPECT_FALSE(process.Running());
+  (void)process.Stop();
+  std::filesystem::remove_all(options.run_dir);
+}
+
+}  // namespace
+}  // namespace shoal
