@@ -88,7 +88,11 @@ int RunAndWait(const std::vector<std::string>& args, const std::string& log_path
   }
   const auto deadline = Clock::now() + timeout;
   int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
+  while (true) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    // ECHILD (SIGCHLD ignored by the embedding program) must not read as success.
+    if (r < 0 && errno != EINTR) return -1;
     if (Clock::now() > deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
@@ -96,7 +100,6 @@ int RunAndWait(const std::vector<std::string>& args, const std::string& log_path
     }
     std::this_thread::sleep_for(kPollEvery);
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 bool WaitUntil(const std::function<bool()>& done, milliseconds timeout) {
