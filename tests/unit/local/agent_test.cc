@@ -1,0 +1,112 @@
+#include "adapters/local/agent.h"
+
+#include <gtest/gtest.h>
+
+namespace shoal {
+namespace {
+
+const ImdsAnswer kNone{404, "<html>Not Found</html>"};
+const ImdsAnswer kAction{200, R"({"action":"terminate","time":"2026-11-26T06:30:00Z"})"};
+const ImdsAnswer kRebalance{200, R"({"noticeTime":"2026-11-26T06:28:00Z"})"};
+
+TEST(SpotAgentParse, InstanceAction) {
+  EXPECT_EQ(ParseInstanceAction(kAction), "2026-11-26T06:30:00Z");
+  EXPECT_EQ(ParseInstanceAction({200, R"({"action":"stop","time":"T"})"}), "T");
+  EXPECT_EQ(ParseInstanceAction({200, R"({"action":"hibernate","time":"T"})"}), "T");
+}
+
+TEST(SpotAgentParse, InstanceActionRejects) {
+  const ImdsAnswer cases[] = {
+      kNone,
+      {0, ""},                                                     // no answer
+      {500, kAction.body},                                         // not a 200
+      {200, ""},                                                   // empty
+      {200, "not json"},
+      {200, R"(["terminate"])"},                                   // not an object
+      {200, R"({"action":"terminate"})"},                          // no time
+      {200, R"({"action":"terminate","time":""})"},                // empty time
+      {200, R"({"action":"terminate","time":5})"},                 // not a string
+      {200, R"({"action":"reboot","time":"T"})"},                  // not a spot action
+      {200, R"({"time":"T"})"},                                    // no action
+      {200, kRebalance.body},                                      // the other document
+  };
+  for (const ImdsAnswer& a : cases) EXPECT_FALSE(ParseInstanceAction(a).has_value()) << a.status << " " << a.body;
+}
+
+TEST(SpotAgentParse, Rebalance) {
+  EXPECT_EQ(ParseRebalance(kRebalance), "2026-11-26T06:28:00Z");
+  EXPECT_FALSE(ParseRebalance(kNone).has_value());
+  EXPECT_FALSE(ParseRebalance({200, "{}"}).has_value());
+  EXPECT_FALSE(ParseRebalance({200, R"({"noticeTime":1})"}).has_value());
+  EXPECT_FALSE(ParseRebalance({200, "{"}).has_value());
+  EXPECT_FALSE(ParseRebalance(kAction).has_value());
+}
+
+struct DecideCase {
+  const char* name;
+  AgentProgress progress;
+  ImdsAnswer action;
+  ImdsAnswer rebalance;
+  std::vector<AgentEvent> expected;
+};
+
+TEST(SpotAgentDecide, ReportsEachEventOnceUntilAcknowledged) {
+  const AgentProgress fresh;
+  const AgentProgress interruption_done{true, false};
+  const AgentProgress rebalance_done{false, true};
+  const AgentProgress both_done{true, true};
+  const DecideCase cases[] = {
+      {"nothing yet", fresh, kNone, kNone, {}},
+      {"imds down", fresh, {}, {}, {}},
+      {"interruption", fresh, kAction, kNone, {AgentEvent::kSpotInterruption}},
+      {"rebalance", fresh, kNone, kRebalance, {AgentEvent::kRebalanceRecommendation}},
+      {"both", fresh, kAction, kRebalance, {AgentEvent::kSpotInterruption, AgentEvent::kRebalanceRecommendation}},
+      {"interruption acknowledged", interruption_done, kAction, kNone, {}},
+      {"interruption acknowledged, rebalance new", interruption_done, kAction, kRebalance,
+       {AgentEvent::kRebalanceRecommendation}},
+      {"rebalance acknowledged, interruption new", rebalance_done, kAction, kRebalance,
+       {AgentEvent::kSpotInterruption}},
+      {"all acknowledged", both_done, kAction, kRebalance, {}},
+      {"garbage is not an event", fresh, {200, "oops"}, {200, "oops"}, {}},
+  };
+  for (const DecideCase& c : cases) {
+    const std::vector<AgentReport> got = DecideReports(c.progress, c.action, c.rebalance);
+    ASSERT_EQ(got.size(), c.expected.size()) << c.name;
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].event, c.expected[i]) << c.name;
+  }
+}
+
+TEST(SpotAgentDecide, ReportCarriesTheImdsTime) {
+  const auto got = DecideReports({}, kAction, kRebalance);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].time, "2026-11-26T06:30:00Z");
+  EXPECT_EQ(got[1].time, "2026-11-26T06:28:00Z");
+}
+
+TEST(SpotAgentReport, JsonBody) {
+  EXPECT_EQ(ReportJson("i-0000000000001a2b", {AgentEvent::kSpotInterruption, "2026-11-26T06:30:00Z"}),
+            R"({"instance":"i-0000000000001a2b","event":"spot-interruption","time":"2026-11-26T06:30:00Z"})");
+  EXPECT_EQ(ReportJson("i-1", {AgentEvent::kRebalanceRecommendation, "T"}),
+            R"({"instance":"i-1","event":"rebalance-recommendation","time":"T"})");
+}
+
+TEST(SpotAgentReport, TokenFileIsTrimmedToItsFirstLine) {
+  EXPECT_EQ(TrimToken("secret\n"), "secret");
+  EXPECT_EQ(TrimToken("  secret \r\nsecond line\n"), "secret");
+  EXPECT_EQ(TrimToken(""), "");
+  EXPECT_EQ(TrimToken(" \n"), "");
+}
+
+TEST(SpotAgentLoop, StopBeforeRunReturnsAtOnce) {
+  AgentOptions o;
+  o.imds_url = "http://127.0.0.1:1";  // nothing listens: the poll fails quietly
+  o.instance = "i-1";
+  o.interval = std::chrono::hours(1);
+  SpotAgent agent(o);
+  agent.Stop();
+  agent.Run();  // sees the stop instead of sleeping an hour
+  EXPECT_FALSE(agent.progress().interruption_reported);
+}
+
+}  // namespace
+}  // namespace shoal
