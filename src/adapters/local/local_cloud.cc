@@ -1,0 +1,626 @@
+// The local provider (see local_cloud.h).
+//
+// Termination runs on a small background thread (the "stopper"): Terminate
+// sends SIGTERM to the process group and returns at once; the thread
+// watches the group every 100 ms, sends SIGKILL when terminate_grace has
+// passed, and removes the cgroup and marks instance.json once no process of
+// the group is left. A daemon that exits while a termination is still in its
+// grace period sends SIGKILL at once (the instance was going anyway).
+//
+// Liveness: an instance runs while its leader (pid = pgid, the launcher that
+// exec'd the command) is alive. The agent shares the process group, so "any
+// process of the group" would keep a crashed service looking alive. A leader
+// that exits — crash, external kill, failed provisioning — is reported once
+// as kUnhealthy (the controller replaces it through its usual path) and the
+// rest of its group is stopped; Describe says running=false from then on.
+//
+// Children are reaped per pid (waitpid(pgid, WNOHANG)), not with
+// waitpid(-1): other adapters in the same daemon (HAProxy) wait for their
+// own children and must not have them stolen. Adopted instances (started by
+// an earlier daemon) are usually not our children; /proc tells whether they
+// live (a zombie counts as dead).
+#include "adapters/local/local_cloud.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "adapters/local/cgroup.h"
+#include "adapters/local/imds_server.h"
+#include "adapters/local/instance_record.h"
+#include "adapters/local/launch_plan.h"
+#include "adapters/local/launcher.h"
+#include "adapters/local/proc_stat.h"
+#include "adapters/local/spot_market.h"
+
+namespace shoal {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+constexpr auto kStopperPeriod = std::chrono::milliseconds(100);
+constexpr int kPortAttempts = 32;
+
+// The local provider's notional on-demand prices (USD/h): the us-east-1 list
+// prices of the types the examples use, so reports read like the simulator's.
+// Nothing is billed; any other type costs the m4.large price.
+double NotionalOnDemandPrice(const std::string& type) {
+  if (type == "m4.large") return 0.10;
+  if (type == "m5.large") return 0.096;
+  if (type == "c5.large") return 0.085;
+  return 0.10;
+}
+
+std::string MarketPoolName(const std::string& type, const std::string& zone) { return type + "/" + zone; }
+
+bool FileExists(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int PickFreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+bool IsLiveState(const std::string& state) { return state == kRecordRunning || state == kRecordLaunching; }
+
+}  // namespace
+
+struct LocalCloud::Impl {
+  struct Runtime {
+    InstanceRecord rec;
+    std::string dir;
+    double cores = 1;  // cpu_share × weight
+    bool reaped = false;
+    bool booted_reported = false;
+    bool provisioned_reported = false;
+    bool gone_reported = false;  // kUnhealthy / kTerminated sent, or terminated by request
+    // Stopping (SIGTERM sent; SIGKILL at kill_deadline).
+    bool stopping = false;
+    bool killed = false;
+    std::string final_state;
+    SteadyTime kill_deadline;
+    // CPU baseline.
+    std::uint64_t last_ticks = 0;
+    SteadyTime last_sample;
+  };
+
+  LocalCloudOptions options;
+  const Clock* clock;
+  std::map<std::string, GroupSpec> groups;
+  LocalSpotMarket* market;
+  ImdsServer* imds;
+  CpuControl cpu;
+  std::string instances_dir;
+
+  std::mutex mu;
+  std::condition_variable wake;
+  bool shutting_down = false;
+  std::map<InstanceId, Runtime> instances;
+  InstanceId next_id = 1;
+  std::thread stopper;
+
+  // ---- Files ----
+
+  std::string DirFor(InstanceId id) const { return instances_dir + "/" + InstanceDirName(id); }
+
+  // Ids restart at 1 in every data directory, and daemons, test runs and
+  // restarts share the host's cgroup tree: qualify the id by the directory.
+  std::string CgroupName(InstanceId id) const {
+    std::uint32_t hash = 2166136261u;  // FNV-1a
+    for (unsigned char c : options.data_dir) hash = (hash ^ c) * 16777619u;
+    char prefix[9];
+    std::snprintf(prefix, sizeof(prefix), "%08x", hash);
+    return std::string(prefix) + "-" + InstanceDirName(id);
+  }
+
+  Status Persist(const Runtime& rt) { return WriteRecord(rt.dir, rt.rec); }
+
+  InstanceId ReadNextIdFile() const {
+    Result<std::string> text = ReadLocalFile(options.data_dir + "/next-id");
+    if (!text.ok()) return 1;
+    try {
+      return static_cast<InstanceId>(std::stoull(*text));
+    } catch (const std::exception&) {
+      return 1;
+    }
+  }
+
+  // Ids only grow, across restarts too: next-id is written before the id is used.
+  Result<InstanceId> AllocateId() {
+    const InstanceId id = next_id;
+    SHOAL_RETURN_IF_ERROR(WriteLocalFileAtomic(options.data_dir + "/next-id", std::to_string(id + 1) + "\n"));
+    next_id = id + 1;
+    return id;
+  }
+
+  double CoresOf(const InstanceRecord& rec) const {
+    auto g = groups.find(rec.group);
+    const double share = g != groups.end() ? g->second.launch.cpu_share : 1.0;
+    return std::max(1e-3, share * rec.weight);
+  }
+
+  // ---- Processes ----
+
+  // Also tries adopted instances: one adopted from an earlier LocalCloud in
+  // this same process is still our child (and ECHILD says when it is not).
+  void ReapOwnChildren() {
+    for (auto& [id, rt] : instances) {
+      if (rt.reaped || rt.rec.pgid <= 1) continue;
+      // A recycled pid may be another adapter's child now: never reap that.
+      const std::optional<ProcStat> st = ReadProcStat(rt.rec.pgid);
+      if (st && rt.rec.start_ticks != 0 && st->start_ticks != rt.rec.start_ticks) {
+        rt.reaped = true;
+        continue;
+      }
+      int status = 0;
+      const pid_t r = ::waitpid(rt.rec.pgid, &status, WNOHANG);
+      if (r == rt.rec.pgid || (r < 0 && errno == ECHILD)) rt.reaped = true;
+    }
+  }
+
+  // The leader is the instance: alive, still leading its group, and the same
+  // process as at launch (a recycled pid has another start time).
+  static bool LeaderAlive(const InstanceRecord& rec) {
+    if (rec.pgid <= 1) return false;
+    const std::optional<ProcStat> st = ReadProcStat(rec.pgid);
+    return st && st->Alive() && st->pgrp == rec.pgid &&
+           (rec.start_ticks == 0 || st->start_ticks == rec.start_ticks);
+  }
+
+  // Never signal a group whose leader pid now belongs to another process.
+  static void SignalGroup(const InstanceRecord& rec, int sig) {
+    if (rec.pgid <= 1) return;  // kill(-0) / kill(-1) would hit the daemon or everything
+    const std::optional<ProcStat> st = ReadProcStat(rec.pgid);
+    if (st && rec.start_ticks != 0 && st->start_ticks != rec.start_ticks) return;
+    ::kill(-rec.pgid, sig);
+  }
+
+  static std::set<int> LiveGroups() {
+    std::set<int> out;
+    for (const ProcStat& p : ScanProcesses()) {
+      if (p.Alive()) out.insert(p.pgrp);
+    }
+    return out;
+  }
+
+  // Starts stopping an instance: SIGTERM now, SIGKILL after the grace (the
+  // stopper thread), `final_state` in instance.json once nothing is left.
+  void BeginStop(Runtime& rt, const std::string& final_state) {
+    if (rt.stopping) return;
+    rt.rec.state = final_state == kRecordTerminated ? kRecordTerminating : final_state;
+    (void)Persist(rt);
+    if (imds != nullptr) imds->Stop(rt.rec.id);
+    if (market != nullptr) market->Forget(rt.rec.id);
+    SignalGroup(rt.rec, SIGTERM);
+    rt.stopping = true;
+    rt.killed = false;
+    rt.final_state = final_state;
+    rt.kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.terminate_grace);
+    wake.notify_all();
+  }
+
+  // One pass of the stopper; returns whether any stop is still under way.
+  bool AdvanceStops() {
+    ReapOwnChildren();
+    const std::set<int> live = LiveGroups();
+    const SteadyTime now = std::chrono::steady_clock::now();
+    bool pending = false;
+    for (auto& [id, rt] : instances) {
+      if (!rt.stopping) continue;
+      if (rt.rec.pgid <= 1 || !live.contains(rt.rec.pgid)) {
+        rt.stopping = false;
+        rt.rec.state = rt.final_state;
+        (void)Persist(rt);
+        RemoveInstanceCgroup(cpu, CgroupName(id));
+        continue;
+      }
+      if (!rt.killed && now >= rt.kill_deadline) {
+        SignalGroup(rt.rec, SIGKILL);
+        rt.killed = true;
+      }
+      pending = true;
+    }
+    return pending;
+  }
+
+  void StopperLoop() {
+    std::unique_lock lock(mu);
+    while (!shutting_down) {
+      if (AdvanceStops()) {
+        wake.wait_for(lock, kStopperPeriod);
+      } else {
+        wake.wait(lock);
+      }
+    }
+  }
+
+  // ---- Adoption ----
+
+  void Adopt(InstanceRecord rec, const std::string& dir) {
+    Runtime rt;
+    rt.dir = dir;
+    rt.cores = CoresOf(rec);
+    rt.rec = std::move(rec);
+    const InstanceId id = rt.rec.id;
+    next_id = std::max(next_id, id + 1);
+    if (rt.rec.state == kRecordLaunching && rt.rec.pgid <= 1) {
+      rt.rec.state = kRecordExited;  // the daemon stopped before the launcher existed
+      (void)Persist(rt);
+    }
+    rt.gone_reported = !IsLiveState(rt.rec.state);
+    auto [it, inserted] = instances.emplace(id, std::move(rt));
+    Runtime& r = it->second;
+    if (r.rec.state == kRecordTerminating) {
+      BeginStop(r, kRecordTerminated);  // finish what the previous daemon started
+      return;
+    }
+    if (!IsLiveState(r.rec.state) || !LeaderAlive(r.rec)) return;  // Poll reports a dead one
+    if (imds != nullptr) {
+      (void)imds->Serve({id, r.rec.instance_type, r.rec.zone, r.rec.market == Market::kSpot},
+                        r.rec.imds_port);
+    }
+    if (market != nullptr && r.rec.market == Market::kSpot && r.rec.interrupt_at == kNever) {
+      market->Track(id, MarketPoolName(r.rec.instance_type, r.rec.zone), r.rec.bid);
+    }
+    r.last_sample = std::chrono::steady_clock::now();
+    r.last_ticks = GroupTicks(r.rec.pgid, ScanProcesses());
+  }
+
+  void LoadExisting() {
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(instances_dir, ec)) {
+      if (!e.is_directory()) continue;
+      Result<InstanceRecord> rec = ReadRecord(e.path().string());
+      if (rec.ok()) Adopt(std::move(rec).value(), e.path().string());
+      // An unreadable record is left for Describe to report.
+    }
+    next_id = std::max(next_id, ReadNextIdFile());
+  }
+
+  static std::uint64_t GroupTicks(int pgid, const std::vector<ProcStat>& procs) {
+    std::uint64_t sum = 0;
+    for (const ProcStat& p : procs) {
+      if (p.pgrp == pgid && p.Alive()) sum += p.utime + p.stime;
+    }
+    return sum;
+  }
+
+  // ---- Launch ----
+
+  int ChoosePort() const {
+    std::set<int> taken;
+    for (const auto& [id, rt] : instances) {
+      if (!IsLiveState(rt.rec.state)) continue;
+      taken.insert(rt.rec.port);
+      taken.insert(rt.rec.imds_port);
+    }
+    for (int i = 0; i < kPortAttempts; ++i) {
+      const int port = PickFreePort();
+      if (port > 0 && !taken.contains(port)) return port;
+    }
+    return 0;
+  }
+
+  std::optional<InstanceId> FindToken(const std::string& token) const {
+    if (token.empty()) return std::nullopt;
+    for (const auto& [id, rt] : instances) {
+      if (rt.rec.launch_token == token) return id;
+    }
+    return std::nullopt;
+  }
+
+  void AppendLog(const std::string& dir, const std::string& line) {
+    std::ofstream(dir + "/stderr.log", std::ios::app) << "shoal: " << line << "\n";
+  }
+
+  Result<InstanceId> Launch(const LaunchRequest& req) {
+    std::lock_guard lock(mu);
+    if (std::optional<InstanceId> same = FindToken(req.launch_token)) return *same;
+    auto g = groups.find(req.group);
+    if (g == groups.end()) {
+      return Status::NotFound("launch: unknown group \"" + req.group +
+                              "\" (the local cloud has no spec for it)");
+    }
+    const GroupSpec& spec = g->second;
+    const Seconds now = clock->Now();
+    InstanceRecord rec;
+    rec.group = req.group;
+    rec.market = req.market;
+    rec.instance_type = req.instance_type;
+    rec.zone = req.zone.empty() ? "local" : req.zone;
+    const std::string market_pool = MarketPoolName(rec.instance_type, rec.zone);
+    rec.pool = req.market == Market::kSpot ? (req.pool.empty() ? market_pool : req.pool) : "";
+    rec.weight = req.weight;
+    rec.bid = req.bid_usd_per_hour > 0 ? req.bid_usd_per_hour : NotionalOnDemandPrice(rec.instance_type);
+    rec.version = req.version;
+    rec.launch_token = req.launch_token;
+    rec.launched_at = now;
+    if (req.market == Market::kSpot && market != nullptr && !market->HasCapacity(market_pool, now)) {
+      return Status::InsufficientCapacity("no spot capacity in pool " + market_pool + " now");
+    }
+    rec.port = ChoosePort();
+    if (rec.port == 0) return Status::IoError("launch: no free port on 127.0.0.1");
+    // A misconfigured group fails here, before an id or a directory exists,
+    // so a controller retrying every tick leaves nothing behind.
+    rec.id = next_id;
+    if (Result<LauncherPlan> check = BuildLaunchPlan(spec, rec, DirFor(rec.id), options); !check.ok())
+      return check.status();
+    Result<InstanceId> id = AllocateId();
+    if (!id.ok()) return id.status();
+    const std::string dir = DirFor(rec.id);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IoError("launch: cannot create " + dir + ": " + ec.message());
+    if (imds != nullptr) {
+      Result<int> port = imds->Serve({rec.id, rec.instance_type, rec.zone, rec.market == Market::kSpot}, 0);
+      if (!port.ok()) {
+        return Abandon(
+            rec, dir,
+            Status::IoError("launch: IMDS for " + FormatInstanceId(rec.id) + ": " + port.status().message()));
+      }
+      rec.imds_port = *port;
+    }
+    Result<LauncherPlan> plan = BuildLaunchPlan(spec, rec, dir, options);  // again, now with the IMDS port
+    if (!plan.ok()) return Abandon(rec, dir, plan.status());
+    Runtime rt;
+    rt.rec = rec;
+    rt.dir = dir;
+    rt.cores = CoresOf(rec);
+    // The record exists before anything runs: a crash from here on leaves a
+    // directory the next daemon understands.
+    if (Status s = Persist(rt); !s.ok()) return Abandon(rec, dir, s);
+    std::string why;
+    plan->cgroup_procs = CreateInstanceCgroup(cpu, CgroupName(rec.id), rt.cores, &why);
+    if (!why.empty()) AppendLog(dir, "no CPU quota for this instance: " + why);
+    Result<int> pid = SpawnLauncher(*plan);
+    if (!pid.ok()) return Abandon(rec, dir, pid.status());
+    rt.rec.pgid = *pid;
+    if (std::optional<ProcStat> st = ReadProcStat(*pid)) rt.rec.start_ticks = st->start_ticks;
+    rt.rec.state = kRecordRunning;
+    rt.last_sample = std::chrono::steady_clock::now();
+    // If this rewrite fails, this daemon still tracks the process in memory; a
+    // restarted one would see pgid 0 and report the instance gone.
+    (void)Persist(rt);
+    if (market != nullptr && rec.market == Market::kSpot) market->Track(rec.id, market_pool, rec.bid);
+    instances.emplace(rec.id, std::move(rt));
+    return rec.id;
+  }
+
+  // A launch that failed before its process existed: nothing to stop. The
+  // record keeps no launch token, so a retry with the same token tries
+  // again rather than being handed an instance that never ran.
+  Status Abandon(InstanceRecord rec, const std::string& dir, Status why) {
+    if (imds != nullptr) imds->Stop(rec.id);
+    RemoveInstanceCgroup(cpu, CgroupName(rec.id));
+    rec.state = kRecordExited;
+    rec.launch_token.clear();
+    (void)WriteRecord(dir, rec);
+    std::ofstream(dir + "/provision-failed") << why.message() << "\n";
+    return why;
+  }
+
+  // ---- Poll ----
+
+  void TakeNotices(Seconds now, std::vector<GroupInstanceEvent>* out) {
+    if (market == nullptr) return;
+    for (const LocalNotice& n : market->TakeNotices(now)) {
+      auto it = instances.find(n.id);
+      if (it == instances.end() || it->second.gone_reported || it->second.stopping) continue;
+      Runtime& rt = it->second;
+      rt.rec.interrupt_at = n.terminate_at;
+      (void)Persist(rt);
+      if (imds != nullptr) {
+        // IMDS speaks wall-clock UTC; the controller's clock may be virtual.
+        imds->SetInstanceAction(n.id, static_cast<std::int64_t>(std::time(nullptr)) + (n.terminate_at - now));
+      }
+      out->push_back({rt.rec.group, {n.id, InstanceEvent::kNotice, n.terminate_at}});
+    }
+  }
+
+  void PollOne(Runtime& rt, Seconds now, std::vector<GroupInstanceEvent>* out) {
+    const InstanceId id = rt.rec.id;
+    auto emit = [&](InstanceEvent e) { out->push_back({rt.rec.group, {id, e, kNever}}); };
+    if (!rt.booted_reported) {
+      emit(InstanceEvent::kBooted);
+      rt.booted_reported = true;
+    }
+    if (!rt.provisioned_reported && FileExists(rt.dir + "/health")) {
+      emit(InstanceEvent::kProvisioned);
+      rt.provisioned_reported = true;
+    }
+    if (rt.rec.interrupt_at != kNever && now >= rt.rec.interrupt_at) {
+      BeginStop(rt, kRecordTerminated);  // the market takes it
+      rt.gone_reported = true;
+      emit(InstanceEvent::kTerminated);
+      return;
+    }
+    if (FileExists(rt.dir + "/provision-failed") || !LeaderAlive(rt.rec)) {
+      BeginStop(rt, kRecordExited);  // stops what is left of the group (the agent)
+      rt.gone_reported = true;
+      emit(InstanceEvent::kUnhealthy);
+    }
+  }
+
+  std::vector<GroupInstanceEvent> Poll() {
+    std::lock_guard lock(mu);
+    ReapOwnChildren();
+    const Seconds now = clock->Now();
+    std::vector<GroupInstanceEvent> out;
+    TakeNotices(now, &out);
+    for (auto& [id, rt] : instances) {
+      if (!rt.gone_reported && !rt.stopping && IsLiveState(rt.rec.state)) PollOne(rt, now, &out);
+    }
+    return out;
+  }
+
+  // ---- Terminate, Describe, CPU ----
+
+  Status Terminate(InstanceId id) {
+    std::lock_guard lock(mu);
+    auto it = instances.find(id);
+    if (it == instances.end()) return Status::Ok();  // unknown or long gone
+    Runtime& rt = it->second;
+    rt.gone_reported = true;  // the controller asked: no further facts
+    if (rt.stopping || rt.rec.state == kRecordTerminated || rt.rec.state == kRecordExited)
+      return Status::Ok();
+    BeginStop(rt, kRecordTerminated);
+    return Status::Ok();
+  }
+
+  Result<std::vector<DescribedInstance>> Describe() {
+    std::lock_guard lock(mu);
+    std::vector<DescribedInstance> out;
+    std::error_code ec;
+    fs::directory_iterator it(instances_dir, ec);
+    if (ec) return Status::IoError("cannot list " + instances_dir + ": " + ec.message());
+    for (const fs::directory_entry& e : it) {
+      const std::string dir = e.path().string();
+      if (!e.is_directory() || !FileExists(dir + "/instance.json")) continue;  // not one of ours
+      Result<InstanceRecord> rec = ReadRecord(dir);
+      if (!rec.ok()) return rec.status();
+      DescribedInstance d;
+      d.id = rec->id;
+      d.group = rec->group;
+      d.market = rec->market;
+      d.pool = rec->pool;
+      d.instance_type = rec->instance_type;
+      d.zone = rec->zone;
+      d.weight = rec->weight;
+      d.launched_at = rec->launched_at;
+      d.launch_token = rec->launch_token;
+      d.running = rec->state == kRecordRunning && LeaderAlive(*rec);
+      out.push_back(std::move(d));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
+  }
+
+  std::vector<CpuSample> SampleCpu() {
+    std::lock_guard lock(mu);
+    const std::vector<ProcStat> procs = ScanProcesses();
+    const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const SteadyTime now = std::chrono::steady_clock::now();
+    std::vector<CpuSample> out;
+    for (auto& [id, rt] : instances) {
+      if (rt.stopping || rt.rec.state != kRecordRunning || !LeaderAlive(rt.rec)) continue;
+      const std::uint64_t ticks = GroupTicks(rt.rec.pgid, procs);
+      const double elapsed = std::chrono::duration<double>(now - rt.last_sample).count();
+      // A process that exited takes its ticks with it: never report negative use.
+      const double used =
+          ticks > rt.last_ticks ? static_cast<double>(ticks - rt.last_ticks) / ticks_per_second : 0;
+      rt.last_ticks = ticks;
+      rt.last_sample = now;
+      if (elapsed <= 0) continue;
+      // Without a quota a group can use more than its share; the metric is
+      // "share used", so it saturates at 100 like a cgroup-capped one would.
+      const double percent = std::clamp(100.0 * used / (elapsed * rt.cores), 0.0, 100.0);
+      out.push_back({id, percent});
+    }
+    return out;
+  }
+};
+
+LocalCloud::LocalCloud(LocalCloudOptions options, const Clock* clock, std::map<std::string, GroupSpec> groups,
+                       LocalSpotMarket* market, ImdsServer* imds)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.options = std::move(options);
+  m.clock = clock;
+  m.groups = std::move(groups);
+  m.market = market;
+  m.imds = imds;
+  m.instances_dir = m.options.data_dir + "/instances";
+  std::error_code ec;
+  fs::create_directories(m.instances_dir, ec);
+  m.cpu = DetectCpuControl(kCgroupRoot);
+  cpu_enforcement_ = m.cpu.description;
+  {
+    std::lock_guard lock(m.mu);
+    m.LoadExisting();
+  }
+  m.stopper = std::thread([&m] { m.StopperLoop(); });
+}
+
+LocalCloud::~LocalCloud() {
+  Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.mu);
+    m.shutting_down = true;
+    for (auto& [id, rt] : m.instances) {
+      if (rt.stopping && !rt.killed) Impl::SignalGroup(rt.rec, SIGKILL);
+    }
+  }
+  m.wake.notify_all();
+  m.stopper.join();
+  std::lock_guard lock(m.mu);
+  m.AdvanceStops();  // record what died; a later daemon finishes the rest
+}
+
+Result<InstanceId> LocalCloud::Launch(const LaunchRequest& request) { return impl_->Launch(request); }
+Status LocalCloud::Terminate(InstanceId id) { return impl_->Terminate(id); }
+std::vector<GroupInstanceEvent> LocalCloud::Poll() { return impl_->Poll(); }
+Result<std::vector<DescribedInstance>> LocalCloud::Describe() { return impl_->Describe(); }
+std::vector<CpuSample> LocalCloud::SampleCpu() { return impl_->SampleCpu(); }
+
+PoolObservation LocalCloud::Pool(const std::string& instance_type, const std::string& zone) {
+  PoolObservation p;
+  p.on_demand_price = NotionalOnDemandPrice(instance_type);
+  if (impl_->market == nullptr) {
+    p.price = p.on_demand_price;  // no market: spot is no cheaper
+    return p;
+  }
+  const std::string pool = MarketPoolName(instance_type, zone);
+  const Seconds now = impl_->clock->Now();
+  p.price = impl_->market->Price(pool, now);
+  p.capacity_score = impl_->market->HasCapacity(pool, now) ? 1.0 : 0.0;
+  return p;
+}
+
+double LocalCloud::OnDemandPrice(const std::string& instance_type) {
+  return NotionalOnDemandPrice(instance_type);
+}
+
+int LocalCloud::PortOf(InstanceId id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->instances.find(id);
+  return it == impl_->instances.end() ? 0 : it->second.rec.port;
+}
+
+std::string LocalCloud::DirOf(InstanceId id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->instances.find(id);
+  return it == impl_->instances.end() ? "" : it->second.dir;
+}
+
+}  // namespace shoal
