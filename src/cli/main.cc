@@ -1,6 +1,9 @@
-// shoal: one binary for the simulator (and, later, the daemon and the CLI).
+// shoal: one binary for the daemon, the CLI over its API, the simulator and
+// the spot agent.
 #include <CLI/CLI.hpp>
 
+#include "cli/agent_command.h"
+#include "cli/cluster_commands.h"
 #include "cli/simulate_command.h"
 
 int main(int argc, char** argv) {
@@ -8,6 +11,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   shoal::AddSimulateCommand(app, &exit_code);
+  shoal::AddServeCommand(app, &exit_code);
+  shoal::AddClusterCommands(app, &exit_code);
+  shoal::AddAgentCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

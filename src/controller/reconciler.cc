@@ -1,6 +1,29 @@
 #include "controller/reconciler.h"
 
+#include <algorithm>
+
 namespace shoal {
+namespace {
+
+// An instance the cloud runs that the stored state does not know (launched
+// just before a crash): it counts from now on, its health decides when it serves.
+Instance AdoptedInstance(const GroupSpec& spec, const DescribedInstance& d, int group, Seconds now) {
+  Instance in;
+  in.id = d.id;
+  in.group = group;
+  in.market = d.market;
+  in.pool = kOnDemandPool;
+  for (std::size_t p = 0; p < spec.capacity.spot_pools.size(); ++p) {
+    if (spec.capacity.spot_pools[p].name == d.pool) in.pool = static_cast<int>(p);
+  }
+  in.weight = d.weight;
+  in.state = InstanceState::kPending;
+  in.launched_at = d.launched_at;
+  in.state_since = now;
+  return in;
+}
+
+}  // namespace
 
 Reconciler::Reconciler(std::vector<GroupSpec> groups, ControllerPorts ports)
     : groups_(std::move(groups)), ports_(ports) {
@@ -16,6 +39,36 @@ int Reconciler::FindGroup(const std::string& name) const {
   return it == by_name_.end() ? -1 : static_cast<int>(it->second);
 }
 
+Status Reconciler::Restore() {
+  const Seconds now = ports_.clock->Now();
+  if (ports_.store != nullptr) {
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      Result<std::optional<GroupState>> stored = ports_.store->LoadGroupState(groups_[g]);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) states_[g] = std::move(**stored);
+    }
+  }
+  Result<std::vector<DescribedInstance>> running = ports_.cloud->Describe();
+  if (!running.ok()) return running.status();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    GroupState& state = states_[g];
+    std::vector<Instance> kept;
+    for (const DescribedInstance& d : *running) {
+      if (d.group != groups_[g].name || !d.running) continue;
+      Instance* known = state.Find(d.id);
+      kept.push_back(known != nullptr ? *known : AdoptedInstance(groups_[g], d, static_cast<int>(g), now));
+    }
+    std::sort(kept.begin(), kept.end(), [](const Instance& a, const Instance& b) { return a.id < b.id; });
+    state.instances = std::move(kept);
+    for (const Instance& in : state.instances) {
+      if (in.state != InstanceState::kTerminated) (void)ports_.traffic->Register(groups_[g].name, in.id);
+      if (in.state == InstanceState::kDraining) (void)ports_.traffic->Drain(groups_[g].name, in.id);
+    }
+    Save(g);
+  }
+  return Status::Ok();
+}
+
 void Reconciler::Tick() {
   const Seconds now = ports_.clock->Now();
   Observe(now);
@@ -23,6 +76,16 @@ void Reconciler::Tick() {
   ObserveMetrics(now);
   const bool new_minute = next_metrics_minute_ != before;
   for (std::size_t g = 0; g < groups_.size(); ++g) DecideAndAct(g, now, new_minute);
+}
+
+Status Reconciler::ApplyExternal(const GroupInstanceEvent& event) {
+  const int g = FindGroup(event.group);
+  if (g < 0) return Status::NotFound("no group named '" + event.group + "'");
+  std::vector<Activity> activities;
+  const Status s = ApplyObservation(groups_[g], states_[g], event.observation, ports_.clock->Now(), &activities);
+  for (const Activity& a : activities) Record(a);
+  if (!activities.empty()) Save(static_cast<std::size_t>(g));
+  return s;
 }
 
 Status Reconciler::SetDesired(const std::string& group, int desired, const std::string& cause) {
@@ -36,6 +99,7 @@ Status Reconciler::SetDesired(const std::string& group, int desired, const std::
   }
   Record(shoal::SetDesired(spec, states_[g], desired, ports_.clock->Now(), ActivityKind::kSetDesired,
                            cause));
+  Save(static_cast<std::size_t>(g));
   return Status::Ok();
 }
 
@@ -92,7 +156,12 @@ void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) 
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
     const Plan plan = Decide(groups_[g], states_[g], obs, now);
-    if (!Act(g, plan, now)) return;
+    // Written before it is acted upon: a crash from here on restarts from
+    // this decision, and Restore adopts whatever the actions managed to start.
+    if (!plan.actions.empty() || !plan.activities.empty()) Save(g);
+    const bool retry = Act(g, plan, now);
+    if (!plan.actions.empty()) Save(g);
+    if (!retry) return;
   }
 }
 
@@ -142,11 +211,19 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
         if (target < 0) break;
         Record(shoal::SetDesired(groups_[target], states_[target], states_[target].desired + 1, now,
                                  ActivityKind::kSetDesired, action.reason));
+        Save(static_cast<std::size_t>(target));
         break;
       }
     }
   }
   return capacity_error;
+}
+
+void Reconciler::Save(std::size_t g) {
+  if (ports_.store == nullptr) return;
+  // A failed write is retried with the next tick's save; the daemon logs it
+  // through the store's own status.
+  (void)ports_.store->SaveGroupState(groups_[g].name, states_[g]);
 }
 
 void Reconciler::Record(const Activity& a) {

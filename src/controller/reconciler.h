@@ -14,6 +14,7 @@
 #include "ports/activity_sink.h"
 #include "ports/clock.h"
 #include "ports/cloud.h"
+#include "ports/state_store.h"
 #include "ports/traffic.h"
 
 namespace shoal {
@@ -24,6 +25,7 @@ struct ControllerPorts {
   Traffic* traffic = nullptr;
   Metrics* metrics = nullptr;
   ActivitySink* activities = nullptr;
+  StateStore* store = nullptr;  // optional: the daemon persists, the simulator does not
 };
 
 class Reconciler {
@@ -31,6 +33,16 @@ class Reconciler {
   Reconciler(std::vector<GroupSpec> groups, ControllerPorts ports);
 
   void Tick();
+
+  // After a (re)start: loads each group's stored state, then adopts what the
+  // cloud runs — instances the state does not know are taken in, instances
+  // the cloud no longer runs are forgotten — and (re)registers every live
+  // instance with the load balancer (which may have restarted and lost them).
+  // No instance is launched here: the next Tick launches only a shortfall.
+  Status Restore();
+
+  // A fact reported from outside the ports (a spot agent's report).
+  Status ApplyExternal(const GroupInstanceEvent& event);
 
   // Operator's `scale G --desired N`.
   Status SetDesired(const std::string& group, int desired, const std::string& cause);
@@ -48,6 +60,7 @@ class Reconciler {
   bool Act(std::size_t g, const Plan& plan, Seconds now);
   Observation BuildObservation(std::size_t g, bool evaluate_alarms);
   void Record(const Activity& a);
+  void Save(std::size_t g);
 
   std::vector<GroupSpec> groups_;
   std::vector<GroupState> states_;

@@ -91,6 +91,30 @@ Status CheckBumpGroups(const Config& config, const std::vector<GroupLines>& line
   return Status::Ok();
 }
 
+// One service is one load-balancer frontend: its groups share the port, and
+// two services cannot share one.
+Status CheckListenPorts(const Config& config, const std::vector<GroupLines>& lines) {
+  for (std::size_t i = 0; i < config.groups.size(); ++i) {
+    const GroupSpec& g = config.groups[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      const GroupSpec& o = config.groups[j];
+      const bool same_service = o.service == g.service;
+      if (same_service && o.listen_port != g.listen_port) {
+        return Status::InvalidArgument(config_internal::FormatError(
+            config.source, lines[i].group, GroupPath(i) + ".listen_port",
+            "groups of service \"" + g.service + "\" must share one listen_port (" + GroupPath(j) + " has " +
+                std::to_string(o.listen_port) + ", this one " + std::to_string(g.listen_port) + ")"));
+      }
+      if (!same_service && g.listen_port != 0 && o.listen_port == g.listen_port) {
+        return Status::InvalidArgument(config_internal::FormatError(
+            config.source, lines[i].group, GroupPath(i) + ".listen_port",
+            "port " + std::to_string(g.listen_port) + " is already the port of service \"" + o.service + "\""));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Result<Config> ParseChecked(std::string_view yaml_text, const std::string& source) {
   YAML::Node root = YAML::Load(std::string(yaml_text));
   std::vector<GroupLines> lines;
@@ -100,6 +124,7 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));
+  SHOAL_RETURN_IF_ERROR(CheckListenPorts(config, lines));
   return config;
 }
 

@@ -85,11 +85,21 @@ HealthCheckSpec ReadHealthCheck(const MapReader& m) {
   return h;
 }
 
+LaunchSpec ReadLaunch(const MapReader& m) {
+  m.AllowOnly({"provision", "command", "env", "cpu_share"});
+  LaunchSpec l;
+  m.StringLists("provision", &l.provision);
+  m.StringList("command", &l.command);
+  m.Environment("env", &l.env);
+  m.PositiveNumber("cpu_share", &l.cpu_share);
+  return l;
+}
+
 }  // namespace
 
 GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
   m.AllowOnly({"name", "service", "min", "max", "desired", "default_cooldown", "drain_timeout",
-               "capacity", "alarms", "policies", "spot", "health_check"});
+               "capacity", "alarms", "policies", "spot", "health_check", "launch", "listen_port"});
   m.Require("name");
   m.Require("min");
   m.Require("max");
@@ -110,6 +120,8 @@ GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
   for (const MapReader& policy : m.List("policies")) g.policies.push_back(ReadPolicy(policy));
   g.spot = ReadSpot(m.Map("spot"), lines);
   g.health_check = ReadHealthCheck(m.Map("health_check"));
+  g.launch = ReadLaunch(m.Map("launch"));
+  m.Int("listen_port", &g.listen_port, 1, 65535);
   return g;
 }
 

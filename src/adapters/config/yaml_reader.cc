@@ -1,5 +1,6 @@
 #include "adapters/config/yaml_reader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -170,6 +171,64 @@ void MapReader::Int(std::string_view key, int* out, int min, int max) const {
   }
   if (*value > max) FailAt(key, "must be at most " + std::to_string(max) + ", got " + text);
   *out = static_cast<int>(*value);
+}
+
+namespace {
+
+// The argv at `node`, or the reason it is not one.
+std::optional<std::string> ReadArgv(const YAML::Node& node, std::vector<std::string>* out) {
+  if (!node.IsSequence() || node.size() == 0) {
+    return "expected a non-empty list of arguments (an argv, not a shell string), got " + Describe(node);
+  }
+  std::vector<std::string> argv;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsScalar() || node[i].Scalar().empty()) {
+      return "[" + std::to_string(i) + "]: expected a non-empty string, got " + Describe(node[i]);
+    }
+    argv.push_back(node[i].Scalar());
+  }
+  *out = std::move(argv);
+  return std::nullopt;
+}
+
+bool IsEnvName(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+}  // namespace
+
+void MapReader::StringList(std::string_view key, std::vector<std::string>* out) const {
+  if (!Has(key)) return;
+  if (auto why = ReadArgv(Value(key), out)) FailAt(key, *why);
+}
+
+void MapReader::StringLists(std::string_view key, std::vector<std::vector<std::string>>* out) const {
+  if (!Has(key)) return;
+  const YAML::Node list = Value(key);
+  if (!list.IsSequence()) FailAt(key, "expected a list of commands (each an argv list), got " + Describe(list));
+  std::vector<std::vector<std::string>> all;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    std::vector<std::string> argv;
+    if (auto why = ReadArgv(list[i], &argv)) FailAt(key, "[" + std::to_string(i) + "]: " + *why);
+    all.push_back(std::move(argv));
+  }
+  *out = std::move(all);
+}
+
+void MapReader::Environment(std::string_view key, std::vector<std::pair<std::string, std::string>>* out) const {
+  if (!Has(key)) return;
+  const YAML::Node map = Value(key);
+  if (!map.IsMap()) FailAt(key, "expected a mapping of NAME: value, got " + Describe(map));
+  std::vector<std::pair<std::string, std::string>> env;
+  for (const auto& kv : map) {
+    const std::string name = kv.first.Scalar();
+    if (!IsEnvName(name)) FailAt(key, "\"" + name + "\" is not an environment variable name (A-Z, 0-9, _)");
+    if (!kv.second.IsScalar()) FailAt(key, name + ": expected a string, got " + Describe(kv.second));
+    env.emplace_back(name, kv.second.Scalar());
+  }
+  *out = std::move(env);
 }
 
 void MapReader::IntList(std::string_view key, std::vector<int>* out, int min, int max) const {

@@ -62,6 +62,12 @@ class MapReader {
   // Each reader sets *out only when the key is present, so the caller's
   // initial value (the struct's default) stands otherwise.
   void Int(std::string_view key, int* out, int min = 0, int max = INT_MAX) const;
+  // A non-empty list of non-empty strings (an argv).
+  void StringList(std::string_view key, std::vector<std::string>* out) const;
+  // A list of argvs.
+  void StringLists(std::string_view key, std::vector<std::vector<std::string>>* out) const;
+  // A mapping of environment variable names to values.
+  void Environment(std::string_view key, std::vector<std::pair<std::string, std::string>>* out) const;
   // A list of integers, each within [min, max]; an empty list is an error.
   void IntList(std::string_view key, std::vector<int>* out, int min, int max) const;
   void Number(std::string_view key, double* out) const;

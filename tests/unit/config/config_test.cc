@@ -470,3 +470,45 @@ TEST(ConfigLoadTest, ErrorsNameThePathGiven) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(ConfigLaunchTest, ReadsTheLaunchSpecAndListenPort) {
+  Result<Config> r = LoadConfigFile(std::string(SHOAL_SOURCE_DIR) + "/examples/local.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const GroupSpec& g = r->groups[0];
+  EXPECT_EQ(g.listen_port, 8080);
+  ASSERT_EQ(g.launch.provision.size(), 1u);
+  EXPECT_EQ(g.launch.provision[0], (std::vector<std::string>{"/bin/mkdir", "-p", "{dir}/www"}));
+  ASSERT_FALSE(g.launch.command.empty());
+  EXPECT_EQ(g.launch.command[1], "--port");
+  EXPECT_DOUBLE_EQ(g.launch.cpu_share, 0.5);
+}
+
+TEST(ConfigLaunchTest, RefusesShellStringsBadEnvAndPortClashes) {
+  const std::string head = "groups:\n  - name: web\n    min: 1\n    max: 2\n";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {head + "    launch:\n      command: \"./web --port 1\"\n", "groups[0].launch.command: expected a non-empty list of arguments (an argv, not a shell string)"},
+      {head + "    launch:\n      command: []\n", "launch.command: expected a non-empty list"},
+      {head + "    launch:\n      provision: [[\"/bin/true\"], \"echo hi\"]\n", "launch.provision: [1]: expected a non-empty list"},
+      {head + "    launch:\n      env: {lower: 1}\n", "\"lower\" is not an environment variable name"},
+      {head + "    launch:\n      cpu_share: 0\n", "launch.cpu_share"},
+      {head + "    listen_port: 70000\n", "listen_port: must be at most 65535"},
+      {head + "    listen_port: 8080\n  - name: api\n    min: 1\n    max: 2\n    listen_port: 8080\n",
+       "port 8080 is already the port of service \"web\""},
+      {head + "    listen_port: 8080\n  - name: od\n    service: web\n    min: 1\n    max: 2\n    listen_port: 8081\n",
+       "must share one listen_port"},
+  };
+  for (const auto& [yaml, want] : bad) {
+    Result<Config> r = ParseConfig(yaml, "l.yaml");
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
+  }
+  Result<Config> env = ParseConfig(head + "    launch:\n      env: {APP_MODE: fast, N_2: \"3\"}\n", "l.yaml");
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  EXPECT_EQ(env->groups[0].launch.env.size(), 2u);
+}
+
+}  // namespace
+}  // namespace shoal

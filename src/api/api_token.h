@@ -1,0 +1,17 @@
+// The API token: generated at the daemon's first start into DIR/api-token
+// (mode 0600), read by the CLI and the agents.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace shoal {
+
+// Reads the token at `path`, creating it (32 random bytes, hex) if missing.
+Result<std::string> LoadOrCreateToken(const std::string& path);
+Result<std::string> ReadToken(const std::string& path);
+// Constant-time comparison of a presented token with the expected one.
+bool TokenMatches(const std::string& presented, const std::string& expected);
+
+}  // namespace shoal

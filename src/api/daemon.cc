@@ -1,0 +1,240 @@
+#include "api/daemon.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "adapters/data/prices.h"
+#include "api/api_server.h"
+#include "api/api_token.h"
+#include "api/daemon_impl.h"
+
+namespace shoal {
+namespace {
+
+// The live provider needs to know how to start a group and where its
+// service listens; the simulator does not, so the config allows leaving them
+// out and `serve` checks here.
+Status CheckLiveConfig(const Config& config) {
+  for (const GroupSpec& g : config.groups) {
+    if (g.launch.command.empty()) {
+      return Status::InvalidArgument(config.source + ": group '" + g.name +
+                                     "' has no launch.command; `shoal serve` needs one (see docs/CONFIG.md)");
+    }
+    if (g.listen_port == 0) {
+      return Status::InvalidArgument(config.source + ": group '" + g.name +
+                                     "' has no listen_port; `shoal serve` puts its service behind HAProxy there");
+    }
+  }
+  return Status::Ok();
+}
+
+// Launch commands may name programs relative to the config file (like a
+// compose file); instances run in their own directories, so make them absolute.
+void ResolveCommandPaths(Config& config, const std::string& config_path) {
+  const std::filesystem::path base = std::filesystem::absolute(config_path).parent_path();
+  auto resolve = [&](std::vector<std::string>& argv) {
+    if (argv.empty() || argv[0].find('/') == std::string::npos || argv[0][0] == '/') return;
+    argv[0] = std::filesystem::weakly_canonical(base / argv[0]).string();
+  };
+  for (GroupSpec& g : config.groups) {
+    resolve(g.launch.command);
+    for (auto& step : g.launch.provision) resolve(step);
+  }
+}
+
+Status MakeDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create '" + dir + "': " + ec.message());
+  return Status::Ok();
+}
+
+std::string SelfBinary() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("shoal");
+}
+
+std::vector<HaproxyBackend> Backends(const Config& config) {
+  std::vector<HaproxyBackend> out;
+  std::set<std::string> seen;
+  for (const GroupSpec& g : config.groups) {
+    if (!seen.insert(g.service).second) continue;
+    HaproxyBackend b;
+    b.name = g.service;
+    b.listen_port = g.listen_port;
+    b.health_path = g.health_check.path;
+    b.check_interval_ms = static_cast<int>(g.health_check.interval * 1000);
+    b.rise = g.health_check.rise;
+    b.fall = g.health_check.fall;
+    out.push_back(b);
+  }
+  return out;
+}
+
+// The spot price feed: real (or Advisor-derived) paths for the pools the
+// config names, from the bundled tables; a flat price when they cannot price them.
+std::unique_ptr<SpotMarket> BuildPrices(const DaemonOptions& o, const Config& config, std::vector<std::string>* names) {
+  std::vector<MarketPool> pools;
+  std::set<std::string> seen;
+  for (const GroupSpec& g : config.groups) {
+    for (const PoolSpec& p : g.capacity.spot_pools) {
+      if (!seen.insert(p.name).second) continue;
+      pools.push_back({p.instance_type, p.zone});
+      names->push_back(p.name);
+    }
+  }
+  if (pools.empty() || o.spot_prices_csv.empty()) return nullptr;
+  Result<PriceTables> tables = LoadPriceTables(o.spot_prices_csv, o.on_demand_csv, o.advisor_csv);
+  if (!tables.ok()) {
+    std::cerr << "event=spot_prices_unavailable reason=\"" << tables.status().message() << "\" price=flat\n";
+    return nullptr;
+  }
+  SpotMarketOptions mo;
+  mo.interruption_rate_scale = 0;  // live interruptions come from operators and prices, not from dice
+  Result<SpotMarket> market = SpotMarket::Build(*tables, pools, mo);
+  if (!market.ok()) {
+    std::cerr << "event=spot_prices_unavailable reason=\"" << market.status().message() << "\" price=flat\n";
+    return nullptr;
+  }
+  return std::make_unique<SpotMarket>(std::move(*market));
+}
+
+}  // namespace
+
+void StoreActivitySink::Record(const Activity& a) {
+  const Status s = store_->AppendActivities({a});
+  std::cerr << "event=activity time=" << a.time << " group=" << a.group << " kind=" << ToString(a.kind)
+            << " from=" << a.from << " to=" << a.to << " cause=\"" << a.cause << "\""
+            << (s.ok() ? "" : " store_error=\"" + s.message() + "\"") << "\n";
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Daemon::~Daemon() { Stop(); }
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  Result<Config> config = LoadConfigFile(options.config_path);
+  if (!config.ok()) return config.status();
+  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*config));
+  impl->config = std::move(*config);
+  ResolveCommandPaths(impl->config, options.config_path);
+  SHOAL_RETURN_IF_ERROR(MakeDir(options.data_dir));
+  chmod(options.data_dir.c_str(), 0700);
+  Result<std::string> token = LoadOrCreateToken(options.data_dir + "/api-token");
+  if (!token.ok()) return token.status();
+  impl->token = *token;
+
+  Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(options.data_dir + "/shoal.db");
+  if (!store.ok()) return store.status();
+  impl->store = std::move(*store);
+  impl->sink = std::make_unique<StoreActivitySink>(impl->store.get());
+
+  std::vector<std::string> pool_names;
+  impl->prices = BuildPrices(options, impl->config, &pool_names);
+  impl->market = std::make_unique<LocalSpotMarket>(impl->prices.get(), pool_names, 0.03, options.notice_seconds);
+  impl->imds = std::make_unique<ImdsServer>();
+
+  LocalCloudOptions lo;
+  lo.data_dir = options.data_dir;
+  lo.agent_binary = options.shoal_binary.empty() ? SelfBinary() : options.shoal_binary;
+  lo.agent_report_url = "http://" + options.api_host + ":" + std::to_string(options.api_port);
+  lo.agent_token_file = options.data_dir + "/api-token";
+  std::map<std::string, GroupSpec> groups;
+  for (const GroupSpec& g : impl->config.groups) groups[g.name] = g;
+  impl->cloud = std::make_unique<LocalCloud>(lo, &impl->clock, groups, impl->market.get(), impl->imds.get());
+
+  HaproxyOptions ho;
+  ho.run_dir = options.data_dir + "/haproxy";
+  SHOAL_RETURN_IF_ERROR(MakeDir(ho.run_dir));
+  ho.backends = Backends(impl->config);
+  impl->haproxy = std::make_unique<HaproxyProcess>(ho);
+  SHOAL_RETURN_IF_ERROR(impl->haproxy->Start());
+  impl->runtime = std::make_unique<HaproxyRuntime>(impl->haproxy->socket_path());
+  std::map<std::string, HaproxyBackend> backend_of_group;
+  for (const GroupSpec& g : impl->config.groups) {
+    for (const HaproxyBackend& b : ho.backends) {
+      if (b.name == g.service) backend_of_group[g.name] = b;
+    }
+  }
+  LocalCloud* cloud = impl->cloud.get();
+  impl->traffic = std::make_unique<HaproxyTraffic>(impl->runtime.get(), backend_of_group,
+                                                   [cloud](InstanceId id) { return cloud->PortOf(id); });
+
+  ControllerPorts ports{&impl->clock, impl->cloud.get(), impl->traffic.get(), &impl->metrics, impl->sink.get(),
+                        impl->store.get()};
+  impl->reconciler = std::make_unique<Reconciler>(impl->config.groups, ports);
+  SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
+  std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << options.data_dir
+            << " api=http://" << options.api_host << ":" << options.api_port
+            << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\"\n";
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Status Daemon::Run() {
+  impl_->api = std::make_unique<ApiServer>(this);
+  SHOAL_RETURN_IF_ERROR(impl_->api->Start(impl_->options.api_host, impl_->options.api_port));
+  const auto period = std::chrono::milliseconds(impl_->options.tick_millis);
+  while (!impl_->stopping) {
+    const auto next = std::chrono::steady_clock::now() + period;
+    impl_->Tick();
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    impl_->wake.wait_until(lock, next, [this] { return impl_->stopping.load(); });
+  }
+  impl_->api->Stop();
+  std::cerr << "event=daemon_stopped instances=left_running\n";
+  return Status::Ok();
+}
+
+void Daemon::Stop() {
+  if (!impl_) return;
+  impl_->stopping = true;
+  impl_->wake.notify_all();
+}
+
+const std::string& Daemon::token() const { return impl_->token; }
+int Daemon::api_port() const { return impl_->options.api_port; }
+
+void Daemon::Impl::Tick() {
+  std::lock_guard<std::mutex> lock(mu);
+  const std::int64_t now = clock.Now();
+  SampleMetrics(now);
+  while (!agent_events.empty()) {
+    // Agents report notices the provider may also have seen: applying a
+    // notice twice is harmless (the instance is already interrupted).
+    (void)reconciler->ApplyExternal(agent_events.front());
+    agent_events.pop_front();
+  }
+  reconciler->Tick();
+}
+
+void Daemon::Impl::SampleMetrics(std::int64_t now) {
+  const std::int64_t seconds = last_sample == 0 ? 1 : std::max<std::int64_t>(1, now - last_sample);
+  last_sample = now;
+  std::map<InstanceId, double> cpu;
+  for (const CpuSample& s : cloud->SampleCpu()) cpu[s.id] = s.percent;
+  const std::map<InstanceId, double> rates = traffic->RequestRates();
+  for (std::size_t g = 0; g < config.groups.size(); ++g) {
+    const GroupState& state = reconciler->state(g);
+    std::vector<double> serving_cpu;
+    double units = 0;
+    double rps = 0;
+    for (const Instance& in : state.instances) {
+      if (in.state != InstanceState::kInService) continue;
+      units += in.weight;
+      if (auto c = cpu.find(in.id); c != cpu.end()) serving_cpu.push_back(c->second);
+      if (auto r = rates.find(in.id); r != rates.end()) rps += r->second;
+    }
+    metrics.Sample(config.groups[g].name, now, seconds, serving_cpu, units, rps);
+  }
+}
+
+}  // namespace shoal

@@ -1,0 +1,69 @@
+// The daemon's parts, shared by daemon.cc (wiring and loop), daemon_views.cc
+// (JSON) and api_server.cc (HTTP). Not a public header.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "adapters/haproxy/haproxy.h"
+#include "adapters/local/imds_server.h"
+#include "adapters/local/local_cloud.h"
+#include "adapters/local/spot_market.h"
+#include "adapters/sim/spot_market.h"
+#include "adapters/sqlite/sqlite_state_store.h"
+#include "adapters/system/system_clock.h"
+#include "api/daemon.h"
+#include "api/live_metrics.h"
+#include "controller/reconciler.h"
+
+namespace shoal {
+
+// Activities go to SQLite and, as one event line each, to the daemon's log.
+class StoreActivitySink final : public ActivitySink {
+ public:
+  explicit StoreActivitySink(StateStore* store) : store_(store) {}
+  void Record(const Activity& a) override;
+
+ private:
+  StateStore* store_;
+};
+
+class ApiServer;
+
+struct Daemon::Impl {
+  DaemonOptions options;
+  Config config;
+  std::string token;
+  SystemClock clock;
+  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StoreActivitySink> sink;
+  std::unique_ptr<SpotMarket> prices;  // may be null: flat prices
+  std::unique_ptr<LocalSpotMarket> market;
+  std::unique_ptr<ImdsServer> imds;
+  std::unique_ptr<LocalCloud> cloud;
+  std::unique_ptr<HaproxyProcess> haproxy;
+  std::unique_ptr<HaproxyRuntime> runtime;
+  std::unique_ptr<HaproxyTraffic> traffic;
+  LiveMetrics metrics;
+  std::unique_ptr<Reconciler> reconciler;
+  std::unique_ptr<ApiServer> api;
+
+  std::mutex mu;  // guards reconciler, cloud, traffic
+  std::condition_variable wake;
+  std::atomic<bool> stopping{false};
+  std::deque<GroupInstanceEvent> agent_events;  // reported by agents, applied on the next tick
+  std::int64_t last_sample = 0;
+
+  void Tick();
+  void SampleMetrics(std::int64_t now);
+};
+
+}  // namespace shoal

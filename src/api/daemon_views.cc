@@ -1,0 +1,181 @@
+// The daemon's API operations: snapshots of the state as JSON, and the few
+// writes (scale, interrupt, agent reports). Every error names what is wrong.
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "api/daemon_impl.h"
+
+namespace shoal {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json InstanceJson(const GroupSpec& spec, const Instance& in, const LocalCloud& cloud) {
+  ordered_json j;
+  j["id"] = FormatInstanceId(in.id);
+  j["group"] = spec.name;
+  j["state"] = std::string(ToString(in.state));
+  j["market"] = std::string(ToString(in.market));
+  j["pool"] = in.pool >= 0 ? spec.capacity.spot_pools[in.pool].name : "on-demand/" + spec.capacity.on_demand_type;
+  j["port"] = cloud.PortOf(in.id);
+  j["launched_at"] = in.launched_at;
+  j["in_service_at"] = in.in_service_at;
+  if (in.notice_deadline != kNever) j["notice_deadline"] = in.notice_deadline;
+  return j;
+}
+
+ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
+  int serving = 0, starting = 0, leaving = 0, spot = 0, on_demand = 0;
+  for (const Instance& in : state.instances) {
+    if (in.state == InstanceState::kInService) ++serving;
+    if (in.state == InstanceState::kPending || in.state == InstanceState::kProvisioning) ++starting;
+    if (!CountsTowardCapacity(in.state)) ++leaving;
+    if (CountsTowardCapacity(in.state)) (in.market == Market::kSpot ? spot : on_demand) += 1;
+  }
+  ordered_json j;
+  j["name"] = spec.name;
+  j["service"] = spec.service;
+  j["min"] = spec.min;
+  j["max"] = spec.max;
+  j["desired"] = state.desired;
+  j["in_service"] = serving;
+  j["starting"] = starting;
+  j["leaving"] = leaving;
+  j["spot"] = spot;
+  j["on_demand"] = on_demand;
+  j["listen_port"] = spec.listen_port;
+  return j;
+}
+
+ordered_json ActivityJson(const StoredActivity& s) {
+  ordered_json j;
+  j["seq"] = s.seq;
+  j["time"] = s.activity.time;
+  j["group"] = s.activity.group;
+  j["kind"] = std::string(ToString(s.activity.kind));
+  j["from"] = s.activity.from;
+  j["to"] = s.activity.to;
+  j["cause"] = s.activity.cause;
+  return j;
+}
+
+// "i-000000000000002a" → 42; nullopt when it is not an instance id.
+std::optional<InstanceId> ParseInstanceId(const std::string& text) {
+  if (text.size() != 18 || text.rfind("i-", 0) != 0) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str() + 2, &end, 16);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return static_cast<InstanceId>(v);
+}
+
+}  // namespace
+
+std::string Daemon::GroupsJson() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  ordered_json out = ordered_json::array();
+  for (std::size_t g = 0; g < impl_->config.groups.size(); ++g) {
+    out.push_back(GroupSummary(impl_->config.groups[g], impl_->reconciler->state(g)));
+  }
+  return out.dump();
+}
+
+Result<std::string> Daemon::GroupJson(const std::string& name) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const int g = impl_->reconciler->FindGroup(name);
+  if (g < 0) return Status::NotFound("no group named '" + name + "'; `shoal get groups` lists them");
+  const GroupSpec& spec = impl_->config.groups[g];
+  const GroupState& state = impl_->reconciler->state(g);
+  ordered_json j = GroupSummary(spec, state);
+  ordered_json alarms = ordered_json::array();
+  for (std::size_t a = 0; a < spec.alarms.size(); ++a) {
+    alarms.push_back({{"name", spec.alarms[a].name}, {"state", std::string(ToString(state.alarm_states[a]))}});
+  }
+  j["alarms"] = alarms;
+  ordered_json policies = ordered_json::array();
+  for (const PolicySpec& p : spec.policies) {
+    policies.push_back({{"name", p.name}, {"type", std::string(ToString(p.type))}});
+  }
+  j["policies"] = policies;
+  ordered_json instances = ordered_json::array();
+  for (const Instance& in : state.instances) instances.push_back(InstanceJson(spec, in, *impl_->cloud));
+  j["instances"] = instances;
+  j["simple_cooldown_until"] = state.simple_cooldown_until;
+  return j.dump();
+}
+
+std::string Daemon::InstancesJson(const std::string& group) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  ordered_json out = ordered_json::array();
+  for (std::size_t g = 0; g < impl_->config.groups.size(); ++g) {
+    const GroupSpec& spec = impl_->config.groups[g];
+    if (!group.empty() && spec.name != group) continue;
+    for (const Instance& in : impl_->reconciler->state(g).instances) {
+      out.push_back(InstanceJson(spec, in, *impl_->cloud));
+    }
+  }
+  return out.dump();
+}
+
+Result<std::string> Daemon::ActivitiesJson(const std::string& group, std::int64_t after, int limit) {
+  Result<std::vector<StoredActivity>> list = impl_->store->ListActivities(group, after, limit);
+  if (!list.ok()) return list.status();
+  ordered_json out = ordered_json::array();
+  for (const StoredActivity& s : *list) out.push_back(ActivityJson(s));
+  return out.dump();
+}
+
+Result<std::string> Daemon::Scale(const std::string& group, int desired) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  SHOAL_RETURN_IF_ERROR(impl_->reconciler->SetDesired(group, desired, "operator: shoal scale --desired " +
+                                                                          std::to_string(desired)));
+  impl_->wake.notify_all();
+  const int g = impl_->reconciler->FindGroup(group);
+  return GroupSummary(impl_->config.groups[g], impl_->reconciler->state(g)).dump();
+}
+
+Result<std::string> Daemon::InterruptInstance(const std::string& instance) {
+  const auto id = ParseInstanceId(instance);
+  if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id (like i-000000000000002a)");
+  Result<LocalNotice> notice = impl_->market->Interrupt(*id, impl_->clock.Now());
+  if (!notice.ok()) return notice.status();
+  impl_->wake.notify_all();
+  return ordered_json{{"instance", instance}, {"issued", notice->issued}, {"terminate_at", notice->terminate_at}}
+      .dump();
+}
+
+Result<std::string> Daemon::InterruptPool(const std::string& pool) {
+  Result<std::vector<LocalNotice>> notices = impl_->market->InterruptPool(pool, impl_->clock.Now());
+  if (!notices.ok()) return notices.status();
+  ordered_json out = ordered_json::array();
+  for (const LocalNotice& n : *notices) {
+    out.push_back({{"instance", FormatInstanceId(n.id)}, {"issued", n.issued}, {"terminate_at", n.terminate_at}});
+  }
+  impl_->wake.notify_all();
+  return out.dump();
+}
+
+Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::string& event) {
+  const auto id = ParseInstanceId(instance);
+  if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id");
+  if (event != "spot-interruption" && event != "rebalance-recommendation") {
+    return Status::InvalidArgument("event must be spot-interruption or rebalance-recommendation, got '" + event + "'");
+  }
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (std::size_t g = 0; g < impl_->config.groups.size(); ++g) {
+    const GroupState& state = impl_->reconciler->state(g);
+    for (const Instance& in : state.instances) {
+      if (in.id != *id) continue;
+      if (event == "spot-interruption") {
+        GroupInstanceEvent e;
+        e.group = impl_->config.groups[g].name;
+        e.observation = {*id, InstanceEvent::kNotice, impl_->clock.Now() + impl_->options.notice_seconds};
+        impl_->agent_events.push_back(e);
+        impl_->wake.notify_all();
+      }
+      return ordered_json{{"accepted", true}}.dump();
+    }
+  }
+  return Status::NotFound("no instance " + instance);
+}
+
+}  // namespace shoal

@@ -1,0 +1,184 @@
+// get, describe, scale, spot: the CLI over the daemon's API. Tables for
+// people, --json for scripts, errors that say what to do next.
+#include "cli/cluster_commands.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/api_client.h"
+
+namespace shoal {
+namespace {
+
+using nlohmann::json;
+
+int Fail(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
+}
+
+std::string Cell(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "-";
+  return v.dump();
+}
+
+// A table of `columns` (header, key) over an array of objects.
+void PrintTable(const json& rows, const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::vector<std::size_t> width;
+  for (const auto& [header, key] : columns) {
+    std::size_t w = header.size();
+    for (const json& r : rows) w = std::max(w, Cell(r.value(key, json())).size());
+    width.push_back(w);
+  }
+  std::string line;
+  for (std::size_t c = 0; c < columns.size(); ++c) line += fmt::format("{:<{}}  ", columns[c].first, width[c]);
+  std::cout << line << "\n";
+  for (const json& r : rows) {
+    line.clear();
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      line += fmt::format("{:<{}}  ", Cell(r.value(columns[c].second, json())), width[c]);
+    }
+    std::cout << line << "\n";
+  }
+}
+
+struct GetArgs {
+  ApiTarget target;
+  std::string what;
+  std::string group;
+  bool json = false;
+  bool watch = false;
+  int interval = 2;
+};
+
+int Get(const GetArgs& a) {
+  std::int64_t after = 0;
+  do {
+    std::string path;
+    if (a.what == "groups") path = "/v1/groups";
+    else if (a.what == "instances") path = "/v1/instances" + (a.group.empty() ? "" : "?group=" + a.group);
+    else path = "/v1/activities?after=" + std::to_string(after) + (a.group.empty() ? "" : "&group=" + a.group);
+    Result<std::string> body = ApiGet(a.target, path);
+    if (!body.ok()) return Fail(body.status());
+    const json rows = json::parse(*body);
+    if (a.json) {
+      std::cout << rows.dump(2) << "\n";
+    } else if (a.what == "groups") {
+      PrintTable(rows, {{"NAME", "name"}, {"SERVICE", "service"}, {"DESIRED", "desired"}, {"IN-SERVICE", "in_service"},
+                        {"STARTING", "starting"}, {"LEAVING", "leaving"}, {"SPOT", "spot"}, {"ON-DEMAND", "on_demand"},
+                        {"MIN", "min"}, {"MAX", "max"}, {"PORT", "listen_port"}});
+    } else if (a.what == "instances") {
+      PrintTable(rows, {{"ID", "id"}, {"GROUP", "group"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"},
+                        {"PORT", "port"}, {"LAUNCHED", "launched_at"}});
+    } else {
+      if (after == 0 || !rows.empty()) {
+        PrintTable(rows, {{"SEQ", "seq"}, {"TIME", "time"}, {"GROUP", "group"}, {"KIND", "kind"}, {"FROM", "from"},
+                          {"TO", "to"}, {"CAUSE", "cause"}});
+      }
+      if (!rows.empty()) after = rows.back()["seq"].get<std::int64_t>();
+    }
+    if (a.watch) {
+      std::cout << std::flush;
+      std::this_thread::sleep_for(std::chrono::seconds(a.interval));
+      if (a.what != "activities" && !a.json) std::cout << "\n";
+    }
+  } while (a.watch);
+  return 0;
+}
+
+int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
+  Result<std::string> body = ApiGet(t, "/v1/groups/" + group);
+  if (!body.ok()) return Fail(body.status());
+  const json g = json::parse(*body);
+  if (as_json) {
+    std::cout << g.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("Group {} (service {}, port {})\n", Cell(g["name"]), Cell(g["service"]), Cell(g["listen_port"]));
+  std::cout << fmt::format("  desired {}  min {}  max {}  in service {}  starting {}  leaving {}\n", Cell(g["desired"]),
+                           Cell(g["min"]), Cell(g["max"]), Cell(g["in_service"]), Cell(g["starting"]), Cell(g["leaving"]));
+  std::cout << "Alarms\n";
+  for (const json& a : g["alarms"]) std::cout << fmt::format("  {:<28} {}\n", Cell(a["name"]), Cell(a["state"]));
+  std::cout << "Policies\n";
+  for (const json& p : g["policies"]) std::cout << fmt::format("  {:<28} {}\n", Cell(p["name"]), Cell(p["type"]));
+  std::cout << "Instances\n";
+  PrintTable(g["instances"], {{"  ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"PORT", "port"}});
+  Result<std::string> acts = ApiGet(t, "/v1/activities?group=" + group + "&limit=10000");
+  if (acts.ok()) {
+    json rows = json::parse(*acts);
+    if (rows.size() > 10) rows.erase(rows.begin(), rows.end() - 10);
+    std::cout << "Recent activities\n";
+    PrintTable(rows, {{"  TIME", "time"}, {"KIND", "kind"}, {"FROM", "from"}, {"TO", "to"}, {"CAUSE", "cause"}});
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddClusterCommands(CLI::App& app, int* exit_code) {
+  auto get = std::make_shared<GetArgs>();
+  CLI::App* g = app.add_subcommand("get", "List groups, instances or activities (kubectl-style)");
+  g->add_option("what", get->what, "groups | instances | activities")
+      ->required()
+      ->check(CLI::IsMember({"groups", "instances", "activities"}));
+  g->add_option("--group,-g", get->group, "only this group");
+  g->add_flag("--json", get->json, "JSON instead of a table");
+  g->add_flag("--watch,-w", get->watch, "keep watching (Ctrl-C stops)");
+  AddApiOptions(g, &get->target);
+  g->callback([get, exit_code] { *exit_code = Get(*get); });
+
+  auto desc = std::make_shared<std::tuple<ApiTarget, std::string, std::string, bool>>();
+  CLI::App* d = app.add_subcommand("describe", "Show one group in detail: alarms, policies, instances, activities");
+  d->add_option("kind", std::get<1>(*desc), "group")->required()->check(CLI::IsMember({"group"}));
+  d->add_option("name", std::get<2>(*desc), "the group's name")->required();
+  d->add_flag("--json", std::get<3>(*desc), "JSON instead of text");
+  AddApiOptions(d, &std::get<0>(*desc));
+  d->callback([desc, exit_code] { *exit_code = Describe(std::get<0>(*desc), std::get<2>(*desc), std::get<3>(*desc)); });
+
+  auto scale = std::make_shared<std::tuple<ApiTarget, std::string, int>>();
+  CLI::App* s = app.add_subcommand("scale", "Set a group's desired capacity");
+  s->add_option("group", std::get<1>(*scale), "the group's name")->required();
+  s->add_option("--desired", std::get<2>(*scale), "capacity units")->required()->check(CLI::NonNegativeNumber);
+  AddApiOptions(s, &std::get<0>(*scale));
+  s->callback([scale, exit_code] {
+    const json body = {{"desired", std::get<2>(*scale)}};
+    Result<std::string> r = ApiPost(std::get<0>(*scale), "/v1/groups/" + std::get<1>(*scale) + "/scale", body.dump());
+    if (!r.ok()) {
+      *exit_code = Fail(r.status());
+      return;
+    }
+    std::cout << "group " << std::get<1>(*scale) << ": desired " << std::get<2>(*scale)
+              << " (watch it converge: shoal get instances -w)\n";
+  });
+
+  auto spot = std::make_shared<std::tuple<ApiTarget, std::string, std::string>>();
+  CLI::App* sp = app.add_subcommand("spot", "The local spot market");
+  CLI::App* in = sp->add_subcommand("interrupt", "Send a two-minute interruption notice to an instance or a pool");
+  in->add_option("instance", std::get<1>(*spot), "instance id (i-…)");
+  in->add_option("--pool", std::get<2>(*spot), "every instance of this pool (type/zone)");
+  AddApiOptions(in, &std::get<0>(*spot));
+  sp->require_subcommand(1);
+  in->callback([spot, exit_code] {
+    const auto& [target, instance, pool] = *spot;
+    if (instance.empty() == pool.empty()) {
+      std::cerr << "error: give an instance id or --pool POOL (one of them)\n";
+      *exit_code = 2;
+      return;
+    }
+    const json body = instance.empty() ? json{{"pool", pool}} : json{{"instance", instance}};
+    Result<std::string> r = ApiPost(target, "/v1/spot/interrupt", body.dump());
+    if (!r.ok()) {
+      *exit_code = Fail(r.status());
+      return;
+    }
+    std::cout << json::parse(*r).dump(2) << "\n";
+  });
+}
+
+}  // namespace shoal

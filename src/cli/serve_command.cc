@@ -1,0 +1,86 @@
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "api/daemon.h"
+#include "cli/cluster_commands.h"
+
+#ifndef SHOAL_DEFAULT_DATA_DIR
+#define SHOAL_DEFAULT_DATA_DIR "data"
+#endif
+
+namespace shoal {
+namespace {
+
+Daemon* g_running = nullptr;
+
+extern "C" void OnSignal(int) {
+  // Only flips an atomic and notifies: safe enough for a signal handler here
+  // because Stop() takes no lock.
+  if (g_running != nullptr) g_running->Stop();
+}
+
+std::string DataFile(const std::string& name) {
+  if (std::filesystem::exists("data/" + name)) return "data/" + name;
+  return std::string(SHOAL_DEFAULT_DATA_DIR) + "/" + name;
+}
+
+struct ServeArgs {
+  DaemonOptions options;
+  std::string api = "127.0.0.1:7400";
+};
+
+int Serve(ServeArgs& a) {
+  const auto colon = a.api.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "error: --api must be HOST:PORT, got '" << a.api << "'\n";
+    return 2;
+  }
+  a.options.api_host = a.api.substr(0, colon);
+  try {
+    a.options.api_port = std::stoi(a.api.substr(colon + 1));
+  } catch (const std::exception&) {
+    std::cerr << "error: --api port must be a number, got '" << a.api.substr(colon + 1) << "'\n";
+    return 2;
+  }
+  if (a.options.spot_prices_csv.empty()) {
+    a.options.spot_prices_csv = DataFile("spot_prices.csv");
+    a.options.on_demand_csv = DataFile("ondemand_prices.csv");
+    a.options.advisor_csv = DataFile("spot_advisor_interruption.csv");
+  }
+  Result<std::unique_ptr<Daemon>> daemon = Daemon::Create(a.options);
+  if (!daemon.ok()) {
+    std::cerr << "error: " << daemon.status().message() << "\n";
+    return 1;
+  }
+  g_running = daemon->get();
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::cerr << "shoal: serving on http://" << a.options.api_host << ":" << a.options.api_port
+            << " (token in " << a.options.data_dir << "/api-token); Ctrl-C stops the daemon, instances keep running\n";
+  const Status s = (*daemon)->Run();
+  g_running = nullptr;
+  if (!s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ServeArgs>();
+  args->options.data_dir = "shoal-data";
+  CLI::App* cmd = app.add_subcommand("serve", "Run the daemon: instances behind HAProxy, scaled by the decision core");
+  cmd->add_option("--config,-c", args->options.config_path, "YAML config")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data-dir", args->options.data_dir, "state, token, instances and HAProxy files");
+  cmd->add_option("--api", args->api, "HOST:PORT to serve the API on (loopback or private)");
+  cmd->add_option("--spot-prices", args->options.spot_prices_csv, "spot price history to replay");
+  cmd->add_option("--notice-seconds", args->options.notice_seconds, "spot notice to termination")
+      ->check(CLI::Range(0, 3600));
+  cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
+}
+
+}  // namespace shoal

@@ -1,0 +1,278 @@
+// `shoal serve` end to end: a real daemon process, real instances of the
+// example web service, real HAProxy, all on loopback, driven through the
+// real CLI and API. Each test starts and stops its own daemon.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace shoal {
+namespace {
+
+using nlohmann::json;
+using shoal::testing::FreePort;
+using shoal::testing::HttpGet;
+using shoal::testing::MakeTempDir;
+using shoal::testing::WaitUntil;
+using namespace std::chrono_literals;
+
+const std::string kWeb = std::string(SHOAL_BUILD_DIR) + "/examples/web/shoal_web";
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access("/usr/sbin/haproxy", X_OK) != 0) GTEST_SKIP() << "haproxy is not installed";
+    if (access(kWeb.c_str(), X_OK) != 0) GTEST_SKIP() << "examples/web is not built";
+    dir_ = MakeTempDir("shoal-daemon-test");
+    api_port_ = FreePort();
+    web_port_ = FreePort();
+    config_ = dir_ + "/cluster.yaml";
+    std::ofstream(config_) << Config(2);
+  }
+
+  void TearDown() override {
+    StopDaemon(SIGTERM);
+    // Instances and HAProxy outlive the daemon by design: clean them up.
+    for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/data/instances", ec_)) {
+      std::ifstream in(entry.path() / "instance.json");
+      const json j = json::parse(in, nullptr, false);
+      if (!j.is_discarded() && j.contains("pgid") && j["pgid"].get<int>() > 1) kill(-j["pgid"].get<int>(), SIGKILL);
+    }
+    std::ifstream pid_file(dir_ + "/data/haproxy/haproxy.pid");
+    int haproxy = 0;
+    if (pid_file >> haproxy && haproxy > 1) kill(haproxy, SIGKILL);
+    // Empty cgroups left by the killed instances (a cgroup in use refuses rmdir).
+    for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup/cpu/shoal", ec_)) {
+      rmdir(entry.path().c_str());
+    }
+    std::filesystem::remove_all(dir_, ec_);
+  }
+
+  std::string Config(int desired) const {
+    return "groups:\n"
+           "  - name: web\n"
+           "    listen_port: " + std::to_string(web_port_) + "\n"
+           "    min: 1\n    max: 6\n    desired: " + std::to_string(desired) + "\n"
+           "    drain_timeout: 5s\n"
+           "    capacity:\n"
+           "      on_demand_percent_above_base: 0\n"
+           "      allocation_strategy: lowest-price\n"
+           "      spot_instance_pools: 1\n"
+           "      spot_pools:\n"
+           "        - {instance_type: m4.large, zone: us-east-1a}\n"
+           "        - {instance_type: c5.large, zone: us-east-1b}\n"
+           "    launch:\n"
+           "      provision:\n        - [\"/bin/mkdir\", \"-p\", \"{dir}/www\"]\n"
+           "      command: [\"" + kWeb + "\", \"--port\", \"{port}\", \"--dir\", \"{dir}\", \"--cpu-ms\", \"1\"]\n"
+           "    health_check: {path: /health, interval: 1s, rise: 1, fall: 2, grace: 60s}\n"
+           "    spot: {avoid_pool_after_interruption: 10m}\n";
+  }
+
+  void StartDaemon() {
+    daemon_ = Spawn({SHOAL_BINARY, "serve", "--config", config_, "--data-dir", dir_ + "/data", "--api",
+                     "127.0.0.1:" + std::to_string(api_port_), "--notice-seconds", "6"},
+                    dir_ + "/daemon.log");
+    ASSERT_TRUE(WaitUntil([&] { return HttpGet(api_port_, "/healthz") == 200; }, 20s)) << Log();
+    std::ifstream token(dir_ + "/data/api-token");
+    std::getline(token, token_);
+  }
+
+  void StopDaemon(int sig) {
+    if (daemon_ <= 0) return;
+    kill(daemon_, sig);
+    int status = 0;
+    waitpid(daemon_, &status, 0);
+    daemon_ = -1;
+  }
+
+  std::string Log() const {
+    std::ifstream in(dir_ + "/daemon.log");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  httplib::Result Api(const std::string& method, const std::string& path, const std::string& body = "",
+                      const std::string& token = "") {
+    httplib::Client c("127.0.0.1", api_port_);
+    c.set_read_timeout(10);
+    httplib::Headers h = {{"Authorization", "Bearer " + (token.empty() ? token_ : token)}};
+    if (method == "GET") return c.Get(path.c_str(), h);
+    return c.Post(path.c_str(), h, body, "application/json");
+  }
+
+  json Group() {
+    auto r = Api("GET", "/v1/groups/web");
+    return r && r->status == 200 ? json::parse(r->body) : json();
+  }
+
+  int InService() {
+    const json g = Group();
+    return g.is_null() ? -1 : g["in_service"].get<int>();
+  }
+
+  // Every process id of the service that runs now (one per instance).
+  std::set<int> ServicePids() {
+    std::set<int> pids;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec_)) {
+      std::ifstream cmd(entry.path() / "cmdline");
+      std::string line((std::istreambuf_iterator<char>(cmd)), {});
+      if (line.rfind(kWeb, 0) == 0 && line.find(dir_) != std::string::npos) {
+        pids.insert(std::atoi(entry.path().filename().c_str()));
+      }
+    }
+    return pids;
+  }
+
+  std::string dir_, config_, token_;
+  int api_port_ = 0, web_port_ = 0;
+  pid_t daemon_ = -1;
+  std::error_code ec_;
+};
+
+TEST_F(DaemonTest, ServesTheGroupBehindHaproxyAndAnswersOnlyWithTheToken) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  std::string body;
+  EXPECT_EQ(HttpGet(web_port_, "/", &body), 200);
+  EXPECT_NE(body.find("ok"), std::string::npos);
+
+  auto no_token = Api("GET", "/v1/groups", "", "wrong");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 401);
+  EXPECT_EQ(HttpGet(api_port_, "/v1/groups"), 401);
+
+  // Malformed requests: 4xx with a message, and nothing changes.
+  for (const std::string& bad : {std::string("not json"), std::string("{\"desired\": \"three\"}"),
+                                 std::string("{\"desired\": 99}")}) {
+    auto r = Api("POST", "/v1/groups/web/scale", bad);
+    ASSERT_TRUE(r);
+    EXPECT_GE(r->status, 400) << bad;
+    EXPECT_LT(r->status, 500) << bad;
+    EXPECT_NE(r->body.find("error"), std::string::npos);
+  }
+  EXPECT_EQ(Group()["desired"], 2);
+  auto missing = Api("POST", "/v1/groups/nope/scale", "{\"desired\": 2}");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+}
+
+TEST_F(DaemonTest, SpotNoticeDrainsAndReplacesWithoutAFailedRequest) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::thread load([&] {
+    for (int i = 0; i < 20000 && !stop; ++i) {
+      (HttpGet(web_port_, "/") == 200 ? ok : failed)++;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  const json before = Group();
+  const std::string victim = before["instances"][0]["id"];
+  auto r = Api("POST", "/v1/spot/interrupt", json{{"instance", victim}}.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  // A replacement is launched at once and serves; the victim goes.
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    const json g = Group();
+                    if (g.is_null() || g["in_service"] != 2) return false;
+                    for (const json& in : g["instances"]) {
+                      if (in["id"] == victim) return false;
+                    }
+                    return true;
+                  },
+                  60s))
+      << Log();
+  stop = true;
+  load.join();
+  EXPECT_GT(ok.load(), 50);
+  EXPECT_EQ(failed.load(), 0);
+  auto acts = Api("GET", "/v1/activities?group=web");
+  ASSERT_TRUE(acts);
+  EXPECT_NE(acts->body.find("spot-notice"), std::string::npos);
+  EXPECT_NE(acts->body.find("replace"), std::string::npos);
+}
+
+TEST_F(DaemonTest, AKilledDaemonRestartsAndConvergesWithoutOrphansOrDuplicates) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  auto r = Api("POST", "/v1/groups/web/scale", "{\"desired\": 4}");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  // In the middle of the scale-out: kill -9.
+  ASSERT_TRUE(WaitUntil([&] { return Group()["instances"].size() == 4; }, 20s));
+  StopDaemon(SIGKILL);
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 4; }, 60s)) << Log();
+  std::this_thread::sleep_for(3s);  // a few more ticks: nothing more may launch
+  const json g = Group();
+  EXPECT_EQ(g["instances"].size(), 4u);
+  EXPECT_EQ(ServicePids().size(), 4u) << "one process per instance: no orphan, no duplicate";
+  EXPECT_EQ(HttpGet(web_port_, "/"), 200);
+}
+
+TEST_F(DaemonTest, AFailedHealthCheckGetsTheInstanceReplaced) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  const json before = Group();
+  const std::string sick = before["instances"][0]["id"];
+  // The service answers /health 200 only while its health file exists.
+  std::filesystem::remove(dir_ + "/data/instances/" + sick.substr(2) + "/health", ec_);
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    const json g = Group();
+                    if (g.is_null() || g["in_service"] != 2) return false;
+                    for (const json& in : g["instances"]) {
+                      if (in["id"] == sick) return false;
+                    }
+                    return true;
+                  },
+                  60s))
+      << Log();
+}
+
+TEST_F(DaemonTest, ABadConfigIsRefusedWithAClearError) {
+  std::ofstream(config_) << "groups:\n  - name: web\n    min: 3\n    max: 1\n";
+  const std::string log = dir_ + "/bad.log";
+  const pid_t pid = Spawn({SHOAL_BINARY, "serve", "--config", config_, "--data-dir", dir_ + "/data", "--api",
+                           "127.0.0.1:" + std::to_string(api_port_)},
+                          log);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("cluster.yaml"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace shoal
