@@ -82,6 +82,7 @@ class Decider {
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
           if (now_ > in.launched_at + spec_.health_check.grace) {
+            RecordFailedLaunch(state_, now_);
             (void)Transition(in, InstanceState::kUnhealthy, now_);
             AddActivity(ActivityKind::kUnhealthy,
                         FormatInstanceId(in.id) + " not healthy within the grace period (" +
@@ -191,6 +192,7 @@ class Decider {
   }
 
   void Launch(double units, const Counted& c) {
+    if (now_ < state_.launch_backoff_until) return;  // the last launches failed: wait, then try again
     const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
                                               spec_.capacity.on_demand_percent_above_base);
     const std::string cause = LaunchCause();

@@ -38,6 +38,10 @@ struct GroupState {
   std::vector<Seconds> pool_avoid_until;    // per spot pool
   std::int64_t last_evaluated_minute = -1;
   std::vector<std::string> replace_causes;  // capacity lost since the last launch, in words
+  // Launches that failed before ever serving, in a row; while they keep
+  // failing, replacements back off (a broken image must not crash-loop).
+  int failed_launches = 0;
+  Seconds launch_backoff_until = 0;
 
   Instance* Find(InstanceId id);  // instances are kept sorted by id
 };
@@ -91,6 +95,12 @@ struct InstanceObservation {
   InstanceEvent event = InstanceEvent::kBooted;
   Seconds deadline = kNever;  // for kNotice
 };
+
+// How long to wait before the next launch after `failed` launches in a row
+// failed before serving: none after the first, then 5 s doubling to 5 min.
+Seconds LaunchBackoff(int failed);
+// Records a launch that failed before it ever served.
+void RecordFailedLaunch(GroupState& state, Seconds now);
 
 // Applies one observed fact to the state (lifecycle transitions). Facts about
 // unknown instances or that would be illegal transitions are ignored and

@@ -58,6 +58,18 @@ GroupState InitialState(const GroupSpec& spec) {
   return s;
 }
 
+Seconds LaunchBackoff(int failed) {
+  if (failed <= 1) return 0;
+  Seconds wait = 5;
+  for (int i = 2; i < failed && wait < 300; ++i) wait *= 2;
+  return std::min<Seconds>(wait, 300);
+}
+
+void RecordFailedLaunch(GroupState& state, Seconds now) {
+  ++state.failed_launches;
+  state.launch_backoff_until = now + LaunchBackoff(state.failed_launches);
+}
+
 Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
                         Seconds now, std::vector<Activity>* activities) {
   Instance* in = state.Find(obs.id);
@@ -78,10 +90,12 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       }
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kInService, now));
       in->simple_activity = false;
+      state.failed_launches = 0;
       return Status::Ok();
     }
     case InstanceEvent::kUnhealthy: {
       if (!counted) return Status::Ok();
+      if (in->in_service_at == kNever) RecordFailedLaunch(state, now);
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kUnhealthy, now));
       in->simple_activity = false;
       Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,

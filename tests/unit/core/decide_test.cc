@@ -354,6 +354,9 @@ TEST(DecideLifecycle, ProvisioningPastTheGraceIsUnhealthy) {
   p = d.Step(301);
   EXPECT_EQ(CountActions(p, ActionKind::kTerminate), 2);
   EXPECT_TRUE(HasActivity(p, ActivityKind::kUnhealthy));
+  // Two launches failed in a row: the replacements back off 5 s.
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 0);
+  p = d.Step(306);
   EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 2);
 }
 
@@ -436,6 +439,37 @@ TEST(DecideScaleIn, KeepsTheOnDemandBaseWhenSpotIsAboveItsShare) {
   d.Step(10);
   EXPECT_EQ(d.CountMarket(Market::kOnDemand), 1) << "the base stays even though it is the oldest";
   EXPECT_EQ(d.CountMarket(Market::kSpot), 3);
+}
+
+}  // namespace
+}  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(DecideBackoff, LaunchesThatFailBeforeServingBackOffAndServingResetsIt) {
+  EXPECT_EQ(LaunchBackoff(1), 0);
+  EXPECT_EQ(LaunchBackoff(2), 5);
+  EXPECT_EQ(LaunchBackoff(3), 10);
+  EXPECT_EQ(LaunchBackoff(20), 300);
+  GroupSpec g = testing::SpotGroup();
+  g.desired = 1;
+  g.min = 1;
+  testing::Driver d(g);
+  d.Step(0);
+  // Two launches in a row fail before serving.
+  ASSERT_TRUE(d.Observe(d.Ids().back(), InstanceEvent::kUnhealthy, 10).ok());
+  Plan p = d.Step(10);
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 1) << "the first failure is retried at once";
+  ASSERT_TRUE(d.Observe(d.Ids().back(), InstanceEvent::kUnhealthy, 20).ok());
+  p = d.Step(20);
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 0) << "the second waits 5 s";
+  p = d.Step(24);
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 0);
+  p = d.Step(25);
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 1);
+  d.AllHealthy(60);
+  EXPECT_EQ(d.state().failed_launches, 0);
 }
 
 }  // namespace
