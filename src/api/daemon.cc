@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -182,6 +184,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
 Status Daemon::Run() {
   impl_->api = std::make_unique<ApiServer>(this);
   SHOAL_RETURN_IF_ERROR(impl_->api->Start(impl_->options.api_host, impl_->options.api_port));
+  const std::string pid_file = impl_->options.data_dir + "/shoal.pid";
+  std::ofstream(pid_file) << getpid() << "\n";
   const auto period = std::chrono::milliseconds(impl_->options.tick_millis);
   while (!impl_->stopping) {
     const auto next = std::chrono::steady_clock::now() + period;
@@ -190,6 +194,7 @@ Status Daemon::Run() {
     impl_->wake.wait_until(lock, next, [this] { return impl_->stopping.load(); });
   }
   impl_->api->Stop();
+  std::remove(pid_file.c_str());
   std::cerr << "event=daemon_stopped instances=left_running\n";
   return Status::Ok();
 }

@@ -3,6 +3,14 @@
 #include <iostream>
 #include <memory>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "adapters/haproxy/haproxy.h"
+#include "adapters/local/local_cloud.h"
+#include "adapters/system/system_clock.h"
 #include "api/daemon.h"
 #include "cli/cluster_commands.h"
 
@@ -68,6 +76,39 @@ int Serve(ServeArgs& a) {
   return 0;
 }
 
+// Stops the daemon (from its pid file), then every instance it left running
+// and its HAProxy: the whole local cluster, gone.
+int Down(const std::string& data_dir) {
+  std::ifstream pid_in(data_dir + "/shoal.pid");
+  pid_t pid = 0;
+  if (pid_in >> pid && pid > 1 && kill(pid, SIGTERM) == 0) {
+    for (int i = 0; i < 100 && kill(pid, 0) == 0; ++i) usleep(100000);
+    std::cout << "stopped the daemon (pid " << pid << ")\n";
+  }
+  SystemClock clock;
+  LocalCloudOptions lo;
+  lo.data_dir = data_dir;
+  lo.terminate_grace = 5;
+  LocalCloud cloud(lo, &clock, {}, nullptr, nullptr);
+  Result<std::vector<DescribedInstance>> running = cloud.Describe();
+  if (!running.ok()) {
+    std::cerr << "error: " << running.status().message() << "\n";
+    return 1;
+  }
+  int stopped = 0;
+  for (const DescribedInstance& d : *running) {
+    if (!d.running) continue;
+    (void)cloud.Terminate(d.id);
+    ++stopped;
+  }
+  HaproxyOptions ho;
+  ho.run_dir = data_dir + "/haproxy";
+  HaproxyProcess haproxy(ho);
+  if (haproxy.Running()) (void)haproxy.Stop();
+  std::cout << "terminated " << stopped << " instance(s) and HAProxy; state stays in " << data_dir << "\n";
+  return 0;
+}
+
 }  // namespace
 
 void AddServeCommand(CLI::App& app, int* exit_code) {
@@ -81,6 +122,11 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--notice-seconds", args->options.notice_seconds, "spot notice to termination")
       ->check(CLI::Range(0, 3600));
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
+
+  auto down_dir = std::make_shared<std::string>("shoal-data");
+  CLI::App* down = app.add_subcommand("down", "Stop the daemon, its instances and its HAProxy");
+  down->add_option("--data-dir", *down_dir, "the daemon's data directory");
+  down->callback([down_dir, exit_code] { *exit_code = Down(*down_dir); });
 }
 
 }  // namespace shoal
