@@ -16,13 +16,17 @@ if build/shoal get groups --api "http://$api" --data-dir "$data" >/dev/null 2>&1
 else
   nohup build/shoal serve --config examples/local.yaml --data-dir "$data" --api "$api" \
     >"$data/daemon.log" 2>&1 &
-  echo "started shoal serve (log: $data/daemon.log)"
+  daemon=$!
+  echo "started shoal serve (pid $daemon, log: $data/daemon.log)"
 fi
 
 echo -n "waiting for the group to serve"
 for _ in $(seq 1 120); do
   if build/shoal get groups --json --api "http://$api" --data-dir "$data" 2>/dev/null | grep -q '"in_service": [2-9]'; then
     break
+  fi
+  if [ -n "${daemon:-}" ] && ! kill -0 "$daemon" 2>/dev/null; then
+    echo; echo "shoal serve exited; its log:"; cat "$data/daemon.log"; exit 1
   fi
   echo -n .
   sleep 1

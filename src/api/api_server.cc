@@ -1,6 +1,7 @@
 #include "api/api_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,12 @@ Status ApiServer::Start(const std::string& host, int port) {
   }
   Daemon* d = impl_->daemon;
   httplib::Server& s = impl_->server;
+  // httplib sets SO_REUSEPORT by default: a second daemon on the same port
+  // would silently share it. Only SO_REUSEADDR, so a taken port fails.
+  s.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   s.set_pre_routing_handler([d](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
@@ -128,6 +135,20 @@ Status ApiServer::Start(const std::string& host, int port) {
     }
     ReplyResult(res, d->AgentEvent((*body)["instance"].get<std::string>(), (*body)["event"].get<std::string>()));
   });
+  auto config_route = [d](bool apply) {
+    return [d, apply](const httplib::Request& req, httplib::Response& res) {
+      auto body = Body(req, res);
+      if (!body) return;
+      if (!body->contains("config") || !(*body)["config"].is_string()) {
+        return Error(res, 400, "body needs \"config\": the YAML text (and optionally \"source\": its file name)");
+      }
+      const std::string source = body->value("source", std::string("request"));
+      const std::string yaml = (*body)["config"].get<std::string>();
+      ReplyResult(res, apply ? d->Apply(yaml, source) : d->Plan(yaml, source));
+    };
+  };
+  s.Post("/v1/plan", config_route(false));
+  s.Post("/v1/apply", config_route(true));
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) Error(res, res.status, "no such endpoint or method; see docs/API.md");
   });

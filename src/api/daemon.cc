@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "adapters/config/config_json.h"
 #include "adapters/data/prices.h"
 #include "api/api_server.h"
 #include "api/api_token.h"
@@ -124,18 +125,21 @@ Daemon::~Daemon() { Stop(); }
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  // Absolute: HAProxy reads a relative socket path as host:port, and
+  // instances run in their own directories.
+  impl->options.data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
   Result<Config> config = LoadConfigFile(options.config_path);
   if (!config.ok()) return config.status();
   SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*config));
   impl->config = std::move(*config);
   ResolveCommandPaths(impl->config, options.config_path);
-  SHOAL_RETURN_IF_ERROR(MakeDir(options.data_dir));
-  chmod(options.data_dir.c_str(), 0700);
-  Result<std::string> token = LoadOrCreateToken(options.data_dir + "/api-token");
+  SHOAL_RETURN_IF_ERROR(MakeDir(impl->options.data_dir));
+  chmod(impl->options.data_dir.c_str(), 0700);
+  Result<std::string> token = LoadOrCreateToken(impl->options.data_dir + "/api-token");
   if (!token.ok()) return token.status();
   impl->token = *token;
 
-  Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(options.data_dir + "/shoal.db");
+  Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(impl->options.data_dir + "/shoal.db");
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<StoreActivitySink>(impl->store.get());
@@ -146,18 +150,19 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   impl->imds = std::make_unique<ImdsServer>();
 
   LocalCloudOptions lo;
-  lo.data_dir = options.data_dir;
+  lo.data_dir = impl->options.data_dir;
   lo.agent_binary = options.shoal_binary.empty() ? SelfBinary() : options.shoal_binary;
   lo.agent_report_url = "http://" + options.api_host + ":" + std::to_string(options.api_port);
-  lo.agent_token_file = options.data_dir + "/api-token";
+  lo.agent_token_file = impl->options.data_dir + "/api-token";
   std::map<std::string, GroupSpec> groups;
   for (const GroupSpec& g : impl->config.groups) groups[g.name] = g;
   impl->cloud = std::make_unique<LocalCloud>(lo, &impl->clock, groups, impl->market.get(), impl->imds.get());
 
   HaproxyOptions ho;
-  ho.run_dir = options.data_dir + "/haproxy";
+  ho.run_dir = impl->options.data_dir + "/haproxy";
   SHOAL_RETURN_IF_ERROR(MakeDir(ho.run_dir));
   ho.backends = Backends(impl->config);
+  impl->haproxy_options = ho;
   impl->haproxy = std::make_unique<HaproxyProcess>(ho);
   SHOAL_RETURN_IF_ERROR(impl->haproxy->Start());
   impl->runtime = std::make_unique<HaproxyRuntime>(impl->haproxy->socket_path());
@@ -175,7 +180,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
                         impl->store.get()};
   impl->reconciler = std::make_unique<Reconciler>(impl->config.groups, ports);
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
-  std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << options.data_dir
+  std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << impl->options.data_dir
             << " api=http://" << options.api_host << ":" << options.api_port
             << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\"\n";
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
@@ -203,6 +208,79 @@ void Daemon::Stop() {
   if (!impl_) return;
   impl_->stopping = true;
   impl_->wake.notify_all();
+}
+
+namespace {
+
+std::map<std::string, HaproxyBackend> BackendOfGroup(const Config& config, const std::vector<HaproxyBackend>& backends) {
+  std::map<std::string, HaproxyBackend> out;
+  for (const GroupSpec& g : config.groups) {
+    for (const HaproxyBackend& b : backends) {
+      if (b.name == g.service) out[g.name] = b;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// The new config, checked as `serve` checks its own (clear errors, nothing changed).
+static Result<Config> ParseLive(const std::string& yaml, const std::string& source, const std::string& base_config) {
+  Result<Config> next = ParseConfig(yaml, source);
+  if (!next.ok()) return next.status();
+  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*next));
+  ResolveCommandPaths(*next, base_config);
+  return next;
+}
+
+static std::string ChangesJson(const std::vector<std::string>& changes, bool applied) {
+  std::string out = "{\"changes\":[";
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    std::string escaped;
+    for (char c : changes[i]) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    out += (i ? ",\"" : "\"") + escaped + "\"";
+  }
+  return out + "],\"applied\":" + (applied ? "true" : "false") + "}";
+}
+
+Result<std::string> Daemon::Plan(const std::string& yaml, const std::string& source) {
+  Result<Config> next = ParseLive(yaml, source, impl_->options.config_path);
+  if (!next.ok()) return next.status();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return ChangesJson(DiffConfigs(impl_->config, *next), false);
+}
+
+Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& source) {
+  Result<Config> next = ParseLive(yaml, source, impl_->options.config_path);
+  if (!next.ok()) return next.status();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::string> changes = DiffConfigs(impl_->config, *next);
+  if (changes.empty()) return ChangesJson(changes, false);
+  // A new or changed service needs HAProxy's frontends rewritten: the
+  // process is replaced softly (-sf) and the next poll re-adds its servers.
+  const std::vector<HaproxyBackend> backends = Backends(*next);
+  if (Backends(impl_->config).size() != backends.size() ||
+      HaproxyProcess::RenderConfig({impl_->haproxy_options.haproxy_binary, impl_->haproxy_options.run_dir, backends}) !=
+          HaproxyProcess::RenderConfig(impl_->haproxy_options)) {
+    HaproxyOptions ho = impl_->haproxy_options;
+    ho.backends = backends;
+    auto replacement = std::make_unique<HaproxyProcess>(ho);
+    SHOAL_RETURN_IF_ERROR(replacement->Start());
+    impl_->haproxy = std::move(replacement);
+    impl_->haproxy_options = ho;
+  }
+  impl_->traffic->SetBackends(BackendOfGroup(*next, backends));
+  std::map<std::string, GroupSpec> groups;
+  for (const GroupSpec& g : next->groups) groups[g.name] = g;
+  impl_->cloud->SetGroups(groups);
+  for (const std::string& done : impl_->reconciler->Reconfigure(next->groups)) changes.push_back(done);
+  impl_->config = std::move(*next);
+  impl_->wake.notify_all();
+  std::cerr << "event=config_applied source=" << source << " changes=" << changes.size() << "\n";
+  return ChangesJson(changes, true);
 }
 
 const std::string& Daemon::token() const { return impl_->token; }

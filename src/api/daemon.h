@@ -53,6 +53,10 @@ class Daemon {
   Result<std::string> InterruptInstance(const std::string& instance);
   Result<std::string> InterruptPool(const std::string& pool);
   Result<std::string> AgentEvent(const std::string& instance, const std::string& event);
+  // `shoal plan` / `shoal apply`: the YAML text of a config (source names it
+  // in messages). Plan only reports; apply also makes it so.
+  Result<std::string> Plan(const std::string& yaml, const std::string& source);
+  Result<std::string> Apply(const std::string& yaml, const std::string& source);
   const std::string& token() const;
   int api_port() const;
 

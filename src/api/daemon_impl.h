@@ -61,6 +61,7 @@ struct Daemon::Impl {
   std::atomic<bool> stopping{false};
   std::deque<GroupInstanceEvent> agent_events;  // reported by agents, applied on the next tick
   std::int64_t last_sample = 0;
+  HaproxyOptions haproxy_options;
 
   void Tick();
   void SampleMetrics(std::int64_t now);

@@ -3,6 +3,7 @@
 #include "cli/cluster_commands.h"
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -121,7 +122,46 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
 
 }  // namespace
 
+// plan and apply send the file's text; the daemon checks it exactly as
+// `serve` would, so errors name the file, line and key.
+int PlanOrApply(const ApiTarget& t, const std::string& file, bool apply, bool as_json) {
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << "error: cannot read '" << file << "'\n";
+    return 1;
+  }
+  const std::string yaml((std::istreambuf_iterator<char>(in)), {});
+  Result<std::string> r = ApiPost(t, apply ? "/v1/apply" : "/v1/plan", json{{"config", yaml}, {"source", file}}.dump());
+  if (!r.ok()) return Fail(r.status());
+  const json answer = json::parse(*r);
+  if (as_json) {
+    std::cout << answer.dump(2) << "\n";
+    return 0;
+  }
+  const auto& changes = answer["changes"];
+  if (changes.empty()) {
+    std::cout << "No changes: what runs matches " << file << ".\n";
+    return 0;
+  }
+  for (const json& c : changes) std::cout << "  " << c.get<std::string>() << "\n";
+  std::cout << (apply ? "Applied " : "Plan: ") << changes.size() << " change(s)"
+            << (apply ? ".\n" : "; `shoal apply -f " + file + "` makes them.\n");
+  return 0;
+}
+
 void AddClusterCommands(CLI::App& app, int* exit_code) {
+  for (const bool apply : {false, true}) {
+    auto args = std::make_shared<std::tuple<ApiTarget, std::string, bool>>();
+    CLI::App* c = app.add_subcommand(apply ? "apply" : "plan", apply ? "Make the running groups match a config file"
+                                                                      : "Show what `apply` would change");
+    c->add_option("-f,--file", std::get<1>(*args), "YAML config")->required()->check(CLI::ExistingFile);
+    c->add_flag("--json", std::get<2>(*args), "JSON instead of text");
+    AddApiOptions(c, &std::get<0>(*args));
+    c->callback([args, apply, exit_code] {
+      *exit_code = PlanOrApply(std::get<0>(*args), std::get<1>(*args), apply, std::get<2>(*args));
+    });
+  }
+
   auto get = std::make_shared<GetArgs>();
   CLI::App* g = app.add_subcommand("get", "List groups, instances or activities (kubectl-style)");
   g->add_option("what", get->what, "groups | instances | activities")

@@ -78,6 +78,42 @@ void Reconciler::Tick() {
   for (std::size_t g = 0; g < groups_.size(); ++g) DecideAndAct(g, now, new_minute);
 }
 
+std::vector<std::string> Reconciler::Reconfigure(std::vector<GroupSpec> next) {
+  std::vector<std::string> done;
+  const Seconds now = ports_.clock->Now();
+  std::vector<GroupState> states;
+  for (const GroupSpec& spec : next) {
+    const int old = FindGroup(spec.name);
+    states.push_back(old >= 0 ? Rebase(groups_[old], spec, states_[old]) : InitialState(spec));
+  }
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const bool kept = std::any_of(next.begin(), next.end(), [&](const GroupSpec& s) { return s.name == groups_[g].name; });
+    if (kept) continue;
+    for (const Instance& in : states_[g].instances) {
+      (void)ports_.traffic->Deregister(groups_[g].name, in.id);
+      (void)ports_.cloud->Terminate(in.id);
+    }
+    Activity a;
+    a.time = now;
+    a.group = groups_[g].name;
+    a.kind = ActivityKind::kSetDesired;
+    a.cause = "group removed by shoal apply: " + std::to_string(states_[g].instances.size()) + " instance(s) terminated";
+    a.from = states_[g].desired;
+    a.to = 0;
+    Record(a);
+    if (ports_.store != nullptr) (void)ports_.store->DeleteGroupState(groups_[g].name);
+    done.push_back("removed group " + groups_[g].name);
+  }
+  groups_ = std::move(next);
+  states_ = std::move(states);
+  by_name_.clear();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    by_name_[groups_[g].name] = g;
+    Save(g);
+  }
+  return done;
+}
+
 Status Reconciler::ApplyExternal(const GroupInstanceEvent& event) {
   const int g = FindGroup(event.group);
   if (g < 0) return Status::NotFound("no group named '" + event.group + "'");

@@ -41,6 +41,11 @@ class Reconciler {
   // No instance is launched here: the next Tick launches only a shortfall.
   Status Restore();
 
+  // Replaces the groups (`shoal apply`): kept groups carry their state over
+  // (Rebase), new ones start fresh, removed ones have every instance
+  // deregistered and terminated. Returns what was done, in words.
+  std::vector<std::string> Reconfigure(std::vector<GroupSpec> groups);
+
   // A fact reported from outside the ports (a spot agent's report).
   Status ApplyExternal(const GroupInstanceEvent& event);
 

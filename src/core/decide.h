@@ -108,6 +108,11 @@ void RecordFailedLaunch(GroupState& state, Seconds now);
 Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
                         Seconds now, std::vector<Activity>* activities);
 
+// The state of a group carried over to a changed spec (`shoal apply`):
+// desired clamped to the new bounds, instances kept (pools matched by name),
+// alarm and policy states matched by name, the rest fresh.
+GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const GroupState& old_state);
+
 // Records an instance the controller launched for `action`.
 void RecordLaunch(const GroupSpec& spec, GroupState& state, const Action& action, InstanceId id,
                   int group_index, Seconds now);

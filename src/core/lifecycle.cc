@@ -58,6 +58,52 @@ GroupState InitialState(const GroupSpec& spec) {
   return s;
 }
 
+GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const GroupState& old) {
+  GroupState s = InitialState(new_spec);
+  s.desired = std::clamp(old.desired, new_spec.min, new_spec.max);
+  auto pool_index = [&](int old_pool) {
+    if (old_pool < 0 || old_pool >= static_cast<int>(old_spec.capacity.spot_pools.size())) return kOnDemandPool;
+    const std::string& name = old_spec.capacity.spot_pools[old_pool].name;
+    for (std::size_t p = 0; p < new_spec.capacity.spot_pools.size(); ++p) {
+      if (new_spec.capacity.spot_pools[p].name == name) return static_cast<int>(p);
+    }
+    return kOnDemandPool;
+  };
+  s.instances = old.instances;
+  for (Instance& in : s.instances) in.pool = pool_index(in.pool);
+  for (std::size_t a = 0; a < new_spec.alarms.size(); ++a) {
+    for (std::size_t o = 0; o < old_spec.alarms.size(); ++o) {
+      if (old_spec.alarms[o].name == new_spec.alarms[a].name) s.alarm_states[a] = old.alarm_states[o];
+    }
+  }
+  for (std::size_t p = 0; p < new_spec.policies.size(); ++p) {
+    for (std::size_t o = 0; o < old_spec.policies.size(); ++o) {
+      if (old_spec.policies[o].name != new_spec.policies[p].name) continue;
+      s.tt_high_states[p] = old.tt_high_states[o];
+      s.tt_low_states[p] = old.tt_low_states[o];
+      s.tt_last_scale_in[p] = old.tt_last_scale_in[o];
+    }
+  }
+  for (std::size_t p = 0; p < new_spec.capacity.spot_pools.size(); ++p) {
+    for (std::size_t o = 0; o < old_spec.capacity.spot_pools.size(); ++o) {
+      if (old_spec.capacity.spot_pools[o].name == new_spec.capacity.spot_pools[p].name) {
+        s.pool_avoid_until[p] = old.pool_avoid_until[o];
+      }
+    }
+  }
+  s.cpu = old.cpu;
+  s.requests_per_target = old.requests_per_target;
+  s.simple_activity_open = old.simple_activity_open;
+  s.simple_activity_started = old.simple_activity_started;
+  s.simple_cooldown = old.simple_cooldown;
+  s.simple_cooldown_until = old.simple_cooldown_until;
+  s.last_evaluated_minute = old.last_evaluated_minute;
+  s.replace_causes = old.replace_causes;
+  s.failed_launches = old.failed_launches;
+  s.launch_backoff_until = old.launch_backoff_until;
+  return s;
+}
+
 Seconds LaunchBackoff(int failed) {
   if (failed <= 1) return 0;
   Seconds wait = 5;

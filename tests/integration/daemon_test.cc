@@ -76,7 +76,32 @@ class DaemonTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec_);
   }
 
-  std::string Config(int desired) const {
+  // A background request loop through HAProxy, counting answers.
+  class Load {
+   public:
+    Load(int port, std::chrono::milliseconds gap) {
+      thread_ = std::thread([this, port, gap] {
+        for (int i = 0; i < 100000 && !stop_; ++i) {
+          (HttpGet(port, "/") == 200 ? ok_ : failed_)++;
+          std::this_thread::sleep_for(gap);
+        }
+      });
+    }
+    ~Load() { Stop(); }
+    void Stop() {
+      stop_ = true;
+      if (thread_.joinable()) thread_.join();
+    }
+    int ok() const { return ok_; }
+    int failed() const { return failed_; }
+
+   private:
+    std::atomic<bool> stop_{false};
+    std::atomic<int> ok_{0}, failed_{0};
+    std::thread thread_;
+  };
+
+  std::string Config(int desired, const std::string& extra = "", int cpu_ms = 1) const {
     return "groups:\n"
            "  - name: web\n"
            "    listen_port: " + std::to_string(web_port_) + "\n"
@@ -91,9 +116,11 @@ class DaemonTest : public ::testing::Test {
            "        - {instance_type: c5.large, zone: us-east-1b}\n"
            "    launch:\n"
            "      provision:\n        - [\"/bin/mkdir\", \"-p\", \"{dir}/www\"]\n"
-           "      command: [\"" + kWeb + "\", \"--port\", \"{port}\", \"--dir\", \"{dir}\", \"--cpu-ms\", \"1\"]\n"
+           "      command: [\"" + kWeb + "\", \"--port\", \"{port}\", \"--dir\", \"{dir}\", \"--cpu-ms\", \"" +
+           std::to_string(cpu_ms) + "\"]\n"
+           "      cpu_share: 0.25\n"
            "    health_check: {path: /health, interval: 1s, rise: 1, fall: 2, grace: 60s}\n"
-           "    spot: {avoid_pool_after_interruption: 10m}\n";
+           "    spot: {avoid_pool_after_interruption: 10m}\n" + extra;
   }
 
   void StartDaemon() {
@@ -224,6 +251,7 @@ TEST_F(DaemonTest, SpotNoticeDrainsAndReplacesWithoutAFailedRequest) {
 TEST_F(DaemonTest, AKilledDaemonRestartsAndConvergesWithoutOrphansOrDuplicates) {
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  Load load(web_port_, 20ms);
   auto r = Api("POST", "/v1/groups/web/scale", "{\"desired\": 4}");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -233,10 +261,13 @@ TEST_F(DaemonTest, AKilledDaemonRestartsAndConvergesWithoutOrphansOrDuplicates) 
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 4; }, 60s)) << Log();
   std::this_thread::sleep_for(3s);  // a few more ticks: nothing more may launch
+  load.Stop();
   const json g = Group();
   EXPECT_EQ(g["instances"].size(), 4u);
   EXPECT_EQ(ServicePids().size(), 4u) << "one process per instance: no orphan, no duplicate";
   EXPECT_EQ(HttpGet(web_port_, "/"), 200);
+  EXPECT_GT(load.ok(), 50);
+  EXPECT_EQ(load.failed(), 0) << "HAProxy and the instances kept serving while the daemon was down";
 }
 
 TEST_F(DaemonTest, AFailedHealthCheckGetsTheInstanceReplaced) {
@@ -257,6 +288,86 @@ TEST_F(DaemonTest, AFailedHealthCheckGetsTheInstanceReplaced) {
                   },
                   60s))
       << Log();
+}
+
+// Real CPU load through HAProxy raises the group's CPU; target tracking scales
+// out; when the load stops it scales back in. Each step is in the activity
+// history with its cause. Alarms read one-minute datapoints, so this takes
+// a few minutes.
+TEST_F(DaemonTest, ScalesOutUnderLoadAndBackInAfterIt) {
+  const std::string policies =
+      "    policies:\n"
+      "      - name: track-cpu\n"
+      "        type: target-tracking\n"
+      "        target: 50\n"
+      "        alarm_shape:\n"
+      "          scale_out: {evaluation_periods: 1, datapoints: 1}\n"
+      "          scale_in: {evaluation_periods: 1, datapoints: 1, ratio: 0.5}\n"
+      "        cooldown: 0s\n";
+  std::ofstream(config_) << Config(1, policies, 10);
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 1; }, 60s)) << Log();
+  {
+    // 10 ms of CPU per request, ~40 requests/s: 0.4 cores against a 0.25 share.
+    Load load(web_port_, 25ms);
+    ASSERT_TRUE(WaitUntil([&] { return Group()["desired"].get<int>() >= 2; }, 200s)) << Log();
+    ASSERT_TRUE(WaitUntil([&] { return InService() >= 2; }, 60s)) << Log();
+    load.Stop();
+    EXPECT_EQ(load.failed(), 0);
+  }
+  ASSERT_TRUE(WaitUntil([&] { return Group()["desired"].get<int>() == 1; }, 200s)) << Log();
+  auto acts = Api("GET", "/v1/activities?group=web");
+  ASSERT_TRUE(acts);
+  const json rows = json::parse(acts->body);
+  bool out = false, in = false;
+  for (const json& a : rows) {
+    out = out || (a["kind"] == "scale-out" && a["cause"].get<std::string>().find("track-cpu") != std::string::npos);
+    in = in || (a["kind"] == "scale-in" && a["cause"].get<std::string>().find("track-cpu") != std::string::npos);
+  }
+  EXPECT_TRUE(out) << acts->body;
+  EXPECT_TRUE(in) << acts->body;
+}
+
+TEST_F(DaemonTest, PlanShowsTheDifferenceAndApplyMakesItSo) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  std::string next = Config(2);
+  next.replace(next.find("max: 6"), 6, "max: 3");
+  next += "  - name: web-od\n    service: web\n    listen_port: " + std::to_string(web_port_) +
+          "\n    min: 1\n    max: 2\n"
+          "    capacity: {on_demand_base: 1}\n"
+          "    launch:\n      command: [\"" + kWeb + "\", \"--port\", \"{port}\", \"--dir\", \"{dir}\"]\n"
+          "    health_check: {path: /health, interval: 1s, rise: 1, fall: 2, grace: 60s}\n";
+  auto plan = Api("POST", "/v1/plan", json{{"config", next}, {"source", "next.yaml"}}.dump());
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  const json changes = json::parse(plan->body)["changes"];
+  EXPECT_NE(plan->body.find("~ group web.max: 6 -> 3"), std::string::npos) << plan->body;
+  EXPECT_NE(plan->body.find("+ group web-od"), std::string::npos) << plan->body;
+  EXPECT_EQ(Group()["max"], 6) << "plan changes nothing";
+
+  // A broken config is refused with its name and line, and changes nothing.
+  auto bad = Api("POST", "/v1/apply", json{{"config", "groups:\n  - name: web\n    min: 9\n    max: 1\n"}, {"source", "broken.yaml"}}.dump());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("broken.yaml"), std::string::npos) << bad->body;
+  EXPECT_EQ(Group()["max"], 6);
+
+  auto apply = Api("POST", "/v1/apply", json{{"config", next}, {"source", "next.yaml"}}.dump());
+  ASSERT_TRUE(apply);
+  ASSERT_EQ(apply->status, 200) << apply->body;
+  EXPECT_EQ(Group()["max"], 3);
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    auto r = Api("GET", "/v1/groups/web-od");
+                    return r && r->status == 200 && json::parse(r->body)["in_service"] == 1;
+                  },
+                  60s))
+      << Log();
+  EXPECT_EQ(InService(), 2) << "the kept group carried on";
+  auto again = Api("POST", "/v1/plan", json{{"config", next}, {"source", "next.yaml"}}.dump());
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(json::parse(again->body)["changes"].empty()) << again->body;
 }
 
 TEST_F(DaemonTest, ABadConfigIsRefusedWithAClearError) {

@@ -21,7 +21,7 @@ const std::vector<std::string_view>& KeysOf(PolicyType type) {
   static const std::vector<std::string_view> kStep = {
       "alarm", "adjustment_type", "min_adjustment_magnitude", "steps", "warmup"};
   static const std::vector<std::string_view> kTargetTracking = {
-      "metric", "target", "disable_scale_in", "warmup", "alarm_shape"};
+      "metric", "target", "disable_scale_in", "warmup", "alarm_shape", "cooldown"};
   static const std::vector<std::string_view> kPredictive = {"target", "lags", "horizon"};
   switch (type) {
     case PolicyType::kPredictive: return kPredictive;
@@ -114,6 +114,7 @@ void ReadTargetTracking(const MapReader& m, PolicySpec* p) {
   m.Require("target");
   m.PositiveNumber("target", &p->target_value);
   m.Bool("disable_scale_in", &p->disable_scale_in);
+  m.OptionalDuration("cooldown", &p->cooldown);  // between scale-ins
   m.Duration("warmup", &p->warmup);
   ReadShape(m.Map("alarm_shape"), &p->shape);
 }

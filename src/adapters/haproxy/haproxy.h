@@ -127,6 +127,8 @@ class HaproxyTraffic final : public Traffic {
   // `port_of` gives the 127.0.0.1 port of an instance (from the cloud); 0 if unknown.
   HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group,
                  std::function<int(InstanceId)> port_of);
+  // New group → backend mapping (after `shoal apply`).
+  void SetBackends(std::map<std::string, HaproxyBackend> backend_of_group);
   Status Register(const std::string& group, InstanceId id) override;
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;

@@ -95,7 +95,10 @@ struct HaproxyTraffic::Impl {
     Status added = runtime->AddServer(m.backend, m.server, kLoopback, port, *cfg);
     if (!added.ok() && !IsDuplicate(added)) return added;
     if (m.draining) return runtime->SetState(m.backend, m.server, "drain");
-    return runtime->Ready(m.backend, m.server, /*wait_for_checks=*/!m.reported_up);
+    // A server HAProxy already has (the daemon restarted, HAProxy did not)
+    // keeps its health: forcing it down would refuse requests it serves.
+    const bool existed = IsDuplicate(added);
+    return runtime->Ready(m.backend, m.server, /*wait_for_checks=*/!m.reported_up && !existed);
   }
 
   using StatIndex = std::map<std::pair<std::string, std::string>, const ServerStat*>;
@@ -197,6 +200,11 @@ HaproxyTraffic::HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, Ha
   impl_->runtime = runtime;
   impl_->backend_of_group = std::move(backend_of_group);
   impl_->port_of = std::move(port_of);
+}
+
+void HaproxyTraffic::SetBackends(std::map<std::string, HaproxyBackend> backend_of_group) {
+  std::lock_guard lock(impl_->mu);
+  impl_->backend_of_group = std::move(backend_of_group);
 }
 
 Status HaproxyTraffic::Register(const std::string& group, InstanceId id) {

@@ -551,6 +551,11 @@ struct LocalCloud::Impl {
   }
 };
 
+void LocalCloud::SetGroups(std::map<std::string, GroupSpec> groups) {
+  std::lock_guard lock(impl_->mu);
+  impl_->groups = std::move(groups);
+}
+
 LocalCloud::LocalCloud(LocalCloudOptions options, const Clock* clock, std::map<std::string, GroupSpec> groups,
                        LocalSpotMarket* market, ImdsServer* imds)
     : impl_(std::make_unique<Impl>()) {

@@ -58,6 +58,9 @@ class LocalCloud final : public Cloud {
   double OnDemandPrice(const std::string& instance_type) override;
   Result<std::vector<DescribedInstance>> Describe() override;
 
+  // New group specs (after `shoal apply`): later launches use them.
+  void SetGroups(std::map<std::string, GroupSpec> groups);
+
   // The port an instance listens on (0 if unknown).
   int PortOf(InstanceId id) const;
   std::string DirOf(InstanceId id) const;
