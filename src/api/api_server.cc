@@ -126,6 +126,15 @@ Status ApiServer::Start(const std::string& host, int port) {
     }
     Error(res, 400, "body needs \"instance\": \"i-…\" or \"pool\": \"type/zone\"");
   });
+  s.Post("/v1/spot/shortage", [d](const httplib::Request& req, httplib::Response& res) {
+    auto body = Body(req, res);
+    if (!body) return;
+    if (!body->contains("pool") || !(*body)["pool"].is_string() || !body->contains("seconds") ||
+        !(*body)["seconds"].is_number_integer()) {
+      return Error(res, 400, "body needs \"pool\": \"type/zone\" and \"seconds\": an integer");
+    }
+    ReplyResult(res, d->Shortage((*body)["pool"].get<std::string>(), (*body)["seconds"].get<std::int64_t>()));
+  });
   s.Post("/v1/agent/events", [d](const httplib::Request& req, httplib::Response& res) {
     auto body = Body(req, res);
     if (!body) return;

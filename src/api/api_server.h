@@ -8,6 +8,7 @@
 //   GET  /v1/instances[?group=G]
 //   GET  /v1/activities[?group=G&after=SEQ&limit=N]
 //   POST /v1/spot/interrupt              {"instance": "i-…"} | {"pool": "type/zone"}
+//   POST /v1/spot/shortage               {"pool": "type/zone", "seconds": N}
 //   POST /v1/plan | /v1/apply            {"config": "<yaml>", "source": "file.yaml"}
 //   POST /v1/agent/events                {"instance": "i-…", "event": "spot-interruption", "time": "…"}
 #pragma once

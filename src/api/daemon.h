@@ -52,6 +52,8 @@ class Daemon {
   Result<std::string> Scale(const std::string& group, int desired);
   Result<std::string> InterruptInstance(const std::string& instance);
   Result<std::string> InterruptPool(const std::string& pool);
+  // No spot capacity in `pool` for `seconds`: spot launches there fail.
+  Result<std::string> Shortage(const std::string& pool, std::int64_t seconds);
   Result<std::string> AgentEvent(const std::string& instance, const std::string& event);
   // `shoal plan` / `shoal apply`: the YAML text of a config (source names it
   // in messages). Plan only reports; apply also makes it so.

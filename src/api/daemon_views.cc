@@ -154,6 +154,20 @@ Result<std::string> Daemon::InterruptPool(const std::string& pool) {
   return out.dump();
 }
 
+Result<std::string> Daemon::Shortage(const std::string& pool, std::int64_t seconds) {
+  if (seconds < 1 || seconds > 7 * 86400) {
+    return Status::InvalidArgument("a shortage lasts between 1 second and 7 days, got " + std::to_string(seconds));
+  }
+  bool known = false;
+  for (const GroupSpec& g : impl_->config.groups) {
+    for (const PoolSpec& p : g.capacity.spot_pools) known = known || p.name == pool;
+  }
+  if (!known) return Status::NotFound("no spot pool '" + pool + "' in the config; pools are named type/zone");
+  const std::int64_t until = impl_->clock.Now() + seconds;
+  impl_->market->SetShortage(pool, until);
+  return ordered_json{{"pool", pool}, {"until", until}}.dump();
+}
+
 Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::string& event) {
   const auto id = ParseInstanceId(instance);
   if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id");

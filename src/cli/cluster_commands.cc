@@ -203,6 +203,21 @@ void AddClusterCommands(CLI::App& app, int* exit_code) {
   in->add_option("instance", std::get<1>(*spot), "instance id (i-…)");
   in->add_option("--pool", std::get<2>(*spot), "every instance of this pool (type/zone)");
   AddApiOptions(in, &std::get<0>(*spot));
+  auto shortage = std::make_shared<std::tuple<ApiTarget, std::string, int>>();
+  std::get<2>(*shortage) = 600;
+  CLI::App* sh = sp->add_subcommand("shortage", "Make a pool short of capacity: spot launches there fail");
+  sh->add_option("--pool", std::get<1>(*shortage), "the pool (type/zone)")->required();
+  sh->add_option("--seconds", std::get<2>(*shortage), "how long (default 600)")->check(CLI::Range(1, 7 * 86400));
+  AddApiOptions(sh, &std::get<0>(*shortage));
+  sh->callback([shortage, exit_code] {
+    const auto& [target, pool, seconds] = *shortage;
+    Result<std::string> r = ApiPost(target, "/v1/spot/shortage", json{{"pool", pool}, {"seconds", seconds}}.dump());
+    if (!r.ok()) {
+      *exit_code = Fail(r.status());
+      return;
+    }
+    std::cout << "pool " << pool << " has no spot capacity for " << seconds << " s\n";
+  });
   sp->require_subcommand(1);
   in->callback([spot, exit_code] {
     const auto& [target, instance, pool] = *spot;

@@ -248,6 +248,34 @@ TEST_F(DaemonTest, SpotNoticeDrainsAndReplacesWithoutAFailedRequest) {
   EXPECT_NE(acts->body.find("replace"), std::string::npos);
 }
 
+TEST_F(DaemonTest, ACapacityShortageSendsLaunchesToAnotherPoolThenOnDemand) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  auto bad = Api("POST", "/v1/spot/shortage", json{{"pool", "x/y"}, {"seconds", 60}}.dump());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 404);
+  // Lowest price puts everything in the cheaper pool: take its capacity away.
+  const json before = Group();
+  const std::string cheap = before["instances"][0]["pool"];
+  const std::string other = cheap == "c5.large/us-east-1b" ? "m4.large/us-east-1a" : "c5.large/us-east-1b";
+  auto r = Api("POST", "/v1/spot/shortage", json{{"pool", cheap}, {"seconds", 600}}.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(Api("POST", "/v1/groups/web/scale", "{\"desired\": 3}")->status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 3; }, 60s)) << Log();
+  const json after = Group();
+  int elsewhere = 0;
+  for (const json& in : after["instances"]) elsewhere += in["pool"] == other ? 1 : 0;
+  EXPECT_EQ(elsewhere, 1) << after.dump();
+  // Both pools short: the next launch falls back to on-demand in the same tick.
+  ASSERT_EQ(Api("POST", "/v1/spot/shortage", json{{"pool", other}, {"seconds", 600}}.dump())->status, 200);
+  ASSERT_EQ(Api("POST", "/v1/groups/web/scale", "{\"desired\": 4}")->status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 4; }, 60s)) << Log();
+  EXPECT_GE(Group()["on_demand"].get<int>(), 1);
+  auto acts = Api("GET", "/v1/activities?group=web");
+  EXPECT_NE(acts->body.find("fallback-on-demand"), std::string::npos) << acts->body;
+}
+
 TEST_F(DaemonTest, AKilledDaemonRestartsAndConvergesWithoutOrphansOrDuplicates) {
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
