@@ -40,8 +40,8 @@ void LocalSpotMarket::SetShortage(const std::string& pool, Seconds until) {
 void LocalSpotMarket::Track(InstanceId id, const std::string& pool, double bid) {
   std::lock_guard<std::mutex> lock(mu_);
   // Tracking again (a restarted daemon adopting its instances) keeps a notice.
-  auto [it, inserted] = tracked_.try_emplace(id, Tracked{pool, bid, false});
-  if (!inserted && !it->second.noticed) it->second = Tracked{pool, bid, false};
+  auto [it, inserted] = tracked_.try_emplace(id, Tracked{pool, bid, std::nullopt});
+  if (!inserted && !it->second.notice) it->second = Tracked{pool, bid, std::nullopt};
 }
 
 void LocalSpotMarket::Forget(InstanceId id) {
@@ -50,26 +50,13 @@ void LocalSpotMarket::Forget(InstanceId id) {
   std::erase_if(pending_, [id](const LocalNotice& n) { return n.id == id; });
 }
 
-namespace {
-
-// The notice of one tracked instance: the one it already has, or a new one
-// now (queued for TakeNotices). Generic only because Tracked is private to
-// the class; callers hold the market's mutex.
-template <typename TrackedEntry>
-LocalNotice NoticeOnce(TrackedEntry& t, InstanceId id, Seconds now, Seconds notice_seconds,
-                       std::vector<LocalNotice>& pending) {
-  if (t.noticed) {
-    const auto terminate_at = static_cast<Seconds>(t.bid);
-    return LocalNotice{id, terminate_at - notice_seconds, terminate_at};
-  }
-  const LocalNotice n{id, now, now + notice_seconds};
-  t.noticed = true;
-  t.bid = static_cast<double>(n.terminate_at);
-  pending.push_back(n);
-  return n;
+// Callers hold the market's mutex.
+LocalNotice LocalSpotMarket::NoticeOnce(Tracked& t, InstanceId id, Seconds now) {
+  if (t.notice) return *t.notice;
+  t.notice = LocalNotice{id, now, now + notice_seconds_};
+  pending_.push_back(*t.notice);
+  return *t.notice;
 }
-
-}  // namespace
 
 Result<LocalNotice> LocalSpotMarket::Interrupt(InstanceId id, Seconds now) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -77,14 +64,14 @@ Result<LocalNotice> LocalSpotMarket::Interrupt(InstanceId id, Seconds now) {
   if (it == tracked_.end()) {
     return Status::NotFound("no spot instance " + FormatInstanceId(id) + "; `shoal get instances` lists them");
   }
-  return NoticeOnce(it->second, id, now, notice_seconds_, pending_);
+  return NoticeOnce(it->second, id, now);
 }
 
 Result<std::vector<LocalNotice>> LocalSpotMarket::InterruptPool(const std::string& pool, Seconds now) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<LocalNotice> notices;
   for (auto& [id, t] : tracked_) {
-    if (t.pool == pool) notices.push_back(NoticeOnce(t, id, now, notice_seconds_, pending_));
+    if (t.pool == pool) notices.push_back(NoticeOnce(t, id, now));
   }
   const bool known = !notices.empty() || std::find(pool_names_.begin(), pool_names_.end(), pool) != pool_names_.end();
   if (known) return notices;
@@ -99,8 +86,8 @@ std::vector<LocalNotice> LocalSpotMarket::TakeNotices(Seconds now) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, t] : tracked_) {
     // A bid of 0 means "up to the on-demand price": the price never exceeds it.
-    if (t.noticed || t.bid <= 0 || Price(t.pool, now) <= t.bid) continue;
-    NoticeOnce(t, id, now, notice_seconds_, pending_);
+    if (t.notice || t.bid <= 0 || Price(t.pool, now) <= t.bid) continue;
+    NoticeOnce(t, id, now);
   }
   std::vector<LocalNotice> taken;
   taken.swap(pending_);

@@ -52,8 +52,10 @@ class LocalSpotMarket {
   struct Tracked {
     std::string pool;
     double bid = 0;
-    bool noticed = false;
+    std::optional<LocalNotice> notice;  // once given, the same notice is answered again
   };
+  // The instance's notice: the one it has, or a new one now (queued for TakeNotices).
+  LocalNotice NoticeOnce(Tracked& t, InstanceId id, Seconds now);
   mutable std::mutex mu_;
   const SpotMarket* prices_;
   std::vector<std::string> pool_names_;
