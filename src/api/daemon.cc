@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "adapters/config/config_json.h"
@@ -234,16 +235,7 @@ static Result<Config> ParseLive(const std::string& yaml, const std::string& sour
 }
 
 static std::string ChangesJson(const std::vector<std::string>& changes, bool applied) {
-  std::string out = "{\"changes\":[";
-  for (std::size_t i = 0; i < changes.size(); ++i) {
-    std::string escaped;
-    for (char c : changes[i]) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    out += (i ? ",\"" : "\"") + escaped + "\"";
-  }
-  return out + "],\"applied\":" + (applied ? "true" : "false") + "}";
+  return nlohmann::json{{"changes", changes}, {"applied", applied}}.dump();
 }
 
 Result<std::string> Daemon::Plan(const std::string& yaml, const std::string& source) {
@@ -262,11 +254,9 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
   // A new or changed service needs HAProxy's frontends rewritten: the
   // process is replaced softly (-sf) and the next poll re-adds its servers.
   const std::vector<HaproxyBackend> backends = Backends(*next);
-  if (Backends(impl_->config).size() != backends.size() ||
-      HaproxyProcess::RenderConfig({impl_->haproxy_options.haproxy_binary, impl_->haproxy_options.run_dir, backends}) !=
-          HaproxyProcess::RenderConfig(impl_->haproxy_options)) {
-    HaproxyOptions ho = impl_->haproxy_options;
-    ho.backends = backends;
+  HaproxyOptions ho = impl_->haproxy_options;
+  ho.backends = backends;
+  if (HaproxyProcess::RenderConfig(ho) != HaproxyProcess::RenderConfig(impl_->haproxy_options)) {
     auto replacement = std::make_unique<HaproxyProcess>(ho);
     SHOAL_RETURN_IF_ERROR(replacement->Start());
     impl_->haproxy = std::move(replacement);

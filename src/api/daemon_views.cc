@@ -1,6 +1,5 @@
 // The daemon's API operations: snapshots of the state as JSON, and the few
 // writes (scale, interrupt, agent reports). Every error names what is wrong.
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "api/daemon_impl.h"
@@ -59,14 +58,6 @@ ordered_json ActivityJson(const StoredActivity& s) {
   return j;
 }
 
-// "i-000000000000002a" → 42; nullopt when it is not an instance id.
-std::optional<InstanceId> ParseInstanceId(const std::string& text) {
-  if (text.size() != 18 || text.rfind("i-", 0) != 0) return std::nullopt;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str() + 2, &end, 16);
-  if (end != text.c_str() + text.size()) return std::nullopt;
-  return static_cast<InstanceId>(v);
-}
 
 }  // namespace
 

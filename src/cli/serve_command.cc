@@ -1,5 +1,4 @@
 #include <csignal>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -12,11 +11,8 @@
 #include "adapters/local/local_cloud.h"
 #include "adapters/system/system_clock.h"
 #include "api/daemon.h"
+#include "cli/bundled_data.h"
 #include "cli/cluster_commands.h"
-
-#ifndef SHOAL_DEFAULT_DATA_DIR
-#define SHOAL_DEFAULT_DATA_DIR "data"
-#endif
 
 namespace shoal {
 namespace {
@@ -27,11 +23,6 @@ extern "C" void OnSignal(int) {
   // Only flips an atomic and notifies: safe enough for a signal handler here
   // because Stop() takes no lock.
   if (g_running != nullptr) g_running->Stop();
-}
-
-std::string DataFile(const std::string& name) {
-  if (std::filesystem::exists("data/" + name)) return "data/" + name;
-  return std::string(SHOAL_DEFAULT_DATA_DIR) + "/" + name;
 }
 
 struct ServeArgs {
@@ -53,9 +44,9 @@ int Serve(ServeArgs& a) {
     return 2;
   }
   if (a.options.spot_prices_csv.empty()) {
-    a.options.spot_prices_csv = DataFile("spot_prices.csv");
-    a.options.on_demand_csv = DataFile("ondemand_prices.csv");
-    a.options.advisor_csv = DataFile("spot_advisor_interruption.csv");
+    a.options.spot_prices_csv = BundledDataFile("spot_prices.csv");
+    a.options.on_demand_csv = BundledDataFile("ondemand_prices.csv");
+    a.options.advisor_csv = BundledDataFile("spot_advisor_interruption.csv");
   }
   Result<std::unique_ptr<Daemon>> daemon = Daemon::Create(a.options);
   if (!daemon.ok()) {

@@ -1,21 +1,16 @@
 #include "cli/simulate_command.h"
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "adapters/config/config.h"
+#include "cli/bundled_data.h"
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
 #include "sim/plot.h"
 #include "sim/report.h"
 #include "sim/simulation.h"
-
-#ifndef SHOAL_DEFAULT_DATA_DIR
-#define SHOAL_DEFAULT_DATA_DIR "data"
-#endif
 
 namespace shoal {
 namespace {
@@ -32,15 +27,6 @@ struct SimulateArgs {
   bool json = false;
   SimOptions options;
 };
-
-// The bundled data: $SHOAL_DATA_DIR, else ./data, else the source tree's.
-std::string DataFile(const std::string& name) {
-  if (const char* dir = std::getenv("SHOAL_DATA_DIR"); dir != nullptr && *dir != '\0') {
-    return std::string(dir) + "/" + name;
-  }
-  if (std::filesystem::exists("data/" + name)) return "data/" + name;
-  return std::string(SHOAL_DEFAULT_DATA_DIR) + "/" + name;
-}
 
 bool WriteFile(const std::string& path, const std::string& text) {
   if (path == "-") {
@@ -64,12 +50,12 @@ int Run(const SimulateArgs& a) {
     return 1;
   }
   Result<PriceTables> prices = LoadPriceTables(
-      a.spot_prices.empty() ? DataFile("spot_prices.csv") : a.spot_prices,
-      a.on_demand_prices.empty() ? DataFile("ondemand_prices.csv") : a.on_demand_prices,
-      a.advisor.empty() ? DataFile("spot_advisor_interruption.csv") : a.advisor);
+      a.spot_prices.empty() ? BundledDataFile("spot_prices.csv") : a.spot_prices,
+      a.on_demand_prices.empty() ? BundledDataFile("ondemand_prices.csv") : a.on_demand_prices,
+      a.advisor.empty() ? BundledDataFile("spot_advisor_interruption.csv") : a.advisor);
   if (!prices.ok()) {
     std::cerr << "error: " << prices.status().message()
-              << "\n(price tables come from --spot-prices/--on-demand-prices/--advisor, $SHOAL_DATA_DIR or ./data)\n";
+              << "\n(price tables come from --spot-prices/--on-demand-prices/--advisor, $SHOAL_BUNDLED_DATA or ./data)\n";
     return 1;
   }
   Result<SimReport> report = RunSimulation(*config, *trace, *prices, a.options);

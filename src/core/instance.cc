@@ -73,6 +73,23 @@ Status Transition(Instance& inst, InstanceState to, Seconds now) {
   return Status::Ok();
 }
 
+std::optional<InstanceId> ParseInstanceId(std::string_view text) {
+  constexpr std::size_t kMaxDigits = 16;  // 64 bits
+  if (!text.starts_with("i-")) return std::nullopt;
+  const std::string_view digits = text.substr(2);
+  if (digits.empty() || digits.size() > kMaxDigits) return std::nullopt;
+  InstanceId id = 0;
+  for (char c : digits) {
+    int v;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    else return std::nullopt;
+    id = (id << 4) | static_cast<InstanceId>(v);
+  }
+  return id;
+}
+
 std::string FormatInstanceId(InstanceId id) {
   constexpr std::string_view kHexDigits = "0123456789abcdef";
   constexpr int kDigits = 16;  // fixed width so ids sort and align like the cloud's

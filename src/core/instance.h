@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,5 +71,7 @@ struct Instance {
 Status Transition(Instance& inst, InstanceState to, Seconds now);
 
 std::string FormatInstanceId(InstanceId id);
+// "i-" and 1 to 16 hex digits (FormatInstanceId's form) → the id, else nullopt.
+std::optional<InstanceId> ParseInstanceId(std::string_view text);
 
 }  // namespace shoal

@@ -19,21 +19,6 @@ bool StartsWith(const std::string& text, std::string_view prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-// "i-" and 16 hex digits (FormatInstanceId), else nothing.
-std::optional<InstanceId> ParseServerName(const std::string& name) {
-  constexpr std::size_t kDigits = 16;
-  if (name.size() != 2 + kDigits || !StartsWith(name, "i-")) return std::nullopt;
-  InstanceId id = 0;
-  for (std::size_t i = 2; i < name.size(); ++i) {
-    const char c = name[i];
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else return std::nullopt;
-    id = (id << 4) | static_cast<InstanceId>(v);
-  }
-  return id;
-}
 
 bool IsMissing(const Status& s) { return s.message().find("No such server") != std::string::npos; }
 bool IsDuplicate(const Status& s) { return s.message().find("Already exists a server") != std::string::npos; }
@@ -121,7 +106,7 @@ struct HaproxyTraffic::Impl {
     for (const auto& [group, cfg] : backend_of_group) group_of_backend[BackendProxyName(cfg.name)] = group;
     for (const ServerStat& s : stats) {
       const auto group = group_of_backend.find(s.backend);
-      const auto id = ParseServerName(s.server);
+      const auto id = ParseInstanceId(s.server);
       if (group == group_of_backend.end() || !id || members.count(*id) != 0) continue;
       Member m;
       m.group = group->second;

@@ -64,32 +64,12 @@ Status ReadArray(const Json& v, const std::string& path) {
   return v.is_array() ? Status::Ok() : Status::InvalidArgument(path + ": not an array");
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 Status ReadInstanceId(const Json& v, const std::string& path, InstanceId* out) {
-  constexpr std::size_t kMaxDigits = 16;  // 64 bits
   std::string text;
   SHOAL_RETURN_IF_ERROR(ReadString(v, path, &text));
-  const std::string_view digits = std::string_view(text).substr(text.starts_with("i-") ? 2 : text.size());
-  if (digits.empty() || digits.size() > kMaxDigits) {
-    return Status::InvalidArgument(path + ": '" + text + "' is not an instance id (i-<hex>)");
-  }
-  InstanceId id = 0;
-  for (char c : digits) {
-    const int h = HexValue(c);
-    if (h < 0) return Status::InvalidArgument(path + ": '" + text + "' is not an instance id (i-<hex>)");
-    id = (id << 4) | static_cast<InstanceId>(h);
-  }
-  *out = id;
+  const std::optional<InstanceId> id = ParseInstanceId(text);
+  if (!id) return Status::InvalidArgument(path + ": '" + text + "' is not an instance id (i-<hex>)");
+  *out = *id;
   return Status::Ok();
 }
 

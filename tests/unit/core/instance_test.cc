@@ -151,3 +151,19 @@ TEST(InstanceIdTest, SixteenLowercaseHexDigits) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(InstanceIdTest, ParseReadsWhatFormatWritesAndRefusesTheRest) {
+  for (InstanceId id : {InstanceId{0}, InstanceId{42}, ~InstanceId{0}}) {
+    EXPECT_EQ(ParseInstanceId(FormatInstanceId(id)), id);
+  }
+  EXPECT_EQ(ParseInstanceId("i-2A"), 42u);
+  for (const char* bad : {"", "i-", "2a", "x-2a", "i-2g", "i- 2a", "i-+2a", "i-00000000000000001"}) {
+    EXPECT_FALSE(ParseInstanceId(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace shoal
