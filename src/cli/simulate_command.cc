@@ -68,7 +68,8 @@ int Run(const SimulateArgs& a) {
     std::cerr << "error: cannot write plot '" << a.plot << "'\n";
     return 1;
   }
-  if (!a.activities.empty() && !WriteFile(a.activities, FormatActivityLog(*report))) {
+  if (!a.activities.empty() &&
+      !WriteFile(a.activities, a.json ? FormatActivityLogJson(*report) : FormatActivityLog(*report))) {
     std::cerr << "error: cannot write activity log '" << a.activities << "'\n";
     return 1;
   }
@@ -103,7 +104,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.0, 1000.0));
   cmd->add_flag("--json", args->json, "one JSON object instead of text");
   cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");
-  cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout)");
+  cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout); a JSON array with --json");
   cmd->add_option("--minutes", args->minutes, "write per-minute demand, capacity and losses as CSV ('-' = stdout)");
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });
 }

@@ -100,4 +100,19 @@ std::string FormatActivityLog(const SimReport& r) {
   return out;
 }
 
+std::string FormatActivityLogJson(const SimReport& r) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Activity& a : r.activity_log) {
+    nlohmann::ordered_json j;
+    j["time"] = a.time - r.trace_start;
+    j["group"] = a.group;
+    j["kind"] = std::string(ToString(a.kind));
+    j["from"] = a.from;
+    j["to"] = a.to;
+    j["cause"] = a.cause;
+    out.push_back(std::move(j));
+  }
+  return out.dump(2) + "\n";
+}
+
 }  // namespace shoal

@@ -14,5 +14,8 @@ std::string FormatReportJson(const SimReport& r);
 std::string FormatMinutesCsv(const SimReport& r);
 // One line per activity: time, group, kind, from → to, cause.
 std::string FormatActivityLog(const SimReport& r);
+// The same as a JSON array; "time" is seconds from trace minute 0 (negative
+// during the warm-up), so it lines up with a live run's offsets from its start.
+std::string FormatActivityLogJson(const SimReport& r);
 
 }  // namespace shoal

@@ -127,6 +127,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   r.config = config.source;
   r.trace = trace.source;
   r.minutes = static_cast<std::int64_t>(trace.requests.size());
+  r.trace_start = start;
   r.total_requests = trace.total() * static_cast<double>(service_demand.size());
   r.peak_instances = options.peak_instances;
   r.seed = options.seed;

@@ -40,6 +40,7 @@ struct SimReport {
   std::string config;
   std::string trace;
   std::int64_t minutes = 0;
+  Seconds trace_start = 0;  // simulated time of trace minute 0 (after the warm-up)
   double total_requests = 0;
   int peak_instances = 0;
   std::uint64_t seed = 0;

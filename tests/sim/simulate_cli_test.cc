@@ -47,6 +47,24 @@ TEST(SimulateCli, ReportHasEveryKey) {
   EXPECT_NE(text.out.find("savings_pct"), std::string::npos);
 }
 
+TEST(SimulateCli, ActivityLogAsJsonHasOneEntryPerActivityTimedFromTheTraceStart) {
+  const std::string log = WriteTemp("activities.json", "");
+  const auto r = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", kJul, "--json",
+                           "--activities", log});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  const auto activities = nlohmann::json::parse(ReadFile(log));
+  ASSERT_TRUE(activities.is_array());
+  ASSERT_EQ(activities.size(), report["activities"].get<std::size_t>());
+  ASSERT_FALSE(activities.empty());
+  for (const auto& a : activities) {
+    for (const char* key : {"time", "group", "kind", "from", "to", "cause"}) ASSERT_TRUE(a.contains(key)) << a;
+    // The warm-up (10 minutes before minute 0) reads as negative times.
+    EXPECT_GE(a["time"].get<long>(), -600) << a;
+    EXPECT_LT(a["time"].get<long>(), report["minutes"].get<long>() * 60) << a;
+  }
+}
+
 struct BadInput {
   const char* name;
   std::string trace_text;   // empty: use the bundled trace
