@@ -92,6 +92,8 @@ int Down(const std::string& data_dir) {
     (void)cloud.Terminate(d.id);
     ++stopped;
   }
+  const int stragglers = cloud.StopStragglers();
+  if (stragglers > 0) std::cout << "killed " << stragglers << " process(es) left by instances that had exited\n";
   HaproxyOptions ho;
   ho.run_dir = data_dir + "/haproxy";
   HaproxyProcess haproxy(ho);

@@ -406,6 +406,29 @@ TEST_F(LocalCloudTest, InstanceThatDiedWhileTheDaemonWasAwayIsNotRunning) {
   EXPECT_FALSE(Running(id));
 }
 
+// `shoal down` after a daemon died: an instance whose leader exited while no
+// daemon watched still has processes in its group. They go, but only those
+// that still work in the instance's directory (a process elsewhere may be
+// someone else's that happens to share a recycled group id).
+TEST_F(LocalCloudTest, StragglersOfAnExitedInstanceAreKilledButOnlyInItsDirectory) {
+  Start({Group("web", Python("import subprocess, os\n"
+                             "subprocess.Popen(['/bin/sleep', '300'])\n"
+                             "subprocess.Popen(['/bin/sleep', '300'], cwd='/tmp')\n"
+                             "os._exit(0)\n"))});
+  const InstanceId id = MustLaunch(Request("web"));
+  const int pgid = PgidOf(id);
+  ASSERT_GT(pgid, 1);
+  ASSERT_TRUE(WaitUntil([&] { return !Running(id) && LiveInGroup(pgid) == 2; }, kWait));
+  Restart();  // no daemon polled it: nothing has stopped the two sleeps
+  EXPECT_EQ(LiveInGroup(pgid), 2);
+  EXPECT_EQ(cloud_->StopStragglers(), 1);
+  EXPECT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 1; }, kWait));
+  EXPECT_EQ(cloud_->StopStragglers(), 0) << "the one in /tmp is not the instance's";
+  for (const ProcStat& p : ScanProcesses()) {
+    if (p.pgrp == pgid && p.Alive()) ::kill(p.pid, SIGKILL);
+  }
+}
+
 TEST_F(LocalCloudTest, SampleCpuShowsABusyInstanceNearItsShareAndAnIdleOneNearZero) {
   GroupSpec busy = Group("busy", Python("while True: pass"));
   busy.launch.cpu_share = 0.5;

@@ -526,6 +526,32 @@ struct LocalCloud::Impl {
     return out;
   }
 
+  // Processes left in the group of an instance that no longer runs (its
+  // leader is gone), e.g. the spot agent of an instance whose launch failed
+  // while no daemon watched it. A process counts as the instance's only if
+  // it still works in the instance's directory: a recycled group id that now
+  // belongs to someone else is never signalled.
+  int StopStragglers() {
+    std::lock_guard lock(mu);
+    std::error_code ec;
+    const std::vector<ProcStat> procs = ScanProcesses();
+    int killed = 0;
+    for (const fs::directory_entry& e : fs::directory_iterator(instances_dir, ec)) {
+      const std::string dir = e.path().string();
+      if (!e.is_directory() || !FileExists(dir + "/instance.json")) continue;
+      Result<InstanceRecord> rec = ReadRecord(dir);
+      if (!rec.ok() || rec->pgid <= 1 || LeaderAlive(*rec)) continue;
+      const fs::path home = fs::weakly_canonical(dir, ec);
+      for (const ProcStat& p : procs) {
+        if (p.pgrp != rec->pgid || !p.Alive()) continue;
+        const fs::path cwd = fs::read_symlink("/proc/" + std::to_string(p.pid) + "/cwd", ec);
+        if (ec || cwd != home) continue;
+        if (::kill(p.pid, SIGKILL) == 0) ++killed;
+      }
+    }
+    return killed;
+  }
+
   std::vector<CpuSample> SampleCpu() {
     std::lock_guard lock(mu);
     const std::vector<ProcStat> procs = ScanProcesses();
@@ -597,6 +623,7 @@ Status LocalCloud::Terminate(InstanceId id) { return impl_->Terminate(id); }
 std::vector<GroupInstanceEvent> LocalCloud::Poll() { return impl_->Poll(); }
 Result<std::vector<DescribedInstance>> LocalCloud::Describe() { return impl_->Describe(); }
 std::vector<CpuSample> LocalCloud::SampleCpu() { return impl_->SampleCpu(); }
+int LocalCloud::StopStragglers() { return impl_->StopStragglers(); }
 
 PoolObservation LocalCloud::Pool(const std::string& instance_type, const std::string& zone) {
   PoolObservation p;

@@ -64,6 +64,10 @@ class LocalCloud final : public Cloud {
   // The port an instance listens on (0 if unknown).
   int PortOf(InstanceId id) const;
   std::string DirOf(InstanceId id) const;
+  // Kills what is left of instances that no longer run (their leader exited,
+  // e.g. the agent of a failed launch while no daemon watched), only
+  // processes still working in the instance's directory. Returns how many.
+  int StopStragglers();
   // CPU since the previous call, per live instance.
   std::vector<CpuSample> SampleCpu();
   // Whether CPU shares are enforced (cgroup v1 cpu.cfs_quota_us writable) and how.
