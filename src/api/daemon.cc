@@ -111,6 +111,49 @@ std::unique_ptr<SpotMarket> BuildPrices(const DaemonOptions& o, const Config& co
   return std::make_unique<SpotMarket>(std::move(*market));
 }
 
+// A config text, checked as `serve` checks its file (clear errors, nothing changed).
+Result<Config> ParseLive(const std::string& yaml, const std::string& source, const std::string& base_config) {
+  Result<Config> next = ParseConfig(yaml, source);
+  if (!next.ok()) return next.status();
+  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*next));
+  ResolveCommandPaths(*next, base_config);
+  return next;
+}
+
+std::int64_t WallSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The file given to `serve` wins, but when it differs from what the daemon
+// last ran (an apply the file does not carry, or an edit made while the
+// daemon was down) the differences are logged, like a plan, so an apply is
+// never undone silently. Then the file becomes the last run config.
+Status RecordStartingConfig(StateStore& store, const Config& config, const std::string& config_path) {
+  Result<std::optional<ConfigRecord>> last = store.LoadLastConfig();
+  if (!last.ok()) return last.status();
+  if (last->has_value()) {
+    const ConfigRecord& was = **last;
+    Result<Config> before = ParseLive(was.yaml, was.source, config_path);
+    if (!before.ok()) {
+      std::cerr << "event=config_changed_since_last_run last_source=" << was.source
+                << " note=\"the last run config no longer parses: " << before.status().message() << "\"\n";
+    } else {
+      const std::vector<std::string> changes = DiffConfigs(*before, config);
+      if (!changes.empty()) {
+        std::cerr << "event=config_changed_since_last_run last_source=" << was.source
+                  << " last_saved_at=" << was.saved_at << " changes=" << changes.size() << " running="
+                  << config_path << " note=\"the daemon runs " << config_path
+                  << "; to keep the last apply, run `shoal apply -f` with it again\"\n";
+        for (const std::string& c : changes) std::cerr << "  " << c << "\n";
+      }
+    }
+  }
+  std::ifstream in(config_path);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  return store.SaveLastConfig({config_path, text, WallSeconds()});
+}
+
 }  // namespace
 
 void StoreActivitySink::Record(const Activity& a) {
@@ -144,6 +187,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<StoreActivitySink>(impl->store.get());
+  SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path));
 
   std::vector<std::string> pool_names;
   impl->prices = BuildPrices(options, impl->config, &pool_names);
@@ -229,14 +273,6 @@ std::map<std::string, HaproxyBackend> BackendOfGroup(const Config& config, const
 
 }  // namespace
 
-// The new config, checked as `serve` checks its own (clear errors, nothing changed).
-static Result<Config> ParseLive(const std::string& yaml, const std::string& source, const std::string& base_config) {
-  Result<Config> next = ParseConfig(yaml, source);
-  if (!next.ok()) return next.status();
-  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*next));
-  ResolveCommandPaths(*next, base_config);
-  return next;
-}
 
 static std::string ChangesJson(const std::vector<std::string>& changes, bool applied) {
   return nlohmann::json{{"changes", changes}, {"applied", applied}}.dump();
@@ -255,6 +291,8 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::string> changes = DiffConfigs(impl_->config, *next);
   if (changes.empty()) return ChangesJson(changes, false);
+  // Written before it is acted upon: a restart then knows what ran.
+  SHOAL_RETURN_IF_ERROR(impl_->store->SaveLastConfig({source, yaml, WallSeconds()}));
   // A new or changed service needs HAProxy's frontends rewritten: the
   // process is replaced softly (-sf) and the next poll re-adds its servers.
   const std::vector<HaproxyBackend> backends = Backends(*next);

@@ -21,6 +21,15 @@ struct StoredActivity {
   Activity activity;
 };
 
+// The configuration the daemon last ran: the file it started with, or the
+// text of the last `shoal apply`. A restart compares it with the file it is
+// given, so an apply that the file does not carry is never undone silently.
+struct ConfigRecord {
+  std::string source;  // file name or apply source
+  std::string yaml;
+  std::int64_t saved_at = 0;  // wall-clock seconds
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -35,6 +44,10 @@ class StateStore {
   // (group empty), at most `limit`.
   virtual Result<std::vector<StoredActivity>> ListActivities(const std::string& group, std::int64_t after_seq,
                                                              int limit) = 0;
+  // Replaces the record of the configuration last run.
+  virtual Status SaveLastConfig(const ConfigRecord& record) = 0;
+  // nullopt before the first save.
+  virtual Result<std::optional<ConfigRecord>> LoadLastConfig() = 0;
 };
 
 }  // namespace shoal

@@ -248,6 +248,31 @@ TEST_F(DaemonTest, PlanShowsTheDifferenceAndApplyMakesItSo) {
   EXPECT_TRUE(json::parse(again->body)["changes"].empty()) << again->body;
 }
 
+// The file given to `serve` wins over the last apply, but never silently: a
+// restart whose file undoes an apply logs what changes, like a plan.
+TEST_F(DaemonTest, ARestartWhoseFileUndoesAnApplyLogsTheDifference) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  std::string next = Config(2);
+  next.replace(next.find("max: 6"), 6, "max: 3");
+  auto apply = Api("POST", "/v1/apply", json{{"config", next}, {"source", "next.yaml"}}.dump());
+  ASSERT_TRUE(apply);
+  ASSERT_EQ(apply->status, 200) << apply->body;
+  StopDaemon(SIGTERM);
+  StartDaemon();  // with cluster.yaml, which still says max 6
+  EXPECT_EQ(Group()["max"], 6);
+  const std::string log = Log();
+  EXPECT_NE(log.find("event=config_changed_since_last_run last_source=next.yaml"), std::string::npos) << log;
+  EXPECT_NE(log.find("~ group web.max: 3 -> 6"), std::string::npos) << log;
+  // Now the file is what ran last: the next restart has nothing to say.
+  StopDaemon(SIGTERM);
+  StartDaemon();
+  const std::string again = Log();
+  EXPECT_EQ(again.find("config_changed_since_last_run", log.find("config_changed_since_last_run") + 1),
+            std::string::npos)
+      << again;
+}
+
 TEST_F(DaemonTest, ABadConfigIsRefusedWithAClearError) {
   std::ofstream(config_) << "groups:\n  - name: web\n    min: 3\n    max: 1\n";
   const std::string log = dir_ + "/bad.log";

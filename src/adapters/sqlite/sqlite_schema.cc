@@ -9,12 +9,15 @@ namespace {
 
 // Migration i takes the schema from version i to i + 1. Append only: a
 // released migration never changes, or existing databases would diverge.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: group states as JSON; the activity log, read per group in seq order.
     "CREATE TABLE group_state(name TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER);"
     "CREATE TABLE activity(seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER, grp TEXT, kind TEXT,"
     " cause TEXT, from_units INTEGER, to_units INTEGER);"
     "CREATE INDEX activity_grp_seq ON activity(grp, seq);",
+    // 2: the configuration last run (one row).
+    "CREATE TABLE last_config(id INTEGER PRIMARY KEY CHECK (id = 1), source TEXT NOT NULL,"
+    " yaml TEXT NOT NULL, saved_at INTEGER NOT NULL);",
 };
 
 Result<int> ReadVersion(sqlite3* db, const std::string& path) {

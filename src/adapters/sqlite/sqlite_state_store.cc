@@ -92,6 +92,8 @@ struct SqliteStateStore::Impl {
   Statement insert_activity;
   Statement list_group;
   Statement list_all;
+  Statement save_config;
+  Statement load_config;
 
   Status PrepareAll();
   Result<std::vector<StoredActivity>> ReadActivities(sqlite3_stmt* stmt, int limit);
@@ -102,7 +104,7 @@ Status SqliteStateStore::Impl::PrepareAll() {
     Statement* slot;
     const char* sql;
   };
-  const std::array<Entry, 6> entries = {{
+  const std::array<Entry, 8> entries = {{
       {&save_state,
        "INSERT INTO group_state(name, json, updated_at) VALUES(?1, ?2, ?3) "
        "ON CONFLICT(name) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at"},
@@ -116,6 +118,10 @@ Status SqliteStateStore::Impl::PrepareAll() {
       {&list_all,
        "SELECT seq, time, grp, kind, cause, from_units, to_units FROM activity "
        "WHERE seq > ?2 ORDER BY seq LIMIT ?3"},
+      {&save_config,
+       "INSERT INTO last_config(id, source, yaml, saved_at) VALUES(1, ?1, ?2, ?3) "
+       "ON CONFLICT(id) DO UPDATE SET source = excluded.source, yaml = excluded.yaml, saved_at = excluded.saved_at"},
+      {&load_config, "SELECT source, yaml, saved_at FROM last_config WHERE id = 1"},
   }};
   for (const Entry& e : entries) {
     Result<Statement> stmt = sqlite::Prepare(db.get(), path, e.sql);
@@ -256,6 +262,30 @@ Result<std::vector<StoredActivity>> SqliteStateStore::ListActivities(const std::
   sqlite3_bind_int64(stmt, 2, after_seq);
   sqlite3_bind_int(stmt, 3, limit);
   return impl_->ReadActivities(stmt, limit);
+}
+
+Status SqliteStateStore::SaveLastConfig(const ConfigRecord& record) {
+  std::lock_guard lock(impl_->mu);
+  sqlite3_stmt* stmt = impl_->save_config.get();
+  ResetOnExit reset(stmt);
+  BindText(stmt, 1, record.source);
+  BindText(stmt, 2, record.yaml);
+  sqlite3_bind_int64(stmt, 3, record.saved_at);
+  return sqlite::StepDone(impl_->db.get(), impl_->path, stmt, "saving the configuration");
+}
+
+Result<std::optional<ConfigRecord>> SqliteStateStore::LoadLastConfig() {
+  std::lock_guard lock(impl_->mu);
+  sqlite3_stmt* stmt = impl_->load_config.get();
+  ResetOnExit reset(stmt);
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::optional<ConfigRecord>();
+  if (rc != SQLITE_ROW) return sqlite::Error(impl_->db.get(), impl_->path, "loading the configuration");
+  ConfigRecord r;
+  r.source = ColumnText(stmt, 0);
+  r.yaml = ColumnText(stmt, 1);
+  r.saved_at = sqlite3_column_int64(stmt, 2);
+  return std::optional<ConfigRecord>(std::move(r));
 }
 
 }  // namespace shoal

@@ -242,7 +242,7 @@ TEST_F(SqliteStateStoreTest, WalModeIsReallyOnAndSchemaVersioned) {
   ASSERT_TRUE(store->SaveGroupState("web", RichState(RichSpec())).ok());
   EXPECT_EQ(QueryOne(path_, "PRAGMA journal_mode"), "wal");
   EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
-  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "1");
+  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "2");
   EXPECT_EQ(
       QueryOne(path_, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activity'"),
       "1");
@@ -252,6 +252,43 @@ TEST_F(SqliteStateStoreTest, ReopenDoesNotRerunMigrations) {
   { ASSERT_NE(OpenStore(), nullptr); }
   { ASSERT_NE(OpenStore(), nullptr); }
   EXPECT_EQ(QueryOne(path_, "SELECT count(*) FROM schema_version"), "1");
+}
+
+TEST_F(SqliteStateStoreTest, LastConfigIsEmptyThenTheLatestSaved) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<std::optional<ConfigRecord>> none = store->LoadLastConfig();
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store->SaveLastConfig({"a.yaml", "groups: []\n", 100}).ok());
+  ASSERT_TRUE(store->SaveLastConfig({"b.yaml", "groups:\n  - name: 'it''s'\n", 200}).ok());
+  store.reset();
+  store = OpenStore();  // survives a reopen
+  Result<std::optional<ConfigRecord>> last = store->LoadLastConfig();
+  ASSERT_TRUE(last.ok()) << last.status().message();
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->source, "b.yaml");
+  EXPECT_EQ((*last)->yaml, "groups:\n  - name: 'it''s'\n");
+  EXPECT_EQ((*last)->saved_at, 200);
+  EXPECT_EQ(QueryOne(path_, "SELECT count(*) FROM last_config"), "1");
+}
+
+// A database written by the first schema (before last_config) is migrated on
+// open and keeps what it held.
+TEST_F(SqliteStateStoreTest, AVersionOneDatabaseIsMigratedKeepingItsData) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->AppendActivities({MakeActivity("web", 1, 2)}).ok());
+  }
+  ExecOne(path_, "DROP TABLE last_config; UPDATE schema_version SET version = 1");
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "2");
+  ASSERT_TRUE(store->SaveLastConfig({"a.yaml", "x", 1}).ok());
+  Result<std::vector<StoredActivity>> acts = store->ListActivities("web", 0, 10);
+  ASSERT_TRUE(acts.ok());
+  EXPECT_EQ(acts->size(), 1u);
 }
 
 TEST_F(SqliteStateStoreTest, NewerSchemaIsRefused) {
