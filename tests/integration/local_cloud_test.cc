@@ -467,6 +467,28 @@ TEST_F(LocalCloudTest, SampleCpuShowsABusyInstanceNearItsShareAndAnIdleOneNearZe
   }
 }
 
+// A service that does its work in short-lived children (a prefork or CGI
+// style worker): their CPU stays with the group through the parent that
+// waited for them, so the instance does not look idle.
+TEST_F(LocalCloudTest, SampleCpuCountsWorkOfChildrenThatHaveExited) {
+  GroupSpec forking = Group("forking", Python("import subprocess, sys\n"
+                                              "burn = 'import time\\nt = time.time()\\n"
+                                              "while time.time() - t < 0.1: pass'\n"
+                                              "while True: subprocess.run([sys.executable, '-c', burn])\n"));
+  forking.launch.cpu_share = 0.5;
+  Start({forking});
+  const InstanceId id = MustLaunch(Request("forking"));
+  ASSERT_TRUE(WaitForEvent(id, InstanceEvent::kProvisioned));
+  (void)cloud_->SampleCpu();  // baseline
+  std::this_thread::sleep_for(milliseconds(2000));  // twenty-odd children come and go (not an assertion)
+  double percent = -1;
+  for (const CpuSample& s : cloud_->SampleCpu()) {
+    if (s.id == id) percent = s.percent;
+  }
+  RecordProperty("forking_percent", std::to_string(percent));
+  EXPECT_GE(percent, 60.0) << cloud_->cpu_enforcement();
+}
+
 class LocalCloudSpotTest : public LocalCloudTest {
  protected:
   void SetUp() override {

@@ -311,7 +311,7 @@ struct LocalCloud::Impl {
   static std::uint64_t GroupTicks(int pgid, const std::vector<ProcStat>& procs) {
     std::uint64_t sum = 0;
     for (const ProcStat& p : procs) {
-      if (p.pgrp == pgid && p.Alive()) sum += p.utime + p.stime;
+      if (p.pgrp == pgid && p.Alive()) sum += p.utime + p.stime + p.cutime + p.cstime;
     }
     return sum;
   }
@@ -562,7 +562,9 @@ struct LocalCloud::Impl {
       if (rt.stopping || rt.rec.state != kRecordRunning || !LeaderAlive(rt.rec)) continue;
       const std::uint64_t ticks = GroupTicks(rt.rec.pgid, procs);
       const double elapsed = std::chrono::duration<double>(now - rt.last_sample).count();
-      // A process that exited takes its ticks with it: never report negative use.
+      // Children that exited and were waited for count through their parent
+      // (cutime); one reaped outside the group takes its ticks with it, so
+      // never report negative use.
       const double used =
           ticks > rt.last_ticks ? static_cast<double>(ticks - rt.last_ticks) / ticks_per_second : 0;
       rt.last_ticks = ticks;

@@ -14,6 +14,8 @@ constexpr int kStateField = 0;
 constexpr int kPgrpField = 2;
 constexpr int kUtimeField = 11;
 constexpr int kStimeField = 12;
+constexpr int kCutimeField = 13;
+constexpr int kCstimeField = 14;
 constexpr int kStartTimeField = 19;
 
 bool ParseUnsigned(std::string_view text, std::uint64_t* out) {
@@ -63,6 +65,9 @@ std::optional<ProcStat> ParseProcStat(std::string_view line) {
     return std::nullopt;
   }
   st.pgrp = static_cast<int>(pgrp);
+  // Signed in proc(5) ("long"), never negative in practice: read what parses.
+  if (!ParseUnsigned(f[kCutimeField], &st.cutime)) st.cutime = 0;
+  if (!ParseUnsigned(f[kCstimeField], &st.cstime)) st.cstime = 0;
   return st;
 }
 

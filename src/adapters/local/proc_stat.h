@@ -17,6 +17,10 @@ struct ProcStat {
   int pgrp = 0;
   std::uint64_t utime = 0;  // clock ticks
   std::uint64_t stime = 0;
+  // Of children that exited and were waited for: a worker the service forked
+  // and reaped keeps counting toward the group through its parent.
+  std::uint64_t cutime = 0;
+  std::uint64_t cstime = 0;
   std::uint64_t start_ticks = 0;  // since boot, in clock ticks
 
   bool Alive() const { return state != 'Z' && state != 'X'; }

@@ -22,6 +22,8 @@ TEST(LocalCloudProcStat, ParsesGroupStateAndTimes) {
   EXPECT_EQ(st->pgrp, 4300);
   EXPECT_EQ(st->utime, 250u);
   EXPECT_EQ(st->stime, 75u);
+  EXPECT_EQ(st->cutime, 3u);
+  EXPECT_EQ(st->cstime, 4u);
   EXPECT_EQ(st->start_ticks, 123456u);
   EXPECT_TRUE(st->Alive());
 }
