@@ -273,6 +273,25 @@ TEST_F(DaemonTest, ARestartWhoseFileUndoesAnApplyLogsTheDifference) {
       << again;
 }
 
+TEST_F(DaemonTest, DownStopsTheDaemonItsInstancesAndHaproxy) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  ASSERT_EQ(ServicePids().size(), 2u);
+  const std::string log = dir_ + "/down.log";
+  const pid_t down = Spawn({SHOAL_BINARY, "down", "--data-dir", dir_ + "/data"}, log);
+  int status = 0;
+  waitpid(down, &status, 0);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  EXPECT_NE(text.find("terminated 2 instance(s)"), std::string::npos) << text;
+  // The daemon exited on its SIGTERM (reap it: it is our child).
+  EXPECT_TRUE(WaitUntil([&] { return waitpid(daemon_, &status, WNOHANG) == daemon_; }, 20s));
+  daemon_ = -1;
+  EXPECT_TRUE(WaitUntil([&] { return ServicePids().empty(); }, 20s));
+  EXPECT_TRUE(WaitUntil([&] { return HttpGet(web_port_, "/") == 0; }, 20s)) << "HAProxy stopped listening";
+}
+
 TEST_F(DaemonTest, ABadConfigIsRefusedWithAClearError) {
   std::ofstream(config_) << "groups:\n  - name: web\n    min: 3\n    max: 1\n";
   const std::string log = dir_ + "/bad.log";
