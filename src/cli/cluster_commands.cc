@@ -2,7 +2,9 @@
 // people, --json for scripts, errors that say what to do next.
 #include "cli/cluster_commands.h"
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/api_client.h"
+#include "cli/table.h"
 
 namespace shoal {
 namespace {
@@ -29,24 +32,13 @@ std::string Cell(const json& v) {
   return v.dump();
 }
 
-// A table of `columns` (header, key) over an array of objects.
-void PrintTable(const json& rows, const std::vector<std::pair<std::string, std::string>>& columns) {
-  std::vector<std::size_t> width;
-  for (const auto& [header, key] : columns) {
-    std::size_t w = header.size();
-    for (const json& r : rows) w = std::max(w, Cell(r.value(key, json())).size());
-    width.push_back(w);
-  }
-  std::string line;
-  for (std::size_t c = 0; c < columns.size(); ++c) line += fmt::format("{:<{}}  ", columns[c].first, width[c]);
-  std::cout << line << "\n";
-  for (const json& r : rows) {
-    line.clear();
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      line += fmt::format("{:<{}}  ", Cell(r.value(columns[c].second, json())), width[c]);
-    }
-    std::cout << line << "\n";
-  }
+std::int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void PrintTable(const json& rows, const std::vector<Column>& columns, const std::string& indent = "") {
+  std::cout << RenderTable(rows, columns, NowSeconds(), indent);
 }
 
 struct GetArgs {
@@ -76,10 +68,10 @@ int Get(const GetArgs& a) {
                         {"MIN", "min"}, {"MAX", "max"}, {"PORT", "listen_port"}});
     } else if (a.what == "instances") {
       PrintTable(rows, {{"ID", "id"}, {"GROUP", "group"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"},
-                        {"PORT", "port"}, {"LAUNCHED", "launched_at"}});
+                        {"PORT", "port"}, {"AGE", "launched_at", Show::kAge}});
     } else {
       if (after == 0 || !rows.empty()) {
-        PrintTable(rows, {{"SEQ", "seq"}, {"TIME", "time"}, {"GROUP", "group"}, {"KIND", "kind"}, {"FROM", "from"},
+        PrintTable(rows, {{"SEQ", "seq"}, {"TIME", "time", Show::kUtc}, {"GROUP", "group"}, {"KIND", "kind"}, {"FROM", "from"},
                           {"TO", "to"}, {"CAUSE", "cause"}});
       }
       if (!rows.empty()) after = rows.back()["seq"].get<std::int64_t>();
@@ -109,13 +101,18 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
   std::cout << "Policies\n";
   for (const json& p : g["policies"]) std::cout << fmt::format("  {:<28} {}\n", Cell(p["name"]), Cell(p["type"]));
   std::cout << "Instances\n";
-  PrintTable(g["instances"], {{"  ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"PORT", "port"}});
+  PrintTable(g["instances"],
+             {{"ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"PORT", "port"},
+              {"AGE", "launched_at", Show::kAge}},
+             "  ");
   Result<std::string> acts = ApiGet(t, "/v1/activities?group=" + group + "&limit=10000");
   if (acts.ok()) {
     json rows = json::parse(*acts);
     if (rows.size() > 10) rows.erase(rows.begin(), rows.end() - 10);
     std::cout << "Recent activities\n";
-    PrintTable(rows, {{"  TIME", "time"}, {"KIND", "kind"}, {"FROM", "from"}, {"TO", "to"}, {"CAUSE", "cause"}});
+    PrintTable(rows,
+               {{"TIME", "time", Show::kUtc}, {"KIND", "kind"}, {"FROM", "from"}, {"TO", "to"}, {"CAUSE", "cause"}},
+               "  ");
   }
   return 0;
 }
