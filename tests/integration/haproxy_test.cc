@@ -53,6 +53,13 @@ class Backend {
     server_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(name_, "text/plain");
     });
+    // Held open until Release() while holding: an in-flight request.
+    server_.Get("/slow", [this](const httplib::Request&, httplib::Response& res) {
+      ++in_flight_;
+      while (holding_ && !released_) std::this_thread::sleep_for(10ms);
+      --in_flight_;
+      res.set_content(name_ + "-slow", "text/plain");
+    });
     // Bound before the thread starts, so the port answers once this returns.
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -63,11 +70,17 @@ class Backend {
   }
   int port() const { return port_; }
   void SetSick(bool sick) { sick_ = sick; }
+  void Hold() { holding_ = true; }
+  void Release() { released_ = true; }
+  int in_flight() const { return in_flight_; }
 
  private:
   std::string name_;
   int port_ = 0;
   std::atomic<bool> sick_{false};
+  std::atomic<bool> holding_{false};
+  std::atomic<bool> released_{false};
+  std::atomic<int> in_flight_{0};
   httplib::Server server_;
   std::thread thread_;
 };
@@ -242,6 +255,45 @@ TEST_F(HaproxyIntegration, DrainStopsNewRequestsWithoutErrorsAndReportsDrained) 
   ASSERT_NE(StatOf(*stats, kA), nullptr);
   EXPECT_EQ(StatOf(*stats, kA)->status, "DRAIN");
   EXPECT_EQ(StatOf(*stats, kA)->http_responses_5xx, 0);
+}
+
+// A drained server finishes what it is serving: kDrained (after which the
+// controller terminates it) comes only once its in-flight request answered.
+TEST_F(HaproxyIntegration, DrainedIsReportedOnlyAfterTheInFlightRequestsFinish) {
+  RegisterBothAndWaitHealthy();
+  a_->Hold();  // a's /slow requests stay in flight until released; b answers at once
+  std::vector<std::thread> clients;
+  std::vector<std::string> answers(8);  // read only after the clients are joined
+  std::atomic<int> answered{0};
+  for (std::size_t i = 0; i < answers.size() && a_->in_flight() == 0; ++i) {
+    clients.emplace_back([this, &answers, &answered, i] {
+      std::string body;
+      const int status = HttpGet(service_.listen_port, "/slow", &body);
+      answers[i] = status == 200 ? body : "status " + std::to_string(status);
+      ++answered;
+    });
+    WaitUntil([&] { return a_->in_flight() > 0 || answered > static_cast<int>(i); }, kDeadline);
+  }
+  ASSERT_GT(a_->in_flight(), 0) << "round robin sends one of the requests to a";
+  ASSERT_TRUE(traffic_->Drain(kGroup, kA).ok());
+  // While the request is held, polls report no kDrained (a bounded look, not
+  // an assertion on time: whatever the machine's speed, it must not come).
+  for (int i = 0; i < 10; ++i) {
+    for (const GroupInstanceEvent& e : traffic_->Poll()) seen_.insert({e.observation.id, e.observation.event});
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(seen_.count({kA, InstanceEvent::kDrained}), 0u) << "a still serves a request";
+  EXPECT_EQ(Get(), "b") << "no new request goes to a draining server";
+  a_->Release();
+  EXPECT_TRUE(WaitForEvent(kA, InstanceEvent::kDrained));
+  for (std::thread& t : clients) t.join();
+  int from_a = 0;
+  for (const std::string& answer : answers) {
+    if (answer.empty()) continue;
+    EXPECT_TRUE(answer == "a-slow" || answer == "b-slow") << answer;
+    from_a += answer == "a-slow" ? 1 : 0;
+  }
+  EXPECT_EQ(from_a, 1) << "the in-flight request was answered, not cut";
 }
 
 TEST_F(HaproxyIntegration, FailingHealthChecksReportUnhealthyAndRecovery) {
