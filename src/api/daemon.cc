@@ -120,16 +120,12 @@ Result<Config> ParseLive(const std::string& yaml, const std::string& source, con
   return next;
 }
 
-std::int64_t WallSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The file given to `serve` wins, but when it differs from what the daemon
 // last ran (an apply the file does not carry, or an edit made while the
 // daemon was down) the differences are logged, like a plan, so an apply is
 // never undone silently. Then the file becomes the last run config.
-Status RecordStartingConfig(StateStore& store, const Config& config, const std::string& config_path) {
+Status RecordStartingConfig(StateStore& store, const Config& config, const std::string& config_path,
+                             Seconds now) {
   Result<std::optional<ConfigRecord>> last = store.LoadLastConfig();
   if (!last.ok()) return last.status();
   if (last->has_value()) {
@@ -151,7 +147,7 @@ Status RecordStartingConfig(StateStore& store, const Config& config, const std::
   }
   std::ifstream in(config_path);
   const std::string text((std::istreambuf_iterator<char>(in)), {});
-  return store.SaveLastConfig({config_path, text, WallSeconds()});
+  return store.SaveLastConfig({config_path, text, now});
 }
 
 }  // namespace
@@ -187,7 +183,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<StoreActivitySink>(impl->store.get());
-  SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path));
+  SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, impl->clock.Now()));
 
   std::vector<std::string> pool_names;
   impl->prices = BuildPrices(options, impl->config, &pool_names);
@@ -292,7 +288,7 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
   std::vector<std::string> changes = DiffConfigs(impl_->config, *next);
   if (changes.empty()) return ChangesJson(changes, false);
   // Written before it is acted upon: a restart then knows what ran.
-  SHOAL_RETURN_IF_ERROR(impl_->store->SaveLastConfig({source, yaml, WallSeconds()}));
+  SHOAL_RETURN_IF_ERROR(impl_->store->SaveLastConfig({source, yaml, impl_->clock.Now()}));
   // A new or changed service needs HAProxy's frontends rewritten: the
   // process is replaced softly (-sf) and the next poll re-adds its servers.
   const std::vector<HaproxyBackend> backends = Backends(*next);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/system/system_clock.h"
 #include "cli/api_client.h"
 #include "cli/table.h"
 
@@ -32,13 +33,8 @@ std::string Cell(const json& v) {
   return v.dump();
 }
 
-std::int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void PrintTable(const json& rows, const std::vector<Column>& columns, const std::string& indent = "") {
-  std::cout << RenderTable(rows, columns, NowSeconds(), indent);
+  std::cout << RenderTable(rows, columns, SystemClock().Now(), indent);
 }
 
 struct GetArgs {
