@@ -9,6 +9,7 @@
 
 #include "adapters/haproxy/haproxy.h"
 #include "adapters/local/local_cloud.h"
+#include "adapters/local/proc_stat.h"
 #include "adapters/system/system_clock.h"
 #include "api/daemon.h"
 #include "cli/bundled_data.h"
@@ -73,7 +74,12 @@ int Down(const std::string& data_dir) {
   std::ifstream pid_in(data_dir + "/shoal.pid");
   pid_t pid = 0;
   if (pid_in >> pid && pid > 1 && kill(pid, SIGTERM) == 0) {
-    for (int i = 0; i < 100 && kill(pid, 0) == 0; ++i) usleep(100000);
+    // Gone once it exited: a zombie counts (no init here may reap it).
+    auto alive = [pid] {
+      const std::optional<ProcStat> st = ReadProcStat(pid);
+      return st && st->Alive();
+    };
+    for (int i = 0; i < 100 && alive(); ++i) usleep(100000);
     std::cout << "stopped the daemon (pid " << pid << ")\n";
   }
   SystemClock clock;
@@ -91,6 +97,10 @@ int Down(const std::string& data_dir) {
     if (!d.running) continue;
     (void)cloud.Terminate(d.id);
     ++stopped;
+  }
+  // SIGTERM first: services finish what they serve; SIGKILL after the grace.
+  if (stopped > 0 && !cloud.WaitForStops(std::chrono::seconds(lo.terminate_grace + 5))) {
+    std::cerr << "warning: some instances were still stopping; they are being killed\n";
   }
   const int stragglers = cloud.StopStragglers();
   if (stragglers > 0) std::cout << "killed " << stragglers << " process(es) left by instances that had exited\n";

@@ -290,6 +290,16 @@ TEST_F(DaemonTest, DownStopsTheDaemonItsInstancesAndHaproxy) {
   daemon_ = -1;
   EXPECT_TRUE(WaitUntil([&] { return ServicePids().empty(); }, 20s));
   EXPECT_TRUE(WaitUntil([&] { return HttpGet(web_port_, "/") == 0; }, 20s)) << "HAProxy stopped listening";
+  // down waited for the stops to finish: every record is final.
+  int records = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/data/instances", ec_)) {
+    std::ifstream record(entry.path() / "instance.json");
+    const json j = json::parse(record, nullptr, false);
+    if (j.is_discarded()) continue;
+    ++records;
+    EXPECT_EQ(j["state"], "terminated") << entry.path();
+  }
+  EXPECT_EQ(records, 2);
 }
 
 TEST_F(DaemonTest, ABadConfigIsRefusedWithAClearError) {

@@ -265,6 +265,20 @@ struct LocalCloud::Impl {
     }
   }
 
+  bool WaitForStops(std::chrono::milliseconds timeout) {
+    const SteadyTime deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      {
+        std::lock_guard lock(mu);
+        bool pending = false;
+        for (const auto& [id, rt] : instances) pending = pending || rt.stopping;
+        if (!pending) return true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(kStopperPeriod);
+    }
+  }
+
   // ---- Adoption ----
 
   void Adopt(InstanceRecord rec, const std::string& dir) {
@@ -626,6 +640,7 @@ std::vector<GroupInstanceEvent> LocalCloud::Poll() { return impl_->Poll(); }
 Result<std::vector<DescribedInstance>> LocalCloud::Describe() { return impl_->Describe(); }
 std::vector<CpuSample> LocalCloud::SampleCpu() { return impl_->SampleCpu(); }
 int LocalCloud::StopStragglers() { return impl_->StopStragglers(); }
+bool LocalCloud::WaitForStops(std::chrono::milliseconds timeout) { return impl_->WaitForStops(timeout); }
 
 PoolObservation LocalCloud::Pool(const std::string& instance_type, const std::string& zone) {
   PoolObservation p;

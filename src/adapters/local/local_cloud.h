@@ -13,6 +13,7 @@
 // restarted daemon adopts what runs.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,6 +69,9 @@ class LocalCloud final : public Cloud {
   // e.g. the agent of a failed launch while no daemon watched), only
   // processes still working in the instance's directory. Returns how many.
   int StopStragglers();
+  // Blocks until every termination under way has finished (the group is
+  // gone, its record final) or `timeout` passes; false on the timeout.
+  bool WaitForStops(std::chrono::milliseconds timeout);
   // CPU since the previous call, per live instance.
   std::vector<CpuSample> SampleCpu();
   // Whether CPU shares are enforced (cgroup v1 cpu.cfs_quota_us writable) and how.
