@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/enum_names.h"
 
 namespace shoal {
 namespace {
@@ -14,17 +15,6 @@ namespace {
 constexpr int kSecondsPerPeriodUnit = 60;
 constexpr int kMaxAlarmSeconds = 24 * 60 * 60;  // CloudWatch: N * period <= one day
 constexpr int kMaxExtraPeriods = 5;             // older periods CloudWatch may look back on
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Formats a double without trailing zeros ("10", "0.5") for messages.
 std::string Num(double v) {
@@ -154,14 +144,10 @@ std::string_view ToString(AlarmState s) {
 }
 
 bool ParseStatistic(std::string_view text, Statistic* out) {
-  for (Statistic s : {Statistic::kAverage, Statistic::kSum, Statistic::kMinimum,
-                      Statistic::kMaximum, Statistic::kSampleCount}) {
-    if (EqualsIgnoreCase(text, ToString(s))) {
-      *out = s;
-      return true;
-    }
-  }
-  return false;
+  return ParseEnumName(text,
+                       {Statistic::kAverage, Statistic::kSum, Statistic::kMinimum, Statistic::kMaximum,
+                        Statistic::kSampleCount},
+                       out, NameCase::kIgnore);
 }
 
 bool ParseComparison(std::string_view text, Comparison* out) {
@@ -186,14 +172,9 @@ bool ParseComparison(std::string_view text, Comparison* out) {
 }
 
 bool ParseMissingData(std::string_view text, MissingData* out) {
-  for (MissingData m : {MissingData::kMissing, MissingData::kNotBreaching,
-                        MissingData::kBreaching, MissingData::kIgnore}) {
-    if (EqualsIgnoreCase(text, ToString(m))) {
-      *out = m;
-      return true;
-    }
-  }
-  return false;
+  return ParseEnumName(
+      text, {MissingData::kMissing, MissingData::kNotBreaching, MissingData::kBreaching, MissingData::kIgnore}, out,
+      NameCase::kIgnore);
 }
 
 Status Validate(const AlarmSpec& spec) {

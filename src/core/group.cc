@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 
+#include "core/enum_names.h"
+
 namespace shoal {
 namespace {
 
@@ -219,14 +221,10 @@ std::string_view ToString(AllocationStrategy s) {
 }
 
 bool ParseAllocationStrategy(std::string_view text, AllocationStrategy* out) {
-  for (AllocationStrategy s : {AllocationStrategy::kLowestPrice, AllocationStrategy::kCapacityOptimized,
-                               AllocationStrategy::kPriceCapacityOptimized}) {
-    if (ToString(s) == text) {
-      *out = s;
-      return true;
-    }
-  }
-  return false;
+  return ParseEnumName(text,
+                       {AllocationStrategy::kLowestPrice, AllocationStrategy::kCapacityOptimized,
+                        AllocationStrategy::kPriceCapacityOptimized},
+                       out);
 }
 
 Status Validate(const GroupSpec& g) {

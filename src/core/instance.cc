@@ -3,17 +3,13 @@
 #include <array>
 #include <string>
 
+#include "core/enum_names.h"
+
 namespace shoal {
 namespace {
 
 constexpr std::array<std::string_view, 7> kStateNames = {
     "pending", "provisioning", "in-service", "draining", "terminated", "unhealthy", "interrupted",
-};
-
-constexpr std::array<InstanceState, 7> kAllStates = {
-    InstanceState::kPending,    InstanceState::kProvisioning, InstanceState::kInService,
-    InstanceState::kDraining,   InstanceState::kTerminated,   InstanceState::kUnhealthy,
-    InstanceState::kInterrupted,
 };
 
 }  // namespace
@@ -26,13 +22,11 @@ std::string_view ToString(InstanceState s) {
 std::string_view ToString(Market m) { return m == Market::kSpot ? "spot" : "on-demand"; }
 
 bool ParseInstanceState(std::string_view text, InstanceState* out) {
-  for (InstanceState s : kAllStates) {
-    if (ToString(s) == text) {
-      *out = s;
-      return true;
-    }
-  }
-  return false;
+  using S = InstanceState;
+  return ParseEnumName(text,
+                       {S::kPending, S::kProvisioning, S::kInService, S::kDraining, S::kTerminated, S::kUnhealthy,
+                        S::kInterrupted},
+                       out);
 }
 
 bool IsLegalTransition(InstanceState from, InstanceState to) {

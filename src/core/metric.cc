@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/enum_names.h"
+
 namespace shoal {
 
 std::string_view ToString(MetricName m) {
@@ -15,13 +17,7 @@ std::string_view ToString(MetricName m) {
 }
 
 bool ParseMetricName(std::string_view text, MetricName* out) {
-  for (MetricName m : {MetricName::kCpuUtilization, MetricName::kRequestCountPerTarget}) {
-    if (text == ToString(m)) {
-      *out = m;
-      return true;
-    }
-  }
-  return false;
+  return ParseEnumName(text, {MetricName::kCpuUtilization, MetricName::kRequestCountPerTarget}, out);
 }
 
 void Datapoint::Merge(const Datapoint& o) {

@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+#include "core/enum_names.h"
+
 namespace shoal {
 namespace {
 
@@ -216,14 +218,8 @@ std::string_view ToString(AdjustmentType t) {
 }
 
 bool ParsePolicyType(std::string_view text, PolicyType* out) {
-  for (PolicyType t : {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking,
-                       PolicyType::kPredictive}) {
-    if (text == ToString(t)) {
-      *out = t;
-      return true;
-    }
-  }
-  return false;
+  return ParseEnumName(
+      text, {PolicyType::kSimple, PolicyType::kStep, PolicyType::kTargetTracking, PolicyType::kPredictive}, out);
 }
 
 bool ParseAdjustmentType(std::string_view text, AdjustmentType* out) {
