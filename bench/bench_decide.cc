@@ -26,6 +26,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "common/bench_group.h"
 #include "core/decide.h"
 #include "core/group.h"
 
@@ -40,38 +41,6 @@ constexpr double kSteadyCpu = 57;           // between the scale-in (54) and sca
 constexpr double kShortfall = 0.3;          // Short fleet: desired = instances * 1.3
 constexpr int kNoticesPerGroup = kInstancesPerGroup / 20;  // Notices fleet: 5% of the instances
 constexpr Seconds kNow = kMetricMinutes * kMinute + 5;  // a few seconds into the next minute
-constexpr const char* kZones[] = {"a", "b", "c", "d", "e", "f"};
-
-AlarmSpec SurgeAlarm() {
-  AlarmSpec a;
-  a.name = "cpu-surge";
-  a.evaluation_periods = 1;
-  a.datapoints_to_alarm = 1;
-  a.comparison = Comparison::kGreaterThanOrEqual;
-  a.threshold = 75;
-  return a;
-}
-
-PolicySpec TrackCpu() {
-  PolicySpec p;
-  p.name = "track-cpu";
-  p.type = PolicyType::kTargetTracking;
-  p.target_value = 60;
-  p.warmup = 3 * kMinute;
-  return p;
-}
-
-PolicySpec SurgeSteps() {
-  PolicySpec p;
-  p.name = "surge";
-  p.type = PolicyType::kStep;
-  p.alarm = "cpu-surge";
-  p.adjustment_type = AdjustmentType::kPercentChangeInCapacity;
-  p.min_adjustment_magnitude = 2;
-  p.warmup = 3 * kMinute;
-  p.steps = {StepAdjustment{0.0, 15.0, 30}, StepAdjustment{15.0, std::nullopt, 60}};
-  return p;
-}
 
 // Every group alike: what varies the work is the state, not the spec.
 GroupSpec BenchGroup(int g) {
@@ -83,17 +52,7 @@ GroupSpec BenchGroup(int g) {
   s.desired = kInstancesPerGroup;
   s.capacity.on_demand_base = kOnDemandBase;
   s.capacity.on_demand_percent_above_base = 0;
-  s.capacity.strategy = AllocationStrategy::kPriceCapacityOptimized;
-  for (const char* z : kZones) {
-    PoolSpec p;
-    p.instance_type = "m4.large";
-    p.zone = std::string("us-east-1") + z;
-    p.name = p.instance_type + "/" + p.zone;
-    s.capacity.spot_pools.push_back(p);
-  }
-  s.alarms.push_back(SurgeAlarm());
-  s.policies.push_back(TrackCpu());
-  s.policies.push_back(SurgeSteps());
+  bench::AddPoolsAndPolicies(&s);
   return s;
 }
 

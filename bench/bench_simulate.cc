@@ -24,6 +24,7 @@
 #include "adapters/config/config.h"
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
+#include "common/bench_group.h"
 #include "core/group.h"
 #include "sim/simulation.h"
 
@@ -32,7 +33,6 @@ namespace {
 
 constexpr int kMinutesPerDay = 24 * 60;
 constexpr double kTracePeakRequests = 100000;  // absolute scale is irrelevant: --peak-instances rescales
-constexpr const char* kZones[] = {"a", "b", "c", "d", "e", "f"};
 
 struct BenchArgs {
   std::string config;  // empty: the in-code config below
@@ -40,45 +40,6 @@ struct BenchArgs {
   int days = 30;
   SimOptions options;
 };
-
-// The step policy's alarm: one breaching minute at >= 75% CPU, so surges are
-// caught before target tracking's slower two-of-two alarm.
-AlarmSpec SurgeAlarm() {
-  AlarmSpec a;
-  a.name = "cpu-surge";
-  a.metric = MetricName::kCpuUtilization;
-  a.statistic = Statistic::kAverage;
-  a.period_seconds = 60;
-  a.evaluation_periods = 1;
-  a.datapoints_to_alarm = 1;
-  a.comparison = Comparison::kGreaterThanOrEqual;
-  a.threshold = 75;
-  return a;
-}
-
-PolicySpec TrackCpu() {
-  PolicySpec p;
-  p.name = "track-cpu";
-  p.type = PolicyType::kTargetTracking;
-  p.target_metric = MetricName::kCpuUtilization;
-  p.target_value = 60;
-  p.warmup = 3 * kMinute;
-  return p;
-}
-
-// Percent steps so that the work per scale-out grows with the group, as it
-// does in production configs (a +30% step at 1,000 instances is 300 launches).
-PolicySpec SurgeSteps() {
-  PolicySpec p;
-  p.name = "surge";
-  p.type = PolicyType::kStep;
-  p.alarm = "cpu-surge";
-  p.adjustment_type = AdjustmentType::kPercentChangeInCapacity;
-  p.min_adjustment_magnitude = 2;
-  p.warmup = 3 * kMinute;
-  p.steps = {StepAdjustment{0.0, 15.0, 30}, StepAdjustment{15.0, std::nullopt, 60}};
-  return p;
-}
 
 // One group sized for a 1,000-instance peak: min 2, max 1500, one on-demand
 // instance as the floor and everything above it spot, spread by
@@ -93,17 +54,7 @@ Config BenchConfig() {
   g.capacity.on_demand_base = 1;
   g.capacity.on_demand_percent_above_base = 0;
   g.capacity.on_demand_type = "m4.large";
-  g.capacity.strategy = AllocationStrategy::kPriceCapacityOptimized;
-  for (const char* z : kZones) {
-    PoolSpec p;
-    p.instance_type = "m4.large";
-    p.zone = std::string("us-east-1") + z;
-    p.name = p.instance_type + "/" + p.zone;
-    g.capacity.spot_pools.push_back(p);
-  }
-  g.alarms.push_back(SurgeAlarm());
-  g.policies.push_back(TrackCpu());
-  g.policies.push_back(SurgeSteps());
+  bench::AddPoolsAndPolicies(&g);
   Config c;
   c.source = "bench_simulate (built-in config)";
   c.groups.push_back(std::move(g));
