@@ -2,6 +2,7 @@
 // writes (scale, interrupt, agent reports). Every error names what is wrong.
 #include <nlohmann/json.hpp>
 
+#include "adapters/json/activity_json.h"
 #include "api/daemon_impl.h"
 
 namespace shoal {
@@ -49,12 +50,7 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
 ordered_json ActivityJson(const StoredActivity& s) {
   ordered_json j;
   j["seq"] = s.seq;
-  j["time"] = s.activity.time;
-  j["group"] = s.activity.group;
-  j["kind"] = std::string(ToString(s.activity.kind));
-  j["from"] = s.activity.from;
-  j["to"] = s.activity.to;
-  j["cause"] = s.activity.cause;
+  AddActivityFields(s.activity, j);
   return j;
 }
 

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <fmt/format.h>
 
+#include "adapters/json/activity_json.h"
+
 namespace shoal {
 namespace {
 
@@ -103,13 +105,10 @@ std::string FormatActivityLog(const SimReport& r) {
 std::string FormatActivityLogJson(const SimReport& r) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const Activity& a : r.activity_log) {
+    Activity from_trace_start = a;
+    from_trace_start.time -= r.trace_start;
     nlohmann::ordered_json j;
-    j["time"] = a.time - r.trace_start;
-    j["group"] = a.group;
-    j["kind"] = std::string(ToString(a.kind));
-    j["from"] = a.from;
-    j["to"] = a.to;
-    j["cause"] = a.cause;
+    AddActivityFields(from_trace_start, j);
     out.push_back(std::move(j));
   }
   return out.dump(2) + "\n";
