@@ -27,12 +27,6 @@ int Fail(const Status& s) {
   return 1;
 }
 
-std::string Cell(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "-";
-  return v.dump();
-}
-
 void PrintTable(const json& rows, const std::vector<Column>& columns, const std::string& indent = "") {
   std::cout << RenderTable(rows, columns, SystemClock().Now(), indent);
 }
@@ -89,13 +83,15 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
     std::cout << g.dump(2) << "\n";
     return 0;
   }
-  std::cout << fmt::format("Group {} (service {}, port {})\n", Cell(g["name"]), Cell(g["service"]), Cell(g["listen_port"]));
-  std::cout << fmt::format("  desired {}  min {}  max {}  in service {}  starting {}  leaving {}\n", Cell(g["desired"]),
-                           Cell(g["min"]), Cell(g["max"]), Cell(g["in_service"]), Cell(g["starting"]), Cell(g["leaving"]));
+  std::cout << fmt::format("Group {} (service {}, port {})\n", CellText(g["name"]), CellText(g["service"]),
+                           CellText(g["listen_port"]));
+  std::cout << fmt::format("  desired {}  min {}  max {}  in service {}  starting {}  leaving {}\n",
+                           CellText(g["desired"]), CellText(g["min"]), CellText(g["max"]), CellText(g["in_service"]),
+                           CellText(g["starting"]), CellText(g["leaving"]));
   std::cout << "Alarms\n";
-  for (const json& a : g["alarms"]) std::cout << fmt::format("  {:<28} {}\n", Cell(a["name"]), Cell(a["state"]));
+  for (const json& a : g["alarms"]) std::cout << fmt::format("  {:<28} {}\n", CellText(a["name"]), CellText(a["state"]));
   std::cout << "Policies\n";
-  for (const json& p : g["policies"]) std::cout << fmt::format("  {:<28} {}\n", Cell(p["name"]), Cell(p["type"]));
+  for (const json& p : g["policies"]) std::cout << fmt::format("  {:<28} {}\n", CellText(p["name"]), CellText(p["type"]));
   std::cout << "Instances\n";
   PrintTable(g["instances"],
              {{"ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"PORT", "port"},

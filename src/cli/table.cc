@@ -16,12 +16,16 @@ std::string CellOf(const json& row, const Column& c, std::int64_t now) {
   if (c.show != Show::kPlain && v.is_number_integer()) {
     return c.show == Show::kUtc ? UtcTime(v.get<std::int64_t>()) : Age(v.get<std::int64_t>(), now);
   }
+  return CellText(v);
+}
+
+}  // namespace
+
+std::string CellText(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "-";
   return v.dump();
 }
-
-}  // namespace
 
 std::string UtcTime(std::int64_t t) {
   const std::time_t tt = static_cast<std::time_t>(t);

@@ -15,6 +15,9 @@ std::string UtcTime(std::int64_t t);
 // How long ago, like kubectl's AGE: 42s, 7m, 3h12m, 2d4h (never negative).
 std::string Age(std::int64_t since, std::int64_t now);
 
+// A JSON value as a cell: strings bare, null as "-", the rest as JSON.
+std::string CellText(const nlohmann::json& v);
+
 enum class Show { kPlain, kUtc, kAge };
 
 struct Column {

@@ -24,6 +24,13 @@ TEST(CliTable, AgeReadsLikeKubectl) {
   EXPECT_EQ(Age(now + 30, now), "0s") << "a clock a little ahead never reads negative";
 }
 
+TEST(CliTable, CellsShowStringsBareAndNullAsADash) {
+  EXPECT_EQ(CellText(json("web")), "web");
+  EXPECT_EQ(CellText(json()), "-");
+  EXPECT_EQ(CellText(json(8080)), "8080");
+  EXPECT_EQ(CellText(json(true)), "true");
+}
+
 TEST(CliTable, ColumnsAlignWithoutTrailingSpaces) {
   const json rows = json::array({{{"id", "i-1"}, {"port", 8080}, {"at", 940}},
                                  {{"id", "i-0000000000000002"}, {"at", 1000}}});
