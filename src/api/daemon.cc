@@ -223,7 +223,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
   // Leftovers of instances that exited while no daemon ran (their agent).
   if (const int n = impl->cloud->StopStragglers(); n > 0) {
-    std::cerr << "event=stragglers_killed count=" << n << "\n";
+    std::cerr << "event=stragglers_killed instances=" << n << "\n";
   }
   std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << impl->options.data_dir
             << " api=http://" << options.api_host << ":" << options.api_port

@@ -103,7 +103,7 @@ int Down(const std::string& data_dir) {
     std::cerr << "warning: some instances were still stopping; they are being killed\n";
   }
   const int stragglers = cloud.StopStragglers();
-  if (stragglers > 0) std::cout << "killed " << stragglers << " process(es) left by instances that had exited\n";
+  if (stragglers > 0) std::cout << "killed the processes left by " << stragglers << " exited instance(s)\n";
   HaproxyOptions ho;
   ho.run_dir = data_dir + "/haproxy";
   HaproxyProcess haproxy(ho);

@@ -199,11 +199,12 @@ struct LocalCloud::Impl {
   }
 
   // Never signal a group whose leader pid now belongs to another process.
-  static void SignalGroup(const InstanceRecord& rec, int sig) {
-    if (rec.pgid <= 1) return;  // kill(-0) / kill(-1) would hit the daemon or everything
+  // Whether the signal went out.
+  static bool SignalGroup(const InstanceRecord& rec, int sig) {
+    if (rec.pgid <= 1) return false;  // kill(-0) / kill(-1) would hit the daemon or everything
     const std::optional<ProcStat> st = ReadProcStat(rec.pgid);
-    if (st && rec.start_ticks != 0 && st->start_ticks != rec.start_ticks) return;
-    ::kill(-rec.pgid, sig);
+    if (st && rec.start_ticks != 0 && st->start_ticks != rec.start_ticks) return false;
+    return ::kill(-rec.pgid, sig) == 0;
   }
 
   static std::set<int> LiveGroups() {
@@ -540,30 +541,20 @@ struct LocalCloud::Impl {
     return out;
   }
 
-  // Processes left in the group of an instance that no longer runs (its
-  // leader is gone), e.g. the spot agent of an instance whose launch failed
-  // while no daemon watched it. A process counts as the instance's only if
-  // it still works in the instance's directory: a recycled group id that now
-  // belongs to someone else is never signalled.
+  // Process groups left by instances that no longer run (the leader is
+  // gone), e.g. the spot agent of a launch that failed while no daemon
+  // watched. A group with members is still the instance's: POSIX never gives
+  // a new process the id of an active process group. Every record was read
+  // at construction, and /proc is scanned once.
   int StopStragglers() {
     std::lock_guard lock(mu);
-    std::error_code ec;
-    const std::vector<ProcStat> procs = ScanProcesses();
-    int killed = 0;
-    for (const fs::directory_entry& e : fs::directory_iterator(instances_dir, ec)) {
-      const std::string dir = e.path().string();
-      if (!e.is_directory() || !FileExists(dir + "/instance.json")) continue;
-      Result<InstanceRecord> rec = ReadRecord(dir);
-      if (!rec.ok() || rec->pgid <= 1 || LeaderAlive(*rec)) continue;
-      const fs::path home = fs::weakly_canonical(dir, ec);
-      for (const ProcStat& p : procs) {
-        if (p.pgrp != rec->pgid || !p.Alive()) continue;
-        const fs::path cwd = fs::read_symlink("/proc/" + std::to_string(p.pid) + "/cwd", ec);
-        if (ec || cwd != home) continue;
-        if (::kill(p.pid, SIGKILL) == 0) ++killed;
-      }
+    const std::set<int> live = LiveGroups();
+    int stopped = 0;
+    for (const auto& [id, rt] : instances) {
+      if (rt.stopping || !live.contains(rt.rec.pgid) || LeaderAlive(rt.rec)) continue;
+      if (SignalGroup(rt.rec, SIGKILL)) ++stopped;
     }
-    return killed;
+    return stopped;
   }
 
   std::vector<CpuSample> SampleCpu() {

@@ -66,8 +66,8 @@ class LocalCloud final : public Cloud {
   int PortOf(InstanceId id) const;
   std::string DirOf(InstanceId id) const;
   // Kills what is left of instances that no longer run (their leader exited,
-  // e.g. the agent of a failed launch while no daemon watched), only
-  // processes still working in the instance's directory. Returns how many.
+  // e.g. the agent of a failed launch while no daemon watched). Returns how
+  // many instances had processes left.
   int StopStragglers();
   // Blocks until every termination under way has finished (the group is
   // gone, its record final) or `timeout` passes; false on the timeout.
