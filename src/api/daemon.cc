@@ -125,7 +125,7 @@ Result<Config> ParseLive(const std::string& yaml, const std::string& source, con
 // daemon was down) the differences are logged, like a plan, so an apply is
 // never undone silently. Then the file becomes the last run config.
 Status RecordStartingConfig(StateStore& store, const Config& config, const std::string& config_path,
-                             Seconds now) {
+                             const std::string& config_text, Seconds now) {
   Result<std::optional<ConfigRecord>> last = store.LoadLastConfig();
   if (!last.ok()) return last.status();
   if (last->has_value()) {
@@ -145,9 +145,7 @@ Status RecordStartingConfig(StateStore& store, const Config& config, const std::
       }
     }
   }
-  std::ifstream in(config_path);
-  const std::string text((std::istreambuf_iterator<char>(in)), {});
-  return store.SaveLastConfig({config_path, text, now});
+  return store.SaveLastConfig({config_path, config_text, now});
 }
 
 }  // namespace
@@ -168,7 +166,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   // Absolute: HAProxy reads a relative socket path as host:port, and
   // instances run in their own directories.
   impl->options.data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
-  Result<Config> config = LoadConfigFile(options.config_path);
+  // Read once: parsed here, and kept in the store as the config last run.
+  Result<std::string> config_text = ReadConfigText(options.config_path);
+  if (!config_text.ok()) return config_text.status();
+  Result<Config> config = ParseConfig(*config_text, options.config_path);
   if (!config.ok()) return config.status();
   SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*config));
   impl->config = std::move(*config);
@@ -183,7 +184,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<StoreActivitySink>(impl->store.get());
-  SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, impl->clock.Now()));
+  SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
+                                             impl->clock.Now()));
 
   std::vector<std::string> pool_names;
   impl->prices = BuildPrices(options, impl->config, &pool_names);

@@ -16,6 +16,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/sqlite/sqlite_state_store.h"
 #include "daemon_fixture.h"
 #include "test_util.h"
 
@@ -271,6 +272,25 @@ TEST_F(DaemonTest, ARestartWhoseFileUndoesAnApplyLogsTheDifference) {
   EXPECT_EQ(again.find("config_changed_since_last_run", log.find("config_changed_since_last_run") + 1),
             std::string::npos)
       << again;
+}
+
+// A last-run config that no longer parses (written by another version, say)
+// is named in the log and does not stop the daemon: the file runs.
+TEST_F(DaemonTest, ALastRunConfigThatNoLongerParsesIsReportedAndTheFileRuns) {
+  StartDaemon();
+  StopDaemon(SIGTERM);
+  {
+    Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(dir_ + "/data/shoal.db");
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE((*store)->SaveLastConfig({"old.yaml", "groups:\n  - name: web\n    min: 9\n    max: 1\n", 1}).ok());
+  }
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  const std::string log = Log();
+  EXPECT_NE(log.find("event=config_changed_since_last_run last_source=old.yaml note=\"the last run config no longer "
+                     "parses: old.yaml"),
+            std::string::npos)
+      << log;
 }
 
 TEST_F(DaemonTest, DownStopsTheDaemonItsInstancesAndHaproxy) {

@@ -152,7 +152,7 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& source
   }
 }
 
-Result<Config> LoadConfigFile(const std::string& path) {
+Result<std::string> ReadConfigText(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return Status::IoError("cannot read config '" + path + "': " + std::strerror(errno));
@@ -167,7 +167,13 @@ Result<Config> LoadConfigFile(const std::string& path) {
   if (failed) {
     return Status::IoError("cannot read config '" + path + "': " + std::strerror(read_errno));
   }
-  return ParseConfig(text, path);
+  return text;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  Result<std::string> text = ReadConfigText(path);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path);
 }
 
 }  // namespace shoal

@@ -23,5 +23,7 @@ struct Config {
 
 Result<Config> ParseConfig(std::string_view yaml_text, const std::string& source_name);
 Result<Config> LoadConfigFile(const std::string& path);
+// The file's text, or an error naming it (what LoadConfigFile parses).
+Result<std::string> ReadConfigText(const std::string& path);
 
 }  // namespace shoal
