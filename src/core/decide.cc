@@ -329,14 +329,7 @@ class Decider {
   }
 
   void AddActivity(ActivityKind kind, std::string cause, int from, int to) {
-    Activity a;
-    a.time = now_;
-    a.group = spec_.name;
-    a.kind = kind;
-    a.cause = std::move(cause);
-    a.from = from;
-    a.to = to;
-    plan_.activities.push_back(std::move(a));
+    plan_.activities.push_back({now_, spec_.name, kind, std::move(cause), from, to});
   }
 
   const GroupSpec& spec_;

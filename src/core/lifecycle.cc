@@ -15,14 +15,7 @@ std::string Describe(const GroupSpec& spec, const Instance& in) {
 
 Activity Make(const GroupSpec& spec, Seconds now, ActivityKind kind, std::string cause, int from,
               int to) {
-  Activity a;
-  a.time = now;
-  a.group = spec.name;
-  a.kind = kind;
-  a.cause = std::move(cause);
-  a.from = from;
-  a.to = to;
-  return a;
+  return {now, spec.name, kind, std::move(cause), from, to};
 }
 
 void Emit(std::vector<Activity>* out, Activity a) {

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -78,7 +79,7 @@ std::vector<Step> Steps(const json& activities, long time_origin) {
   std::vector<Step> out;
   for (const json& a : activities) {
     const long t = a["time"].get<long>() - time_origin;
-    out.push_back({a["kind"], PolicyOf(a["cause"]), a["from"], a["to"], t >= 0 ? t / 60 : -1 - (-t - 1) / 60});
+    out.push_back({a["kind"], PolicyOf(a["cause"]), a["from"], a["to"], static_cast<long>(std::floor(t / 60.0))});
   }
   return out;
 }
@@ -130,8 +131,8 @@ TEST_F(DaemonTest, AScriptedLoadScalesTheSameLiveAsInTheSimulator) {
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 1; }, 60s)) << Log();
   using Clock = std::chrono::system_clock;
-  long start = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count() / 60 * 60 + 60;
   const long now_s = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+  long start = now_s / 60 * 60 + 60;
   if (start - now_s < 10) start += 60;  // let the daemon see a quiet minute first
   auto sleep_until = [](long epoch_s) {
     std::this_thread::sleep_until(Clock::time_point(std::chrono::seconds(epoch_s)));
