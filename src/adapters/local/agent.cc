@@ -6,15 +6,17 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/local/imds_protocol.h"
+
 namespace shoal {
 namespace {
 
-constexpr const char* kTokenPath = "/latest/api/token";
-constexpr const char* kTokenHeader = "X-aws-ec2-metadata-token";
-constexpr const char* kTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
-constexpr const char* kInstanceIdPath = "/latest/meta-data/instance-id";
-constexpr const char* kInstanceActionPath = "/latest/meta-data/spot/instance-action";
-constexpr const char* kRebalancePath = "/latest/meta-data/events/recommendations/rebalance";
+using imds::kTokenHeader;
+using imds::kTokenPath;
+using imds::kTtlHeader;
+const std::string kInstanceIdPath = std::string(imds::kMetaDataPrefix) + imds::kInstanceId;
+const std::string kInstanceActionPath = std::string(imds::kMetaDataPrefix) + imds::kInstanceAction;
+const std::string kRebalancePath = std::string(imds::kMetaDataPrefix) + imds::kRebalance;
 constexpr const char* kEventsPath = "/v1/agent/events";
 constexpr int kTokenTtlSeconds = 6 * 3600;  // EC2's maximum
 // Ask for a new token this long before the old one lapses, so no poll races

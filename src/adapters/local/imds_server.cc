@@ -12,14 +12,15 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/data/iso_time.h"
+#include "adapters/local/imds_protocol.h"
 
 namespace shoal {
 namespace {
 
 constexpr const char* kHost = "127.0.0.1";
-constexpr const char* kTokenHeader = "X-aws-ec2-metadata-token";
-constexpr const char* kTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
-constexpr const char* kMetaData = "/latest/meta-data/";
+using imds::kMetaDataPrefix;
+using imds::kTokenHeader;
+using imds::kTtlHeader;
 // EC2 accepts token lifetimes of 1 s to 6 h.
 constexpr long kMinTtl = 1;
 constexpr long kMaxTtl = 6 * 3600;
@@ -102,7 +103,7 @@ class Endpoint {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
     server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
-    server_.Put("/latest/api/token", [this](const httplib::Request& req, httplib::Response& res) {
+    server_.Put(imds::kTokenPath, [this](const httplib::Request& req, httplib::Response& res) {
       IssueToken(req, res);
     });
     server_.Get(R"(/latest/.*)", [this](const httplib::Request& req, httplib::Response& res) {
@@ -144,17 +145,17 @@ class Endpoint {
   }
 
   std::optional<std::string> Lookup(const std::string& path) {
-    if (path.rfind(kMetaData, 0) != 0) return std::nullopt;
-    const std::string key = path.substr(std::string(kMetaData).size());
-    if (key == "instance-id") return FormatInstanceId(identity_.id);
+    if (path.rfind(kMetaDataPrefix, 0) != 0) return std::nullopt;
+    const std::string key = path.substr(std::string(kMetaDataPrefix).size());
+    if (key == imds::kInstanceId) return FormatInstanceId(identity_.id);
     if (key == "instance-type") return identity_.instance_type;
     if (key == "placement/availability-zone") return identity_.zone;
     if (key == "instance-life-cycle") return identity_.spot ? "spot" : "on-demand";
     std::lock_guard<std::mutex> lock(mu_);
-    if (key == "spot/instance-action" && action_at_) {
+    if (key == imds::kInstanceAction && action_at_) {
       return nlohmann::json{{"action", "terminate"}, {"time", FormatIsoUtc(*action_at_)}}.dump();
     }
-    if (key == "events/recommendations/rebalance" && rebalance_at_) {
+    if (key == imds::kRebalance && rebalance_at_) {
       return nlohmann::json{{"noticeTime", FormatIsoUtc(*rebalance_at_)}}.dump();
     }
     return std::nullopt;
