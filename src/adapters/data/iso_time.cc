@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 namespace shoal {
 namespace {
 
@@ -84,5 +86,19 @@ std::string FormatIsoDate(std::int64_t unix_seconds) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
   return buf;
 }
+
+std::string FormatIsoUtc(std::int64_t unix_seconds) {
+  // Floor division, so instants before 1970 land on the right day.
+  std::int64_t days = unix_seconds / kSecondsPerDay;
+  std::int64_t secs = unix_seconds % kSecondsPerDay;
+  if (secs < 0) {
+    secs += kSecondsPerDay;
+    --days;
+  }
+  const CivilDate date = CivilFromDays(days);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", date.year, date.month, date.day, secs / 3600,
+                     secs / 60 % 60, secs % 60);
+}
+
 
 }  // namespace shoal

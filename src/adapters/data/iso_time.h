@@ -25,6 +25,9 @@ CivilDate CivilFromDays(std::int64_t days_since_epoch);
 // message says what is wrong; callers add the file and line.
 Result<std::int64_t> ParseIsoUtc(std::string_view text);
 
+// "2026-11-26T06:30:00Z"
+std::string FormatIsoUtc(std::int64_t unix_seconds);
+
 // "YYYY-MM-DD" of the UTC day holding `unix_seconds`.
 std::string FormatIsoDate(std::int64_t unix_seconds);
 

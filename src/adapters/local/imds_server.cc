@@ -7,7 +7,6 @@
 #include <random>
 #include <thread>
 
-#include <fmt/format.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -27,7 +26,6 @@ constexpr long kMaxTtl = 6 * 3600;
 // One IMDS endpoint per instance: its only client is one polling agent, so a
 // couple of workers are plenty (httplib's default pool is 8 threads each).
 constexpr std::size_t kWorkers = 2;
-constexpr std::int64_t kSecondsPerDay = 86400;
 constexpr auto kStartTimeout = std::chrono::seconds(5);
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -251,19 +249,6 @@ void ImdsServer::SetRebalanceRecommendation(InstanceId id, std::int64_t notice_u
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->endpoints.find(id);
   if (it != impl_->endpoints.end()) it->second->SetRebalance(notice_unix);
-}
-
-std::string FormatIsoUtc(std::int64_t unix_seconds) {
-  // Floor division, so instants before 1970 land on the right day.
-  std::int64_t days = unix_seconds / kSecondsPerDay;
-  std::int64_t secs = unix_seconds % kSecondsPerDay;
-  if (secs < 0) {
-    secs += kSecondsPerDay;
-    --days;
-  }
-  const CivilDate date = CivilFromDays(days);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", date.year, date.month, date.day, secs / 3600,
-                     secs / 60 % 60, secs % 60);
 }
 
 }  // namespace shoal

@@ -49,7 +49,4 @@ class ImdsServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// "2026-11-26T06:30:00Z"
-std::string FormatIsoUtc(std::int64_t unix_seconds);
-
 }  // namespace shoal

@@ -1,4 +1,5 @@
 #include "adapters/local/imds_server.h"
+#include "adapters/data/iso_time.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
