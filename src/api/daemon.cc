@@ -150,11 +150,14 @@ Status RecordStartingConfig(StateStore& store, const Config& config, const std::
 
 }  // namespace
 
-void StoreActivitySink::Record(const Activity& a) {
-  const Status s = store_->AppendActivities({a});
-  std::cerr << "event=activity time=" << a.time << " group=" << a.group << " kind=" << ToString(a.kind)
-            << " from=" << a.from << " to=" << a.to << " cause=\"" << a.cause << "\""
-            << (s.ok() ? "" : " store_error=\"" + s.message() + "\"") << "\n";
+void LogActivitySink::Record(const Activity& a) {
+  LogInfo(log_, "activity")
+      .With("group", a.group)
+      .With("kind", ToString(a.kind))
+      .With("from", a.from)
+      .With("to", a.to)
+      .With("cause", a.cause)
+      .With("at", a.time);
 }
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -163,6 +166,7 @@ Daemon::~Daemon() { Stop(); }
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->log = std::make_unique<StreamLogger>(&impl->clock, &std::cerr);
   // Absolute: HAProxy reads a relative socket path as host:port, and
   // instances run in their own directories.
   impl->options.data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
@@ -183,7 +187,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(impl->options.data_dir + "/shoal.db");
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
-  impl->sink = std::make_unique<StoreActivitySink>(impl->store.get());
+  impl->sink = std::make_unique<LogActivitySink>(impl->log.get());
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
                                              impl->clock.Now()));
 
@@ -220,7 +224,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
                                                    [cloud](InstanceId id) { return cloud->PortOf(id); });
 
   ControllerPorts ports{&impl->clock, impl->cloud.get(), impl->traffic.get(), &impl->metrics, impl->sink.get(),
-                        impl->store.get()};
+                        impl->store.get(), impl->log.get()};
   impl->reconciler = std::make_unique<Reconciler>(impl->config.groups, ports);
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
   // Leftovers of instances that exited while no daemon ran (their agent).
@@ -306,7 +310,9 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
   std::map<std::string, GroupSpec> groups;
   for (const GroupSpec& g : next->groups) groups[g.name] = g;
   impl_->cloud->SetGroups(groups);
-  for (const std::string& done : impl_->reconciler->Reconfigure(next->groups)) changes.push_back(done);
+  Result<std::vector<std::string>> done = impl_->reconciler->Reconfigure(next->groups);
+  if (!done.ok()) return done.status();
+  for (const std::string& d : *done) changes.push_back(d);
   impl_->config = std::move(*next);
   impl_->wake.notify_all();
   std::cerr << "event=config_applied source=" << source << " changes=" << changes.size() << "\n";
@@ -323,9 +329,17 @@ void Daemon::Impl::Tick() {
   while (!agent_events.empty()) {
     // Agents report notices the provider may also have seen: applying a
     // notice twice is harmless (the instance is already interrupted).
-    (void)reconciler->ApplyExternal(agent_events.front());
+    const GroupInstanceEvent& e = agent_events.front();
+    if (Status s = reconciler->ApplyExternal(e); !s.ok()) {
+      LogWarn(log.get(), "agent_event_not_applied")
+          .With("group", e.group)
+          .With("instance", FormatInstanceId(e.observation.id))
+          .With("error", s.message());
+    }
     agent_events.pop_front();
   }
+  // A failed commit is logged by the reconciler and stays queued; the
+  // daemon keeps ticking so it is written as soon as the store recovers.
   reconciler->Tick();
 }
 

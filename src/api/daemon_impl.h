@@ -19,6 +19,7 @@
 #include "adapters/local/spot_market.h"
 #include "adapters/sim/spot_market.h"
 #include "adapters/sqlite/sqlite_state_store.h"
+#include "adapters/system/stream_logger.h"
 #include "adapters/system/system_clock.h"
 #include "api/daemon.h"
 #include "api/live_metrics.h"
@@ -26,14 +27,15 @@
 
 namespace shoal {
 
-// Activities go to SQLite and, as one event line each, to the daemon's log.
-class StoreActivitySink final : public ActivitySink {
+// Activities are committed to SQLite by the reconciler with the state they
+// describe; once committed, each is also one line of the daemon's log.
+class LogActivitySink final : public ActivitySink {
  public:
-  explicit StoreActivitySink(StateStore* store) : store_(store) {}
+  explicit LogActivitySink(Logger* log) : log_(log) {}
   void Record(const Activity& a) override;
 
  private:
-  StateStore* store_;
+  Logger* log_;
 };
 
 class ApiServer;
@@ -44,7 +46,8 @@ struct Daemon::Impl {
   std::string token;
   SystemClock clock;
   std::unique_ptr<SqliteStateStore> store;
-  std::unique_ptr<StoreActivitySink> sink;
+  std::unique_ptr<StreamLogger> log;
+  std::unique_ptr<LogActivitySink> sink;
   std::unique_ptr<SpotMarket> prices;  // may be null: flat prices
   std::unique_ptr<LocalSpotMarket> market;
   std::unique_ptr<ImdsServer> imds;

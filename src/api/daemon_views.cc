@@ -169,7 +169,7 @@ Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::s
       if (event == "spot-interruption") {
         GroupInstanceEvent e;
         e.group = impl_->config.groups[g].name;
-        e.observation = {*id, InstanceEvent::kNotice, impl_->clock.Now() + impl_->options.notice_seconds};
+        e.observation = {*id, InstanceEvent::kNotice, impl_->clock.Now() + impl_->options.notice_seconds, ""};
         impl_->agent_events.push_back(e);
         impl_->wake.notify_all();
       }

@@ -2,31 +2,44 @@
 
 #include <algorithm>
 
+#include "core/forecast.h"
+
 namespace shoal {
 namespace {
 
-// An instance the cloud runs that the stored state does not know (launched
-// just before a crash): it counts from now on, its health decides when it serves.
-Instance AdoptedInstance(const GroupSpec& spec, const DescribedInstance& d, int group, Seconds now) {
+// Metric minutes kept in the store beyond what a predictive policy needs:
+// enough for every alarm's evaluation window.
+constexpr std::int64_t kMetricMinutesKept = 120;
+// Activities waiting for a store that keeps failing are capped; the oldest
+// go first (each was logged when it happened).
+constexpr std::size_t kMaxUncommittedActivities = 10000;
+
+std::int64_t MetricMinutesToKeep(const GroupSpec& spec) {
+  return std::max(kMetricMinutesKept, LoadMinutesNeeded(spec.policies));
+}
+
+// What the cloud says of an instance the state does not know, as an instance.
+Instance FromDescribed(const GroupSpec& spec, const DescribedInstance& d, int group, Seconds now) {
   Instance in;
   in.id = d.id;
   in.group = group;
   in.market = d.market;
   in.pool = kOnDemandPool;
   for (std::size_t p = 0; p < spec.capacity.spot_pools.size(); ++p) {
-    if (spec.capacity.spot_pools[p].name == d.pool) in.pool = static_cast<int>(p);
+    if (d.market == Market::kSpot && spec.capacity.spot_pools[p].name == d.pool) in.pool = static_cast<int>(p);
   }
-  in.weight = d.weight;
+  in.weight = d.weight > 0 ? d.weight : 1.0;
   in.state = InstanceState::kPending;
   in.launched_at = d.launched_at;
   in.state_since = now;
+  in.launch_token = d.launch_token;
   return in;
 }
 
 }  // namespace
 
-Reconciler::Reconciler(std::vector<GroupSpec> groups, ControllerPorts ports)
-    : groups_(std::move(groups)), ports_(ports) {
+Reconciler::Reconciler(std::vector<GroupSpec> groups, ControllerPorts ports, ControllerOptions options)
+    : groups_(std::move(groups)), ports_(ports), options_(options) {
   states_.reserve(groups_.size());
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     states_.push_back(InitialState(groups_[g]));
@@ -39,6 +52,22 @@ int Reconciler::FindGroup(const std::string& name) const {
   return it == by_name_.end() ? -1 : static_cast<int>(it->second);
 }
 
+// --- Restore and inventory ----------------------------------------------------
+
+Status Reconciler::LoadMetrics(std::size_t g, Seconds now) {
+  const std::int64_t from = MinuteOf(now) - MetricMinutesToKeep(groups_[g]);
+  Result<std::vector<MetricRow>> rows = ports_.store->LoadMetrics(groups_[g].name, from);
+  if (!rows.ok()) return rows.status();
+  for (const MetricRow& r : *rows) RecordMetrics(states_[g], r.minute, r.cpu, r.requests_per_target);
+  // Minutes that completed while no daemon ran are read from the metrics
+  // source (a cloud keeps them; a local one reads them as missing).
+  if (!rows->empty()) {
+    const std::int64_t next = std::max(rows->back().minute + 1, MinuteOf(now) - kMetricMinutesKept);
+    next_metrics_minute_ = next_metrics_minute_ < 0 ? next : std::min(next_metrics_minute_, next);
+  }
+  return Status::Ok();
+}
+
 Status Reconciler::Restore() {
   const Seconds now = ports_.clock->Now();
   if (ports_.store != nullptr) {
@@ -46,28 +75,130 @@ Status Reconciler::Restore() {
       Result<std::optional<GroupState>> stored = ports_.store->LoadGroupState(groups_[g]);
       if (!stored.ok()) return stored.status();
       if (stored->has_value()) states_[g] = std::move(**stored);
+      SHOAL_RETURN_IF_ERROR(LoadMetrics(g, now));
     }
   }
-  Result<std::vector<DescribedInstance>> running = ports_.cloud->Describe();
-  if (!running.ok()) return running.status();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    // The load balancer may have restarted and lost its servers: each live
+    // instance is registered again (idempotent), each draining one drained.
+    for (Instance& in : states_[g].instances) {
+      if (CountsTowardCapacity(in.state)) in.registered = false;
+      if (in.state == InstanceState::kDraining) in.drain_requested = false;
+    }
+    MarkDirty(g);
+  }
+  // A cloud that cannot list its instances now is asked again at the next
+  // pass; the stored state is the best knowledge until then.
+  if (Status s = InventoryAt(now); !s.ok()) {
+    LogWarn(ports_.log, "restore_inventory_failed").With("code", ToString(s.code())).With("error", s.message());
+  }
+  next_inventory_ = now + options_.inventory_period;
+  return Commit();
+}
+
+Status Reconciler::Inventory() {
+  const Seconds now = ports_.clock->Now();
+  next_inventory_ = now + options_.inventory_period;
+  const Status s = InventoryAt(now);
+  const Status c = Commit();
+  return s.ok() ? c : s;
+}
+
+Status Reconciler::InventoryAt(Seconds now) {
+  Result<std::vector<DescribedInstance>> listed = ports_.cloud->Describe();
+  if (!listed.ok()) {
+    LogWarn(ports_.log, "inventory_failed")
+        .With("code", ToString(listed.status().code()))
+        .With("error", listed.status().message());
+    return listed.status();
+  }
+  std::set<InstanceId> running;
+  std::map<InstanceId, Seconds> orphans;
+  for (const DescribedInstance& d : *listed) {
+    if (!d.running) continue;
+    running.insert(d.id);
+    const int g = FindGroup(d.group);
+    if (g < 0) {
+      const auto seen = orphans_seen_.find(d.id);
+      const Seconds first = seen == orphans_seen_.end() ? now : seen->second;
+      if (now - first >= options_.orphan_grace) {
+        TerminateOrphan(d, now);
+      } else {
+        orphans[d.id] = first;
+      }
+      continue;
+    }
+    GroupState& state = states_[g];
+    if (state.Find(d.id) != nullptr) continue;
+    const bool was_pending = !d.launch_token.empty() && state.FindLaunch(d.launch_token) != nullptr;
+    AdoptInstance(state, FromDescribed(groups_[g], d, g, now), now);
+    MarkDirty(static_cast<std::size_t>(g));
+    const std::string id = FormatInstanceId(d.id);
+    LogInfo(ports_.log, "instance_adopted")
+        .With("group", groups_[g].name)
+        .With("instance", id)
+        .With("launch_token", d.launch_token)
+        .With("pending_launch", was_pending);
+    // A pending launch turning up is the normal end of a lost answer; an
+    // instance nobody planned is worth an activity.
+    if (!was_pending) {
+      Record({now, groups_[g].name, ActivityKind::kInventory,
+              "adopted " + id + ": the cloud runs it for this group but the state did not know it" +
+                  (d.launch_token.empty() ? std::string() : " (launch token " + d.launch_token + ")"),
+              state.desired, state.desired});
+    }
+  }
+  orphans_seen_ = std::move(orphans);
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     GroupState& state = states_[g];
-    std::vector<Instance> kept;
-    for (const DescribedInstance& d : *running) {
-      if (d.group != groups_[g].name || !d.running) continue;
-      Instance* known = state.Find(d.id);
-      kept.push_back(known != nullptr ? *known : AdoptedInstance(groups_[g], d, static_cast<int>(g), now));
-    }
-    std::sort(kept.begin(), kept.end(), [](const Instance& a, const Instance& b) { return a.id < b.id; });
-    state.instances = std::move(kept);
+    std::vector<InstanceId> gone;
     for (const Instance& in : state.instances) {
-      if (in.state != InstanceState::kTerminated) (void)ports_.traffic->Register(groups_[g].name, in.id);
-      if (in.state == InstanceState::kDraining) (void)ports_.traffic->Drain(groups_[g].name, in.id);
+      if (running.contains(in.id) || now - in.launched_at < options_.vanish_grace) continue;
+      gone.push_back(in.id);
     }
-    Save(g);
+    for (InstanceId id : gone) {
+      const Instance* in = state.Find(id);
+      const bool asked = in->state == InstanceState::kTerminating;
+      InstanceObservation obs{id, InstanceEvent::kTerminated, kNever,
+                              asked ? "" : "vanished: the cloud no longer lists it"};
+      std::vector<Activity> acts;
+      const Status s = ApplyObservation(groups_[g], state, obs, now, &acts);
+      if (!s.ok()) {
+        LogError(ports_.log, "inventory_apply_failed").With("group", groups_[g].name).With("error", s.message());
+      }
+      for (Activity& a : acts) Record(std::move(a));
+      LogInfo(ports_.log, asked ? "termination_confirmed" : "instance_vanished")
+          .With("group", groups_[g].name)
+          .With("instance", FormatInstanceId(id));
+      MarkDirty(g);
+    }
+  }
+  if (ports_.store != nullptr && options_.activity_retention > 0) {
+    if (Status s = ports_.store->PruneActivities(now - options_.activity_retention); !s.ok()) {
+      LogWarn(ports_.log, "activity_prune_failed").With("code", ToString(s.code())).With("error", s.message());
+    }
   }
   return Status::Ok();
 }
+
+void Reconciler::TerminateOrphan(const DescribedInstance& d, Seconds now) {
+  const std::string id = FormatInstanceId(d.id);
+  const Status s = ports_.cloud->Terminate(d.id);
+  if (!s.ok()) {
+    // Still listed at the next pass: asked again then.
+    LogWarn(ports_.log, "orphan_terminate_failed")
+        .With("group", d.group)
+        .With("instance", id)
+        .With("code", ToString(s.code()))
+        .With("error", s.message());
+    return;
+  }
+  LogInfo(ports_.log, "orphan_terminated").With("group", d.group).With("instance", id);
+  Record({now, d.group, ActivityKind::kInventory,
+          "terminated " + id + ": tagged with group '" + d.group + "', which the config does not have", 0, 0});
+}
+
+// --- Tick ------------------------------------------------------------------------
 
 void Reconciler::Tick() {
   const Seconds now = ports_.clock->Now();
@@ -75,84 +206,39 @@ void Reconciler::Tick() {
   const std::int64_t before = next_metrics_minute_;
   ObserveMetrics(now);
   const bool new_minute = next_metrics_minute_ != before;
+  if (now >= next_inventory_) {
+    next_inventory_ = now + options_.inventory_period;
+    // A failed pass was logged; the next one tries again.
+    if (!InventoryAt(now).ok()) ++inventory_failures_;
+  }
   for (std::size_t g = 0; g < groups_.size(); ++g) DecideAndAct(g, now, new_minute);
-}
-
-std::vector<std::string> Reconciler::Reconfigure(std::vector<GroupSpec> next) {
-  std::vector<std::string> done;
-  const Seconds now = ports_.clock->Now();
-  std::vector<GroupState> states;
-  for (const GroupSpec& spec : next) {
-    const int old = FindGroup(spec.name);
-    states.push_back(old >= 0 ? Rebase(groups_[old], spec, states_[old]) : InitialState(spec));
-  }
-  for (std::size_t g = 0; g < groups_.size(); ++g) {
-    const bool kept = std::any_of(next.begin(), next.end(), [&](const GroupSpec& s) { return s.name == groups_[g].name; });
-    if (kept) continue;
-    for (const Instance& in : states_[g].instances) {
-      (void)ports_.traffic->Deregister(groups_[g].name, in.id);
-      (void)ports_.cloud->Terminate(in.id);
-    }
-    Activity a;
-    a.time = now;
-    a.group = groups_[g].name;
-    a.kind = ActivityKind::kSetDesired;
-    a.cause = "group removed by shoal apply: " + std::to_string(states_[g].instances.size()) + " instance(s) terminated";
-    a.from = states_[g].desired;
-    a.to = 0;
-    Record(a);
-    if (ports_.store != nullptr) (void)ports_.store->DeleteGroupState(groups_[g].name);
-    done.push_back("removed group " + groups_[g].name);
-  }
-  groups_ = std::move(next);
-  states_ = std::move(states);
-  by_name_.clear();
-  for (std::size_t g = 0; g < groups_.size(); ++g) {
-    by_name_[groups_[g].name] = g;
-    Save(g);
-  }
-  return done;
-}
-
-Status Reconciler::ApplyExternal(const GroupInstanceEvent& event) {
-  const int g = FindGroup(event.group);
-  if (g < 0) return Status::NotFound("no group named '" + event.group + "'");
-  std::vector<Activity> activities;
-  const Status s = ApplyObservation(groups_[g], states_[g], event.observation, ports_.clock->Now(), &activities);
-  for (const Activity& a : activities) Record(a);
-  if (!activities.empty()) Save(static_cast<std::size_t>(g));
-  return s;
-}
-
-Status Reconciler::SetDesired(const std::string& group, int desired, const std::string& cause) {
-  const int g = FindGroup(group);
-  if (g < 0) return Status::NotFound("no group named '" + group + "'");
-  const GroupSpec& spec = groups_[g];
-  if (desired < spec.min || desired > spec.max) {
-    return Status::InvalidArgument("desired " + std::to_string(desired) + " is outside group '" + group +
-                                   "' min " + std::to_string(spec.min) + " .. max " +
-                                   std::to_string(spec.max));
-  }
-  Record(shoal::SetDesired(spec, states_[g], desired, ports_.clock->Now(), ActivityKind::kSetDesired,
-                           cause));
-  Save(static_cast<std::size_t>(g));
-  return Status::Ok();
+  // A failed commit keeps its writes queued for the next tick and is
+  // reported through store_status().
+  if (!Commit().ok()) ++failed_commits_;
 }
 
 void Reconciler::Observe(Seconds now) {
-  std::vector<Activity> activities;
   auto apply = [&](const std::vector<GroupInstanceEvent>& events) {
     for (const GroupInstanceEvent& e : events) {
       const int g = FindGroup(e.group);
       if (g < 0) continue;  // not ours (or a group removed from the config)
-      // Facts about instances we no longer track (already terminated by us)
-      // are expected; the state stays as it is.
-      (void)ApplyObservation(groups_[g], states_[g], e.observation, now, &activities);
+      std::vector<Activity> acts;
+      const Status s = ApplyObservation(groups_[g], states_[g], e.observation, now, &acts);
+      if (!s.ok()) {
+        // Facts about instances no longer tracked (already confirmed gone)
+        // are expected; anything else is worth a look.
+        LogDebug(ports_.log, "observation_ignored")
+            .With("group", e.group)
+            .With("instance", FormatInstanceId(e.observation.id))
+            .With("error", s.message());
+        continue;
+      }
+      for (Activity& a : acts) Record(std::move(a));
+      MarkDirty(static_cast<std::size_t>(g));
     }
   };
   apply(ports_.cloud->Poll());
   apply(ports_.traffic->Poll());
-  for (const Activity& a : activities) Record(a);
 }
 
 void Reconciler::ObserveMetrics(Seconds now) {
@@ -164,9 +250,11 @@ void Reconciler::ObserveMetrics(Seconds now) {
   for (; next_metrics_minute_ < current; ++next_metrics_minute_) {
     for (std::size_t g = 0; g < groups_.size(); ++g) {
       const std::string& name = groups_[g].name;
-      RecordMetrics(states_[g], next_metrics_minute_,
+      MetricRow row{name, next_metrics_minute_,
                     ports_.metrics->Read(name, MetricName::kCpuUtilization, next_metrics_minute_),
-                    ports_.metrics->Read(name, MetricName::kRequestCountPerTarget, next_metrics_minute_));
+                    ports_.metrics->Read(name, MetricName::kRequestCountPerTarget, next_metrics_minute_)};
+      RecordMetrics(states_[g], row.minute, row.cpu, row.requests_per_target);
+      if (ports_.store != nullptr) metrics_.push_back(std::move(row));
     }
   }
 }
@@ -192,62 +280,55 @@ void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) 
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
     const Plan plan = Decide(groups_[g], states_[g], obs, now);
+    for (const Activity& a : plan.activities) Record(a);
+    if (plan.actions.empty() && plan.activities.empty()) return;
+    MarkDirty(g);
+    if (plan.actions.empty()) return;
     // Written before it is acted upon: a crash from here on restarts from
-    // this decision, and Restore adopts whatever the actions managed to start.
-    if (!plan.actions.empty() || !plan.activities.empty()) Save(g);
+    // this decision, with the tokens of the launches it plans. When the
+    // write fails nothing is done; the calls stay due for the next tick.
+    if (!Commit().ok()) return;
     const bool retry = Act(g, plan, now);
-    if (!plan.actions.empty()) Save(g);
-    if (!retry) return;
+    MarkDirty(g);
+    if (!Commit().ok() || !retry) return;
   }
 }
 
 bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   const GroupSpec& spec = groups_[g];
   GroupState& state = states_[g];
-  for (const Activity& a : plan.activities) Record(a);
   bool capacity_error = false;
   for (const Action& action : plan.actions) {
     switch (action.kind) {
-      case ActionKind::kLaunch: {
-        LaunchRequest req;
-        req.group = spec.name;
-        req.market = action.market;
-        if (action.market == Market::kSpot) {
-          const PoolSpec& pool = spec.capacity.spot_pools[action.pool];
-          req.instance_type = pool.instance_type;
-          req.zone = pool.zone;
-          req.pool = pool.name;
-          req.bid_usd_per_hour = pool.bid_usd_per_hour;
-          req.weight = pool.weight;
-        } else {
-          req.instance_type = spec.capacity.on_demand_type;
-          req.weight = spec.capacity.on_demand_weight;
+      case ActionKind::kLaunch:
+        Launch(g, action, now, &capacity_error);
+        break;
+      case ActionKind::kRegister:
+      case ActionKind::kDrain: {
+        const Status s = action.kind == ActionKind::kRegister ? ports_.traffic->Register(spec.name, action.instance)
+                                                              : ports_.traffic->Drain(spec.name, action.instance);
+        RecordOutcome(state, action, s, now);
+        if (!s.ok()) {
+          LogWarn(ports_.log, action.kind == ActionKind::kRegister ? "register_failed" : "drain_failed")
+              .With("group", spec.name)
+              .With("instance", FormatInstanceId(action.instance))
+              .With("code", ToString(s.code()))
+              .With("error", s.message());
         }
-        Result<InstanceId> id = ports_.cloud->Launch(req);
-        if (!id.ok()) {
-          if (id.status().code() == StatusCode::kInsufficientCapacity) {
-            RecordCapacityError(spec, state, action.pool, now);
-            capacity_error = true;
-          }
-          continue;  // other failures: the next tick sees the shortfall and tries again
-        }
-        RecordLaunch(spec, state, action, *id, static_cast<int>(g), now);
-        (void)ports_.traffic->Register(spec.name, *id);
         break;
       }
-      case ActionKind::kDrain:
-        (void)ports_.traffic->Drain(spec.name, action.instance);
-        break;
       case ActionKind::kTerminate:
-        (void)ports_.traffic->Deregister(spec.name, action.instance);
-        (void)ports_.cloud->Terminate(action.instance);
+        Terminate(g, action, now);
         break;
       case ActionKind::kBumpDesired: {
         const int target = FindGroup(action.target_group);
-        if (target < 0) break;
+        if (target < 0) {
+          LogError(ports_.log, "bump_group_missing").With("group", spec.name).With("target", action.target_group);
+          break;
+        }
         Record(shoal::SetDesired(groups_[target], states_[target], states_[target].desired + 1, now,
                                  ActivityKind::kSetDesired, action.reason));
-        Save(static_cast<std::size_t>(target));
+        MarkDirty(static_cast<std::size_t>(target));
         break;
       }
     }
@@ -255,15 +336,238 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   return capacity_error;
 }
 
-void Reconciler::Save(std::size_t g) {
-  if (ports_.store == nullptr) return;
-  // A failed write is retried with the next tick's save; the daemon logs it
-  // through the store's own status.
-  (void)ports_.store->SaveGroupState(groups_[g].name, states_[g]);
+void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error) {
+  const GroupSpec& spec = groups_[g];
+  GroupState& state = states_[g];
+  const PendingLaunch* pending = state.FindLaunch(action.token);
+  if (pending == nullptr) return;  // settled meanwhile (adopted by the inventory)
+  LaunchRequest req;
+  req.group = spec.name;
+  req.market = pending->market;
+  req.weight = pending->weight;
+  req.launch_token = pending->token;
+  if (pending->market == Market::kSpot && pending->pool >= 0) {
+    const PoolSpec& pool = spec.capacity.spot_pools[pending->pool];
+    req.instance_type = pool.instance_type;
+    req.zone = pool.zone;
+    req.pool = pool.name;
+    req.bid_usd_per_hour = pool.bid_usd_per_hour;
+  } else {
+    req.market = Market::kOnDemand;
+    req.instance_type = spec.capacity.on_demand_type;
+  }
+  const int attempt = pending->retry.attempts + 1;
+  const Result<InstanceId> id = ports_.cloud->Launch(req);
+  std::vector<Activity> acts;
+  *capacity_error |= RecordLaunchOutcome(spec, state, req.launch_token, id, static_cast<int>(g), now, &acts);
+  for (Activity& a : acts) Record(std::move(a));
+  if (!id.ok()) {
+    LogWarn(ports_.log, "launch_failed")
+        .With("group", spec.name)
+        .With("launch_token", req.launch_token)
+        .With("market", ToString(req.market))
+        .With("pool", req.pool)
+        .With("attempt", attempt)
+        .With("code", ToString(id.status().code()))
+        .With("error", id.status().message());
+    return;
+  }
+  LogInfo(ports_.log, "launched")
+      .With("group", spec.name)
+      .With("instance", FormatInstanceId(*id))
+      .With("launch_token", req.launch_token)
+      .With("market", ToString(req.market))
+      .With("pool", req.pool)
+      .With("reason", action.reason);
+  // Registered at once; a failure leaves it due (DueOperations retries it).
+  Action reg;
+  reg.kind = ActionKind::kRegister;
+  reg.instance = *id;
+  const Status r = ports_.traffic->Register(spec.name, *id);
+  RecordOutcome(state, reg, r, now);
+  if (!r.ok()) {
+    LogWarn(ports_.log, "register_failed")
+        .With("group", spec.name)
+        .With("instance", FormatInstanceId(*id))
+        .With("code", ToString(r.code()))
+        .With("error", r.message());
+  }
 }
 
-void Reconciler::Record(const Activity& a) {
-  if (ports_.activities != nullptr) ports_.activities->Record(a);
+void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {
+  const GroupSpec& spec = groups_[g];
+  GroupState& state = states_[g];
+  const Instance* in = state.Find(action.instance);
+  if (in == nullptr) return;
+  const std::string id = FormatInstanceId(action.instance);
+  if (in->registered) {
+    // The cloud's termination is what stops the bill, so it goes ahead
+    // even when the load balancer cannot be told; a server left behind is
+    // marked down by its checks.
+    if (Status d = ports_.traffic->Deregister(spec.name, action.instance); !d.ok()) {
+      LogWarn(ports_.log, "deregister_failed")
+          .With("group", spec.name)
+          .With("instance", id)
+          .With("code", ToString(d.code()))
+          .With("error", d.message());
+    }
+  }
+  const Status t = ports_.cloud->Terminate(action.instance);
+  RecordOutcome(state, action, t, now);
+  if (!t.ok()) {
+    LogWarn(ports_.log, "terminate_failed")
+        .With("group", spec.name)
+        .With("instance", id)
+        .With("code", ToString(t.code()))
+        .With("error", t.message());
+    return;
+  }
+  LogInfo(ports_.log, "terminate_requested").With("group", spec.name).With("instance", id).With("reason", action.reason);
+}
+
+// --- Operator and agent input ----------------------------------------------------
+
+Result<std::vector<std::string>> Reconciler::Reconfigure(std::vector<GroupSpec> next) {
+  std::vector<std::string> done;
+  const Seconds now = ports_.clock->Now();
+  std::vector<GroupState> states;
+  for (const GroupSpec& spec : next) {
+    const int old = FindGroup(spec.name);
+    states.push_back(old >= 0 ? Rebase(groups_[old], spec, states_[old]) : InitialState(spec));
+  }
+  std::vector<std::size_t> removed;
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const bool kept =
+        std::any_of(next.begin(), next.end(), [&](const GroupSpec& s) { return s.name == groups_[g].name; });
+    if (!kept) removed.push_back(g);
+  }
+  // Swap in, commit, and swap back if the commit fails: an apply that
+  // cannot be recorded changes nothing.
+  std::vector<GroupSpec> old_groups = std::move(groups_);
+  std::vector<GroupState> old_states = std::move(states_);
+  const auto old_dirty = dirty_;
+  const std::size_t old_activities = activities_.size();
+  groups_ = std::move(next);
+  states_ = std::move(states);
+  by_name_.clear();
+  dirty_.clear();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    by_name_[groups_[g].name] = g;
+    MarkDirty(g);
+  }
+  for (std::size_t g : removed) {
+    deleted_.push_back(old_groups[g].name);
+    Record({now, old_groups[g].name, ActivityKind::kSetDesired,
+            "group removed by shoal apply: " + std::to_string(old_states[g].instances.size()) +
+                " instance(s) terminated",
+            old_states[g].desired, 0});
+  }
+  if (Status s = Commit(); !s.ok()) {
+    groups_ = std::move(old_groups);
+    states_ = std::move(old_states);
+    by_name_.clear();
+    for (std::size_t g = 0; g < groups_.size(); ++g) by_name_[groups_[g].name] = g;
+    dirty_ = old_dirty;
+    activities_.resize(std::min(activities_.size(), old_activities));
+    deleted_.clear();
+    return s;
+  }
+  for (std::size_t g : removed) {
+    const std::string& name = old_groups[g].name;
+    for (const Instance& in : old_states[g].instances) {
+      // Best effort now; an instance left running is an orphan the
+      // inventory pass terminates.
+      if (Status d = ports_.traffic->Deregister(name, in.id); !d.ok()) {
+        LogWarn(ports_.log, "deregister_failed").With("group", name).With("instance", FormatInstanceId(in.id)).With("error", d.message());
+      }
+      if (Status t = ports_.cloud->Terminate(in.id); !t.ok()) {
+        LogWarn(ports_.log, "terminate_failed").With("group", name).With("instance", FormatInstanceId(in.id)).With("error", t.message());
+      }
+    }
+    done.push_back("removed group " + name);
+  }
+  return done;
+}
+
+Status Reconciler::ApplyExternal(const GroupInstanceEvent& event) {
+  const int g = FindGroup(event.group);
+  if (g < 0) return Status::NotFound("no group named '" + event.group + "'");
+  std::vector<Activity> acts;
+  const Status s = ApplyObservation(groups_[g], states_[g], event.observation, ports_.clock->Now(), &acts);
+  for (Activity& a : acts) Record(std::move(a));
+  MarkDirty(static_cast<std::size_t>(g));
+  const Status c = Commit();
+  return s.ok() ? c : s;
+}
+
+Status Reconciler::SetDesired(const std::string& group, int desired, const std::string& cause) {
+  const int g = FindGroup(group);
+  if (g < 0) return Status::NotFound("no group named '" + group + "'");
+  const GroupSpec& spec = groups_[g];
+  if (desired < spec.min || desired > spec.max) {
+    return Status::InvalidArgument("desired " + std::to_string(desired) + " is outside group '" + group +
+                                   "' min " + std::to_string(spec.min) + " .. max " +
+                                   std::to_string(spec.max));
+  }
+  const GroupState before = states_[g];
+  const std::size_t activities_before = activities_.size();
+  Record(shoal::SetDesired(spec, states_[g], desired, ports_.clock->Now(), ActivityKind::kSetDesired, cause));
+  MarkDirty(static_cast<std::size_t>(g));
+  if (Status s = Commit(); !s.ok()) {
+    // Not recorded: not done.
+    states_[g] = before;
+    activities_.resize(std::min(activities_.size(), activities_before));
+    return s;
+  }
+  return Status::Ok();
+}
+
+// --- Recording ---------------------------------------------------------------------
+
+void Reconciler::Record(Activity a) {
+  if (activities_.size() >= kMaxUncommittedActivities) {
+    LogError(ports_.log, "activity_dropped")
+        .With("group", activities_.front().group)
+        .With("cause", activities_.front().cause)
+        .With("why", "the state store keeps failing");
+    activities_.erase(activities_.begin());
+  }
+  activities_.push_back(std::move(a));
+}
+
+Status Reconciler::Commit() {
+  if (ports_.store != nullptr && !(dirty_.empty() && activities_.empty() && metrics_.empty() && deleted_.empty())) {
+    StoreWrite w;
+    for (std::size_t g : dirty_) {
+      if (g < groups_.size()) w.states.emplace_back(&groups_[g], &states_[g]);
+    }
+    w.deleted_groups = deleted_;
+    w.activities = activities_;
+    w.metrics = metrics_;
+    for (const GroupSpec& spec : groups_) w.keep_metric_minutes = std::max(w.keep_metric_minutes, MetricMinutesToKeep(spec));
+    const Status s = ports_.store->Commit(w);
+    if (!s.ok()) {
+      if (store_status_.ok()) {
+        LogError(ports_.log, "state_commit_failed")
+            .With("code", ToString(s.code()))
+            .With("error", s.message())
+            .With("effect", "no calls are made until the state can be written");
+      }
+      store_status_ = s;
+      return s;
+    }
+    if (!store_status_.ok()) LogInfo(ports_.log, "state_commit_recovered");
+    store_status_ = Status::Ok();
+  }
+  dirty_.clear();
+  deleted_.clear();
+  metrics_.clear();
+  std::vector<Activity> done;
+  done.swap(activities_);
+  if (ports_.activities != nullptr) {
+    for (const Activity& a : done) ports_.activities->Record(a);
+  }
+  return Status::Ok();
 }
 
 }  // namespace shoal

@@ -12,6 +12,8 @@ std::string_view ToString(ActivityKind k) {
     case ActivityKind::kFallbackOnDemand: return "fallback-on-demand";
     case ActivityKind::kRebalance: return "rebalance";
     case ActivityKind::kUnhealthy: return "unhealthy";
+    case ActivityKind::kLaunchFailed: return "launch-failed";
+    case ActivityKind::kInventory: return "inventory";
   }
   return "unknown";
 }

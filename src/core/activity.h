@@ -18,6 +18,8 @@ enum class ActivityKind : std::uint8_t {
   kFallbackOnDemand,  // spot could not be had: on-demand launched instead
   kRebalance,         // on-demand above target replaced by spot
   kUnhealthy,         // an instance failed provisioning or health checks
+  kLaunchFailed,      // the cloud refused a launch, or it failed too often to retry
+  kInventory,         // the inventory pass found the cloud and the state apart and mended it
 };
 
 std::string_view ToString(ActivityKind k);

@@ -7,8 +7,12 @@
 //      (capacity.h's scale-in order)
 //   4. rebalance: when all is steady, swap on-demand above its share for spot,
 //      launch first, within the churn budget
+//   5. the calls that are due: launches planned now or waiting for a retry,
+//      and each instance's register / drain / terminate call that has not
+//      succeeded yet (a failed one comes back after its backoff)
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "core/capacity.h"
 #include "core/decide.h"
@@ -29,8 +33,10 @@ class Decider {
     if (obs_.evaluate_alarms && MinuteOf(now_) > state_.last_evaluated_minute) ApplyPolicies();
     HandleLeaving();
     FinishRebalanceSwaps();
+    RetryLaunches();
     const bool changed = ReconcileCapacity();
     if (!changed) Rebalance();
+    DueOperations();
     DropTerminated();
     return std::move(plan_);
   }
@@ -81,9 +87,9 @@ class Decider {
           break;
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
-          if (now_ > in.launched_at + spec_.health_check.grace) {
+          if (now_ > in.launched_at + spec_.health_check.grace &&
+              Transition(in, InstanceState::kUnhealthy, now_).ok()) {
             RecordFailedLaunch(state_, now_);
-            (void)Transition(in, InstanceState::kUnhealthy, now_);
             AddActivity(ActivityKind::kUnhealthy,
                         FormatInstanceId(in.id) + " not healthy within the grace period (" +
                             std::to_string(spec_.health_check.grace) + "s)",
@@ -107,22 +113,20 @@ class Decider {
     plan_.actions.push_back(std::move(a));
   }
 
+  // Leaving instances change state here; the calls they need are issued by
+  // DueOperations (and retried from there when they fail).
   void StartDrain(Instance& in, const std::string& why) {
     if (!Transition(in, InstanceState::kDraining, now_).ok()) return;
-    Action a;
-    a.kind = ActionKind::kDrain;
-    a.instance = in.id;
-    a.reason = why;
-    plan_.actions.push_back(std::move(a));
+    in.drain_requested = false;
+    in.retry = {};
+    reasons_[in.id] = why;
   }
 
   void Terminate(Instance& in, const std::string& why) {
-    if (!Transition(in, InstanceState::kTerminated, now_).ok()) return;
-    Action a;
-    a.kind = ActionKind::kTerminate;
-    a.instance = in.id;
-    a.reason = why;
-    plan_.actions.push_back(std::move(a));
+    if (!Transition(in, InstanceState::kTerminating, now_).ok()) return;
+    in.terminate_requested = false;
+    in.retry = {};
+    reasons_[in.id] = why;
   }
 
   void FinishRebalanceSwaps() {
@@ -153,6 +157,13 @@ class Decider {
       if (in.market == Market::kOnDemand) c.on_demand += in.weight;
       if (in.replaces != 0) c.rebalance_pending += in.weight;
     }
+    // Launches whose instance is not known yet count as launched: asking
+    // again would launch twice.
+    for (const PendingLaunch& p : state_.launches) {
+      c.total += p.weight;
+      if (p.market == Market::kOnDemand) c.on_demand += p.weight;
+      if (p.replaces != 0) c.rebalance_pending += p.weight;
+    }
     return c;
   }
 
@@ -174,6 +185,9 @@ class Decider {
     for (const Instance& in : state_.instances) {
       if (in.pool >= 0 && CountsTowardCapacity(in.state)) views[in.pool].running += 1;
     }
+    for (const PendingLaunch& p : state_.launches) {
+      if (p.pool >= 0 && p.market == Market::kSpot) views[p.pool].running += 1;
+    }
     return views;
   }
 
@@ -192,7 +206,9 @@ class Decider {
   }
 
   void Launch(double units, const Counted& c) {
-    if (now_ < state_.launch_backoff_until) return;  // the last launches failed: wait, then try again
+    // The last launches failed before serving, or the cloud refused them:
+    // wait, then try again.
+    if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
     const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
                                               spec_.capacity.on_demand_percent_above_base);
     const std::string cause = LaunchCause();
@@ -236,16 +252,65 @@ class Decider {
     return cause;
   }
 
+  // Plans one launch: a pending launch with its token joins the state (and
+  // is saved before the call), and the call is due now.
   void LaunchOne(Market market, int pool, InstanceId replaces) {
+    if (slot_ == 0) ++state_.launch_decisions;
+    PendingLaunch p;
+    p.token = LaunchToken(spec_.name, state_.launch_decisions, slot_++);
+    p.market = market;
+    p.pool = pool;
+    p.weight = market == Market::kSpot ? spec_.capacity.spot_pools[pool].weight : spec_.capacity.on_demand_weight;
+    p.replaces = replaces;
+    p.simple_activity = simple_now_;
+    p.planned_at = now_;
+    EmitLaunch(p, market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
+                                          : "on-demand " + spec_.capacity.on_demand_type);
+    state_.launches.push_back(std::move(p));
+  }
+
+  void EmitLaunch(const PendingLaunch& p, std::string reason) {
     Action a;
     a.kind = ActionKind::kLaunch;
-    a.market = market;
-    a.pool = pool;
-    a.replaces = replaces;
-    a.simple_activity = simple_now_;
-    a.reason = market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
-                                       : "on-demand " + spec_.capacity.on_demand_type;
+    a.token = p.token;
+    a.market = p.market;
+    a.pool = p.pool;
+    a.replaces = p.replaces;
+    a.simple_activity = p.simple_activity;
+    a.reason = std::move(reason);
     plan_.actions.push_back(std::move(a));
+  }
+
+  // Launches whose call failed in a way that may have made the instance
+  // (unavailable, throttled): asked again, same token, once their backoff passed.
+  void RetryLaunches() {
+    for (const PendingLaunch& p : state_.launches) {
+      if (p.retry.attempts > 0 && now_ < p.retry.next_at) continue;
+      EmitLaunch(p, "retry " + std::to_string(p.retry.attempts + 1) + " of launch " + p.token);
+    }
+  }
+
+  // --- 5. calls that are due ------------------------------------------------
+  void DueOperations() {
+    for (Instance& in : state_.instances) {
+      if (now_ < in.retry.next_at) continue;
+      ActionKind kind;
+      if (in.state == InstanceState::kTerminating) {
+        kind = ActionKind::kTerminate;  // first ask, a retry, or unconfirmed for too long: ask again
+      } else if (in.state == InstanceState::kDraining && !in.drain_requested) {
+        kind = ActionKind::kDrain;
+      } else if (!in.registered && CountsTowardCapacity(in.state)) {
+        kind = ActionKind::kRegister;
+      } else {
+        continue;
+      }
+      Action a;
+      a.kind = kind;
+      a.instance = in.id;
+      const auto why = reasons_.find(in.id);
+      a.reason = why != reasons_.end() ? why->second : "retry " + std::to_string(in.retry.attempts + 1);
+      plan_.actions.push_back(std::move(a));
+    }
   }
 
   void Remove(double units) {
@@ -297,6 +362,10 @@ class Decider {
         return;  // a scale-out or replacement is still under way: not steady yet
       }
     }
+    for (const PendingLaunch& p : state_.launches) {
+      if (p.replaces == 0) return;
+      ++in_flight;
+    }
     std::vector<PoolView> views = PoolViews();
     for (Instance& in : state_.instances) {
       if (excess < in.weight - kEps || in_flight >= spec_.spot.rebalance_max_in_flight) break;
@@ -320,7 +389,9 @@ class Decider {
 
   bool IsBeingReplaced(InstanceId id) const {
     return std::any_of(state_.instances.begin(), state_.instances.end(),
-                       [&](const Instance& x) { return x.replaces == id && CountsTowardCapacity(x.state); });
+                       [&](const Instance& x) { return x.replaces == id && CountsTowardCapacity(x.state); }) ||
+           std::any_of(state_.launches.begin(), state_.launches.end(),
+                       [&](const PendingLaunch& p) { return p.replaces == id; });
   }
 
   void DropTerminated() {
@@ -338,6 +409,8 @@ class Decider {
   const Seconds now_;
   Plan plan_;
   bool simple_now_ = false;
+  int slot_ = 0;                                  // launches planned by this decision so far
+  std::map<InstanceId, std::string> reasons_;     // why an instance leaves, for its call
 };
 
 }  // namespace

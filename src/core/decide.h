@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/activity.h"
@@ -15,9 +16,37 @@
 #include "core/group.h"
 #include "core/instance.h"
 #include "core/metric.h"
+#include "core/status.h"
 #include "core/time.h"
 
 namespace shoal {
+
+// A launch asked of the cloud whose instance is not known yet: planned and
+// persisted before the call, so a crash or a lost answer never launches it
+// twice — the retry carries the same token and the cloud answers with the
+// instance the first call made. It counts toward capacity meanwhile.
+struct PendingLaunch {
+  std::string token;                   // deterministic: group, decision, slot (LaunchToken)
+  Market market = Market::kOnDemand;
+  int pool = kOnDemandPool;            // spot pool index, or kOnDemandPool
+  double weight = 1.0;
+  InstanceId replaces = 0;             // rebalance: the on-demand instance it replaces
+  bool simple_activity = false;
+  Seconds planned_at = 0;
+  Retry retry;                         // failed attempts so far and when to try again
+  StatusCode last_error = StatusCode::kOk;
+};
+
+// Something wrong with a group that needs a person or persists, shown in
+// `describe` and the API until it clears (like a Kubernetes condition).
+struct Condition {
+  std::string type;      // "LaunchFailing", "TerminateFailing", "RegisterFailing", "DrainFailing"
+  StatusCode code = StatusCode::kOk;
+  std::string message;   // the last error, with its context
+  Seconds since = 0;     // first seen
+  Seconds last_seen = 0;
+  int count = 0;         // failures since it was set
+};
 
 // What the decision remembers between ticks (persisted by the daemon).
 struct GroupState {
@@ -42,8 +71,16 @@ struct GroupState {
   // failing, replacements back off (a broken image must not crash-loop).
   int failed_launches = 0;
   Seconds launch_backoff_until = 0;
+  // Launches asked of the cloud, instance not known yet (see PendingLaunch).
+  std::vector<PendingLaunch> launches;
+  std::int64_t launch_decisions = 0;  // decisions that launched: the middle part of tokens
+  // Launch calls the cloud refused outright (permission, quota, bad
+  // request): new launches wait until then, doubling, while it persists.
+  Retry launch_retry;
+  std::vector<Condition> conditions;
 
   Instance* Find(InstanceId id);  // instances are kept sorted by id
+  PendingLaunch* FindLaunch(const std::string& token);
 };
 
 // Fresh state for a group: desired from the spec, alarms INSUFFICIENT_DATA.
@@ -61,11 +98,16 @@ struct Observation {
   bool evaluate_alarms = false;        // a minute completed since the last tick
 };
 
-enum class ActionKind : std::uint8_t { kLaunch, kDrain, kTerminate, kBumpDesired };
+// What the controller must do for a plan. Launch, register, drain and
+// terminate come from the state (a pending launch or an instance whose call
+// is due), so a failed call simply stays due and is retried with backoff;
+// the controller reports each call's outcome through RecordOutcome.
+enum class ActionKind : std::uint8_t { kLaunch, kRegister, kDrain, kTerminate, kBumpDesired };
 
 struct Action {
   ActionKind kind = ActionKind::kLaunch;
-  InstanceId instance = 0;            // drain, terminate
+  std::string token;                  // launch: the pending launch's idempotency key
+  InstanceId instance = 0;            // register, drain, terminate
   Market market = Market::kOnDemand;  // launch
   int pool = kOnDemandPool;           // launch
   InstanceId replaces = 0;            // launch for rebalance
@@ -94,6 +136,10 @@ struct InstanceObservation {
   InstanceId id = 0;
   InstanceEvent event = InstanceEvent::kBooted;
   Seconds deadline = kNever;  // for kNotice
+  // For kUnhealthy / kTerminated, what the provider saw, when it knows more
+  // than "failed its health check" ("exited with status 127 during
+  // provisioning step 2"); empty otherwise.
+  std::string reason;
 };
 
 // How long to wait before the next launch after `failed` launches in a row
@@ -113,9 +159,43 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
 // alarm and policy states matched by name, the rest fresh.
 GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const GroupState& old_state);
 
-// Records an instance the controller launched for `action`.
-void RecordLaunch(const GroupSpec& spec, GroupState& state, const Action& action, InstanceId id,
-                  int group_index, Seconds now);
+// The idempotency key of slot `slot` of launch decision `decision` of a
+// group: at most 64 printable characters (EC2's ClientToken limit).
+std::string LaunchToken(const std::string& group, std::int64_t decision, int slot);
+
+// Delay before attempt `attempts + 1` of a failed call: 5 s doubling to
+// 5 min, with jitter derived from `salt` (deterministic: the same state gives
+// the same schedule, while different instances spread out).
+Seconds RetryDelay(int attempts, std::string_view salt);
+
+// A launch that keeps failing with retryable errors is given up after this
+// many attempts (the inventory pass adopts an instance it may have made).
+inline constexpr int kMaxLaunchAttempts = 8;
+// A termination the cloud accepted but has not confirmed is asked again
+// after this long.
+inline constexpr Seconds kTerminateConfirmTimeout = 300;
+
+// The outcome of one launch call for the pending launch `token`: the
+// instance joins the state, or the launch waits for a retry, or (capacity,
+// refusal, too many attempts) it is dropped and the pool avoided or the
+// group backed off. Activities explain failures. Returns true when a spot
+// pool had no capacity (decide again: the capacity goes elsewhere).
+bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::string& token,
+                         const Result<InstanceId>& outcome, int group_index, Seconds now,
+                         std::vector<Activity>* activities);
+
+// The outcome of a register, drain or terminate call for `action`.
+void RecordOutcome(GroupState& state, const Action& action, const Status& outcome, Seconds now);
+
+// An instance the cloud runs that the state does not know (a crash between
+// a launch and the save after it, a lost answer, a record lost outside
+// Shoal): a pending launch with its token becomes it, else it is adopted.
+// It counts from now on; its health decides when it serves.
+void AdoptInstance(GroupState& state, const Instance& described, Seconds now);
+
+// Conditions: set (or refreshed) by a failure, cleared by a success.
+void SetCondition(GroupState& state, const std::string& type, const Status& error, Seconds now);
+void ClearCondition(GroupState& state, const std::string& type);
 
 // Records that a spot launch in `pool` failed for lack of capacity; the next
 // Decide (in the same tick) places that capacity elsewhere.

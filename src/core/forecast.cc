@@ -26,6 +26,18 @@ std::optional<double> LoadHistory::MaxIn(std::int64_t from, std::int64_t to) con
   return best;
 }
 
+LoadHistory LoadHistory::Resized(std::int64_t minutes) const {
+  LoadHistory out(minutes);
+  if (!out.enabled() || !enabled() || latest_ < 0) return out;
+  const auto size = static_cast<std::int64_t>(ring_.size());
+  const std::int64_t keep = std::min(size, minutes);
+  for (std::int64_t m = std::max<std::int64_t>(0, latest_ - keep + 1); m <= latest_; ++m) {
+    const float v = ring_[m % size];
+    if (v != kMissing) out.Record(m, v);
+  }
+  return out;
+}
+
 std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
   std::int64_t need = 0;
   for (const PolicySpec& p : policies) {

@@ -25,6 +25,11 @@ class LoadHistory {
   void Record(std::int64_t minute, double units);
   // The largest load recorded in [from, to), or nullopt when none is known.
   std::optional<double> MaxIn(std::int64_t from, std::int64_t to) const;
+  // The latest minute recorded (-1: none).
+  std::int64_t latest() const { return latest_; }
+  // The same history kept for `minutes` instead (a changed policy needs a
+  // longer or shorter one): what both can hold is carried over.
+  LoadHistory Resized(std::int64_t minutes) const;
 
  private:
   static constexpr float kMissing = -1.0f;

@@ -8,8 +8,8 @@
 namespace shoal {
 namespace {
 
-constexpr std::array<std::string_view, 7> kStateNames = {
-    "pending", "provisioning", "in-service", "draining", "terminated", "unhealthy", "interrupted",
+constexpr std::array<std::string_view, 8> kStateNames = {
+    "pending", "provisioning", "in-service", "draining", "terminated", "unhealthy", "interrupted", "terminating",
 };
 
 }  // namespace
@@ -25,7 +25,7 @@ bool ParseInstanceState(std::string_view text, InstanceState* out) {
   using S = InstanceState;
   return ParseEnumName(text,
                        {S::kPending, S::kProvisioning, S::kInService, S::kDraining, S::kTerminated, S::kUnhealthy,
-                        S::kInterrupted},
+                        S::kInterrupted, S::kTerminating},
                        out);
 }
 
@@ -35,19 +35,21 @@ bool IsLegalTransition(InstanceState from, InstanceState to) {
   switch (from) {
     case S::kPending:
       return to == S::kProvisioning || to == S::kUnhealthy || to == S::kInterrupted ||
-             to == S::kTerminated;
+             to == S::kTerminating || to == S::kTerminated;
     case S::kProvisioning:
       return to == S::kInService || to == S::kUnhealthy || to == S::kInterrupted ||
-             to == S::kTerminated;
+             to == S::kTerminating || to == S::kTerminated;
     case S::kInService:
       // Never back to provisioning: a serving instance that fails becomes unhealthy.
       return to == S::kDraining || to == S::kUnhealthy || to == S::kInterrupted ||
-             to == S::kTerminated;
+             to == S::kTerminating || to == S::kTerminated;
     case S::kUnhealthy:
     case S::kInterrupted:
       // On their way out: drained first, or taken by the cloud.
-      return to == S::kDraining || to == S::kTerminated;
+      return to == S::kDraining || to == S::kTerminating || to == S::kTerminated;
     case S::kDraining:
+      return to == S::kTerminating || to == S::kTerminated;
+    case S::kTerminating:
       return to == S::kTerminated;
     case S::kTerminated:
       return false;

@@ -1,13 +1,15 @@
 // Instances and their lifecycle state machine.
 //
-//   pending ──▶ provisioning ──▶ in-service ──▶ draining ──▶ terminated
-//      │             │               │  ▲            ▲
-//      │             ▼               ▼  │(never)     │
-//      ├────────▶ unhealthy ◀────────┘               │
-//      │             └───────────────────────────────┤
-//      └──▶ interrupted (spot notice, from any live state) ──▶ draining
-//
-// Every live state may also go straight to terminated (the cloud took it).
+//   pending ──▶ provisioning ──▶ in-service ──▶ draining ──▶ terminating ──▶ terminated
+//      │             │               │  ▲                        ▲               ▲
+//      │             ▼               ▼  │(never)                 │               │
+//      ├────────▶ unhealthy ◀────────┘   ────────────────────────┤               │
+//      │             └────────────────────────▶ draining / ──────┘               │
+//      └──▶ interrupted (spot notice, from any live state) ──▶ draining          │
+//                                                                                │
+// terminating: Shoal asked the cloud to terminate it (or is about to); it
+// stays tracked, and the request is retried, until the cloud confirms it
+// gone. Every state may also go straight to terminated (the cloud took it).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,7 @@ enum class InstanceState : std::uint8_t {
   kTerminated,    // gone; final
   kUnhealthy,     // failed provisioning or health checks; will be replaced
   kInterrupted,   // got a spot interruption notice; the cloud will take it
+  kTerminating,   // termination asked of the cloud (or about to be); not yet confirmed gone
 };
 
 std::string_view ToString(InstanceState s);
@@ -47,6 +50,12 @@ constexpr bool CountsTowardCapacity(InstanceState s) {
 }
 
 constexpr int kOnDemandPool = -1;  // pool index of on-demand instances
+
+// A call to the outside that failed and waits for its next attempt.
+struct Retry {
+  int attempts = 0;    // failures in a row of the operation under way
+  Seconds next_at = 0; // the next attempt is not made before this
+};
 
 struct Instance {
   InstanceId id = 0;
@@ -64,6 +73,13 @@ struct Instance {
   InstanceId replaces = 0;       // rebalance: the on-demand instance to drain once this one serves
   bool simple_activity = false;  // launched or removed by the open simple-scaling activity
   bool drained = false;          // the load balancer reports no request in flight
+  std::string launch_token;      // the idempotency key it was launched with
+  // Calls the controller owes the world for this instance, done once they
+  // succeed and retried with backoff until then (see DueOperations in decide).
+  bool registered = false;           // the load balancer knows it
+  bool drain_requested = false;      // draining: the load balancer was told
+  bool terminate_requested = false;  // terminating: the cloud accepted the request
+  Retry retry;                       // of whichever of those is under way
 };
 
 // Moves `inst` to `to` at `now`, or refuses an illegal transition and leaves

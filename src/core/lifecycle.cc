@@ -30,6 +30,13 @@ Instance* GroupState::Find(InstanceId id) {
   return it != instances.end() && it->id == id ? &*it : nullptr;
 }
 
+PendingLaunch* GroupState::FindLaunch(const std::string& token) {
+  for (PendingLaunch& p : launches) {
+    if (p.token == token) return &p;
+  }
+  return nullptr;
+}
+
 GroupState InitialState(const GroupSpec& spec) {
   GroupState s;
   s.desired = spec.desired;
@@ -64,6 +71,10 @@ GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const Gr
   };
   s.instances = old.instances;
   for (Instance& in : s.instances) in.pool = pool_index(in.pool);
+  s.launches = old.launches;
+  for (PendingLaunch& p : s.launches) p.pool = pool_index(p.pool);
+  // A pending spot launch whose pool the new spec dropped still finishes
+  // (the token is asked again); it is then an instance of no known pool.
   for (std::size_t a = 0; a < new_spec.alarms.size(); ++a) {
     for (std::size_t o = 0; o < old_spec.alarms.size(); ++o) {
       if (old_spec.alarms[o].name == new_spec.alarms[a].name) s.alarm_states[a] = old.alarm_states[o];
@@ -94,6 +105,12 @@ GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const Gr
   s.replace_causes = old.replace_causes;
   s.failed_launches = old.failed_launches;
   s.launch_backoff_until = old.launch_backoff_until;
+  s.launch_decisions = old.launch_decisions;
+  s.launch_retry = old.launch_retry;
+  s.conditions = old.conditions;
+  // The load a predictive policy learns from is the group's, not the
+  // spec's: a changed policy keeps what was seen.
+  if (s.load.enabled()) s.load = old.load.Resized(LoadMinutesNeeded(new_spec.policies));
   return s;
 }
 
@@ -138,8 +155,8 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kUnhealthy, now));
       in->simple_activity = false;
       Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
-                            Describe(spec, *in) + " failed its health check", state.desired,
-                            state.desired));
+                            Describe(spec, *in) + " " + (obs.reason.empty() ? "failed its health check" : obs.reason),
+                            state.desired, state.desired));
       state.replace_causes.push_back("unhealthy " + FormatInstanceId(in->id));
       return Status::Ok();
     }
@@ -163,11 +180,12 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       in->drained = true;
       return Status::Ok();
     case InstanceEvent::kTerminated: {
+      // A termination Shoal asked for, now confirmed: it leaves the state.
       if (counted) {
         state.replace_causes.push_back("lost " + FormatInstanceId(in->id));
         Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
-                              Describe(spec, *in) + " terminated by the cloud", state.desired,
-                              state.desired));
+                              Describe(spec, *in) + " " + (obs.reason.empty() ? "terminated by the cloud" : obs.reason),
+                              state.desired, state.desired));
       }
       if (in->state != InstanceState::kTerminated) {
         SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kTerminated, now));
@@ -177,26 +195,6 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
     }
   }
   return Status::Ok();
-}
-
-void RecordLaunch(const GroupSpec& spec, GroupState& state, const Action& action, InstanceId id,
-                  int group_index, Seconds now) {
-  Instance in;
-  in.id = id;
-  in.group = group_index;
-  in.market = action.market;
-  in.pool = action.market == Market::kSpot ? action.pool : kOnDemandPool;
-  in.weight = in.pool >= 0 ? spec.capacity.spot_pools[in.pool].weight : spec.capacity.on_demand_weight;
-  in.state = InstanceState::kPending;
-  in.launched_at = now;
-  in.state_since = now;
-  in.replaces = action.replaces;
-  in.simple_activity = action.simple_activity && state.simple_activity_open;
-  // Ids grow with time in every cloud we drive, so appending keeps the order;
-  // insert in place otherwise.
-  auto it = std::lower_bound(state.instances.begin(), state.instances.end(), id,
-                             [](const Instance& x, InstanceId v) { return x.id < v; });
-  state.instances.insert(it, in);
 }
 
 void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Seconds now) {

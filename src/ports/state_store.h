@@ -12,9 +12,35 @@
 #include "core/activity.h"
 #include "core/decide.h"
 #include "core/group.h"
+#include "core/metric.h"
 #include "core/status.h"
 
 namespace shoal {
+
+// One completed minute of a group's metrics: alarms and the predictive
+// policy's load history are rebuilt from these after a restart.
+struct MetricRow {
+  std::string group;
+  std::int64_t minute = 0;
+  Datapoint cpu;
+  Datapoint requests_per_target;
+};
+
+// What one step of the controller changes, written in one transaction: the
+// group states, the activities that describe those changes and the metrics
+// of completed minutes. All of it lands, or none of it does.
+struct StoreWrite {
+  // Replace these groups' states (the spec names the group and its parts).
+  std::vector<std::pair<const GroupSpec*, const GroupState*>> states;
+  std::vector<std::string> deleted_groups;
+  std::vector<Activity> activities;
+  std::vector<MetricRow> metrics;
+  // Metric rows of a written group older than its newest minute minus this
+  // are pruned (0: keep all).
+  std::int64_t keep_metric_minutes = 0;
+
+  bool empty() const { return states.empty() && deleted_groups.empty() && activities.empty() && metrics.empty(); }
+};
 
 struct StoredActivity {
   std::int64_t seq = 0;  // increasing, assigned by the store
@@ -33,13 +59,16 @@ struct ConfigRecord {
 class StateStore {
  public:
   virtual ~StateStore() = default;
-  // Replaces the stored state of `group` (atomically).
-  virtual Status SaveGroupState(const std::string& group, const GroupState& state) = 0;
+  // Writes everything in `write` in one transaction.
+  virtual Status Commit(const StoreWrite& write) = 0;
+  // A group's metric rows from `from_minute` on, oldest first.
+  virtual Result<std::vector<MetricRow>> LoadMetrics(const std::string& group, std::int64_t from_minute) = 0;
+  // Deletes activities older than `before` (the retention setting).
+  virtual Status PruneActivities(Seconds before) = 0;
   // The stored state, rebuilt for `spec` (alarm vectors sized to it), or
-  // nullopt when the group was never saved. Metric histories are not kept.
+  // nullopt when the group was never saved. Metric histories come from
+  // LoadMetrics.
   virtual Result<std::optional<GroupState>> LoadGroupState(const GroupSpec& spec) = 0;
-  virtual Status DeleteGroupState(const std::string& group) = 0;
-  virtual Status AppendActivities(const std::vector<Activity>& activities) = 0;
   // Activities with seq > after_seq (oldest first), of one group or all
   // (group empty), at most `limit`.
   virtual Result<std::vector<StoredActivity>> ListActivities(const std::string& group, std::int64_t after_seq,

@@ -102,9 +102,14 @@ struct LocalCloud::Impl {
     std::string dir;
     double cores = 1;  // cpu_share × weight
     bool reaped = false;
+    int exit_status = -1;  // waitpid status of the leader, when we reaped it
     bool booted_reported = false;
     bool provisioned_reported = false;
     bool gone_reported = false;  // kUnhealthy / kTerminated sent, or terminated by request
+    // Terminate was asked: once nothing of it is left, Poll confirms it
+    // (kTerminated) once, so the controller can forget it.
+    bool termination_asked = false;
+    bool termination_confirmed = false;
     // Stopping (SIGTERM sent; SIGKILL at kill_deadline).
     bool stopping = false;
     bool killed = false;
@@ -185,6 +190,7 @@ struct LocalCloud::Impl {
       }
       int status = 0;
       const pid_t r = ::waitpid(rt.rec.pgid, &status, WNOHANG);
+      if (r == rt.rec.pgid) rt.exit_status = status;
       if (r == rt.rec.pgid || (r < 0 && errno == ECHILD)) rt.reaped = true;
     }
   }
@@ -459,13 +465,31 @@ struct LocalCloud::Impl {
         // IMDS speaks wall-clock UTC; the controller's clock may be virtual.
         imds->SetInstanceAction(n.id, static_cast<std::int64_t>(std::time(nullptr)) + (n.terminate_at - now));
       }
-      out->push_back({rt.rec.group, {n.id, InstanceEvent::kNotice, n.terminate_at}});
+      out->push_back({rt.rec.group, {n.id, InstanceEvent::kNotice, n.terminate_at, ""}});
     }
+  }
+
+  // Why an instance stopped before anyone asked, in words for its activity.
+  std::string ExitReason(const Runtime& rt) const {
+    if (Result<std::string> why = ReadLocalFile(rt.dir + "/provision-failed"); why.ok()) {
+      std::string text = *why;
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      return "failed to start: " + text;
+    }
+    const std::string phase = rt.provisioned_reported ? "after provisioning" : "before provisioning finished";
+    const int st = rt.exit_status;
+    if (st >= 0 && WIFEXITED(st)) {
+      return "exited with status " + std::to_string(WEXITSTATUS(st)) + " " + phase + " (see stderr.log)";
+    }
+    if (st >= 0 && WIFSIGNALED(st)) return "was killed by signal " + std::to_string(WTERMSIG(st)) + " " + phase;
+    return "its process is gone (" + phase + ")";
   }
 
   void PollOne(Runtime& rt, Seconds now, std::vector<GroupInstanceEvent>* out) {
     const InstanceId id = rt.rec.id;
-    auto emit = [&](InstanceEvent e) { out->push_back({rt.rec.group, {id, e, kNever}}); };
+    auto emit = [&](InstanceEvent e, std::string reason = {}) {
+      out->push_back({rt.rec.group, {id, e, kNever, std::move(reason)}});
+    };
     if (!rt.booted_reported) {
       emit(InstanceEvent::kBooted);
       rt.booted_reported = true;
@@ -481,9 +505,12 @@ struct LocalCloud::Impl {
       return;
     }
     if (FileExists(rt.dir + "/provision-failed") || !LeaderAlive(rt.rec)) {
+      if (!rt.provisioned_reported && FileExists(rt.dir + "/health")) rt.provisioned_reported = true;
+      ReapOwnChildren();  // the exit status, for the reason
+      const std::string reason = ExitReason(rt);
       BeginStop(rt, kRecordExited);  // stops what is left of the group (the agent)
       rt.gone_reported = true;
-      emit(InstanceEvent::kUnhealthy);
+      emit(InstanceEvent::kUnhealthy, reason);
     }
   }
 
@@ -495,6 +522,10 @@ struct LocalCloud::Impl {
     TakeNotices(now, &out);
     for (auto& [id, rt] : instances) {
       if (!rt.gone_reported && !rt.stopping && IsLiveState(rt.rec.state)) PollOne(rt, now, &out);
+      if (rt.termination_asked && !rt.termination_confirmed && !rt.stopping && !IsLiveState(rt.rec.state)) {
+        out.push_back({rt.rec.group, {id, InstanceEvent::kTerminated, kNever, ""}});
+        rt.termination_confirmed = true;
+      }
     }
     return out;
   }
@@ -506,7 +537,8 @@ struct LocalCloud::Impl {
     auto it = instances.find(id);
     if (it == instances.end()) return Status::Ok();  // unknown or long gone
     Runtime& rt = it->second;
-    rt.gone_reported = true;  // the controller asked: no further facts
+    rt.gone_reported = true;  // the controller asked: no further facts but the confirmation
+    rt.termination_asked = true;
     if (rt.stopping || rt.rec.state == kRecordTerminated || rt.rec.state == kRecordExited)
       return Status::Ok();
     BeginStop(rt, kRecordTerminated);

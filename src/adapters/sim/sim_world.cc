@@ -47,6 +47,11 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
 // --- Cloud ---------------------------------------------------------------
 
 Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
+  // Idempotent by token: asking again returns the first instance, even one
+  // that has ended since (as EC2 does for a ClientToken).
+  if (!req.launch_token.empty()) {
+    if (auto it = launched_by_token_.find(req.launch_token); it != launched_by_token_.end()) return it->second;
+  }
   int pool = -1;
   double bid = 0;
   if (req.market == Market::kSpot) {
@@ -73,7 +78,9 @@ Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
   in.bid = bid;
   in.weight = req.weight;
   in.launched = now_;
+  in.launch_token = req.launch_token;
   const InstanceId id = in.id;
+  if (!req.launch_token.empty()) launched_by_token_[req.launch_token] = id;
   if (pool >= 0) pool_members_[pool].push_back(id);
   Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, id);
   instances_.emplace(id, std::move(in));
@@ -83,7 +90,10 @@ Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
 
 Status SimWorld::Terminate(InstanceId id) {
   auto it = instances_.find(id);
-  if (it != instances_.end()) End(it->second, now_);
+  if (it != instances_.end()) {
+    Emit(it->second, InstanceEvent::kTerminated);  // the confirmation, seen at the next poll
+    End(it->second, now_);
+  }
   return Status::Ok();
 }
 
@@ -118,6 +128,7 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
     d.zone = in.pool >= 0 ? market_pools_[in.pool].zone : "";
     d.weight = in.weight;
     d.launched_at = in.launched;
+    d.launch_token = in.launch_token;
     out.push_back(std::move(d));
   }
   return out;
@@ -127,7 +138,12 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
 
 Status SimWorld::Register(const std::string&, InstanceId id) {
   auto it = instances_.find(id);
-  if (it != instances_.end()) it->second.registered = true;
+  if (it == instances_.end()) return Status::Ok();
+  SimInstance& in = it->second;
+  // Registered again (a restarted controller): the load balancer's adapter
+  // reports a server it already sees healthy, as HaproxyTraffic does.
+  if (in.registered && in.phase == Phase::kServing) Emit(in, InstanceEvent::kHealthy);
+  in.registered = true;
   return Status::Ok();
 }
 
@@ -196,6 +212,13 @@ void SimWorld::Run(const Event& e) {
     }
     return;
   }
+  if (e.type == EventType::kLbBack) {
+    if (now_ < lb_down_until_) return;  // restarted again meanwhile
+    for (auto& [id, in] : instances_) {
+      if (in.phase == Phase::kServing && in.registered) SetServing(in, true);
+    }
+    return;
+  }
   if (e.type == EventType::kPriceChange) {
     const double price = market_->Price(e.subject, now_);
     for (InstanceId id : pool_members_[e.subject]) {
@@ -227,7 +250,7 @@ void SimWorld::Run(const Event& e) {
     case EventType::kHealthy:
       if (in.phase != Phase::kChecking || !in.registered) return;
       in.phase = Phase::kServing;
-      SetServing(in, true);
+      if (now_ >= lb_down_until_) SetServing(in, true);
       Emit(in, InstanceEvent::kHealthy);
       return;
     case EventType::kNotice:
@@ -372,6 +395,39 @@ void SimWorld::CloseMinute(std::int64_t minute) {
     g.rpt[minute] = rpt;
     g.unit_seconds = 0;
   }
+}
+
+void SimWorld::RestartLoadBalancer(Seconds outage) {
+  lb_down_until_ = std::max(lb_down_until_, now_ + std::max<Seconds>(1, outage));
+  for (auto& [id, in] : instances_) SetServing(in, false);
+  Schedule(lb_down_until_, EventType::kLbBack, 0);
+}
+
+int SimWorld::InterruptSomePool(double fraction, double draw) {
+  std::vector<std::size_t> candidates;
+  for (std::size_t p = 0; p < pool_members_.size(); ++p) {
+    if (!pool_members_[p].empty()) candidates.push_back(p);
+  }
+  if (candidates.empty()) return 0;
+  const std::size_t pool = candidates[std::min(candidates.size() - 1, static_cast<std::size_t>(draw * static_cast<double>(candidates.size())))];
+  std::uniform_real_distribution<double> hit(0.0, 1.0);
+  int issued = 0;
+  for (InstanceId id : pool_members_[pool]) {
+    SimInstance& in = instances_.at(id);
+    if (in.noticed || hit(rng_) >= fraction) continue;
+    StartNotice(in, now_);
+    ++issued;
+  }
+  return issued;
+}
+
+std::vector<WorldInstance> SimWorld::AliveInstances() const {
+  std::vector<WorldInstance> out;
+  out.reserve(instances_.size());
+  for (const auto& [id, in] : instances_) {
+    out.push_back({id, in.group, in.launch_token, in.weight, in.serving_counted, in.launched});
+  }
+  return out;
 }
 
 const std::vector<MinuteRecord>& SimWorld::Minutes(const std::string& service) const {

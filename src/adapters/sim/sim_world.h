@@ -52,6 +52,16 @@ struct InstanceBill {
   double cost = 0;
 };
 
+// An instance as the world knows it, for the fault swarm's invariants.
+struct WorldInstance {
+  InstanceId id = 0;
+  std::string group;
+  std::string launch_token;
+  double weight = 1;
+  bool serving = false;  // counted as capacity right now
+  Seconds launched = 0;
+};
+
 class SimWorld final : public Clock, public Cloud, public Traffic, public Metrics {
  public:
   // `group_service[g]` names the service of group g (by group name);
@@ -85,6 +95,16 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Ends the run at `t`: bills every instance still alive up to t.
   void Finish(Seconds t);
 
+  // Faults the swarm injects (see adapters/sim/faults.h).
+  // The load balancer restarts: for `outage` nothing it fronts is served;
+  // then its adapter re-adds the servers it knew (as HaproxyTraffic does).
+  void RestartLoadBalancer(Seconds outage);
+  // Spot notices for about `fraction` of the instances of one market pool
+  // (drawn with `draw`, in [0, 1)); returns how many were issued.
+  int InterruptSomePool(double fraction, double draw);
+  // Every instance alive (billed) now.
+  std::vector<WorldInstance> AliveInstances() const;
+
   // Results.
   const std::vector<MinuteRecord>& Minutes(const std::string& service) const;
   const std::vector<InstanceBill>& Bills() const { return bills_; }
@@ -94,7 +114,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
  private:
   enum class Phase : std::uint8_t { kBooting, kProvisioning, kChecking, kServing, kDraining, kGone };
   enum class EventType : std::uint8_t {
-    kBooted, kProvisioned, kHealthy, kNotice, kReclaim, kDrained, kBurst, kPriceChange
+    kBooted, kProvisioned, kHealthy, kNotice, kReclaim, kDrained, kBurst, kPriceChange, kLbBack
   };
   struct Event {
     Seconds time;
@@ -119,6 +139,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     bool registered = false;
     bool noticed = false;
     Seconds launched = 0;
+    std::string launch_token;
   };
   struct GroupAccum {
     std::string name;
@@ -162,6 +183,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::uint64_t seq_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::map<InstanceId, SimInstance> instances_;  // alive ones
+  std::map<std::string, InstanceId> launched_by_token_;  // every token ever launched (EC2 ClientToken)
   InstanceId next_id_ = 1;
   std::vector<GroupAccum> groups_;
   std::map<std::string, int> group_index_;
@@ -172,6 +194,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::vector<std::vector<InstanceId>> pool_members_;  // alive spot instances per market pool
   int interruptions_ = 0;
   int max_instances_ = 0;
+  Seconds lb_down_until_ = 0;  // a restarted load balancer serves nothing before this
 };
 
 }  // namespace shoal

@@ -18,17 +18,34 @@ using OrderedJson = nlohmann::ordered_json;
 constexpr std::array kAlarmStates = {AlarmState::kInsufficientData, AlarmState::kOk, AlarmState::kAlarm};
 constexpr std::array kMarkets = {Market::kOnDemand, Market::kSpot};
 constexpr std::array kInstanceStates = {
-    InstanceState::kPending,     InstanceState::kProvisioning, InstanceState::kInService,
-    InstanceState::kDraining,    InstanceState::kTerminated,   InstanceState::kUnhealthy,
-    InstanceState::kInterrupted,
+    InstanceState::kPending,   InstanceState::kProvisioning, InstanceState::kInService,
+    InstanceState::kDraining,  InstanceState::kTerminated,   InstanceState::kUnhealthy,
+    InstanceState::kInterrupted, InstanceState::kTerminating,
+};
+constexpr std::array kStatusCodes = {
+    StatusCode::kOk,          StatusCode::kInvalidArgument,  StatusCode::kNotFound,
+    StatusCode::kInsufficientCapacity, StatusCode::kIllegalTransition, StatusCode::kIoError,
+    StatusCode::kInternal,    StatusCode::kUnavailable,      StatusCode::kThrottled,
+    StatusCode::kPermissionDenied, StatusCode::kLimitExceeded, StatusCode::kConflict,
 };
 
-OrderedJson EncodeInstance(const Instance& in) {
+// ---- Encoding -----------------------------------------------------------------
+
+OrderedJson PoolName(const GroupSpec& spec, int pool) {
+  if (pool < 0 || pool >= static_cast<int>(spec.capacity.spot_pools.size())) return nullptr;
+  return spec.capacity.spot_pools[pool].name;
+}
+
+OrderedJson OptionalId(InstanceId id) { return id == 0 ? OrderedJson(nullptr) : OrderedJson(FormatInstanceId(id)); }
+
+OrderedJson EncodeRetry(const Retry& r) { return {{"attempts", r.attempts}, {"next_at", r.next_at}}; }
+
+OrderedJson EncodeInstance(const GroupSpec& spec, const Instance& in) {
   OrderedJson j;
   j["id"] = FormatInstanceId(in.id);
   j["group"] = in.group;
   j["market"] = ToString(in.market);
-  j["pool"] = in.pool;
+  j["pool"] = PoolName(spec, in.pool);
   j["weight"] = in.weight;
   j["state"] = ToString(in.state);
   j["launched_at"] = in.launched_at;
@@ -37,17 +54,52 @@ OrderedJson EncodeInstance(const Instance& in) {
   j["notice_deadline"] = in.notice_deadline;
   j["version"] = in.version;
   j["scale_in_protected"] = in.scale_in_protected;
-  j["replaces"] = in.replaces == 0 ? OrderedJson(nullptr) : OrderedJson(FormatInstanceId(in.replaces));
+  j["replaces"] = OptionalId(in.replaces);
   j["simple_activity"] = in.simple_activity;
   j["drained"] = in.drained;
+  j["launch_token"] = in.launch_token;
+  j["registered"] = in.registered;
+  j["drain_requested"] = in.drain_requested;
+  j["terminate_requested"] = in.terminate_requested;
+  j["retry"] = EncodeRetry(in.retry);
   return j;
 }
 
-OrderedJson EncodeAlarmStates(const std::vector<AlarmState>& states) {
-  OrderedJson a = OrderedJson::array();
-  for (AlarmState s : states) a.push_back(ToString(s));
-  return a;
+OrderedJson EncodeLaunch(const GroupSpec& spec, const PendingLaunch& p) {
+  OrderedJson j;
+  j["token"] = p.token;
+  j["market"] = ToString(p.market);
+  j["pool"] = PoolName(spec, p.pool);
+  j["weight"] = p.weight;
+  j["replaces"] = OptionalId(p.replaces);
+  j["simple_activity"] = p.simple_activity;
+  j["planned_at"] = p.planned_at;
+  j["retry"] = EncodeRetry(p.retry);
+  j["last_error"] = ToString(p.last_error);
+  return j;
 }
+
+void EncodeNamedParts(const GroupSpec& spec, const GroupState& s, OrderedJson& j) {
+  OrderedJson alarms = OrderedJson::object();
+  for (std::size_t a = 0; a < spec.alarms.size() && a < s.alarm_states.size(); ++a) {
+    alarms[spec.alarms[a].name] = ToString(s.alarm_states[a]);
+  }
+  j["alarms"] = alarms;
+  OrderedJson policies = OrderedJson::object();
+  for (std::size_t p = 0; p < spec.policies.size() && p < s.tt_high_states.size(); ++p) {
+    policies[spec.policies[p].name] = {{"tt_high", ToString(s.tt_high_states[p])},
+                                       {"tt_low", ToString(s.tt_low_states[p])},
+                                       {"tt_last_scale_in", s.tt_last_scale_in[p]}};
+  }
+  j["policies"] = policies;
+  OrderedJson pools = OrderedJson::object();
+  for (std::size_t p = 0; p < spec.capacity.spot_pools.size() && p < s.pool_avoid_until.size(); ++p) {
+    pools[spec.capacity.spot_pools[p].name] = {{"avoid_until", s.pool_avoid_until[p]}};
+  }
+  j["pools"] = pools;
+}
+
+// ---- Decoding helpers ---------------------------------------------------------
 
 // Reads the member `key` of `obj` with `read(value, path, out)`.
 template <typename T, typename ReadFn>
@@ -57,8 +109,9 @@ Status ReadMember(const Json& obj, const std::string& path, std::string_view key
   return read(**v, Join(path, key), out);
 }
 
-// Reads an array member element by element. Each element is validated even
-// when the array is then dropped for having the wrong length (see header).
+// Reads an array member element by element (format 1's per-spec vectors).
+// Each element is validated even when the array is then dropped for having
+// the wrong length: indexes no longer mean the same alarm or pool.
 template <typename T, typename ReadFn>
 Status ReadPerItem(const Json& root, std::string_view key, ReadFn read, std::vector<T>* inout) {
   Result<const Json*> v = json_fields::Member(root, "", key);
@@ -79,7 +132,11 @@ Status ReadAlarmState(const Json& v, const std::string& path, AlarmState* out) {
   return json_fields::ReadEnum<AlarmState>(v, path, kAlarmStates, out);
 }
 
-Status ReadReplaces(const Json& v, const std::string& path, InstanceId* out) {
+Status ReadMarket(const Json& v, const std::string& path, Market* out) {
+  return json_fields::ReadEnum<Market>(v, path, kMarkets, out);
+}
+
+Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out) {
   if (v.is_null()) {
     *out = 0;
     return Status::Ok();
@@ -87,140 +144,292 @@ Status ReadReplaces(const Json& v, const std::string& path, InstanceId* out) {
   return json_fields::ReadInstanceId(v, path, out);
 }
 
-Status ReadInstanceTimes(const Json& j, const std::string& path, Instance* in) {
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "launched_at", json_fields::ReadInt64, &in->launched_at));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state_since", json_fields::ReadInt64, &in->state_since));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "in_service_at", json_fields::ReadInt64, &in->in_service_at));
-  return ReadMember(j, path, "notice_deadline", json_fields::ReadInt64, &in->notice_deadline);
+Status ReadObject(const Json& v, const std::string& path) {
+  return v.is_object() ? Status::Ok() : Status::InvalidArgument(path + ": not an object");
 }
 
-Status ReadInstanceFlags(const Json& j, const std::string& path, Instance* in) {
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "version", json_fields::ReadInt, &in->version));
-  SHOAL_RETURN_IF_ERROR(
-      ReadMember(j, path, "scale_in_protected", json_fields::ReadBool, &in->scale_in_protected));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "replaces", ReadReplaces, &in->replaces));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "simple_activity", json_fields::ReadBool, &in->simple_activity));
-  return ReadMember(j, path, "drained", json_fields::ReadBool, &in->drained);
+Status ReadRetry(const Json& v, const std::string& path, Retry* out) {
+  SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "attempts", json_fields::ReadInt, &out->attempts));
+  if (out->attempts < 0) return Status::InvalidArgument(Join(path, "attempts") + ": negative");
+  return ReadMember(v, path, "next_at", json_fields::ReadInt64, &out->next_at);
 }
 
-// Market and pool must agree, and the pool must exist in `spec` (see header
-// for what happens to a pool the config dropped).
-Status CheckPool(const GroupSpec& spec, const std::string& path, Instance* in) {
-  const std::string where = Join(path, "pool");
-  if (in->pool < kOnDemandPool) return Status::InvalidArgument(where + ": negative pool index");
-  if (in->market == Market::kOnDemand && in->pool != kOnDemandPool) {
-    return Status::InvalidArgument(where + ": an on-demand instance has no spot pool");
-  }
-  if (in->pool >= static_cast<int>(spec.capacity.spot_pools.size())) in->pool = kOnDemandPool;
-  return Status::Ok();
-}
-
-Status ReadInstance(const Json& j, const std::string& path, const GroupSpec& spec, Instance* in) {
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "id", json_fields::ReadInstanceId, &in->id));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "group", json_fields::ReadInt, &in->group));
-  auto read_market = [](const Json& v, const std::string& p, Market* out) {
-    return json_fields::ReadEnum<Market>(v, p, kMarkets, out);
-  };
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "market", read_market, &in->market));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "pool", json_fields::ReadInt, &in->pool));
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "weight", json_fields::ReadDouble, &in->weight));
-  if (in->weight <= 0) return Status::InvalidArgument(Join(path, "weight") + ": must be positive");
-  auto read_state = [](const Json& v, const std::string& p, InstanceState* out) {
-    return json_fields::ReadEnum<InstanceState>(v, p, kInstanceStates, out);
-  };
-  SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state", read_state, &in->state));
-  SHOAL_RETURN_IF_ERROR(ReadInstanceTimes(j, path, in));
-  SHOAL_RETURN_IF_ERROR(ReadInstanceFlags(j, path, in));
-  return CheckPool(spec, path, in);
-}
-
-Status ReadInstances(const Json& root, const GroupSpec& spec, std::vector<Instance>* out) {
-  Result<const Json*> v = json_fields::Member(root, "", "instances");
-  if (!v.ok()) return v.status();
-  SHOAL_RETURN_IF_ERROR(json_fields::ReadArray(**v, "instances"));
-  out->resize((*v)->size());
-  for (std::size_t i = 0; i < out->size(); ++i) {
-    SHOAL_RETURN_IF_ERROR(ReadInstance((**v)[i], Index("instances", i), spec, &(*out)[i]));
-  }
-  // GroupState::Find binary-searches, so order by id and refuse duplicates.
-  std::sort(out->begin(), out->end(), [](const Instance& a, const Instance& b) { return a.id < b.id; });
-  const auto dup = std::adjacent_find(out->begin(), out->end(),
-                                      [](const Instance& a, const Instance& b) { return a.id == b.id; });
-  if (dup != out->end()) {
-    return Status::InvalidArgument("instances: duplicate id " + FormatInstanceId(dup->id));
+// The index of the spot pool named by `v` (a name, or null for none):
+// kOnDemandPool when the spec no longer has it (see the header).
+Status ReadPoolName(const GroupSpec& spec, const Json& v, const std::string& path, int* out) {
+  *out = kOnDemandPool;
+  if (v.is_null()) return Status::Ok();
+  std::string name;
+  SHOAL_RETURN_IF_ERROR(json_fields::ReadString(v, path, &name));
+  for (std::size_t p = 0; p < spec.capacity.spot_pools.size(); ++p) {
+    if (spec.capacity.spot_pools[p].name == name) *out = static_cast<int>(p);
   }
   return Status::Ok();
 }
 
-Status ReadFormat(const Json& root) {
-  int format = 0;
-  SHOAL_RETURN_IF_ERROR(ReadMember(root, "", "format", json_fields::ReadInt, &format));
-  if (format != kGroupStateFormat) {
-    return Status::InvalidArgument("format: " + std::to_string(format) + " is not a known format (expected " +
-                                   std::to_string(kGroupStateFormat) + ")");
+// Format 1: a pool index that must agree with the market.
+Status ReadPoolIndex(const GroupSpec& spec, const Json& v, const std::string& path, Market market, int* out) {
+  SHOAL_RETURN_IF_ERROR(json_fields::ReadInt(v, path, out));
+  if (*out < kOnDemandPool) return Status::InvalidArgument(path + ": negative pool index");
+  if (market == Market::kOnDemand && *out != kOnDemandPool) {
+    return Status::InvalidArgument(path + ": an on-demand instance has no spot pool");
   }
+  if (*out >= static_cast<int>(spec.capacity.spot_pools.size())) *out = kOnDemandPool;
   return Status::Ok();
 }
 
-Status ReadSimpleScaling(const Json& root, GroupState* s) {
-  SHOAL_RETURN_IF_ERROR(
-      ReadMember(root, "", "simple_activity_open", json_fields::ReadBool, &s->simple_activity_open));
-  SHOAL_RETURN_IF_ERROR(
-      ReadMember(root, "", "simple_activity_started", json_fields::ReadInt64, &s->simple_activity_started));
-  SHOAL_RETURN_IF_ERROR(ReadMember(root, "", "simple_cooldown", json_fields::ReadInt64, &s->simple_cooldown));
-  return ReadMember(root, "", "simple_cooldown_until", json_fields::ReadInt64, &s->simple_cooldown_until);
-}
+class Decoder {
+ public:
+  Decoder(const Json& root, const GroupSpec& spec, int format) : root_(root), spec_(spec), format_(format) {}
 
-Status ReadPerSpecVectors(const Json& root, GroupState* s) {
-  SHOAL_RETURN_IF_ERROR(ReadPerItem(root, "alarm_states", ReadAlarmState, &s->alarm_states));
-  SHOAL_RETURN_IF_ERROR(ReadPerItem(root, "tt_high_states", ReadAlarmState, &s->tt_high_states));
-  SHOAL_RETURN_IF_ERROR(ReadPerItem(root, "tt_low_states", ReadAlarmState, &s->tt_low_states));
-  SHOAL_RETURN_IF_ERROR(ReadPerItem(root, "tt_last_scale_in", json_fields::ReadInt64, &s->tt_last_scale_in));
-  return ReadPerItem(root, "pool_avoid_until", json_fields::ReadInt64, &s->pool_avoid_until);
-}
-
-Status ReadReplaceCauses(const Json& root, std::vector<std::string>* out) {
-  Result<const Json*> v = json_fields::Member(root, "", "replace_causes");
-  if (!v.ok()) return v.status();
-  SHOAL_RETURN_IF_ERROR(json_fields::ReadArray(**v, "replace_causes"));
-  out->resize((*v)->size());
-  for (std::size_t i = 0; i < out->size(); ++i) {
-    SHOAL_RETURN_IF_ERROR(json_fields::ReadString((**v)[i], Index("replace_causes", i), &(*out)[i]));
+  Status Overlay(GroupState* s) {
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "desired", json_fields::ReadInt, &s->desired));
+    s->desired = std::clamp(s->desired, spec_.min, std::max(spec_.min, spec_.max));
+    SHOAL_RETURN_IF_ERROR(ReadInstances(&s->instances));
+    SHOAL_RETURN_IF_ERROR(format_ == 1 ? ReadPerSpecVectors(s) : ReadNamedParts(s));
+    SHOAL_RETURN_IF_ERROR(ReadSimpleScaling(s));
+    SHOAL_RETURN_IF_ERROR(
+        ReadMember(root_, "", "last_evaluated_minute", json_fields::ReadInt64, &s->last_evaluated_minute));
+    SHOAL_RETURN_IF_ERROR(ReadStrings("replace_causes", &s->replace_causes));
+    return format_ == 1 ? Status::Ok() : ReadLaunchState(s);
   }
-  return Status::Ok();
-}
 
-Status Overlay(const Json& root, const GroupSpec& spec, GroupState* s) {
-  SHOAL_RETURN_IF_ERROR(ReadFormat(root));
-  SHOAL_RETURN_IF_ERROR(ReadMember(root, "", "desired", json_fields::ReadInt, &s->desired));
-  s->desired = std::clamp(s->desired, spec.min, std::max(spec.min, spec.max));
-  SHOAL_RETURN_IF_ERROR(ReadInstances(root, spec, &s->instances));
-  SHOAL_RETURN_IF_ERROR(ReadPerSpecVectors(root, s));
-  SHOAL_RETURN_IF_ERROR(ReadSimpleScaling(root, s));
-  SHOAL_RETURN_IF_ERROR(
-      ReadMember(root, "", "last_evaluated_minute", json_fields::ReadInt64, &s->last_evaluated_minute));
-  return ReadReplaceCauses(root, &s->replace_causes);
-}
+ private:
+  Status ReadInstanceTimes(const Json& j, const std::string& path, Instance* in) {
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "launched_at", json_fields::ReadInt64, &in->launched_at));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state_since", json_fields::ReadInt64, &in->state_since));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "in_service_at", json_fields::ReadInt64, &in->in_service_at));
+    return ReadMember(j, path, "notice_deadline", json_fields::ReadInt64, &in->notice_deadline);
+  }
+
+  Status ReadInstanceFlags(const Json& j, const std::string& path, Instance* in) {
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "version", json_fields::ReadInt, &in->version));
+    SHOAL_RETURN_IF_ERROR(
+        ReadMember(j, path, "scale_in_protected", json_fields::ReadBool, &in->scale_in_protected));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "replaces", ReadOptionalId, &in->replaces));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "simple_activity", json_fields::ReadBool, &in->simple_activity));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "drained", json_fields::ReadBool, &in->drained));
+    if (format_ == 1) {
+      // Format 1 knew no pending calls: a live instance is registered again
+      // by Restore, a terminating one did not exist.
+      in->registered = true;
+      return Status::Ok();
+    }
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "launch_token", json_fields::ReadString, &in->launch_token));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "registered", json_fields::ReadBool, &in->registered));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "drain_requested", json_fields::ReadBool, &in->drain_requested));
+    SHOAL_RETURN_IF_ERROR(
+        ReadMember(j, path, "terminate_requested", json_fields::ReadBool, &in->terminate_requested));
+    return ReadMember(j, path, "retry", ReadRetry, &in->retry);
+  }
+
+  Status ReadPool(const Json& j, const std::string& path, Market market, int* pool) {
+    Result<const Json*> v = json_fields::Member(j, path, "pool");
+    if (!v.ok()) return v.status();
+    const std::string where = Join(path, "pool");
+    if (format_ == 1) return ReadPoolIndex(spec_, **v, where, market, pool);
+    SHOAL_RETURN_IF_ERROR(ReadPoolName(spec_, **v, where, pool));
+    if (market == Market::kOnDemand && !(*v)->is_null()) {
+      return Status::InvalidArgument(where + ": an on-demand instance has no spot pool");
+    }
+    return Status::Ok();
+  }
+
+  Status ReadInstance(const Json& j, const std::string& path, Instance* in) {
+    SHOAL_RETURN_IF_ERROR(ReadObject(j, path));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "id", json_fields::ReadInstanceId, &in->id));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "group", json_fields::ReadInt, &in->group));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "market", ReadMarket, &in->market));
+    SHOAL_RETURN_IF_ERROR(ReadPool(j, path, in->market, &in->pool));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "weight", json_fields::ReadDouble, &in->weight));
+    if (in->weight <= 0) return Status::InvalidArgument(Join(path, "weight") + ": must be positive");
+    auto read_state = [](const Json& v, const std::string& p, InstanceState* out) {
+      return json_fields::ReadEnum<InstanceState>(v, p, kInstanceStates, out);
+    };
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state", read_state, &in->state));
+    SHOAL_RETURN_IF_ERROR(ReadInstanceTimes(j, path, in));
+    return ReadInstanceFlags(j, path, in);
+  }
+
+  Status ReadInstances(std::vector<Instance>* out) {
+    Result<const Json*> v = json_fields::Member(root_, "", "instances");
+    if (!v.ok()) return v.status();
+    SHOAL_RETURN_IF_ERROR(json_fields::ReadArray(**v, "instances"));
+    out->resize((*v)->size());
+    for (std::size_t i = 0; i < out->size(); ++i) {
+      SHOAL_RETURN_IF_ERROR(ReadInstance((**v)[i], Index("instances", i), &(*out)[i]));
+    }
+    // GroupState::Find binary-searches, so order by id and refuse duplicates.
+    std::sort(out->begin(), out->end(), [](const Instance& a, const Instance& b) { return a.id < b.id; });
+    const auto dup = std::adjacent_find(out->begin(), out->end(),
+                                        [](const Instance& a, const Instance& b) { return a.id == b.id; });
+    if (dup != out->end()) {
+      return Status::InvalidArgument("instances: duplicate id " + FormatInstanceId(dup->id));
+    }
+    return Status::Ok();
+  }
+
+  Status ReadLaunch(const Json& j, const std::string& path, PendingLaunch* p) {
+    SHOAL_RETURN_IF_ERROR(ReadObject(j, path));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "token", json_fields::ReadString, &p->token));
+    if (p->token.empty()) return Status::InvalidArgument(Join(path, "token") + ": empty");
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "market", ReadMarket, &p->market));
+    SHOAL_RETURN_IF_ERROR(ReadPool(j, path, p->market, &p->pool));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "weight", json_fields::ReadDouble, &p->weight));
+    if (p->weight <= 0) return Status::InvalidArgument(Join(path, "weight") + ": must be positive");
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "replaces", ReadOptionalId, &p->replaces));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "simple_activity", json_fields::ReadBool, &p->simple_activity));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "planned_at", json_fields::ReadInt64, &p->planned_at));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "retry", ReadRetry, &p->retry));
+    auto read_code = [](const Json& v, const std::string& at, StatusCode* out) {
+      return json_fields::ReadEnum<StatusCode>(v, at, kStatusCodes, out);
+    };
+    return ReadMember(j, path, "last_error", read_code, &p->last_error);
+  }
+
+  Status ReadCondition(const Json& j, const std::string& path, Condition* c) {
+    SHOAL_RETURN_IF_ERROR(ReadObject(j, path));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "type", json_fields::ReadString, &c->type));
+    auto read_code = [](const Json& v, const std::string& at, StatusCode* out) {
+      return json_fields::ReadEnum<StatusCode>(v, at, kStatusCodes, out);
+    };
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "code", read_code, &c->code));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "message", json_fields::ReadString, &c->message));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "since", json_fields::ReadInt64, &c->since));
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "last_seen", json_fields::ReadInt64, &c->last_seen));
+    return ReadMember(j, path, "count", json_fields::ReadInt, &c->count);
+  }
+
+  template <typename T, typename ReadFn>
+  Status ReadList(std::string_view key, ReadFn read, std::vector<T>* out) {
+    Result<const Json*> v = json_fields::Member(root_, "", key);
+    if (!v.ok()) return v.status();
+    const std::string path(key);
+    SHOAL_RETURN_IF_ERROR(json_fields::ReadArray(**v, path));
+    out->assign((*v)->size(), T{});
+    for (std::size_t i = 0; i < out->size(); ++i) {
+      SHOAL_RETURN_IF_ERROR(read((**v)[i], Index(path, i), &(*out)[i]));
+    }
+    return Status::Ok();
+  }
+
+  Status ReadLaunchState(GroupState* s) {
+    SHOAL_RETURN_IF_ERROR(ReadList("launches", [this](const Json& v, const std::string& p, PendingLaunch* out) {
+      return ReadLaunch(v, p, out);
+    }, &s->launches));
+    SHOAL_RETURN_IF_ERROR(ReadList("conditions", [this](const Json& v, const std::string& p, Condition* out) {
+      return ReadCondition(v, p, out);
+    }, &s->conditions));
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "failed_launches", json_fields::ReadInt, &s->failed_launches));
+    SHOAL_RETURN_IF_ERROR(
+        ReadMember(root_, "", "launch_backoff_until", json_fields::ReadInt64, &s->launch_backoff_until));
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "launch_decisions", json_fields::ReadInt64, &s->launch_decisions));
+    return ReadMember(root_, "", "launch_retry", ReadRetry, &s->launch_retry);
+  }
+
+  // Format 2: {"<name>": value}; names the spec does not have are dropped.
+  template <typename ReadFn>
+  Status ReadByName(std::string_view key, ReadFn read_one) {
+    Result<const Json*> v = json_fields::Member(root_, "", key);
+    if (!v.ok()) return v.status();
+    const std::string path(key);
+    SHOAL_RETURN_IF_ERROR(ReadObject(**v, path));
+    for (const auto& [name, value] : (*v)->items()) SHOAL_RETURN_IF_ERROR(read_one(name, value, Join(path, name)));
+    return Status::Ok();
+  }
+
+  Status ReadNamedParts(GroupState* s) {
+    SHOAL_RETURN_IF_ERROR(ReadByName("alarms", [&](const std::string& name, const Json& v, const std::string& p) {
+      AlarmState st{};
+      SHOAL_RETURN_IF_ERROR(ReadAlarmState(v, p, &st));
+      for (std::size_t a = 0; a < spec_.alarms.size(); ++a) {
+        if (spec_.alarms[a].name == name) s->alarm_states[a] = st;
+      }
+      return Status::Ok();
+    }));
+    SHOAL_RETURN_IF_ERROR(ReadByName("policies", [&](const std::string& name, const Json& v, const std::string& p) {
+      SHOAL_RETURN_IF_ERROR(ReadObject(v, p));
+      AlarmState high{}, low{};
+      Seconds last = kNever;
+      SHOAL_RETURN_IF_ERROR(ReadMember(v, p, "tt_high", ReadAlarmState, &high));
+      SHOAL_RETURN_IF_ERROR(ReadMember(v, p, "tt_low", ReadAlarmState, &low));
+      SHOAL_RETURN_IF_ERROR(ReadMember(v, p, "tt_last_scale_in", json_fields::ReadInt64, &last));
+      for (std::size_t i = 0; i < spec_.policies.size(); ++i) {
+        if (spec_.policies[i].name != name) continue;
+        s->tt_high_states[i] = high;
+        s->tt_low_states[i] = low;
+        s->tt_last_scale_in[i] = last;
+      }
+      return Status::Ok();
+    }));
+    return ReadByName("pools", [&](const std::string& name, const Json& v, const std::string& p) {
+      SHOAL_RETURN_IF_ERROR(ReadObject(v, p));
+      Seconds until = 0;
+      SHOAL_RETURN_IF_ERROR(ReadMember(v, p, "avoid_until", json_fields::ReadInt64, &until));
+      for (std::size_t i = 0; i < spec_.capacity.spot_pools.size(); ++i) {
+        if (spec_.capacity.spot_pools[i].name == name) s->pool_avoid_until[i] = until;
+      }
+      return Status::Ok();
+    });
+  }
+
+  Status ReadPerSpecVectors(GroupState* s) {
+    SHOAL_RETURN_IF_ERROR(ReadPerItem(root_, "alarm_states", ReadAlarmState, &s->alarm_states));
+    SHOAL_RETURN_IF_ERROR(ReadPerItem(root_, "tt_high_states", ReadAlarmState, &s->tt_high_states));
+    SHOAL_RETURN_IF_ERROR(ReadPerItem(root_, "tt_low_states", ReadAlarmState, &s->tt_low_states));
+    SHOAL_RETURN_IF_ERROR(ReadPerItem(root_, "tt_last_scale_in", json_fields::ReadInt64, &s->tt_last_scale_in));
+    return ReadPerItem(root_, "pool_avoid_until", json_fields::ReadInt64, &s->pool_avoid_until);
+  }
+
+  Status ReadSimpleScaling(GroupState* s) {
+    SHOAL_RETURN_IF_ERROR(
+        ReadMember(root_, "", "simple_activity_open", json_fields::ReadBool, &s->simple_activity_open));
+    SHOAL_RETURN_IF_ERROR(
+        ReadMember(root_, "", "simple_activity_started", json_fields::ReadInt64, &s->simple_activity_started));
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "simple_cooldown", json_fields::ReadInt64, &s->simple_cooldown));
+    return ReadMember(root_, "", "simple_cooldown_until", json_fields::ReadInt64, &s->simple_cooldown_until);
+  }
+
+  Status ReadStrings(std::string_view key, std::vector<std::string>* out) {
+    return ReadList(key, json_fields::ReadString, out);
+  }
+
+  const Json& root_;
+  const GroupSpec& spec_;
+  int format_;
+};
 
 }  // namespace
 
-std::string EncodeGroupState(const GroupState& s) {
+std::string EncodeGroupState(const GroupSpec& spec, const GroupState& s) {
   OrderedJson j;
   j["format"] = kGroupStateFormat;
   j["desired"] = s.desired;
   j["instances"] = OrderedJson::array();
-  for (const Instance& in : s.instances) j["instances"].push_back(EncodeInstance(in));
-  j["alarm_states"] = EncodeAlarmStates(s.alarm_states);
-  j["tt_high_states"] = EncodeAlarmStates(s.tt_high_states);
-  j["tt_low_states"] = EncodeAlarmStates(s.tt_low_states);
-  j["tt_last_scale_in"] = s.tt_last_scale_in;
+  for (const Instance& in : s.instances) j["instances"].push_back(EncodeInstance(spec, in));
+  j["launches"] = OrderedJson::array();
+  for (const PendingLaunch& p : s.launches) j["launches"].push_back(EncodeLaunch(spec, p));
+  EncodeNamedParts(spec, s, j);
   j["simple_activity_open"] = s.simple_activity_open;
   j["simple_activity_started"] = s.simple_activity_started;
   j["simple_cooldown"] = s.simple_cooldown;
   j["simple_cooldown_until"] = s.simple_cooldown_until;
-  j["pool_avoid_until"] = s.pool_avoid_until;
   j["last_evaluated_minute"] = s.last_evaluated_minute;
   j["replace_causes"] = s.replace_causes;
+  j["failed_launches"] = s.failed_launches;
+  j["launch_backoff_until"] = s.launch_backoff_until;
+  j["launch_decisions"] = s.launch_decisions;
+  j["launch_retry"] = EncodeRetry(s.launch_retry);
+  j["conditions"] = OrderedJson::array();
+  for (const Condition& c : s.conditions) {
+    j["conditions"].push_back({{"type", c.type},
+                               {"code", ToString(c.code)},
+                               {"message", c.message},
+                               {"since", c.since},
+                               {"last_seen", c.last_seen},
+                               {"count", c.count}});
+  }
   // Replace invalid UTF-8 (a cause quoting odd input) rather than throw.
   return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
@@ -230,8 +439,19 @@ Result<GroupState> DecodeGroupState(const std::string& json, const GroupSpec& sp
   const std::string where = "group state of '" + spec.name + "': ";
   if (root.is_discarded()) return Status::InvalidArgument(where + "not valid JSON");
   if (!root.is_object()) return Status::InvalidArgument(where + "not a JSON object");
+  int format = 0;
+  if (Status st = ReadMember(root, "", "format", json_fields::ReadInt, &format); !st.ok()) {
+    return Status::InvalidArgument(where + st.message());
+  }
+  if (format != 1 && format != kGroupStateFormat) {
+    return Status::InvalidArgument(where + "format: " + std::to_string(format) +
+                                   " is not a known format (expected 1 or " + std::to_string(kGroupStateFormat) +
+                                   ")");
+  }
   GroupState s = InitialState(spec);
-  if (Status st = Overlay(root, spec, &s); !st.ok()) return Status::InvalidArgument(where + st.message());
+  if (Status st = Decoder(root, spec, format).Overlay(&s); !st.ok()) {
+    return Status::InvalidArgument(where + st.message());
+  }
   return s;
 }
 

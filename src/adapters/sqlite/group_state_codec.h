@@ -3,22 +3,35 @@
 // sqlite3 shell. Enums are written by their ToString names and instance ids
 // as "i-<16 hex digits>", so the text matches logs and the API.
 //
-// Shape (format 1; every key is required on decode):
-//   {"format": 1, "desired": 3,
-//    "instances": [{"id": "i-...", "group": 0, "market": "spot", "pool": 1,
-//                   "weight": 1.0, "state": "in-service", "launched_at": 0,
-//                   "state_since": 0, "in_service_at": 0, "notice_deadline": -1,
-//                   "version": 0, "scale_in_protected": false,
-//                   "replaces": null | "i-...", "simple_activity": false,
-//                   "drained": false}, ...],
-//    "alarm_states": ["OK", ...], "tt_high_states": [...], "tt_low_states": [...],
-//    "tt_last_scale_in": [-1, ...], "simple_activity_open": false,
-//    "simple_activity_started": 0, "simple_cooldown": 0,
-//    "simple_cooldown_until": 0, "pool_avoid_until": [0, ...],
-//    "last_evaluated_minute": -1, "replace_causes": ["..."]}
+// Format 2 keys everything that belongs to a named part of the spec by that
+// name — alarms, policies, pools (also an instance's or a pending launch's
+// pool) — so reordering the config, or adding and removing parts, never
+// attributes a state to the wrong part:
+//   {"format": 2, "desired": 3,
+//    "instances": [{"id": "i-...", "group": 0, "market": "spot", "pool": "m4.large/us-east-1a" | null,
+//                   "weight": 1.0, "state": "in-service", "launched_at": 0, "state_since": 0,
+//                   "in_service_at": 0, "notice_deadline": -1, "version": 0,
+//                   "scale_in_protected": false, "replaces": null | "i-...", "simple_activity": false,
+//                   "drained": false, "launch_token": "web-3-0", "registered": true,
+//                   "drain_requested": false, "terminate_requested": false,
+//                   "retry": {"attempts": 0, "next_at": 0}}, ...],
+//    "launches": [{"token": "web-4-0", "market": "spot", "pool": "..." | null, "weight": 1.0,
+//                  "replaces": null | "i-...", "simple_activity": false, "planned_at": 0,
+//                  "retry": {...}, "last_error": "unavailable"}, ...],
+//    "alarms": {"<alarm name>": "OK", ...},
+//    "policies": {"<policy name>": {"tt_high": "OK", "tt_low": "ALARM", "tt_last_scale_in": -1}, ...},
+//    "pools": {"<pool name>": {"avoid_until": 0}, ...},
+//    "simple_activity_open": false, "simple_activity_started": 0, "simple_cooldown": 0,
+//    "simple_cooldown_until": 0, "last_evaluated_minute": -1, "replace_causes": ["..."],
+//    "failed_launches": 0, "launch_backoff_until": 0, "launch_decisions": 4,
+//    "launch_retry": {"attempts": 0, "next_at": 0},
+//    "conditions": [{"type": "LaunchFailing", "code": "permission-denied", "message": "...",
+//                    "since": 0, "last_seen": 0, "count": 1}, ...]}
+// Format 1 (per-alarm/policy/pool arrays by position, pools as indexes) is
+// still read, so a database written before format 2 keeps working.
 //
-// Metric histories and the load history are not persisted: they refill from
-// the metrics within minutes, and keeping them would make every save large.
+// Metric histories and the load history are not in this row: the store
+// keeps them per minute (StateStore::LoadMetrics).
 #pragma once
 
 #include <string>
@@ -29,20 +42,18 @@
 
 namespace shoal {
 
-inline constexpr int kGroupStateFormat = 1;
+inline constexpr int kGroupStateFormat = 2;
 
-std::string EncodeGroupState(const GroupState& state);
+std::string EncodeGroupState(const GroupSpec& spec, const GroupState& state);
 
 // Rebuilds a state for `spec`: starts from InitialState(spec) (so histories
 // are sized for it) and overlays what was saved. The config may have changed
 // since the save, and a changed config must not crash the daemon, so:
-//  - a per-alarm / per-policy / per-pool vector whose saved length differs
-//    from the spec's count keeps its initial values (indexes no longer mean
-//    the same alarm or pool); equal lengths are kept by index;
+//  - a saved alarm, policy or pool the spec no longer names is dropped, and
+//    one the spec names that was not saved keeps its initial value;
 //  - desired is clamped to the spec's [min, max];
-//  - a spot instance whose pool index the spec no longer has keeps running
-//    but is attributed to no pool (pool = kOnDemandPool), as core indexes
-//    pools without checking.
+//  - a spot instance (or pending launch) whose pool the spec no longer has
+//    keeps running but is attributed to no pool (pool = kOnDemandPool).
 // Instances come back sorted by id. Malformed JSON, a missing key or a bad
 // value is InvalidArgument naming the field.
 Result<GroupState> DecodeGroupState(const std::string& json, const GroupSpec& spec);

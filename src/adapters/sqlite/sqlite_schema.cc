@@ -9,7 +9,7 @@ namespace {
 
 // Migration i takes the schema from version i to i + 1. Append only: a
 // released migration never changes, or existing databases would diverge.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: group states as JSON; the activity log, read per group in seq order.
     "CREATE TABLE group_state(name TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER);"
     "CREATE TABLE activity(seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER, grp TEXT, kind TEXT,"
@@ -18,6 +18,12 @@ constexpr std::array<const char*, 2> kMigrations = {
     // 2: the configuration last run (one row).
     "CREATE TABLE last_config(id INTEGER PRIMARY KEY CHECK (id = 1), source TEXT NOT NULL,"
     " yaml TEXT NOT NULL, saved_at INTEGER NOT NULL);",
+    // 3: per-minute metrics of each group (alarms and forecasts survive a
+    // restart); activities pruned by age.
+    "CREATE TABLE metric_minute(grp TEXT NOT NULL, minute INTEGER NOT NULL,"
+    " cpu_sum REAL, cpu_min REAL, cpu_max REAL, cpu_count REAL,"
+    " rpt_sum REAL, rpt_min REAL, rpt_max REAL, rpt_count REAL, PRIMARY KEY(grp, minute)) WITHOUT ROWID;"
+    "CREATE INDEX activity_time ON activity(time);",
 };
 
 Result<int> ReadVersion(sqlite3* db, const std::string& path) {

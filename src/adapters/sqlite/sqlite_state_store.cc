@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "adapters/sqlite/group_state_codec.h"
@@ -50,7 +51,7 @@ std::int64_t WallSeconds() {
 
 // WAL: readers never block the writer and a commit is one append; FULL:
 // the WAL is synced at every commit, so a saved state survives power loss.
-Status Configure(sqlite3* db, const std::string& path) {
+Status Configure(sqlite3* db, const std::string& path, bool durable) {
   sqlite3_extended_result_codes(db, 1);
   if (sqlite3_busy_timeout(db, kBusyTimeoutMs) != SQLITE_OK) {
     return sqlite::Error(db, path, "setting busy_timeout");
@@ -60,7 +61,7 @@ Status Configure(sqlite3* db, const std::string& path) {
   if (*mode != "wal") {
     return Status::IoError(path + ": cannot use write-ahead logging (journal_mode is '" + *mode + "')");
   }
-  SHOAL_RETURN_IF_ERROR(sqlite::Exec(db, path, "PRAGMA synchronous=FULL"));
+  SHOAL_RETURN_IF_ERROR(sqlite::Exec(db, path, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF"));
   return sqlite::Exec(db, path, "PRAGMA foreign_keys=ON");
 }
 
@@ -94,8 +95,18 @@ struct SqliteStateStore::Impl {
   Statement list_all;
   Statement save_config;
   Statement load_config;
+  Statement save_metric;
+  Statement prune_metrics;
+  Statement delete_metrics;
+  Statement load_metrics;
+  Statement prune_activities;
 
   Status PrepareAll();
+  Status SaveState(const std::string& group, const std::string& json);
+  Status DeleteState(const std::string& group);
+  Status InsertActivity(const Activity& a);
+  Status SaveMetric(const MetricRow& row);
+  Status PruneMetrics(const std::string& group, std::int64_t before_minute);
   Result<std::vector<StoredActivity>> ReadActivities(sqlite3_stmt* stmt, int limit);
 };
 
@@ -104,7 +115,7 @@ Status SqliteStateStore::Impl::PrepareAll() {
     Statement* slot;
     const char* sql;
   };
-  const std::array<Entry, 8> entries = {{
+  const std::array<Entry, 13> entries = {{
       {&save_state,
        "INSERT INTO group_state(name, json, updated_at) VALUES(?1, ?2, ?3) "
        "ON CONFLICT(name) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at"},
@@ -122,6 +133,18 @@ Status SqliteStateStore::Impl::PrepareAll() {
        "INSERT INTO last_config(id, source, yaml, saved_at) VALUES(1, ?1, ?2, ?3) "
        "ON CONFLICT(id) DO UPDATE SET source = excluded.source, yaml = excluded.yaml, saved_at = excluded.saved_at"},
       {&load_config, "SELECT source, yaml, saved_at FROM last_config WHERE id = 1"},
+      {&save_metric,
+       "INSERT INTO metric_minute(grp, minute, cpu_sum, cpu_min, cpu_max, cpu_count, rpt_sum, rpt_min, rpt_max,"
+       " rpt_count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(grp, minute) DO UPDATE SET"
+       " cpu_sum = excluded.cpu_sum, cpu_min = excluded.cpu_min, cpu_max = excluded.cpu_max,"
+       " cpu_count = excluded.cpu_count, rpt_sum = excluded.rpt_sum, rpt_min = excluded.rpt_min,"
+       " rpt_max = excluded.rpt_max, rpt_count = excluded.rpt_count"},
+      {&prune_metrics, "DELETE FROM metric_minute WHERE grp = ?1 AND minute < ?2"},
+      {&delete_metrics, "DELETE FROM metric_minute WHERE grp = ?1"},
+      {&load_metrics,
+       "SELECT minute, cpu_sum, cpu_min, cpu_max, cpu_count, rpt_sum, rpt_min, rpt_max, rpt_count"
+       " FROM metric_minute WHERE grp = ?1 AND minute >= ?2 ORDER BY minute"},
+      {&prune_activities, "DELETE FROM activity WHERE time < ?1"},
   }};
   for (const Entry& e : entries) {
     Result<Statement> stmt = sqlite::Prepare(db.get(), path, e.sql);
@@ -131,7 +154,7 @@ Status SqliteStateStore::Impl::PrepareAll() {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::string& path, bool durable) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   sqlite3* raw = nullptr;
@@ -140,7 +163,7 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   impl->db.reset(raw);  // closed on every path, including a failed open
   if (rc != SQLITE_OK) return OpenError(raw, path);
-  SHOAL_RETURN_IF_ERROR(Configure(raw, path));
+  SHOAL_RETURN_IF_ERROR(Configure(raw, path, durable));
   SHOAL_RETURN_IF_ERROR(sqlite::Migrate(raw, path));
   SHOAL_RETURN_IF_ERROR(impl->PrepareAll());
   return std::unique_ptr<SqliteStateStore>(new SqliteStateStore(std::move(impl)));
@@ -157,21 +180,139 @@ SqliteStateStore::~SqliteStateStore() {
   impl_->insert_activity.reset();
   impl_->list_group.reset();
   impl_->list_all.reset();
+  impl_->save_config.reset();
+  impl_->load_config.reset();
+  impl_->save_metric.reset();
+  impl_->prune_metrics.reset();
+  impl_->delete_metrics.reset();
+  impl_->load_metrics.reset();
+  impl_->prune_activities.reset();
 }
 
-Status SqliteStateStore::SaveGroupState(const std::string& group, const GroupState& state) {
-  const std::string json = EncodeGroupState(state);  // outside the lock: pure work
-  std::lock_guard lock(impl_->mu);
-  sqlite3* db = impl_->db.get();
-  sqlite::Transaction tx(db, impl_->path);
-  SHOAL_RETURN_IF_ERROR(tx.Begin());
-  sqlite3_stmt* stmt = impl_->save_state.get();
+Status SqliteStateStore::Impl::SaveState(const std::string& group, const std::string& json) {
+  sqlite3_stmt* stmt = save_state.get();
   ResetOnExit reset(stmt);
   BindText(stmt, 1, group);
   BindText(stmt, 2, json);
   sqlite3_bind_int64(stmt, 3, WallSeconds());
-  SHOAL_RETURN_IF_ERROR(sqlite::StepDone(db, impl_->path, stmt, "saving the state of group '" + group + "'"));
+  return sqlite::StepDone(db.get(), path, stmt, "saving the state of group '" + group + "'");
+}
+
+Status SqliteStateStore::Impl::DeleteState(const std::string& group) {
+  for (sqlite3_stmt* stmt : {delete_state.get(), delete_metrics.get()}) {
+    ResetOnExit reset(stmt);
+    BindText(stmt, 1, group);
+    SHOAL_RETURN_IF_ERROR(sqlite::StepDone(db.get(), path, stmt, "deleting the state of group '" + group + "'"));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStateStore::Impl::InsertActivity(const Activity& a) {
+  sqlite3_stmt* stmt = insert_activity.get();
+  ResetOnExit reset(stmt);
+  sqlite3_bind_int64(stmt, 1, a.time);
+  BindText(stmt, 2, a.group);
+  BindText(stmt, 3, std::string(ToString(a.kind)));
+  BindText(stmt, 4, a.cause);
+  sqlite3_bind_int(stmt, 5, a.from);
+  sqlite3_bind_int(stmt, 6, a.to);
+  return sqlite::StepDone(db.get(), path, stmt, "appending an activity of group '" + a.group + "'");
+}
+
+Status SqliteStateStore::Impl::SaveMetric(const MetricRow& row) {
+  sqlite3_stmt* stmt = save_metric.get();
+  ResetOnExit reset(stmt);
+  BindText(stmt, 1, row.group);
+  sqlite3_bind_int64(stmt, 2, row.minute);
+  int col = 3;
+  for (const Datapoint* d : {&row.cpu, &row.requests_per_target}) {
+    sqlite3_bind_double(stmt, col++, d->sum);
+    sqlite3_bind_double(stmt, col++, d->min);
+    sqlite3_bind_double(stmt, col++, d->max);
+    sqlite3_bind_double(stmt, col++, d->count);
+  }
+  return sqlite::StepDone(db.get(), path, stmt, "saving a metric minute of group '" + row.group + "'");
+}
+
+Status SqliteStateStore::Impl::PruneMetrics(const std::string& group, std::int64_t before_minute) {
+  sqlite3_stmt* stmt = prune_metrics.get();
+  ResetOnExit reset(stmt);
+  BindText(stmt, 1, group);
+  sqlite3_bind_int64(stmt, 2, before_minute);
+  return sqlite::StepDone(db.get(), path, stmt, "pruning old metrics of group '" + group + "'");
+}
+
+Status SqliteStateStore::Commit(const StoreWrite& w) {
+  if (w.empty()) return Status::Ok();
+  // Encoding is pure work: done before the lock and the transaction.
+  std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(w.states.size());
+  for (const auto& [spec, state] : w.states) encoded.emplace_back(spec->name, EncodeGroupState(*spec, *state));
+  std::lock_guard lock(impl_->mu);
+  sqlite::Transaction tx(impl_->db.get(), impl_->path);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  for (const auto& [group, json] : encoded) SHOAL_RETURN_IF_ERROR(impl_->SaveState(group, json));
+  for (const std::string& group : w.deleted_groups) SHOAL_RETURN_IF_ERROR(impl_->DeleteState(group));
+  for (const Activity& a : w.activities) SHOAL_RETURN_IF_ERROR(impl_->InsertActivity(a));
+  std::map<std::string, std::int64_t> newest;
+  for (const MetricRow& row : w.metrics) {
+    SHOAL_RETURN_IF_ERROR(impl_->SaveMetric(row));
+    newest[row.group] = std::max(newest[row.group], row.minute);
+  }
+  if (w.keep_metric_minutes > 0) {
+    for (const auto& [group, minute] : newest) {
+      SHOAL_RETURN_IF_ERROR(impl_->PruneMetrics(group, minute - w.keep_metric_minutes));
+    }
+  }
   return tx.Commit();
+}
+
+Status SqliteStateStore::SaveGroupState(const GroupSpec& spec, const GroupState& state) {
+  StoreWrite w;
+  w.states.emplace_back(&spec, &state);
+  return Commit(w);
+}
+
+Status SqliteStateStore::DeleteGroupState(const std::string& group) {
+  StoreWrite w;
+  w.deleted_groups.push_back(group);
+  return Commit(w);
+}
+
+Status SqliteStateStore::AppendActivities(const std::vector<Activity>& activities) {
+  StoreWrite w;
+  w.activities = activities;
+  return Commit(w);
+}
+
+Result<std::vector<MetricRow>> SqliteStateStore::LoadMetrics(const std::string& group, std::int64_t from_minute) {
+  std::lock_guard lock(impl_->mu);
+  sqlite3_stmt* stmt = impl_->load_metrics.get();
+  ResetOnExit reset(stmt);
+  BindText(stmt, 1, group);
+  sqlite3_bind_int64(stmt, 2, from_minute);
+  std::vector<MetricRow> out;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    MetricRow row;
+    row.group = group;
+    row.minute = sqlite3_column_int64(stmt, 0);
+    row.cpu = {sqlite3_column_double(stmt, 1), sqlite3_column_double(stmt, 2), sqlite3_column_double(stmt, 3),
+               sqlite3_column_double(stmt, 4)};
+    row.requests_per_target = {sqlite3_column_double(stmt, 5), sqlite3_column_double(stmt, 6),
+                               sqlite3_column_double(stmt, 7), sqlite3_column_double(stmt, 8)};
+    out.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return sqlite::Error(impl_->db.get(), impl_->path, "loading the metrics of group '" + group + "'");
+  return out;
+}
+
+Status SqliteStateStore::PruneActivities(Seconds before) {
+  std::lock_guard lock(impl_->mu);
+  sqlite3_stmt* stmt = impl_->prune_activities.get();
+  ResetOnExit reset(stmt);
+  sqlite3_bind_int64(stmt, 1, before);
+  return sqlite::StepDone(impl_->db.get(), impl_->path, stmt, "pruning old activities");
 }
 
 Result<std::optional<GroupState>> SqliteStateStore::LoadGroupState(const GroupSpec& spec) {
@@ -191,37 +332,6 @@ Result<std::optional<GroupState>> SqliteStateStore::LoadGroupState(const GroupSp
   Result<GroupState> state = DecodeGroupState(json, spec);
   if (!state.ok()) return Status::InvalidArgument(impl_->path + ": " + state.status().message());
   return std::optional<GroupState>(std::move(*state));
-}
-
-Status SqliteStateStore::DeleteGroupState(const std::string& group) {
-  std::lock_guard lock(impl_->mu);
-  sqlite3_stmt* stmt = impl_->delete_state.get();
-  ResetOnExit reset(stmt);
-  BindText(stmt, 1, group);
-  return sqlite::StepDone(impl_->db.get(), impl_->path, stmt, "deleting the state of group '" + group + "'");
-}
-
-Status SqliteStateStore::AppendActivities(const std::vector<Activity>& activities) {
-  if (activities.empty()) return Status::Ok();
-  std::lock_guard lock(impl_->mu);
-  sqlite3* db = impl_->db.get();
-  // One transaction: a tick's activities are all recorded or none are, and
-  // one fsync instead of one per row.
-  sqlite::Transaction tx(db, impl_->path);
-  SHOAL_RETURN_IF_ERROR(tx.Begin());
-  sqlite3_stmt* stmt = impl_->insert_activity.get();
-  for (const Activity& a : activities) {
-    ResetOnExit reset(stmt);
-    sqlite3_bind_int64(stmt, 1, a.time);
-    BindText(stmt, 2, a.group);
-    BindText(stmt, 3, std::string(ToString(a.kind)));
-    BindText(stmt, 4, a.cause);
-    sqlite3_bind_int(stmt, 5, a.from);
-    sqlite3_bind_int(stmt, 6, a.to);
-    SHOAL_RETURN_IF_ERROR(
-        sqlite::StepDone(db, impl_->path, stmt, "appending an activity of group '" + a.group + "'"));
-  }
-  return tx.Commit();
 }
 
 Result<std::vector<StoredActivity>> SqliteStateStore::Impl::ReadActivities(sqlite3_stmt* stmt, int limit) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -16,20 +18,47 @@ class FakeClock final : public Clock {
   Seconds now = 0;
 };
 
-// Records launches and terminations; pools listed in `short_pools` answer
-// InsufficientCapacity, as a real cloud would.
+// A cloud that keeps its instances (so Describe lists them), honours launch
+// tokens, and can be primed with the next answers of each call. Pools listed
+// in `short_pools` answer InsufficientCapacity, as a real cloud would.
 class FakeCloud final : public Cloud {
  public:
+  struct Running {
+    std::string group;
+    std::string token;
+    bool running = true;
+  };
+
   Result<InstanceId> Launch(const LaunchRequest& r) override {
     launches.push_back(r);
     if (r.market == Market::kSpot && short_pools.count(r.pool) > 0) {
       return Status::InsufficientCapacity("no capacity in " + r.pool);
     }
-    if (fail_everything) return Status::IoError("API down");
-    return next_id++;
+    if (auto it = by_token.find(r.launch_token); !r.launch_token.empty() && it != by_token.end()) {
+      return it->second;
+    }
+    if (!launch_errors.empty()) {
+      Status s = launch_errors.front();
+      launch_errors.pop_front();
+      if (!lose_answer) return s;
+      lose_answer = false;  // made it, then the answer was lost
+      Make(r);
+      return s;
+    }
+    return Make(r);
   }
   Status Terminate(InstanceId id) override {
-    terminated.push_back(id);
+    terminate_calls.push_back(id);
+    if (!terminate_errors.empty()) {
+      Status s = terminate_errors.front();
+      terminate_errors.pop_front();
+      return s;
+    }
+    auto it = instances.find(id);
+    if (it != instances.end() && it->second.running) {
+      it->second.running = false;
+      if (confirm_terminations) events.push_back({it->second.group, {id, InstanceEvent::kTerminated, kNever, ""}});
+    }
     return Status::Ok();
   }
   std::vector<GroupInstanceEvent> Poll() override {
@@ -43,20 +72,54 @@ class FakeCloud final : public Cloud {
     return p;
   }
   double OnDemandPrice(const std::string&) override { return 0.10; }
-  Result<std::vector<DescribedInstance>> Describe() override { return described; }
-  std::vector<DescribedInstance> described;
+  Result<std::vector<DescribedInstance>> Describe() override {
+    if (!describe_error.ok()) return describe_error;
+    std::vector<DescribedInstance> out;
+    for (const auto& [id, in] : instances) {
+      DescribedInstance d;
+      d.id = id;
+      d.group = in.group;
+      d.launch_token = in.token;
+      d.running = in.running;
+      out.push_back(d);
+    }
+    return out;
+  }
 
+  InstanceId Make(const LaunchRequest& r) {
+    const InstanceId id = next_id++;
+    instances[id] = {r.group, r.launch_token, true};
+    if (!r.launch_token.empty()) by_token[r.launch_token] = id;
+    return id;
+  }
+  int RunningCount() const {
+    return static_cast<int>(std::count_if(instances.begin(), instances.end(),
+                                          [](const auto& kv) { return kv.second.running; }));
+  }
+
+  std::map<InstanceId, Running> instances;
+  std::map<std::string, InstanceId> by_token;
   std::vector<LaunchRequest> launches;
-  std::vector<InstanceId> terminated;
+  std::vector<InstanceId> terminate_calls;
   std::set<std::string> short_pools;
+  std::deque<Status> launch_errors;
+  std::deque<Status> terminate_errors;
+  bool lose_answer = false;           // the next primed launch error happens after the instance was made
+  bool confirm_terminations = true;   // Poll reports kTerminated for what Terminate stopped
+  Status describe_error;
   std::vector<GroupInstanceEvent> events;
-  bool fail_everything = false;
   InstanceId next_id = 1;
 };
 
 class FakeTraffic final : public Traffic {
  public:
   Status Register(const std::string&, InstanceId id) override {
+    register_calls.push_back(id);
+    if (!register_errors.empty()) {
+      Status s = register_errors.front();
+      register_errors.pop_front();
+      return s;
+    }
     registered.insert(id);
     return Status::Ok();
   }
@@ -70,6 +133,8 @@ class FakeTraffic final : public Traffic {
   }
   std::vector<GroupInstanceEvent> Poll() override { return {}; }
   std::set<InstanceId> registered, drained;
+  std::vector<InstanceId> register_calls;
+  std::deque<Status> register_errors;
 };
 
 class FakeMetrics final : public Metrics {
@@ -85,7 +150,55 @@ class FakeMetrics final : public Metrics {
 class Log final : public ActivitySink {
  public:
   void Record(const Activity& a) override { all.push_back(a); }
+  int Count(ActivityKind k) const {
+    return static_cast<int>(std::count_if(all.begin(), all.end(), [&](const Activity& a) { return a.kind == k; }));
+  }
   std::vector<Activity> all;
+};
+
+// Keeps commits in memory; can be made to fail.
+class FakeStore final : public StateStore {
+ public:
+  struct Committed {
+    std::map<std::string, GroupState> states;
+    std::vector<Activity> activities;
+  };
+  Status Commit(const StoreWrite& w) override {
+    if (fail) return Status::IoError("disk full");
+    Committed c;
+    for (const auto& [spec, state] : w.states) {
+      c.states[spec->name] = *state;
+      states[spec->name] = *state;
+    }
+    for (const std::string& g : w.deleted_groups) states.erase(g);
+    c.activities = w.activities;
+    for (const MetricRow& m : w.metrics) metrics[m.group].push_back(m);
+    commits.push_back(std::move(c));
+    return Status::Ok();
+  }
+  Result<std::vector<MetricRow>> LoadMetrics(const std::string& group, std::int64_t from) override {
+    std::vector<MetricRow> out;
+    for (const MetricRow& m : metrics[group]) {
+      if (m.minute >= from) out.push_back(m);
+    }
+    return out;
+  }
+  Status PruneActivities(Seconds) override { return Status::Ok(); }
+  Result<std::optional<GroupState>> LoadGroupState(const GroupSpec& spec) override {
+    auto it = states.find(spec.name);
+    if (it == states.end()) return std::optional<GroupState>();
+    return std::optional<GroupState>(it->second);
+  }
+  Result<std::vector<StoredActivity>> ListActivities(const std::string&, std::int64_t, int) override {
+    return std::vector<StoredActivity>{};
+  }
+  Status SaveLastConfig(const ConfigRecord&) override { return Status::Ok(); }
+  Result<std::optional<ConfigRecord>> LoadLastConfig() override { return std::optional<ConfigRecord>(); }
+
+  bool fail = false;
+  std::vector<Committed> commits;
+  std::map<std::string, GroupState> states;
+  std::map<std::string, std::vector<MetricRow>> metrics;
 };
 
 GroupSpec Group(const std::string& name = "web") {
@@ -111,8 +224,21 @@ struct World {
   FakeTraffic traffic;
   FakeMetrics metrics;
   Log log;
-  ControllerPorts ports() { return {&clock, &cloud, &traffic, &metrics, &log}; }
+  FakeStore store;
+  MemoryLogger events;
+  ControllerPorts ports() { return {&clock, &cloud, &traffic, &metrics, &log, &store, &events}; }
+  bool Logged(const std::string& event) const {
+    return std::any_of(events.events().begin(), events.events().end(),
+                       [&](const LogEvent& e) { return e.event == event; });
+  }
 };
+
+const Instance* FindIn(const Reconciler& r, InstanceId id) {
+  for (const Instance& in : r.state(0).instances) {
+    if (in.id == id) return &in;
+  }
+  return nullptr;
+}
 
 TEST(Reconciler, LaunchesToDesiredAndRegistersEveryInstance) {
   World w;
@@ -120,10 +246,13 @@ TEST(Reconciler, LaunchesToDesiredAndRegistersEveryInstance) {
   r.Tick();
   ASSERT_EQ(w.cloud.launches.size(), 3u);
   EXPECT_EQ(w.traffic.registered.size(), 3u);
+  std::set<std::string> tokens;
   for (const auto& l : w.cloud.launches) {
     EXPECT_EQ(l.group, "web");
     EXPECT_EQ(l.zone, "us-east-1a") << "lowest price";
+    tokens.insert(l.launch_token);
   }
+  EXPECT_EQ(tokens, (std::set<std::string>{"web-1-0", "web-1-1", "web-1-2"}));
   r.Tick();  // level-triggered: nothing more to do
   EXPECT_EQ(w.cloud.launches.size(), 3u);
 }
@@ -147,21 +276,216 @@ TEST(Reconciler, NoSpotAnywhereFallsBackToOnDemandInTheSameTick) {
   int on_demand = 0;
   for (const auto& l : w.cloud.launches) on_demand += l.market == Market::kOnDemand ? 1 : 0;
   EXPECT_EQ(on_demand, 3);
-  bool fallback = false;
-  for (const auto& a : w.log.all) fallback = fallback || a.kind == ActivityKind::kFallbackOnDemand;
-  EXPECT_TRUE(fallback);
+  EXPECT_GE(w.log.Count(ActivityKind::kFallbackOnDemand), 1);
 }
 
-TEST(Reconciler, OtherLaunchFailuresAreRetriedOnTheNextTick) {
+TEST(Reconciler, AnUnavailableLaunchIsRetriedWithTheSameTokenAfterItsBackoff) {
   World w;
-  w.cloud.fail_everything = true;
+  GroupSpec g = Group();
+  g.desired = 1;
+  w.cloud.launch_errors = {Status::Unavailable("timeout")};
+  Reconciler r({g}, w.ports());
+  r.Tick();
+  ASSERT_EQ(w.cloud.launches.size(), 1u);
+  ASSERT_EQ(r.state(0).launches.size(), 1u) << "kept as a pending launch";
+  const Seconds retry_at = r.state(0).launches[0].retry.next_at;
+  EXPECT_GE(retry_at, 2);
+  EXPECT_LE(retry_at, 5);
+  EXPECT_TRUE(w.Logged("launch_failed"));
+  w.clock.now = retry_at - 1;
+  r.Tick();
+  EXPECT_EQ(w.cloud.launches.size(), 1u) << "not before its backoff, and no second launch for the same capacity";
+  w.clock.now = retry_at;
+  r.Tick();
+  ASSERT_EQ(w.cloud.launches.size(), 2u);
+  EXPECT_EQ(w.cloud.launches[1].launch_token, w.cloud.launches[0].launch_token);
+  EXPECT_TRUE(r.state(0).launches.empty());
+  EXPECT_EQ(r.state(0).instances.size(), 1u);
+}
+
+TEST(Reconciler, ALaunchWhoseAnswerWasLostIsNotLaunchedTwice) {
+  World w;
+  GroupSpec g = Group();
+  g.desired = 2;
+  w.cloud.launch_errors = {Status::Unavailable("connection reset")};
+  w.cloud.lose_answer = true;
+  Reconciler r({g}, w.ports());
+  for (Seconds t = 0; t <= 30; ++t) {
+    w.clock.now = t;
+    r.Tick();
+  }
+  EXPECT_EQ(w.cloud.RunningCount(), 2) << "the retry got the instance the lost call made";
+  EXPECT_EQ(r.state(0).instances.size(), 2u);
+  EXPECT_TRUE(r.state(0).launches.empty());
+}
+
+TEST(Reconciler, ARefusedLaunchSetsAConditionBacksOffAndSuccessClearsIt) {
+  World w;
+  GroupSpec g = Group();
+  g.desired = 1;
+  w.cloud.launch_errors = {Status::PermissionDenied("not authorized to perform ec2:RunInstances")};
+  Reconciler r({g}, w.ports());
+  r.Tick();
+  ASSERT_EQ(r.state(0).conditions.size(), 1u);
+  EXPECT_EQ(r.state(0).conditions[0].type, "LaunchFailing");
+  EXPECT_EQ(r.state(0).conditions[0].code, StatusCode::kPermissionDenied);
+  EXPECT_TRUE(r.state(0).launches.empty()) << "a refused launch made nothing: it is not pending";
+  EXPECT_EQ(w.log.Count(ActivityKind::kLaunchFailed), 1);
+  const Seconds wait = r.state(0).launch_retry.next_at;
+  w.clock.now = wait - 1;
+  r.Tick();
+  EXPECT_EQ(w.cloud.launches.size(), 1u) << "the group backs off";
+  w.clock.now = wait;
+  r.Tick();
+  EXPECT_EQ(w.cloud.launches.size(), 2u);
+  EXPECT_TRUE(r.state(0).conditions.empty());
+}
+
+TEST(Reconciler, AFailedTerminateKeepsTheInstanceTrackedAndIsRetried) {
+  World w;
   Reconciler r({Group()}, w.ports());
   r.Tick();
-  EXPECT_TRUE(r.state(0).instances.empty());
-  w.cloud.fail_everything = false;
-  w.clock.now = 10;
+  ASSERT_TRUE(r.SetDesired("web", 2, "operator").ok());
+  w.cloud.terminate_errors = {Status::Throttled("Request limit exceeded")};
+  w.clock.now = 1;
+  r.Tick();  // the pending instances are terminated before they served
+  ASSERT_EQ(w.cloud.terminate_calls.size(), 1u);
+  const InstanceId victim = w.cloud.terminate_calls[0];
+  const Instance* in = FindIn(r, victim);
+  ASSERT_NE(in, nullptr) << "a billed instance is never forgotten while the cloud has not taken it";
+  EXPECT_EQ(in->state, InstanceState::kTerminating);
+  EXPECT_FALSE(in->terminate_requested);
+  const Seconds retry_at = in->retry.next_at;
+  w.clock.now = retry_at;
+  r.Tick();
+  EXPECT_EQ(w.cloud.terminate_calls.size(), 2u);
+  w.clock.now = retry_at + 1;
+  r.Tick();  // the cloud's confirmation arrives
+  EXPECT_EQ(FindIn(r, victim), nullptr);
+  EXPECT_EQ(w.cloud.RunningCount(), 2);
+}
+
+TEST(Reconciler, ATerminationStaysTrackedUntilTheCloudConfirmsIt) {
+  World w;
+  w.cloud.confirm_terminations = false;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  ASSERT_TRUE(r.SetDesired("web", 2, "operator").ok());
+  w.clock.now = 1;
+  r.Tick();
+  const InstanceId victim = w.cloud.terminate_calls.at(0);
+  ASSERT_NE(FindIn(r, victim), nullptr);
+  EXPECT_TRUE(FindIn(r, victim)->terminate_requested);
+  w.clock.now = 30;
+  r.Tick();
+  ASSERT_NE(FindIn(r, victim), nullptr) << "no confirmation yet";
+  EXPECT_EQ(w.cloud.terminate_calls.size(), 1u) << "not asked again before the confirmation timeout";
+  w.clock.now = 121;  // the inventory pass: the cloud no longer lists it as running
+  r.Tick();
+  EXPECT_EQ(FindIn(r, victim), nullptr);
+  EXPECT_TRUE(w.Logged("termination_confirmed"));
+}
+
+TEST(Reconciler, AFailedRegisterIsRetriedUntilItSucceeds) {
+  World w;
+  GroupSpec g = Group();
+  g.desired = 1;
+  w.traffic.register_errors = {Status::Unavailable("stats socket refused"), Status::Unavailable("again")};
+  Reconciler r({g}, w.ports());
+  r.Tick();
+  ASSERT_EQ(r.state(0).instances.size(), 1u);
+  EXPECT_FALSE(r.state(0).instances[0].registered);
+  for (Seconds t = 1; t <= 30; ++t) {
+    w.clock.now = t;
+    r.Tick();
+  }
+  EXPECT_EQ(w.traffic.register_calls.size(), 3u);
+  EXPECT_TRUE(r.state(0).instances[0].registered);
+  EXPECT_EQ(w.traffic.registered.size(), 1u);
+}
+
+TEST(Reconciler, InventoryAdoptsAnInstanceOfAGroupTheStateDidNotKnow) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  w.cloud.instances[99] = {"web", "", true};  // launched behind Shoal's back, or its record was lost
+  w.clock.now = 60;
+  r.Tick();
+  ASSERT_NE(FindIn(r, 99), nullptr);
+  EXPECT_EQ(w.log.Count(ActivityKind::kInventory), 1);
+  // Four now for a desired of three: the usual scale-in removes one.
+  EXPECT_EQ(w.cloud.RunningCount(), 3);
+}
+
+TEST(Reconciler, InventoryTerminatesAnInstanceOfNoConfiguredGroupAfterTheGrace) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  w.cloud.instances[77] = {"old-group", "", true};
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_TRUE(w.cloud.instances[77].running) << "within the grace (an apply may add the group)";
+  w.clock.now = 120;
+  r.Tick();
+  EXPECT_FALSE(w.cloud.instances[77].running);
+  EXPECT_TRUE(w.Logged("orphan_terminated"));
+}
+
+TEST(Reconciler, InventoryRecordsAVanishedInstanceAsLostAndReplacesIt) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  w.cloud.instances.erase(2);  // gone without a word (a record lost, an outage)
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_EQ(FindIn(r, 2), nullptr);
+  EXPECT_EQ(w.cloud.launches.size(), 4u) << "replaced";
+  bool explained = false;
+  for (const Activity& a : w.log.all) explained = explained || a.cause.find("vanished") != std::string::npos;
+  EXPECT_TRUE(explained);
+}
+
+TEST(Reconciler, AFailedDescribeChangesNothingAndIsRetriedNextPass) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  w.cloud.describe_error = Status::Throttled("slow down");
+  w.cloud.instances.clear();  // would look vanished if the failure were read as "nothing runs"
+  w.clock.now = 60;
   r.Tick();
   EXPECT_EQ(r.state(0).instances.size(), 3u);
+  EXPECT_EQ(r.inventory_failures(), 1);
+  EXPECT_TRUE(w.Logged("inventory_failed"));
+}
+
+TEST(Reconciler, NothingIsLaunchedWhenTheDecisionCannotBeWrittenFirst) {
+  World w;
+  w.store.fail = true;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  EXPECT_TRUE(w.cloud.launches.empty());
+  EXPECT_FALSE(r.store_status().ok());
+  EXPECT_TRUE(w.Logged("state_commit_failed"));
+  EXPECT_TRUE(w.log.all.empty()) << "activities are told only once committed";
+  w.store.fail = false;
+  w.clock.now = 1;
+  r.Tick();
+  EXPECT_EQ(w.cloud.launches.size(), 3u);
+  EXPECT_TRUE(r.store_status().ok());
+}
+
+TEST(Reconciler, ADecisionsActivitiesAndStateAreCommittedTogetherBeforeTheCalls) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  ASSERT_FALSE(w.store.commits.empty());
+  // The first commit holds the plan: three pending launches with their
+  // tokens, written before any launch call answered.
+  const FakeStore::Committed& first = w.store.commits.front();
+  ASSERT_EQ(first.states.count("web"), 1u);
+  EXPECT_EQ(first.states.at("web").launches.size(), 3u);
+  EXPECT_TRUE(first.states.at("web").instances.empty());
+  EXPECT_EQ(w.store.states.at("web").instances.size(), 3u) << "the outcomes are committed after the calls";
 }
 
 TEST(Reconciler, ANoticeDrainsAndTheDrainedInstanceIsTerminated) {
@@ -169,22 +493,22 @@ TEST(Reconciler, ANoticeDrainsAndTheDrainedInstanceIsTerminated) {
   Reconciler r({Group()}, w.ports());
   r.Tick();
   const InstanceId victim = 1;
-  w.cloud.events.push_back({"web", {victim, InstanceEvent::kHealthy, kNever}});
-  w.clock.now = 200;
+  w.cloud.events.push_back({"web", {victim, InstanceEvent::kHealthy, kNever, ""}});
+  w.clock.now = 20;
   r.Tick();
-  w.cloud.events.push_back({"web", {victim, InstanceEvent::kNotice, 320}});
-  w.clock.now = 201;
+  w.cloud.events.push_back({"web", {victim, InstanceEvent::kNotice, 140, ""}});
+  w.clock.now = 21;
   r.Tick();
   EXPECT_EQ(w.traffic.drained.count(victim), 1u);
   EXPECT_EQ(w.cloud.launches.size(), 4u) << "replacement launched at once";
-  w.cloud.events.push_back({"web", {victim, InstanceEvent::kDrained, kNever}});
-  w.clock.now = 210;
+  w.cloud.events.push_back({"web", {victim, InstanceEvent::kDrained, kNever, ""}});
+  w.clock.now = 30;
   r.Tick();
-  EXPECT_EQ(std::count(w.cloud.terminated.begin(), w.cloud.terminated.end(), victim), 1);
+  EXPECT_EQ(std::count(w.cloud.terminate_calls.begin(), w.cloud.terminate_calls.end(), victim), 1);
   EXPECT_EQ(w.traffic.registered.count(victim), 0u);
 }
 
-TEST(Reconciler, MetricsOfEachCompletedMinuteReachTheAlarms) {
+TEST(Reconciler, MetricsOfEachCompletedMinuteReachTheAlarmsAndTheStore) {
   World w;
   GroupSpec g = Group();
   AlarmSpec high;
@@ -207,6 +531,67 @@ TEST(Reconciler, MetricsOfEachCompletedMinuteReachTheAlarms) {
   bool scaled = false;
   for (const auto& a : w.log.all) scaled = scaled || (a.kind == ActivityKind::kScaleOut && a.from == 3 && a.to == 5);
   EXPECT_TRUE(scaled);
+  ASSERT_EQ(w.store.metrics["web"].size(), 1u);
+  EXPECT_EQ(w.store.metrics["web"][0].minute, 0);
+  EXPECT_EQ(w.store.metrics["web"][0].cpu.max, 90);
+}
+
+TEST(Reconciler, RestoreBindsAPendingLaunchToTheInstanceCarryingItsToken) {
+  World w;
+  GroupSpec g = Group();
+  g.desired = 1;
+  {
+    // A daemon planned a launch, the cloud made it, and the daemon died
+    // before it learned the id.
+    Reconciler first({g}, w.ports());
+    w.cloud.launch_errors = {Status::Unavailable("crash")};
+    w.cloud.lose_answer = true;
+    first.Tick();
+  }
+  ASSERT_EQ(w.store.states.at("web").launches.size(), 1u);
+  ASSERT_EQ(w.cloud.RunningCount(), 1);
+  Reconciler second({g}, w.ports());
+  ASSERT_TRUE(second.Restore().ok());
+  EXPECT_TRUE(second.state(0).launches.empty());
+  ASSERT_EQ(second.state(0).instances.size(), 1u);
+  EXPECT_EQ(second.state(0).instances[0].launch_token, "web-1-0");
+  EXPECT_EQ(w.log.Count(ActivityKind::kInventory), 0) << "the normal end of a lost answer, not a surprise";
+  w.clock.now = 1;
+  second.Tick();
+  EXPECT_EQ(w.cloud.RunningCount(), 1) << "never launched twice";
+}
+
+TEST(Reconciler, RestoreRebuildsTheAlarmHistoryFromStoredMetrics) {
+  World w;
+  GroupSpec g = Group();
+  AlarmSpec high;
+  high.name = "high";
+  high.comparison = Comparison::kGreaterThanOrEqual;
+  high.threshold = 50;
+  high.evaluation_periods = 3;
+  high.datapoints_to_alarm = 3;
+  PolicySpec out;
+  out.name = "out";
+  out.alarm = "high";
+  out.scaling_adjustment = 1;
+  out.cooldown = 0;
+  g.alarms = {high};
+  g.policies = {out};
+  {
+    Reconciler first({g}, w.ports());
+    for (std::int64_t m = 0; m <= 2; ++m) {
+      w.metrics.cpu[m] = 90;
+      w.clock.now = m * 60;
+      first.Tick();
+    }
+  }
+  // Restarted: two hot minutes are stored; a third makes three of three.
+  Reconciler second({g}, w.ports());
+  ASSERT_TRUE(second.Restore().ok());
+  w.metrics.cpu[2] = 90;
+  w.clock.now = 180;
+  second.Tick();
+  EXPECT_EQ(second.state(0).desired, 4) << "the alarm saw minutes 0 and 1 from before the restart";
 }
 
 TEST(Reconciler, BumpGroupRaisesTheOtherGroupsDesired) {
@@ -222,7 +607,7 @@ TEST(Reconciler, BumpGroupRaisesTheOtherGroupsDesired) {
   od.capacity.spot_pools.clear();
   Reconciler r({spot, od}, w.ports());
   r.Tick();
-  w.cloud.events.push_back({"spot", {1, InstanceEvent::kNotice, 120}});
+  w.cloud.events.push_back({"spot", {1, InstanceEvent::kNotice, 120, ""}});
   w.clock.now = 5;
   r.Tick();
   EXPECT_EQ(r.state(1).desired, 2);
@@ -238,6 +623,28 @@ TEST(Reconciler, SetDesiredChecksTheGroupAndItsBounds) {
   EXPECT_EQ(r.state(0).desired, 3) << "a refused request changes nothing";
   EXPECT_TRUE(r.SetDesired("web", 5, "operator").ok());
   EXPECT_EQ(r.state(0).desired, 5);
+}
+
+TEST(Reconciler, ASetDesiredThatCannotBeWrittenChangesNothing) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  w.store.fail = true;
+  EXPECT_EQ(r.SetDesired("web", 5, "operator").code(), StatusCode::kIoError);
+  EXPECT_EQ(r.state(0).desired, 3);
+}
+
+TEST(Reconciler, AReconfigureThatCannotBeWrittenChangesNothing) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  w.store.fail = true;
+  GroupSpec bigger = Group();
+  bigger.max = 20;
+  Result<std::vector<std::string>> done = r.Reconfigure({bigger, Group("api")});
+  EXPECT_FALSE(done.ok());
+  ASSERT_EQ(r.groups().size(), 1u);
+  EXPECT_EQ(r.groups()[0].max, 10);
+  EXPECT_EQ(r.FindGroup("api"), -1);
 }
 
 }  // namespace

@@ -64,11 +64,33 @@ class Driver {
  public:
   explicit Driver(GroupSpec spec) : spec_(std::move(spec)), state_(InitialState(spec_)) {}
 
-  // Decides at `now` and records every launch as a new pending instance.
+  // Decides at `now` and acts like a cloud that always succeeds: every
+  // launch becomes a new pending (registered) instance, every drain and
+  // register call succeeds, every termination is done and confirmed.
   Plan Step(Seconds now, bool evaluate = false, std::vector<double> prices = {}) {
     Plan plan = Decide(spec_, state_, Obs(spec_, evaluate, prices), now);
     for (const Action& a : plan.actions) {
-      if (a.kind == ActionKind::kLaunch) RecordLaunch(spec_, state_, a, next_id_++, 0, now);
+      switch (a.kind) {
+        case ActionKind::kLaunch: {
+          const InstanceId id = next_id_++;
+          RecordLaunchOutcome(spec_, state_, a.token, id, 0, now, nullptr);
+          Action reg;
+          reg.kind = ActionKind::kRegister;
+          reg.instance = id;
+          RecordOutcome(state_, reg, Status::Ok(), now);
+          break;
+        }
+        case ActionKind::kRegister:
+        case ActionKind::kDrain:
+          RecordOutcome(state_, a, Status::Ok(), now);
+          break;
+        case ActionKind::kTerminate:
+          RecordOutcome(state_, a, Status::Ok(), now);
+          (void)ApplyObservation(spec_, state_, {a.instance, InstanceEvent::kTerminated, kNever, ""}, now, nullptr);
+          break;
+        case ActionKind::kBumpDesired:
+          break;
+      }
     }
     return plan;
   }
@@ -78,13 +100,13 @@ class Driver {
     for (InstanceId id : Ids()) {
       Instance* in = state_.Find(id);
       if (in->state == InstanceState::kPending || in->state == InstanceState::kProvisioning) {
-        (void)ApplyObservation(spec_, state_, {id, InstanceEvent::kHealthy, kNever}, now, nullptr);
+        (void)ApplyObservation(spec_, state_, {id, InstanceEvent::kHealthy, kNever, ""}, now, nullptr);
       }
     }
   }
 
   Status Observe(InstanceId id, InstanceEvent e, Seconds now, Seconds deadline = kNever) {
-    return ApplyObservation(spec_, state_, {id, e, deadline}, now, &activities_);
+    return ApplyObservation(spec_, state_, {id, e, deadline, ""}, now, &activities_);
   }
 
   void Cpu(std::int64_t minute, double cpu) {

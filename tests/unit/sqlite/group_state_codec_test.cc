@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,37 +17,46 @@ using sqlite_testing::ExpectSameState;
 using sqlite_testing::RichSpec;
 using sqlite_testing::RichState;
 
+std::string Encoded() {
+  const GroupSpec spec = RichSpec();
+  return EncodeGroupState(spec, RichState(spec));
+}
+
 TEST(GroupStateCodecTest, RoundTripKeepsEveryPersistedField) {
   const GroupSpec spec = RichSpec();
   const GroupState saved = RichState(spec);
-  Result<GroupState> loaded = DecodeGroupState(EncodeGroupState(saved), spec);
+  Result<GroupState> loaded = DecodeGroupState(EncodeGroupState(spec, saved), spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ExpectSameState(saved, *loaded);
 }
 
-TEST(GroupStateCodecTest, WritesEnumNamesAndHexIds) {
-  const GroupSpec spec = RichSpec();
-  const json j = json::parse(EncodeGroupState(RichState(spec)));
+TEST(GroupStateCodecTest, WritesNamesForEveryPartOfTheSpec) {
+  const json j = json::parse(Encoded());
   EXPECT_EQ(j["format"], kGroupStateFormat);
   EXPECT_EQ(j["desired"], 7);
   const json& first = j["instances"][0];
   EXPECT_EQ(first["id"], "i-0000000000000010");
   EXPECT_EQ(first["market"], "on-demand");
+  EXPECT_TRUE(first["pool"].is_null());
   EXPECT_EQ(first["state"], "in-service");
   EXPECT_TRUE(first["replaces"].is_null());
+  EXPECT_EQ(j["instances"][1]["pool"], "m4.large/us-east-1b");
   EXPECT_EQ(j["instances"][1]["replaces"], "i-abcdef0123456789");
   EXPECT_EQ(j["instances"][2]["id"], "i-ffffffffffffffff");
-  EXPECT_EQ(j["alarm_states"], json({"ALARM", "OK"}));
-  EXPECT_EQ(j["tt_low_states"], json({"ALARM", "INSUFFICIENT_DATA"}));
-  EXPECT_EQ(j["tt_last_scale_in"], json({-1, 1234}));
-  EXPECT_FALSE(j.contains("cpu"));  // histories are not persisted
+  EXPECT_EQ(j["alarms"], json({{"cpu-high", "ALARM"}, {"cpu-low", "OK"}}));
+  EXPECT_EQ(j["policies"]["in"], json({{"tt_high", "ALARM"}, {"tt_low", "INSUFFICIENT_DATA"}, {"tt_last_scale_in", 1234}}));
+  EXPECT_EQ(j["pools"]["m4.large/us-east-1b"]["avoid_until"], 4200);
+  EXPECT_EQ(j["launches"][0]["token"], "web-41-1");
+  EXPECT_EQ(j["launches"][0]["pool"], "m4.large/us-east-1b");
+  EXPECT_EQ(j["launches"][0]["last_error"], "unavailable");
+  EXPECT_EQ(j["conditions"][0]["code"], "permission-denied");
+  EXPECT_FALSE(j.contains("cpu"));  // metric histories live in their own table
 }
 
 TEST(GroupStateCodecTest, InstancesComeBackSortedById) {
-  const GroupSpec spec = RichSpec();
-  json j = json::parse(EncodeGroupState(RichState(spec)));
+  json j = json::parse(Encoded());
   std::swap(j["instances"][0], j["instances"][2]);
-  Result<GroupState> loaded = DecodeGroupState(j.dump(), spec);
+  Result<GroupState> loaded = DecodeGroupState(j.dump(), RichSpec());
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->instances.size(), 3u);
   EXPECT_EQ(loaded->instances[0].id, 0x10u);
@@ -54,37 +64,56 @@ TEST(GroupStateCodecTest, InstancesComeBackSortedById) {
   EXPECT_NE(loaded->Find(0x22), nullptr);
 }
 
-TEST(GroupStateCodecTest, AlarmCountChangedResetsOnlyAlarmStates) {
+// The issue this format fixes: state was restored by position, so a config
+// whose pools (or alarms, or policies) were reordered attributed instances
+// and states to the wrong ones after a restart.
+TEST(GroupStateCodecTest, ReorderedPoolsAlarmsAndPoliciesKeepTheirStateByName) {
+  const GroupSpec spec = RichSpec();
+  const std::string text = EncodeGroupState(spec, RichState(spec));
+  GroupSpec reordered = spec;
+  std::reverse(reordered.capacity.spot_pools.begin(), reordered.capacity.spot_pools.end());
+  std::reverse(reordered.alarms.begin(), reordered.alarms.end());
+  std::reverse(reordered.policies.begin(), reordered.policies.end());
+  Result<GroupState> loaded = DecodeGroupState(text, reordered);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  // Instance 0x22 ran in us-east-1b, now pool 0; 0xff.. in us-east-1a, now pool 1.
+  EXPECT_EQ(loaded->Find(0x22)->pool, 0);
+  EXPECT_EQ(loaded->Find(0xFFFFFFFFFFFFFFFFULL)->pool, 1);
+  EXPECT_EQ(loaded->launches[0].pool, 0);
+  EXPECT_EQ(loaded->pool_avoid_until, (std::vector<Seconds>{4200, 0}));
+  EXPECT_EQ(loaded->alarm_states, (std::vector<AlarmState>{AlarmState::kOk, AlarmState::kAlarm}));
+  EXPECT_EQ(loaded->tt_high_states, (std::vector<AlarmState>{AlarmState::kAlarm, AlarmState::kOk}));
+  EXPECT_EQ(loaded->tt_last_scale_in, (std::vector<Seconds>{1234, kNever}));
+}
+
+TEST(GroupStateCodecTest, AnAddedAlarmStartsFreshAndTheOthersAreKept) {
   GroupSpec spec = RichSpec();
-  const std::string text = EncodeGroupState(RichState(spec));
+  const std::string text = EncodeGroupState(spec, RichState(spec));
   AlarmSpec extra;
   extra.name = "requests-high";
-  spec.alarms.push_back(extra);
+  spec.alarms.insert(spec.alarms.begin(), extra);
   Result<GroupState> loaded = DecodeGroupState(text, spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_EQ(loaded->alarm_states, std::vector<AlarmState>(3, AlarmState::kInsufficientData));
-  // Policies did not change, so their vectors are kept by index.
+  EXPECT_EQ(loaded->alarm_states,
+            (std::vector<AlarmState>{AlarmState::kInsufficientData, AlarmState::kAlarm, AlarmState::kOk}));
   EXPECT_EQ(loaded->tt_high_states, (std::vector<AlarmState>{AlarmState::kOk, AlarmState::kAlarm}));
-  EXPECT_EQ(loaded->tt_last_scale_in, (std::vector<Seconds>{kNever, 1234}));
   EXPECT_EQ(loaded->desired, 7);
 }
 
-TEST(GroupStateCodecTest, PolicyCountChangedResetsPolicyVectors) {
+TEST(GroupStateCodecTest, ARemovedPolicyIsDroppedAndTheOtherKept) {
   GroupSpec spec = RichSpec();
-  const std::string text = EncodeGroupState(RichState(spec));
-  spec.policies.pop_back();
+  const std::string text = EncodeGroupState(spec, RichState(spec));
+  spec.policies.erase(spec.policies.begin());  // "out" goes, "in" stays
   Result<GroupState> loaded = DecodeGroupState(text, spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_EQ(loaded->tt_high_states, std::vector<AlarmState>{AlarmState::kInsufficientData});
-  EXPECT_EQ(loaded->tt_low_states, std::vector<AlarmState>{AlarmState::kInsufficientData});
-  EXPECT_EQ(loaded->tt_last_scale_in, std::vector<Seconds>{kNever});
-  EXPECT_EQ(loaded->alarm_states, (std::vector<AlarmState>{AlarmState::kAlarm, AlarmState::kOk}));
+  EXPECT_EQ(loaded->tt_high_states, std::vector<AlarmState>{AlarmState::kAlarm});
+  EXPECT_EQ(loaded->tt_last_scale_in, std::vector<Seconds>{1234});
 }
 
-TEST(GroupStateCodecTest, DroppedPoolLeavesItsInstancesUnattributed) {
+TEST(GroupStateCodecTest, ADroppedPoolLeavesItsInstancesAndLaunchesUnattributed) {
   GroupSpec spec = RichSpec();
-  const std::string text = EncodeGroupState(RichState(spec));
-  spec.capacity.spot_pools.pop_back();  // pool 1 is gone
+  const std::string text = EncodeGroupState(spec, RichState(spec));
+  spec.capacity.spot_pools.pop_back();  // us-east-1b is gone
   Result<GroupState> loaded = DecodeGroupState(text, spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(loaded->pool_avoid_until, std::vector<Seconds>{0});
@@ -92,12 +121,13 @@ TEST(GroupStateCodecTest, DroppedPoolLeavesItsInstancesUnattributed) {
   ASSERT_NE(moved, nullptr);
   EXPECT_EQ(moved->market, Market::kSpot);
   EXPECT_EQ(moved->pool, kOnDemandPool);
+  EXPECT_EQ(loaded->launches[0].pool, kOnDemandPool);
   EXPECT_EQ(loaded->Find(0xFFFFFFFFFFFFFFFFULL)->pool, 0);  // still-existing pool kept
 }
 
 TEST(GroupStateCodecTest, DesiredIsClampedToTheSpec) {
   GroupSpec spec = RichSpec();
-  const std::string text = EncodeGroupState(RichState(spec));  // desired 7
+  const std::string text = EncodeGroupState(spec, RichState(spec));  // desired 7
   spec.max = 5;
   Result<GroupState> loaded = DecodeGroupState(text, spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
@@ -110,9 +140,31 @@ TEST(GroupStateCodecTest, EmptyStateRoundTrips) {
   spec.policies.clear();
   spec.capacity.spot_pools.clear();
   const GroupState initial = InitialState(spec);
-  Result<GroupState> loaded = DecodeGroupState(EncodeGroupState(initial), spec);
+  Result<GroupState> loaded = DecodeGroupState(EncodeGroupState(spec, initial), spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   sqlite_testing::ExpectSameState(initial, *loaded);
+}
+
+// A row written before format 2 (by position, pools as indexes) still loads.
+TEST(GroupStateCodecTest, FormatOneIsStillReadByPosition) {
+  const std::string v1 = R"({"format": 1, "desired": 4,
+    "instances": [{"id": "i-0000000000000007", "group": 0, "market": "spot", "pool": 1, "weight": 1.0,
+                   "state": "in-service", "launched_at": 5, "state_since": 6, "in_service_at": 7,
+                   "notice_deadline": -1, "version": 0, "scale_in_protected": false, "replaces": null,
+                   "simple_activity": false, "drained": false}],
+    "alarm_states": ["ALARM", "OK"], "tt_high_states": ["OK", "OK"], "tt_low_states": ["OK", "ALARM"],
+    "tt_last_scale_in": [-1, 60], "simple_activity_open": false, "simple_activity_started": 0,
+    "simple_cooldown": 0, "simple_cooldown_until": 0, "pool_avoid_until": [0, 99],
+    "last_evaluated_minute": 3, "replace_causes": []})";
+  Result<GroupState> loaded = DecodeGroupState(v1, RichSpec());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->desired, 4);
+  ASSERT_EQ(loaded->instances.size(), 1u);
+  EXPECT_EQ(loaded->instances[0].pool, 1);
+  EXPECT_TRUE(loaded->instances[0].registered);
+  EXPECT_EQ(loaded->alarm_states, (std::vector<AlarmState>{AlarmState::kAlarm, AlarmState::kOk}));
+  EXPECT_EQ(loaded->pool_avoid_until, (std::vector<Seconds>{0, 99}));
+  EXPECT_TRUE(loaded->launches.empty());
 }
 
 struct BadCase {
@@ -124,7 +176,7 @@ struct BadCase {
 };
 
 std::string Mutated(const char* pointer, const json& value) {
-  json j = json::parse(EncodeGroupState(RichState(RichSpec())));
+  json j = json::parse(Encoded());
   const json::json_pointer ptr(pointer);
   if (value.is_discarded()) {
     j[ptr.parent_pointer()].erase(ptr.back());
@@ -142,10 +194,9 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
       {"missing desired", "", "/desired", removed, "desired: missing"},
       {"desired a string", "", "/desired", "7", "desired: not an integer"},
       {"desired fraction", "", "/desired", 7.5, "desired: not an integer"},
-      {"unknown format", "", "/format", 2, "format: 2 is not a known format"},
+      {"unknown format", "", "/format", 3, "format: 3 is not a known format"},
       {"instances not array", "", "/instances", json::object(), "instances: not an array"},
-      {"bad state name", "", "/instances/1/state", "sleeping",
-       "instances[1].state: unknown value 'sleeping'"},
+      {"bad state name", "", "/instances/1/state", "sleeping", "instances[1].state: unknown value 'sleeping'"},
       {"bad market", "", "/instances/0/market", "reserved", "instances[0].market: unknown value"},
       {"bad id", "", "/instances/2/id", "i-xyz", "instances[2].id: 'i-xyz' is not an instance id"},
       {"id too long", "", "/instances/2/id", "i-00000000000000001", "instances[2].id"},
@@ -153,18 +204,26 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
       {"duplicate id", "", "/instances/1/id", "i-10", "duplicate id i-0000000000000010"},
       {"missing weight", "", "/instances/0/weight", removed, "instances[0].weight: missing"},
       {"zero weight", "", "/instances/0/weight", 0.0, "instances[0].weight: must be positive"},
-      {"pool below -1", "", "/instances/1/pool", -2, "instances[1].pool: negative"},
-      {"on-demand in a pool", "", "/instances/0/pool", 1, "instances[0].pool: an on-demand instance"},
+      {"pool a number", "", "/instances/1/pool", 1, "instances[1].pool: not a string"},
+      {"on-demand in a pool", "", "/instances/0/pool", "m4.large/us-east-1a",
+       "instances[0].pool: an on-demand instance"},
       {"replaces bad", "", "/instances/1/replaces", true, "instances[1].replaces: not a string"},
       {"drained not bool", "", "/instances/1/drained", 1, "instances[1].drained: not true or false"},
-      {"bad alarm state", "", "/alarm_states/1", "WARN", "alarm_states[1]: unknown value 'WARN'"},
-      {"alarm states not array", "", "/alarm_states", "OK", "alarm_states: not an array"},
-      {"bad avoid time", "", "/pool_avoid_until/0", "soon", "pool_avoid_until[0]: not an integer"},
-      {"huge minute", "", "/last_evaluated_minute", 18446744073709551615ULL,
-       "last_evaluated_minute: out of range"},
+      {"retry not object", "", "/instances/1/retry", 3, "instances[1].retry: not an object"},
+      {"negative attempts", "", "/instances/1/retry/attempts", -1, "instances[1].retry.attempts: negative"},
+      {"bad alarm state", "", "/alarms/cpu-low", "WARN", "alarms.cpu-low: unknown value 'WARN'"},
+      {"alarms not object", "", "/alarms", json::array(), "alarms: not an object"},
+      {"bad avoid time", "", "/pools/m4.large~1us-east-1b/avoid_until", "soon",
+       "pools.m4.large/us-east-1b.avoid_until: not an integer"},
+      {"policy missing field", "", "/policies/out/tt_low", removed, "policies.out.tt_low: missing"},
+      {"huge minute", "", "/last_evaluated_minute", 18446744073709551615ULL, "last_evaluated_minute: out of range"},
       {"version too big", "", "/instances/0/version", 4294967296LL, "instances[0].version: out of range"},
       {"cause not string", "", "/replace_causes/0", 3, "replace_causes[0]: not a string"},
       {"missing cooldown", "", "/simple_cooldown_until", removed, "simple_cooldown_until: missing"},
+      {"launch without token", "", "/launches/0/token", "", "launches[0].token: empty"},
+      {"launch bad error", "", "/launches/0/last_error", "oops", "launches[0].last_error: unknown value 'oops'"},
+      {"condition bad code", "", "/conditions/0/code", 5, "conditions[0].code: not a string"},
+      {"missing launch retry", "", "/launch_retry", removed, "launch_retry: missing"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

@@ -19,6 +19,14 @@
 namespace shoal {
 namespace {
 
+// The spec a state is saved under names the group (and its pools, alarms,
+// policies, which the stored text is keyed by).
+GroupSpec SpecNamed(const std::string& name) {
+  GroupSpec spec = sqlite_testing::RichSpec();
+  spec.name = name;
+  return spec;
+}
+
 using sqlite_testing::ExpectSameState;
 using sqlite_testing::RichSpec;
 using sqlite_testing::RichState;
@@ -84,7 +92,7 @@ TEST_F(SqliteStateStoreTest, StateSurvivesCloseAndReopen) {
   {
     auto store = OpenStore();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->SaveGroupState("web", saved).ok());
+    ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), saved).ok());
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -107,9 +115,9 @@ TEST_F(SqliteStateStoreTest, SaveReplacesAndDeleteRemoves) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   GroupState s = RichState(spec);
-  ASSERT_TRUE(store->SaveGroupState("web", s).ok());
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), s).ok());
   s.desired = 9;
-  ASSERT_TRUE(store->SaveGroupState("web", s).ok());
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), s).ok());
   EXPECT_EQ(QueryOne(path_, "SELECT count(*) FROM group_state"), "1");
   Result<std::optional<GroupState>> loaded = store->LoadGroupState(spec);
   ASSERT_TRUE(loaded.ok() && loaded->has_value());
@@ -126,11 +134,12 @@ TEST_F(SqliteStateStoreTest, LoadRebuildsForAChangedSpec) {
   GroupSpec spec = RichSpec();
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->SaveGroupState("web", RichState(spec)).ok());
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), RichState(spec)).ok());
   spec.alarms.pop_back();
   Result<std::optional<GroupState>> loaded = store->LoadGroupState(spec);
   ASSERT_TRUE(loaded.ok() && loaded->has_value()) << loaded.status().message();
-  EXPECT_EQ((*loaded)->alarm_states, std::vector<AlarmState>{AlarmState::kInsufficientData});
+  // By name: the remaining alarm keeps its state.
+  EXPECT_EQ((*loaded)->alarm_states, std::vector<AlarmState>{AlarmState::kAlarm});
   EXPECT_EQ((*loaded)->instances.size(), 3u);
 }
 
@@ -156,7 +165,7 @@ TEST_F(SqliteStateStoreTest, NamesAreBoundNeverSpliced) {
   spec.name = hostile;
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->SaveGroupState(hostile, RichState(spec)).ok());
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed(hostile), RichState(spec)).ok());
   ASSERT_TRUE(store->AppendActivities({MakeActivity(hostile, 1, 2)}).ok());
   Result<std::optional<GroupState>> loaded = store->LoadGroupState(spec);
   ASSERT_TRUE(loaded.ok() && loaded->has_value());
@@ -239,13 +248,13 @@ TEST_F(SqliteStateStoreTest, NonPositiveLimitIsRefused) {
 TEST_F(SqliteStateStoreTest, WalModeIsReallyOnAndSchemaVersioned) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->SaveGroupState("web", RichState(RichSpec())).ok());
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), RichState(RichSpec())).ok());
   EXPECT_EQ(QueryOne(path_, "PRAGMA journal_mode"), "wal");
   EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
-  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "2");
+  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "3");
   EXPECT_EQ(
       QueryOne(path_, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activity'"),
-      "1");
+      "2");
 }
 
 TEST_F(SqliteStateStoreTest, ReopenDoesNotRerunMigrations) {
@@ -281,10 +290,12 @@ TEST_F(SqliteStateStoreTest, AVersionOneDatabaseIsMigratedKeepingItsData) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->AppendActivities({MakeActivity("web", 1, 2)}).ok());
   }
-  ExecOne(path_, "DROP TABLE last_config; UPDATE schema_version SET version = 1");
+  ExecOne(path_,
+          "DROP TABLE last_config; DROP TABLE metric_minute; DROP INDEX activity_time;"
+          " UPDATE schema_version SET version = 1");
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "2");
+  EXPECT_EQ(QueryOne(path_, "SELECT max(version) FROM schema_version"), "3");
   ASSERT_TRUE(store->SaveLastConfig({"a.yaml", "x", 1}).ok());
   Result<std::vector<StoredActivity>> acts = store->ListActivities("web", 0, 10);
   ASSERT_TRUE(acts.ok());
@@ -344,7 +355,7 @@ TEST_F(SqliteStateStoreTest, ReadersRunAlongsideTheWriter) {
   GroupState s = RichState(spec);
   for (int i = 0; i < kWrites; ++i) {
     s.last_evaluated_minute = i;
-    EXPECT_TRUE(store->SaveGroupState("web", s).ok());
+    EXPECT_TRUE(store->SaveGroupState(SpecNamed("web"), s).ok());
     EXPECT_TRUE(store->AppendActivities({MakeActivity("web", i, i + 1)}).ok());
   }
   done.store(true);
@@ -364,7 +375,7 @@ TEST_F(SqliteStateStoreTest, ReadersRunAlongsideTheWriter) {
   for (std::int64_t n = 1;; ++n) {
     s.last_evaluated_minute = n;
     s.replace_causes.assign(static_cast<std::size_t>(n % 5), std::string(200, 'x'));  // vary the row size
-    if (!(*store)->SaveGroupState("web", s).ok()) _exit(3);
+    if (!(*store)->SaveGroupState(SpecNamed("web"), s).ok()) _exit(3);
     const int from = static_cast<int>(n);
     if (!(*store)->AppendActivities({MakeActivity("web", from, from + 1)}).ok()) _exit(4);
     if (write(report_fd, &n, sizeof n) != static_cast<ssize_t>(sizeof n)) _exit(5);
@@ -413,7 +424,7 @@ TEST_F(SqliteStateStoreTest, KilledWriterLeavesTheLastCommittedState) {
   for (std::int64_t i = 0; i < count; ++i) EXPECT_EQ((*acts)[i].activity.from, i + 1);
 
   // And the store keeps working after recovery.
-  ASSERT_TRUE(store->SaveGroupState("web", RichState(RichSpec())).ok());
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), RichState(RichSpec())).ok());
 }
 
 }  // namespace

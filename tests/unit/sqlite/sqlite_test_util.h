@@ -56,6 +56,11 @@ inline Instance MakeInstance(InstanceId id, Market market, int pool, InstanceSta
   in.replaces = 0xABCDEF0123456789ULL;
   in.simple_activity = true;
   in.drained = true;
+  in.launch_token = "web-" + std::to_string(id) + "-0";
+  in.registered = true;
+  in.drain_requested = state == InstanceState::kDraining;
+  in.terminate_requested = false;
+  in.retry = {2, 345};
   return in;
 }
 
@@ -80,6 +85,22 @@ inline GroupState RichState(const GroupSpec& spec) {
   s.pool_avoid_until = {0, 4200};
   s.last_evaluated_minute = 77;
   s.replace_causes = {"spot notice on i-22 \"quoted\"", "unhealthy: provisioning failed ✓"};
+  s.failed_launches = 2;
+  s.launch_backoff_until = 777;
+  s.launch_decisions = 41;
+  s.launch_retry = {3, 888};
+  PendingLaunch p;
+  p.token = "web-41-1";
+  p.market = Market::kSpot;
+  p.pool = 1;
+  p.weight = 2.5;
+  p.replaces = 0x10;
+  p.simple_activity = true;
+  p.planned_at = 640;
+  p.retry = {1, 650};
+  p.last_error = StatusCode::kUnavailable;
+  s.launches = {p};
+  s.conditions = {{"LaunchFailing", StatusCode::kPermissionDenied, "not allowed: ec2:RunInstances", 600, 700, 4}};
   return s;
 }
 
@@ -100,6 +121,26 @@ inline void ExpectSameInstance(const Instance& a, const Instance& b) {
   EXPECT_EQ(a.replaces, b.replaces);
   EXPECT_EQ(a.simple_activity, b.simple_activity);
   EXPECT_EQ(a.drained, b.drained);
+  EXPECT_EQ(a.launch_token, b.launch_token);
+  EXPECT_EQ(a.registered, b.registered);
+  EXPECT_EQ(a.drain_requested, b.drain_requested);
+  EXPECT_EQ(a.terminate_requested, b.terminate_requested);
+  EXPECT_EQ(a.retry.attempts, b.retry.attempts);
+  EXPECT_EQ(a.retry.next_at, b.retry.next_at);
+}
+
+inline void ExpectSameLaunch(const PendingLaunch& a, const PendingLaunch& b) {
+  SCOPED_TRACE(a.token);
+  EXPECT_EQ(a.token, b.token);
+  EXPECT_EQ(a.market, b.market);
+  EXPECT_EQ(a.pool, b.pool);
+  EXPECT_EQ(a.weight, b.weight);
+  EXPECT_EQ(a.replaces, b.replaces);
+  EXPECT_EQ(a.simple_activity, b.simple_activity);
+  EXPECT_EQ(a.planned_at, b.planned_at);
+  EXPECT_EQ(a.retry.attempts, b.retry.attempts);
+  EXPECT_EQ(a.retry.next_at, b.retry.next_at);
+  EXPECT_EQ(a.last_error, b.last_error);
 }
 
 inline void ExpectSameState(const GroupState& a, const GroupState& b) {
@@ -117,6 +158,22 @@ inline void ExpectSameState(const GroupState& a, const GroupState& b) {
   EXPECT_EQ(a.pool_avoid_until, b.pool_avoid_until);
   EXPECT_EQ(a.last_evaluated_minute, b.last_evaluated_minute);
   EXPECT_EQ(a.replace_causes, b.replace_causes);
+  EXPECT_EQ(a.failed_launches, b.failed_launches);
+  EXPECT_EQ(a.launch_backoff_until, b.launch_backoff_until);
+  EXPECT_EQ(a.launch_decisions, b.launch_decisions);
+  EXPECT_EQ(a.launch_retry.attempts, b.launch_retry.attempts);
+  EXPECT_EQ(a.launch_retry.next_at, b.launch_retry.next_at);
+  ASSERT_EQ(a.launches.size(), b.launches.size());
+  for (std::size_t i = 0; i < a.launches.size(); ++i) ExpectSameLaunch(a.launches[i], b.launches[i]);
+  ASSERT_EQ(a.conditions.size(), b.conditions.size());
+  for (std::size_t i = 0; i < a.conditions.size(); ++i) {
+    EXPECT_EQ(a.conditions[i].type, b.conditions[i].type);
+    EXPECT_EQ(a.conditions[i].code, b.conditions[i].code);
+    EXPECT_EQ(a.conditions[i].message, b.conditions[i].message);
+    EXPECT_EQ(a.conditions[i].since, b.conditions[i].since);
+    EXPECT_EQ(a.conditions[i].last_seen, b.conditions[i].last_seen);
+    EXPECT_EQ(a.conditions[i].count, b.conditions[i].count);
+  }
 }
 
 }  // namespace shoal::sqlite_testing
