@@ -5,12 +5,14 @@
 #include "cli/agent_command.h"
 #include "cli/cluster_commands.h"
 #include "cli/simulate_command.h"
+#include "cli/swarm_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"shoal: spot-first auto-scaling and release control plane"};
   app.require_subcommand(1);
   int exit_code = 0;
   shoal::AddSimulateCommand(app, &exit_code);
+  shoal::AddSwarmCommand(app, &exit_code);
   shoal::AddServeCommand(app, &exit_code);
   shoal::AddClusterCommands(app, &exit_code);
   shoal::AddAgentCommand(app, &exit_code);

@@ -16,14 +16,12 @@ namespace shoal {
 namespace {
 
 struct SimulateArgs {
-  std::string config;
-  std::string trace;
-  std::string spot_prices;
-  std::string on_demand_prices;
-  std::string advisor;
+  SimInputPaths inputs;
   std::string plot;
   std::string activities;
   std::string minutes;
+  std::string faults;
+  std::string log;
   bool json = false;
   SimOptions options;
 };
@@ -38,27 +36,30 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-int Run(const SimulateArgs& a) {
-  Result<Config> config = LoadConfigFile(a.config);
-  if (!config.ok()) {
-    std::cerr << "error: " << config.status().message() << "\n";
+int Run(SimulateArgs a) {
+  if (!a.faults.empty()) {
+    Result<FaultSpec> faults = ParseFaultSpec(a.faults);
+    if (!faults.ok()) {
+      std::cerr << "error: " << faults.status().message() << "\n";
+      return 2;
+    }
+    a.options.faults = *faults;
+  }
+  Result<SimInputs> in = LoadSimInputs(a.inputs);
+  if (!in.ok()) {
+    std::cerr << "error: " << in.status().message() << "\n";
     return 1;
   }
-  Result<Trace> trace = LoadTraceFile(a.trace);
-  if (!trace.ok()) {
-    std::cerr << "error: " << trace.status().message() << "\n";
-    return 1;
+  std::ofstream log_file;
+  if (!a.log.empty()) {
+    log_file.open(a.log, std::ios::binary);
+    if (!log_file) {
+      std::cerr << "error: cannot write the log '" << a.log << "'\n";
+      return 1;
+    }
+    a.options.log = &log_file;
   }
-  Result<PriceTables> prices = LoadPriceTables(
-      a.spot_prices.empty() ? BundledDataFile("spot_prices.csv") : a.spot_prices,
-      a.on_demand_prices.empty() ? BundledDataFile("ondemand_prices.csv") : a.on_demand_prices,
-      a.advisor.empty() ? BundledDataFile("spot_advisor_interruption.csv") : a.advisor);
-  if (!prices.ok()) {
-    std::cerr << "error: " << prices.status().message()
-              << "\n(price tables come from --spot-prices/--on-demand-prices/--advisor, $SHOAL_BUNDLED_DATA or ./data)\n";
-    return 1;
-  }
-  Result<SimReport> report = RunSimulation(*config, *trace, *prices, a.options);
+  Result<SimReport> report = RunSimulation(in->config, in->trace, in->prices, a.options);
   if (!report.ok()) {
     std::cerr << "error: " << report.status().message() << "\n";
     return 1;
@@ -77,31 +78,60 @@ int Run(const SimulateArgs& a) {
     std::cerr << "error: cannot write minutes CSV '" << a.minutes << "'\n";
     return 1;
   }
-  return 0;
+  // A world with faults that broke an invariant is a failure (its report
+  // says which, and the same command replays it).
+  return report->violations.empty() ? 0 : 3;
 }
 
 }  // namespace
+
+Result<SimInputs> LoadSimInputs(const SimInputPaths& paths) {
+  Result<Config> config = LoadConfigFile(paths.config);
+  if (!config.ok()) return config.status();
+  Result<Trace> trace = LoadTraceFile(paths.trace);
+  if (!trace.ok()) return trace.status();
+  Result<PriceTables> prices = LoadPriceTables(
+      paths.spot_prices.empty() ? BundledDataFile("spot_prices.csv") : paths.spot_prices,
+      paths.on_demand_prices.empty() ? BundledDataFile("ondemand_prices.csv") : paths.on_demand_prices,
+      paths.advisor.empty() ? BundledDataFile("spot_advisor_interruption.csv") : paths.advisor);
+  if (!prices.ok()) {
+    return Status::InvalidArgument(
+        prices.status().message() +
+        "\n(price tables come from --spot-prices/--on-demand-prices/--advisor, $SHOAL_BUNDLED_DATA or ./data)");
+  }
+  return SimInputs{std::move(*config), std::move(*trace), std::move(*prices)};
+}
+
+void AddSimInputOptions(CLI::App* cmd, SimInputPaths* paths, SimOptions* options) {
+  cmd->add_option("--config,-c", paths->config, "YAML config (see docs/CONFIG.md)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--trace,-t", paths->trace, "minute,requests CSV")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--spot-prices", paths->spot_prices, "spot price history CSV (default: bundled data)");
+  cmd->add_option("--on-demand-prices", paths->on_demand_prices, "on-demand price CSV (default: bundled data)");
+  cmd->add_option("--advisor", paths->advisor, "Spot Advisor interruption CSV (default: bundled data)");
+  cmd->add_option("--peak-instances", options->peak_instances,
+                  "instances the trace's peak minute needs at 100% CPU")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--boot-seconds", options->boot_seconds, "mean launch-to-in-service delay")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--notice-seconds", options->notice_seconds, "spot notice to termination")
+      ->check(CLI::Range(0, 3600));
+  cmd->add_option("--interruption-scale", options->interruption_scale,
+                  "multiply every pool's interruption rate (0 = none)")
+      ->check(CLI::Range(0.0, 1000.0));
+}
 
 void AddSimulateCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<SimulateArgs>();
   CLI::App* cmd = app.add_subcommand(
       "simulate", "Replay a traffic trace and a spot market through the decision core; report cost and service");
-  cmd->add_option("--config,-c", args->config, "YAML config (see docs/CONFIG.md)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--trace,-t", args->trace, "minute,requests CSV")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--spot-prices", args->spot_prices, "spot price history CSV (default: bundled data)");
-  cmd->add_option("--on-demand-prices", args->on_demand_prices, "on-demand price CSV (default: bundled data)");
-  cmd->add_option("--advisor", args->advisor, "Spot Advisor interruption CSV (default: bundled data)");
-  cmd->add_option("--peak-instances", args->options.peak_instances,
-                  "instances the trace's peak minute needs at 100% CPU")
-      ->check(CLI::Range(1, 1000000));
+  AddSimInputOptions(cmd, &args->inputs, &args->options);
   cmd->add_option("--seed", args->options.seed, "seed for every random draw");
-  cmd->add_option("--boot-seconds", args->options.boot_seconds, "mean launch-to-in-service delay")
-      ->check(CLI::Range(1, 86400));
-  cmd->add_option("--notice-seconds", args->options.notice_seconds, "spot notice to termination")
-      ->check(CLI::Range(0, 3600));
-  cmd->add_option("--interruption-scale", args->options.interruption_scale,
-                  "multiply every pool's interruption rate (0 = none)")
-      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--log", args->log,
+                  "write the control plane's structured log to FILE (simulated time; debug level)");
+  cmd->add_option("--faults", args->faults,
+                  "inject faults: \"default\", \"none\" or kind=rate,... (see docs/ARCHITECTURE.md, "
+                  "fault swarm); the control plane then runs on a real SQLite store, may crash and restart, "
+                  "and the invariants are checked (exit 3 when one breaks)");
   cmd->add_flag("--json", args->json, "one JSON object instead of text");
   cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");
   cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout); a JSON array with --json");

@@ -14,7 +14,7 @@ double Round(double v, int decimals) {
   return std::round(v * f) / f;
 }
 
-std::string Clock(Seconds t) {
+std::string DayClock(Seconds t) {
   return fmt::format("{}d{:02}:{:02}:{:02}", t / 86400, (t / 3600) % 24, (t / 60) % 60, t % 60);
 }
 
@@ -47,6 +47,13 @@ std::string FormatReportJson(const SimReport& r) {
   j["ondemand_instance_hours"] = Round(r.ondemand_instance_hours, 2);
   j["fingerprint"] = r.fingerprint;
   j["price_sources"] = r.price_sources;
+  if (r.faulty) {
+    j["faults"] = r.fault_spec;
+    j["faults_stop_seconds"] = r.faults_stop;
+    j["faults_injected"] = r.faults_injected;
+    j["restarts"] = r.restarts;
+    j["violations"] = r.violations;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -76,6 +83,15 @@ std::string FormatReportText(const SimReport& r) {
   out += "Activity\n";
   line("activities", fmt::format("{}", r.activities));
   line("fingerprint", r.fingerprint);
+  if (r.faulty) {
+    out += "Faults\n";
+    line("faults", r.fault_spec);
+    line("faults_stop", DayClock(r.faults_stop) + "  (trace time; the world must converge after it)");
+    for (const auto& [kind, n] : r.faults_injected) line("  " + kind, fmt::format("{}", n));
+    line("restarts", fmt::format("{}  (control-plane crashes recovered)", r.restarts));
+    line("violations", fmt::format("{}", r.violations.size()));
+    for (const std::string& v : r.violations) out += "    " + v + "\n";
+  }
   if (!r.price_sources.empty()) {
     out += "Prices\n";
     for (const std::string& s : r.price_sources) out += "  " + s + "\n";
@@ -96,7 +112,7 @@ std::string FormatMinutesCsv(const SimReport& r) {
 std::string FormatActivityLog(const SimReport& r) {
   std::string out;
   for (const Activity& a : r.activity_log) {
-    out += fmt::format("{}  {:<20} {:<18} {:>4} -> {:<4} {}\n", Clock(a.time), a.group, ToString(a.kind), a.from,
+    out += fmt::format("{}  {:<20} {:<18} {:>4} -> {:<4} {}\n", DayClock(a.time), a.group, ToString(a.kind), a.from,
                        a.to, a.cause);
   }
   return out;

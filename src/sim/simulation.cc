@@ -7,7 +7,10 @@
 
 #include "adapters/sim/sim_world.h"
 #include "adapters/sim/spot_market.h"
+#include "adapters/system/stream_logger.h"
 #include "controller/reconciler.h"
+#include "sim/control_plane.h"
+#include "sim/invariants.h"
 
 namespace shoal {
 namespace {
@@ -18,6 +21,7 @@ constexpr double kBaselineCpu = 0.8;  // baselines serve every minute at <= 80% 
 class ActivityLog final : public ActivitySink {
  public:
   void Record(const Activity& a) override {
+    if (checker_ != nullptr) checker_->CheckActivity(a);
     log_.push_back(a);
     const std::string line = std::to_string(a.time) + "|" + a.group + "|" + std::string(ToString(a.kind)) +
                              "|" + std::to_string(a.from) + "|" + std::to_string(a.to) + "|" + a.cause + "\n";
@@ -28,10 +32,12 @@ class ActivityLog final : public ActivitySink {
   }
   std::vector<Activity>& log() { return log_; }
   std::uint64_t hash() const { return hash_; }
+  void set_checker(InvariantChecker* checker) { checker_ = checker; }
 
  private:
   std::vector<Activity> log_;
   std::uint64_t hash_ = 1469598103934665603ULL;
+  InvariantChecker* checker_ = nullptr;
 };
 
 // The market every config is measured in: the standard pools of the region
@@ -110,16 +116,44 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   }
   SimWorld world(env, &*market, pools, group_service, service_demand);
   ActivityLog log;
-  Reconciler controller(config.groups, ControllerPorts{&world, &world, &world, &world, &log});
+  std::optional<FaultSpec> faults = options.faults;
+  if (faults && faults->stop_at < 0) faults->stop_at = start + (end - start) * 3 / 4;
+  InvariantOptions io;
+  io.faults_stop = faults ? faults->stop_at : -1;
+  InvariantChecker checker(io);
+  if (faults) log.set_checker(&checker);
+  std::unique_ptr<StreamLogger> logger;
+  if (options.log != nullptr) logger = std::make_unique<StreamLogger>(&world, options.log, LogLevel::kDebug);
+  Result<std::unique_ptr<SimControlPlane>> plane =
+      SimControlPlane::Create(config.groups, &world, &log, logger.get(), faults, options.seed);
+  if (!plane.ok()) return plane.status();
+  SimControlPlane& cp = **plane;
 
-  controller.Tick();
+  auto tick = [&](Seconds t, Seconds previous) -> Status {
+    const bool was_up = cp.up();
+    SHOAL_RETURN_IF_ERROR(cp.Tick(t));
+    if (!faults) return Status::Ok();
+    if (!was_up) checker.Down(previous, t);
+    if (cp.up()) checker.AfterTick(t, *cp.controller(), world);
+    return Status::Ok();
+  };
+  SHOAL_RETURN_IF_ERROR(tick(0, 0));
+  Seconds previous = 0;
   for (Seconds next_minute = kMinute;;) {
     const Seconds event = world.NextEventTime();
     const Seconds t = (event != kNever && event < next_minute) ? event : next_minute;
     if (t >= end) break;
     world.AdvanceTo(t);
-    controller.Tick();
+    if (t == next_minute) cp.EachMinute();
+    SHOAL_RETURN_IF_ERROR(tick(t, previous));
+    previous = t;
     if (t == next_minute) next_minute += kMinute;
+  }
+  if (faults) {
+    world.AdvanceTo(end);
+    SHOAL_RETURN_IF_ERROR(tick(end, previous));
+    checker.CheckLedger(cp.ledger());
+    checker.AtEnd(end, cp.controller(), world);
   }
   world.Finish(end);
 
@@ -189,6 +223,14 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     if (a.kind == ActivityKind::kFallbackOnDemand) ++r.fallbacks_to_ondemand;
   }
   r.fingerprint = Hex(log.hash());
+  if (faults) {
+    r.faulty = true;
+    r.fault_spec = FormatFaultSpec(*faults);
+    r.faults_stop = faults->stop_at - start;
+    r.faults_injected = cp.faults()->counts();
+    r.restarts = cp.restarts();
+    r.violations = checker.violations();
+  }
   std::set<std::string> used;
   for (const GroupSpec& g : config.groups) {
     for (const PoolSpec& p : g.capacity.spot_pools) used.insert(p.instance_type + "/" + p.zone);

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/config/config.h"
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
+#include "adapters/sim/faults.h"
 #include "core/activity.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -25,6 +29,12 @@ struct SimOptions {
   std::string region = "us-east-1";
   std::string baseline_type = "m4.large";  // static baseline: this type, on-demand
   int warmup_minutes = 10;        // run before minute 0 at the first minute's demand, not counted
+  // Faults (the fault swarm): the control plane runs on a real SQLite store
+  // behind fault decorators, may crash and restart, and every invariant of
+  // sim/invariants.h is checked. stop_at < 0: faults stop three quarters
+  // into the trace.
+  std::optional<FaultSpec> faults;
+  std::ostream* log = nullptr;    // the control plane's structured log, stamped with simulated time (optional)
 };
 
 struct SimSeries {
@@ -65,6 +75,13 @@ struct SimReport {
   std::vector<std::string> price_sources;
   std::vector<Activity> activity_log;
   SimSeries series;
+  // With faults.
+  bool faulty = false;
+  std::string fault_spec;                            // as given, normalised
+  Seconds faults_stop = -1;                          // simulated second the faults stopped
+  std::map<std::string, std::int64_t> faults_injected;  // by kind
+  int restarts = 0;                                  // control-plane crashes recovered
+  std::vector<std::string> violations;               // broken invariants, described
 };
 
 // Fails with a clear message when the config uses a pool the price tables

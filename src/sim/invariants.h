@@ -1,0 +1,68 @@
+// What must hold in every simulated world, faults or not (the fault swarm's
+// safety and liveness checks, TigerBeetle VOPR-style). Checked after every
+// tick against the world's truth and the controller's state; a broken rule
+// is a violation naming the rule, the time and what was seen.
+//
+//  untracked      no instance the cloud bills stays unknown to the control
+//                 plane (not in a group's state, nor the instance of a
+//                 pending launch) longer than the inventory period plus one
+//                 tick, counted while the control plane runs;
+//  one-token      a launch token is never asked again for a different launch;
+//  desired-bounds desired stays within [min, max];
+//  shortfall      after a tick, capacity counted toward desired (instances
+//                 starting or serving, pending launches) is below desired
+//                 only while a cause explains it: a launch backoff, a
+//                 condition, an avoided pool, a store that cannot be written,
+//                 a launch that failed in this very tick (the next one retries);
+//  cause          every activity names its group and its cause;
+//  converged      from `settle` after the faults stop: no launch waits for a
+//                 retry, no condition is set, no termination stays
+//                 unconfirmed and no instance stays starting for longer than
+//                 its group's health-check grace, and at the end the world's
+//                 instances are exactly the tracked ones.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "adapters/sim/faults.h"
+#include "adapters/sim/sim_world.h"
+#include "controller/reconciler.h"
+
+namespace shoal {
+
+struct InvariantOptions {
+  Seconds inventory_period = 60;
+  Seconds tick_slack = 60;       // the simulator ticks at least once a minute
+  Seconds faults_stop = -1;      // -1: faults never stop (no convergence check)
+  Seconds settle = 15 * kMinute; // the bound within which the world converges after faults stop
+};
+
+class InvariantChecker {
+ public:
+  explicit InvariantChecker(InvariantOptions options) : options_(options) {}
+
+  // After a tick of a living control plane.
+  void AfterTick(Seconds now, const Reconciler& controller, const SimWorld& world);
+  // Time passing while the control plane is down (not counted as untracked).
+  void Down(Seconds from, Seconds to);
+  void CheckActivity(const Activity& a);
+  void CheckLedger(const LaunchLedger& ledger);
+  void AtEnd(Seconds now, const Reconciler* controller, const SimWorld& world);
+
+  const std::vector<std::string>& violations() const { return violations_; }
+
+ private:
+  void Violation(Seconds now, const std::string& rule, const std::string& what);
+
+  InvariantOptions options_;
+  std::map<InstanceId, Seconds> untracked_since_;
+  Seconds downtime_ = 0;  // total time the control plane was down
+  std::map<InstanceId, Seconds> untracked_downtime_at_;
+  std::vector<std::string> violations_;
+  std::map<std::string, int> reported_;  // rule → violations kept (the first few of each)
+  std::map<std::string, Seconds> launch_failed_at_;  // group → time of its last launch-failed activity
+};
+
+}  // namespace shoal
