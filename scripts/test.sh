@@ -12,6 +12,17 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHOAL_BUILD_TES
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure --no-tests=error -j"$jobs"
 
+echo "== fault swarm: a few hundred seeded worlds (scripts/swarm.sh runs 10,000) =="
+trace="$(mktemp --suffix=.csv)"
+head -n 2881 data/nasa_jul95_requests_per_minute.csv > "$trace"   # two days of real traffic
+for run in "default 200 1" "seed 100 100001"; do
+  set -- $run
+  build/shoal swarm --config "examples/$1.yaml" --trace "$trace" --seeds "$2" --first-seed "$3" --json \
+      > "build/swarm-$1.json" || { cat "build/swarm-$1.json"; exit 1; }
+done
+rm -f "$trace"
+grep -E '"(worlds|violations|worlds_per_second)"' build/swarm-default.json build/swarm-seed.json
+
 echo "== unit tests under ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_BUILD_TESTS=ON -DSHOAL_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target shoal_unit_tests

@@ -10,9 +10,9 @@ constexpr Seconds kConfirmBound = 2 * kMinute;
 
 std::string At(Seconds now) { return "t=" + std::to_string(now) + "s"; }
 
-bool ShortfallExplained(const GroupSpec& spec, const GroupState& s, const Reconciler& c, Seconds now) {
+bool ShortfallExplained(const GroupSpec& spec, const GroupState& s, bool store_ok, Seconds now) {
   if (s.launch_backoff_until > now || s.launch_retry.next_at > now || !s.conditions.empty()) return true;
-  if (!c.store_status().ok()) return true;
+  if (!store_ok) return true;
   if (!spec.spot.fallback_to_on_demand) return true;  // the operator chose to wait for spot
   for (Seconds until : s.pool_avoid_until) {
     if (until > now) return true;
@@ -31,6 +31,16 @@ double Counted(const GroupState& s) {
 
 }  // namespace
 
+ControlView ViewOf(const Reconciler& c) {
+  ControlView v;
+  for (std::size_t g = 0; g < c.groups().size(); ++g) {
+    v.groups.push_back(&c.groups()[g]);
+    v.states.push_back(&c.state(g));
+  }
+  v.store_ok = c.store_status().ok();
+  return v;
+}
+
 void InvariantChecker::Violation(Seconds now, const std::string& rule, const std::string& what) {
   if (++reported_[rule] > kKeptPerRule) return;
   violations_.push_back(rule + " at " + At(now) + ": " + what);
@@ -40,15 +50,15 @@ void InvariantChecker::Down(Seconds from, Seconds to) {
   if (to > from) downtime_ += to - from;
 }
 
-void InvariantChecker::AfterTick(Seconds now, const Reconciler& c, const SimWorld& world) {
+void InvariantChecker::AfterTick(Seconds now, const ControlView& c, const std::vector<WorldInstance>& world) {
   std::set<InstanceId> ids;
   std::set<std::string> tokens;
-  for (std::size_t g = 0; g < c.groups().size(); ++g) {
-    for (const Instance& in : c.state(g).instances) ids.insert(in.id);
-    for (const PendingLaunch& p : c.state(g).launches) tokens.insert(p.token);
+  for (const GroupState* s : c.states) {
+    for (const Instance& in : s->instances) ids.insert(in.id);
+    for (const PendingLaunch& p : s->launches) tokens.insert(p.token);
   }
   std::set<InstanceId> alive;
-  for (const WorldInstance& w : world.AliveInstances()) {
+  for (const WorldInstance& w : world) {
     alive.insert(w.id);
     if (ids.contains(w.id) || (!w.launch_token.empty() && tokens.contains(w.launch_token))) {
       untracked_since_.erase(w.id);
@@ -69,9 +79,9 @@ void InvariantChecker::AfterTick(Seconds now, const Reconciler& c, const SimWorl
   std::erase_if(untracked_downtime_at_, [&](const auto& kv) { return !alive.contains(kv.first); });
 
   const bool settled = options_.faults_stop >= 0 && now >= options_.faults_stop + options_.settle;
-  for (std::size_t g = 0; g < c.groups().size(); ++g) {
-    const GroupSpec& spec = c.groups()[g];
-    const GroupState& s = c.state(g);
+  for (std::size_t g = 0; g < c.groups.size(); ++g) {
+    const GroupSpec& spec = *c.groups[g];
+    const GroupState& s = *c.states[g];
     if (s.desired < spec.min || s.desired > spec.max) {
       Violation(now, "desired-bounds", spec.name + " desired " + std::to_string(s.desired) + " outside [" +
                                            std::to_string(spec.min) + ", " + std::to_string(spec.max) + "]");
@@ -79,7 +89,7 @@ void InvariantChecker::AfterTick(Seconds now, const Reconciler& c, const SimWorl
     const double counted = Counted(s);
     const auto failed = launch_failed_at_.find(spec.name);
     const bool failed_now = failed != launch_failed_at_.end() && failed->second == now;
-    if (counted < s.desired - 1e-9 && !failed_now && !ShortfallExplained(spec, s, c, now)) {
+    if (counted < s.desired - 1e-9 && !failed_now && !ShortfallExplained(spec, s, c.store_ok, now)) {
       Violation(now, "shortfall", spec.name + " counts " + std::to_string(counted) + " units toward desired " +
                                       std::to_string(s.desired) +
                                       " with no backoff, condition, avoided pool or store failure to explain it");
@@ -120,22 +130,22 @@ void InvariantChecker::CheckLedger(const LaunchLedger& ledger) {
   for (const std::string& m : ledger.mismatches) Violation(0, "one-token", m);
 }
 
-void InvariantChecker::AtEnd(Seconds now, const Reconciler* c, const SimWorld& world) {
-  if (c == nullptr || options_.faults_stop < 0) return;
+void InvariantChecker::AtEnd(Seconds now, const ControlView& c, const std::vector<WorldInstance>& world) {
+  if (options_.faults_stop < 0) return;
   std::set<InstanceId> tracked;
-  for (std::size_t g = 0; g < c->groups().size(); ++g) {
-    for (const Instance& in : c->state(g).instances) tracked.insert(in.id);
+  for (const GroupState* s : c.states) {
+    for (const Instance& in : s->instances) tracked.insert(in.id);
   }
   std::set<InstanceId> alive;
-  for (const WorldInstance& w : world.AliveInstances()) {
+  for (const WorldInstance& w : world) {
     alive.insert(w.id);
     if (!tracked.contains(w.id)) {
       Violation(now, "converged", "at the end " + FormatInstanceId(w.id) + " of " + w.group +
                                       " runs but the control plane does not track it");
     }
   }
-  for (std::size_t g = 0; g < c->groups().size(); ++g) {
-    for (const Instance& in : c->state(g).instances) {
+  for (const GroupState* s : c.states) {
+    for (const Instance& in : s->instances) {
       if (!alive.contains(in.id) && in.state != InstanceState::kTerminating) {
         Violation(now, "converged", "at the end the state holds " + FormatInstanceId(in.id) + " (" +
                                         std::string(ToString(in.state)) + ") which the cloud does not run");

@@ -32,6 +32,15 @@
 
 namespace shoal {
 
+// What the checker reads of the control plane (a Reconciler, or a test's
+// hand-made state).
+struct ControlView {
+  std::vector<const GroupSpec*> groups;
+  std::vector<const GroupState*> states;
+  bool store_ok = true;
+};
+ControlView ViewOf(const Reconciler& controller);
+
 struct InvariantOptions {
   Seconds inventory_period = 60;
   Seconds tick_slack = 60;       // the simulator ticks at least once a minute
@@ -43,13 +52,14 @@ class InvariantChecker {
  public:
   explicit InvariantChecker(InvariantOptions options) : options_(options) {}
 
-  // After a tick of a living control plane.
-  void AfterTick(Seconds now, const Reconciler& controller, const SimWorld& world);
+  // After a tick of a living control plane; `alive` is every instance the
+  // world bills now.
+  void AfterTick(Seconds now, const ControlView& control, const std::vector<WorldInstance>& alive);
   // Time passing while the control plane is down (not counted as untracked).
   void Down(Seconds from, Seconds to);
   void CheckActivity(const Activity& a);
   void CheckLedger(const LaunchLedger& ledger);
-  void AtEnd(Seconds now, const Reconciler* controller, const SimWorld& world);
+  void AtEnd(Seconds now, const ControlView& control, const std::vector<WorldInstance>& alive);
 
   const std::vector<std::string>& violations() const { return violations_; }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/sqlite/json_fields.h"
+#include "adapters/sqlite/json_writer.h"
 
 namespace shoal {
 namespace {
@@ -12,8 +13,6 @@ namespace {
 using json_fields::Index;
 using json_fields::Join;
 using json_fields::Json;
-// Keys in a fixed order keep the stored text stable and diffable.
-using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::array kAlarmStates = {AlarmState::kInsufficientData, AlarmState::kOk, AlarmState::kAlarm};
 constexpr std::array kMarkets = {Market::kOnDemand, Market::kSpot};
@@ -31,72 +30,91 @@ constexpr std::array kStatusCodes = {
 
 // ---- Encoding -----------------------------------------------------------------
 
-OrderedJson PoolName(const GroupSpec& spec, int pool) {
-  if (pool < 0 || pool >= static_cast<int>(spec.capacity.spot_pools.size())) return nullptr;
-  return spec.capacity.spot_pools[pool].name;
+void PoolName(JsonWriter& w, const GroupSpec& spec, int pool) {
+  if (pool < 0 || pool >= static_cast<int>(spec.capacity.spot_pools.size())) {
+    w.Null();
+  } else {
+    w.String(spec.capacity.spot_pools[pool].name);
+  }
 }
 
-OrderedJson OptionalId(InstanceId id) { return id == 0 ? OrderedJson(nullptr) : OrderedJson(FormatInstanceId(id)); }
-
-OrderedJson EncodeRetry(const Retry& r) { return {{"attempts", r.attempts}, {"next_at", r.next_at}}; }
-
-OrderedJson EncodeInstance(const GroupSpec& spec, const Instance& in) {
-  OrderedJson j;
-  j["id"] = FormatInstanceId(in.id);
-  j["group"] = in.group;
-  j["market"] = ToString(in.market);
-  j["pool"] = PoolName(spec, in.pool);
-  j["weight"] = in.weight;
-  j["state"] = ToString(in.state);
-  j["launched_at"] = in.launched_at;
-  j["state_since"] = in.state_since;
-  j["in_service_at"] = in.in_service_at;
-  j["notice_deadline"] = in.notice_deadline;
-  j["version"] = in.version;
-  j["scale_in_protected"] = in.scale_in_protected;
-  j["replaces"] = OptionalId(in.replaces);
-  j["simple_activity"] = in.simple_activity;
-  j["drained"] = in.drained;
-  j["launch_token"] = in.launch_token;
-  j["registered"] = in.registered;
-  j["drain_requested"] = in.drain_requested;
-  j["terminate_requested"] = in.terminate_requested;
-  j["retry"] = EncodeRetry(in.retry);
-  return j;
+void OptionalId(JsonWriter& w, InstanceId id) {
+  if (id == 0) {
+    w.Null();
+  } else {
+    w.String(FormatInstanceId(id));
+  }
 }
 
-OrderedJson EncodeLaunch(const GroupSpec& spec, const PendingLaunch& p) {
-  OrderedJson j;
-  j["token"] = p.token;
-  j["market"] = ToString(p.market);
-  j["pool"] = PoolName(spec, p.pool);
-  j["weight"] = p.weight;
-  j["replaces"] = OptionalId(p.replaces);
-  j["simple_activity"] = p.simple_activity;
-  j["planned_at"] = p.planned_at;
-  j["retry"] = EncodeRetry(p.retry);
-  j["last_error"] = ToString(p.last_error);
-  return j;
+void EncodeRetry(JsonWriter& w, const Retry& r) {
+  w.BeginObject().Key("attempts").Int(r.attempts).Key("next_at").Int(r.next_at).EndObject();
 }
 
-void EncodeNamedParts(const GroupSpec& spec, const GroupState& s, OrderedJson& j) {
-  OrderedJson alarms = OrderedJson::object();
+void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
+  w.BeginObject();
+  w.Key("id").String(FormatInstanceId(in.id));
+  w.Key("group").Int(in.group);
+  w.Key("market").String(ToString(in.market));
+  w.Key("pool");
+  PoolName(w, spec, in.pool);
+  w.Key("weight").Double(in.weight);
+  w.Key("state").String(ToString(in.state));
+  w.Key("launched_at").Int(in.launched_at);
+  w.Key("state_since").Int(in.state_since);
+  w.Key("in_service_at").Int(in.in_service_at);
+  w.Key("notice_deadline").Int(in.notice_deadline);
+  w.Key("version").Int(in.version);
+  w.Key("scale_in_protected").Bool(in.scale_in_protected);
+  w.Key("replaces");
+  OptionalId(w, in.replaces);
+  w.Key("simple_activity").Bool(in.simple_activity);
+  w.Key("drained").Bool(in.drained);
+  w.Key("launch_token").String(in.launch_token);
+  w.Key("registered").Bool(in.registered);
+  w.Key("drain_requested").Bool(in.drain_requested);
+  w.Key("terminate_requested").Bool(in.terminate_requested);
+  w.Key("retry");
+  EncodeRetry(w, in.retry);
+  w.EndObject();
+}
+
+void EncodeLaunch(JsonWriter& w, const GroupSpec& spec, const PendingLaunch& p) {
+  w.BeginObject();
+  w.Key("token").String(p.token);
+  w.Key("market").String(ToString(p.market));
+  w.Key("pool");
+  PoolName(w, spec, p.pool);
+  w.Key("weight").Double(p.weight);
+  w.Key("replaces");
+  OptionalId(w, p.replaces);
+  w.Key("simple_activity").Bool(p.simple_activity);
+  w.Key("planned_at").Int(p.planned_at);
+  w.Key("retry");
+  EncodeRetry(w, p.retry);
+  w.Key("last_error").String(ToString(p.last_error));
+  w.EndObject();
+}
+
+void EncodeNamedParts(JsonWriter& w, const GroupSpec& spec, const GroupState& s) {
+  w.Key("alarms").BeginObject();
   for (std::size_t a = 0; a < spec.alarms.size() && a < s.alarm_states.size(); ++a) {
-    alarms[spec.alarms[a].name] = ToString(s.alarm_states[a]);
+    w.Key(spec.alarms[a].name).String(ToString(s.alarm_states[a]));
   }
-  j["alarms"] = alarms;
-  OrderedJson policies = OrderedJson::object();
+  w.EndObject();
+  w.Key("policies").BeginObject();
   for (std::size_t p = 0; p < spec.policies.size() && p < s.tt_high_states.size(); ++p) {
-    policies[spec.policies[p].name] = {{"tt_high", ToString(s.tt_high_states[p])},
-                                       {"tt_low", ToString(s.tt_low_states[p])},
-                                       {"tt_last_scale_in", s.tt_last_scale_in[p]}};
+    w.Key(spec.policies[p].name).BeginObject();
+    w.Key("tt_high").String(ToString(s.tt_high_states[p]));
+    w.Key("tt_low").String(ToString(s.tt_low_states[p]));
+    w.Key("tt_last_scale_in").Int(s.tt_last_scale_in[p]);
+    w.EndObject();
   }
-  j["policies"] = policies;
-  OrderedJson pools = OrderedJson::object();
+  w.EndObject();
+  w.Key("pools").BeginObject();
   for (std::size_t p = 0; p < spec.capacity.spot_pools.size() && p < s.pool_avoid_until.size(); ++p) {
-    pools[spec.capacity.spot_pools[p].name] = {{"avoid_until", s.pool_avoid_until[p]}};
+    w.Key(spec.capacity.spot_pools[p].name).BeginObject().Key("avoid_until").Int(s.pool_avoid_until[p]).EndObject();
   }
-  j["pools"] = pools;
+  w.EndObject();
 }
 
 // ---- Decoding helpers ---------------------------------------------------------
@@ -403,35 +421,45 @@ class Decoder {
 }  // namespace
 
 std::string EncodeGroupState(const GroupSpec& spec, const GroupState& s) {
-  OrderedJson j;
-  j["format"] = kGroupStateFormat;
-  j["desired"] = s.desired;
-  j["instances"] = OrderedJson::array();
-  for (const Instance& in : s.instances) j["instances"].push_back(EncodeInstance(spec, in));
-  j["launches"] = OrderedJson::array();
-  for (const PendingLaunch& p : s.launches) j["launches"].push_back(EncodeLaunch(spec, p));
-  EncodeNamedParts(spec, s, j);
-  j["simple_activity_open"] = s.simple_activity_open;
-  j["simple_activity_started"] = s.simple_activity_started;
-  j["simple_cooldown"] = s.simple_cooldown;
-  j["simple_cooldown_until"] = s.simple_cooldown_until;
-  j["last_evaluated_minute"] = s.last_evaluated_minute;
-  j["replace_causes"] = s.replace_causes;
-  j["failed_launches"] = s.failed_launches;
-  j["launch_backoff_until"] = s.launch_backoff_until;
-  j["launch_decisions"] = s.launch_decisions;
-  j["launch_retry"] = EncodeRetry(s.launch_retry);
-  j["conditions"] = OrderedJson::array();
+  constexpr std::size_t kBytesPerInstance = 420;  // what one instance takes, with room
+  JsonWriter w(1024 + kBytesPerInstance * (s.instances.size() + s.launches.size()));
+  w.BeginObject();
+  w.Key("format").Int(kGroupStateFormat);
+  w.Key("desired").Int(s.desired);
+  w.Key("instances").BeginArray();
+  for (const Instance& in : s.instances) EncodeInstance(w, spec, in);
+  w.EndArray();
+  w.Key("launches").BeginArray();
+  for (const PendingLaunch& p : s.launches) EncodeLaunch(w, spec, p);
+  w.EndArray();
+  EncodeNamedParts(w, spec, s);
+  w.Key("simple_activity_open").Bool(s.simple_activity_open);
+  w.Key("simple_activity_started").Int(s.simple_activity_started);
+  w.Key("simple_cooldown").Int(s.simple_cooldown);
+  w.Key("simple_cooldown_until").Int(s.simple_cooldown_until);
+  w.Key("last_evaluated_minute").Int(s.last_evaluated_minute);
+  w.Key("replace_causes").BeginArray();
+  for (const std::string& c : s.replace_causes) w.String(c);
+  w.EndArray();
+  w.Key("failed_launches").Int(s.failed_launches);
+  w.Key("launch_backoff_until").Int(s.launch_backoff_until);
+  w.Key("launch_decisions").Int(s.launch_decisions);
+  w.Key("launch_retry");
+  EncodeRetry(w, s.launch_retry);
+  w.Key("conditions").BeginArray();
   for (const Condition& c : s.conditions) {
-    j["conditions"].push_back({{"type", c.type},
-                               {"code", ToString(c.code)},
-                               {"message", c.message},
-                               {"since", c.since},
-                               {"last_seen", c.last_seen},
-                               {"count", c.count}});
+    w.BeginObject();
+    w.Key("type").String(c.type);
+    w.Key("code").String(ToString(c.code));
+    w.Key("message").String(c.message);
+    w.Key("since").Int(c.since);
+    w.Key("last_seen").Int(c.last_seen);
+    w.Key("count").Int(c.count);
+    w.EndObject();
   }
-  // Replace invalid UTF-8 (a cause quoting odd input) rather than throw.
-  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
 }
 
 Result<GroupState> DecodeGroupState(const std::string& json, const GroupSpec& spec) {
