@@ -32,6 +32,12 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 echo
+# A load this machine can serve: each request costs 20 ms of CPU and each
+# instance may use half a core, so a core serves about 50 requests/s; ramp to
+# 60% of the cores (HAProxy, the daemon and the load generator need the rest).
+cores="$(nproc)"
+rate_hi=$(( cores * 30 ))
+rate_lo=$(( rate_hi / 4 > 5 ? rate_hi / 4 : 5 ))
 build/shoal get groups --api "http://$api" --data-dir "$data"
 echo
 build/shoal get instances --api "http://$api" --data-dir "$data"
@@ -39,8 +45,8 @@ cat <<MSG
 
 The cluster is up. Try:
   curl http://127.0.0.1:8080/                              # a request through HAProxy
-  build/examples/web/shoal_load --url http://127.0.0.1:8080/ --rate 20 --ramp-to 150 --duration 300
-                                                           # load it for five minutes
+  build/examples/web/shoal_load --url http://127.0.0.1:8080/ --rate $rate_lo --ramp-to $rate_hi --duration 300
+                                                           # load it for five minutes (sized for $cores cores)
   build/shoal get instances -w                             # watch it scale (Ctrl-C to stop watching)
   build/shoal get activities -w                            # every scaling activity and its cause
   build/shoal describe group web

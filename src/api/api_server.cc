@@ -79,6 +79,9 @@ Status ApiServer::Start(const std::string& host, int port) {
   });
   s.set_pre_routing_handler([d](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
+    // An agent's own credential is checked by its endpoint, which knows the
+    // instance it reports for; everything else needs the admin token.
+    if (req.path == "/v1/agent/events" && req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
     const std::string prefix = "Bearer ";
     if (auth.rfind(prefix, 0) != 0 || !TokenMatches(auth.substr(prefix.size()), d->token())) {
@@ -141,6 +144,14 @@ Status ApiServer::Start(const std::string& host, int port) {
     if (!body->contains("instance") || !(*body)["instance"].is_string() || !body->contains("event") ||
         !(*body)["event"].is_string()) {
       return Error(res, 400, "body needs \"instance\" and \"event\" strings");
+    }
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string presented = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : std::string();
+    const std::string instance = (*body)["instance"].get<std::string>();
+    if (!TokenMatches(presented, d->token()) && !d->AgentMayReport(presented, instance)) {
+      return Error(res, presented.empty() ? 401 : 403,
+                   "this credential may not report events of " + instance +
+                       ": an agent posts only its own instance's events (its DIR/agent-token)");
     }
     ReplyResult(res, d->AgentEvent((*body)["instance"].get<std::string>(), (*body)["event"].get<std::string>()));
   });

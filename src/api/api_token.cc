@@ -9,6 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 namespace shoal {
 namespace {
 
@@ -63,6 +66,21 @@ bool TokenMatches(const std::string& presented, const std::string& expected) {
   unsigned char diff = 0;
   for (std::size_t i = 0; i < expected.size(); ++i) diff |= static_cast<unsigned char>(presented[i] ^ expected[i]);
   return diff == 0;
+}
+
+std::string AgentCredential(const std::string& secret, InstanceId id) {
+  const std::string message = "shoal-agent:" + FormatInstanceId(id);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace shoal

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/instance.h"
 #include "core/status.h"
 
 namespace shoal {
@@ -13,5 +14,11 @@ Result<std::string> LoadOrCreateToken(const std::string& path);
 Result<std::string> ReadToken(const std::string& path);
 // Constant-time comparison of a presented token with the expected one.
 bool TokenMatches(const std::string& presented, const std::string& expected);
+
+// The credential of one instance's agent: HMAC-SHA256 of the instance id
+// under the daemon's agent secret (DIR/agent-secret, 0600, never handed
+// out). It lets the agent post its own instance's events and nothing else;
+// nothing needs storing, and it survives daemon restarts.
+std::string AgentCredential(const std::string& secret, InstanceId id);
 
 }  // namespace shoal

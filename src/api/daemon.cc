@@ -183,6 +183,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   Result<std::string> token = LoadOrCreateToken(impl->options.data_dir + "/api-token");
   if (!token.ok()) return token.status();
   impl->token = *token;
+  Result<std::string> agent_secret = LoadOrCreateToken(impl->options.data_dir + "/agent-secret");
+  if (!agent_secret.ok()) return agent_secret.status();
+  impl->agent_secret = *agent_secret;
 
   Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(impl->options.data_dir + "/shoal.db");
   if (!store.ok()) return store.status();
@@ -200,7 +203,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   lo.data_dir = impl->options.data_dir;
   lo.agent_binary = options.shoal_binary.empty() ? SelfBinary() : options.shoal_binary;
   lo.agent_report_url = "http://" + options.api_host + ":" + std::to_string(options.api_port);
-  lo.agent_token_file = impl->options.data_dir + "/api-token";
+  lo.agent_credential = [secret = impl->agent_secret](InstanceId id) { return AgentCredential(secret, id); };
+  lo.log = impl->log.get();
+  lo.cores = options.cores;
   std::map<std::string, GroupSpec> groups;
   for (const GroupSpec& g : impl->config.groups) groups[g.name] = g;
   impl->cloud = std::make_unique<LocalCloud>(lo, &impl->clock, groups, impl->market.get(), impl->imds.get());
@@ -233,7 +238,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   }
   std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << impl->options.data_dir
             << " api=http://" << options.api_host << ":" << options.api_port
-            << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\"\n";
+            << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\" instance_cores=" << impl->cloud->cores()
+            << "\n";
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -320,6 +326,11 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
 }
 
 const std::string& Daemon::token() const { return impl_->token; }
+
+bool Daemon::AgentMayReport(const std::string& credential, const std::string& instance) const {
+  const std::optional<InstanceId> id = ParseInstanceId(instance);
+  return id && !credential.empty() && TokenMatches(credential, AgentCredential(impl_->agent_secret, *id));
+}
 int Daemon::api_port() const { return impl_->options.api_port; }
 
 void Daemon::Impl::Tick() {

@@ -31,6 +31,7 @@ struct DaemonOptions {
   std::string advisor_csv;
   std::int64_t notice_seconds = 120;
   std::int64_t tick_millis = 1000;
+  double cores = 0;  // CPU cores the local instances may use together (0: this machine's)
 };
 
 class Daemon {
@@ -55,6 +56,8 @@ class Daemon {
   // No spot capacity in `pool` for `seconds`: spot launches there fail.
   Result<std::string> Shortage(const std::string& pool, std::int64_t seconds);
   Result<std::string> AgentEvent(const std::string& instance, const std::string& event);
+  // Whether `credential` is the agent credential of `instance` (i-...).
+  bool AgentMayReport(const std::string& credential, const std::string& instance) const;
   // `shoal plan` / `shoal apply`: the YAML text of a config (source names it
   // in messages). Plan only reports; apply also makes it so.
   Result<std::string> Plan(const std::string& yaml, const std::string& source);

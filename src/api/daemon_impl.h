@@ -44,6 +44,7 @@ struct Daemon::Impl {
   DaemonOptions options;
   Config config;
   std::string token;
+  std::string agent_secret;  // keys the agents' credentials (AgentCredential)
   SystemClock clock;
   std::unique_ptr<SqliteStateStore> store;
   std::unique_ptr<StreamLogger> log;

@@ -95,7 +95,10 @@ int Down(const std::string& data_dir) {
   int stopped = 0;
   for (const DescribedInstance& d : *running) {
     if (!d.running) continue;
-    (void)cloud.Terminate(d.id);
+    if (Status s = cloud.Terminate(d.id); !s.ok()) {
+      std::cerr << "warning: cannot stop " << FormatInstanceId(d.id) << ": " << s.message() << "\n";
+      continue;
+    }
     ++stopped;
   }
   // SIGTERM first: services finish what they serve; SIGKILL after the grace.
@@ -107,7 +110,9 @@ int Down(const std::string& data_dir) {
   HaproxyOptions ho;
   ho.run_dir = data_dir + "/haproxy";
   HaproxyProcess haproxy(ho);
-  if (haproxy.Running()) (void)haproxy.Stop();
+  if (haproxy.Running()) {
+    if (Status s = haproxy.Stop(); !s.ok()) std::cerr << "warning: HAProxy did not stop: " << s.message() << "\n";
+  }
   std::cout << "terminated " << stopped << " instance(s) and HAProxy; state stays in " << data_dir << "\n";
   return 0;
 }
@@ -124,6 +129,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--spot-prices", args->options.spot_prices_csv, "spot price history to replay");
   cmd->add_option("--notice-seconds", args->options.notice_seconds, "spot notice to termination")
       ->check(CLI::Range(0, 3600));
+  cmd->add_option("--cores", args->options.cores,
+                  "CPU cores the instances may use together; launches beyond it fail for lack of capacity "
+                  "(default: the CPUs this machine gives the daemon)")
+      ->check(CLI::Range(0.01, 100000.0));
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 
   auto down_dir = std::make_shared<std::string>("shoal-data");

@@ -93,6 +93,7 @@ int LiveInGroup(int pgid) {
 class LocalCloudTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    options_.cores = 64;  // more instances than this machine's cores: the capacity test sets its own
     if (!fs::exists(kPython)) GTEST_SKIP() << kPython << " is needed for the test services";
     data_ = testing::MakeTempDir("shoal-local-cloud");
   }
@@ -124,6 +125,7 @@ class LocalCloudTest : public ::testing::Test {
     cloud_.reset();
     LocalCloudOptions o;
     o.data_dir = data_;
+    o.cores = options_.cores;
     o.terminate_grace = 2;
     cloud_ = std::make_unique<LocalCloud>(o, &clock_, groups_, market_, imds_);
   }
@@ -221,6 +223,9 @@ TEST_F(LocalCloudTest, ProvisionStepsRunInOrderWithTheInstanceEnvironment) {
   GroupSpec g =
       Group("web", WebCommand(), {{"touch", "{dir}/a"}, {"/bin/cp", "{dir}/a", "{dir}/b"}, {"/usr/bin/env"}});
   g.launch.env = {{"GREETING", "hello world"}};
+  // Something of the daemon's environment an instance must not see.
+  ::setenv("SHOAL_TOKEN", "admin-secret", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak", 1);
   Start({g});
   const InstanceId id = MustLaunch(Request("web"));
   ASSERT_TRUE(WaitForEvent(id, InstanceEvent::kProvisioned));
@@ -233,6 +238,56 @@ TEST_F(LocalCloudTest, ProvisionStepsRunInOrderWithTheInstanceEnvironment) {
   EXPECT_NE(env.find("PORT=" + std::to_string(cloud_->PortOf(id)) + "\n"), std::string::npos) << env;
   EXPECT_NE(env.find("SHOAL_INSTANCE_ID=" + FormatInstanceId(id) + "\n"), std::string::npos) << env;
   EXPECT_NE(env.find("SHOAL_INSTANCE_DIR=" + dir + "\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("SHOAL_GROUP=web\n"), std::string::npos) << env;  // ownership tags
+  EXPECT_NE(env.find("SHOAL_OWNER="), std::string::npos) << env;
+  EXPECT_NE(env.find("\nPATH="), std::string::npos) << env;            // allow-listed from the daemon
+  EXPECT_EQ(env.find("admin-secret"), std::string::npos) << "the daemon's environment stays with it";
+  EXPECT_EQ(env.find("do-not-leak"), std::string::npos);
+  ::unsetenv("SHOAL_TOKEN");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+// The machine's CPU is a pool that runs out: a launch beyond it fails for
+// lack of capacity, as a cloud pool answers, and succeeds again once some
+// capacity is free.
+TEST_F(LocalCloudTest, LaunchesBeyondTheMachinesCoresFailForLackOfCapacity) {
+  options_.cores = 1.0;
+  GroupSpec g = Group("web", WebCommand());
+  g.launch.cpu_share = 0.5;
+  Start({g});
+  const InstanceId a = MustLaunch(Request("web"));
+  MustLaunch(Request("web"));
+  Result<InstanceId> third = cloud_->Launch(Request("web"));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), StatusCode::kInsufficientCapacity);
+  EXPECT_NE(third.status().message().find("1.00 cores"), std::string::npos) << third.status().message();
+  ASSERT_TRUE(cloud_->Terminate(a).ok());
+  EXPECT_TRUE(cloud_->Launch(Request("web")).ok());
+}
+
+// An instance whose instance.json was deleted is found again from the tags
+// its processes carry: listed, and stopped by Terminate like any other.
+TEST_F(LocalCloudTest, AnInstanceWhoseRecordWasDeletedIsFoundByItsTags) {
+  Start({Group("web", WebCommand())});
+  LaunchRequest r = Request("web");
+  r.launch_token = "web-7-0";
+  const InstanceId id = MustLaunch(r);
+  ASSERT_TRUE(WaitForEvent(id, InstanceEvent::kProvisioned));
+  const std::string dir = cloud_->DirOf(id);
+  const int pgid = PgidOf(id);
+  cloud_.reset();  // the daemon goes away ...
+  ASSERT_TRUE(fs::remove(dir + "/instance.json"));  // ... and the record with it
+  Start({Group("web", WebCommand())});
+  Result<std::vector<DescribedInstance>> listed = cloud_->Describe();
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, id);
+  EXPECT_EQ((*listed)[0].group, "web");
+  EXPECT_EQ((*listed)[0].launch_token, "web-7-0");
+  EXPECT_TRUE((*listed)[0].running);
+  EXPECT_TRUE(fs::exists(dir + "/instance.json")) << "the record is rebuilt";
+  ASSERT_TRUE(cloud_->Terminate(id).ok());
+  EXPECT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 0; }, kWait));
 }
 
 TEST_F(LocalCloudTest, FailingProvisionStepIsUnhealthyWithItsReason) {
@@ -277,7 +332,7 @@ TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
   fs::permissions(agent, fs::perms::owner_all);
   options_.agent_binary = agent;
   options_.agent_report_url = "http://127.0.0.1:7400";
-  options_.agent_token_file = data_ + "/token";
+  options_.agent_credential = [](InstanceId id) { return "credential-of-" + FormatInstanceId(id); };
   own_imds_ = std::make_unique<ImdsServer>();
   imds_ = own_imds_.get();
   Start({Group("web", WebCommand())});
@@ -287,7 +342,11 @@ TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
   const int imds_port = RecordOf(dir)["imds_port"].get<int>();
   EXPECT_EQ(Slurp(dir + "/agent-args"),
             "agent --imds http://127.0.0.1:" + std::to_string(imds_port) + " --instance " +
-                FormatInstanceId(id) + " --report http://127.0.0.1:7400 --token-file " + data_ + "/token");
+                FormatInstanceId(id) + " --report http://127.0.0.1:7400 --token-file " + dir + "/agent-token");
+  // Its own credential, readable by the instance's user only; never the admin token.
+  EXPECT_EQ(Slurp(dir + "/agent-token"), "credential-of-" + FormatInstanceId(id) + "\n");
+  EXPECT_EQ(fs::status(dir + "/agent-token").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   std::string imds_id;
   EXPECT_EQ(HttpGet(imds_port, "/latest/meta-data/instance-id", &imds_id), 200);
   EXPECT_EQ(imds_id, FormatInstanceId(id));

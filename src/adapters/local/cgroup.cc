@@ -97,11 +97,12 @@ CpuControl DetectV2(const std::string& root) {
   }
   const std::string base = root + "/shoal";
   std::string why;
-  // Children get cpu.max only when each parent delegates the controller.
-  (void)WriteControl(root + "/cgroup.subtree_control", "+cpu", &why);
+  // Children get cpu.max only when each parent delegates the controller. A
+  // failed delegation is found by the probe below, which says why.
+  const bool root_delegates = WriteControl(root + "/cgroup.subtree_control", "+cpu", &why);
   if (!MakeDir(base, &why)) return None("cgroup v2: " + why);
-  (void)WriteControl(base + "/cgroup.subtree_control", "+cpu", &why);
-  why.clear();
+  const bool base_delegates = WriteControl(base + "/cgroup.subtree_control", "+cpu", &why);
+  if (root_delegates && base_delegates) why.clear();
   if (!Probe(CpuControl::Kind::kV2, base, &why)) {
     return None("cgroup v2 at " + root + " but cpu.max is not usable in a child cgroup (" + why + ")");
   }

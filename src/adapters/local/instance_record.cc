@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,77 @@
 namespace shoal {
 
 std::string InstanceDirName(InstanceId id) { return FormatInstanceId(id).substr(2); }
+
+namespace {
+
+constexpr std::string_view kTagOwner = "SHOAL_OWNER";
+constexpr std::string_view kTagId = "SHOAL_INSTANCE_ID";
+constexpr std::string_view kTagGroup = "SHOAL_GROUP";
+constexpr std::string_view kTagToken = "SHOAL_LAUNCH_TOKEN";
+constexpr std::string_view kTagMarket = "SHOAL_MARKET";
+constexpr std::string_view kTagPool = "SHOAL_POOL";
+constexpr std::string_view kTagType = "SHOAL_INSTANCE_TYPE";
+constexpr std::string_view kTagZone = "SHOAL_ZONE";
+constexpr std::string_view kTagWeight = "SHOAL_WEIGHT";
+constexpr std::string_view kTagLaunched = "SHOAL_LAUNCHED_AT";
+constexpr std::string_view kTagPort = "PORT";
+
+}  // namespace
+
+std::string InstanceOwner(const std::string& data_dir) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char c : data_dir) hash = (hash ^ c) * 16777619u;
+  char out[9];
+  std::snprintf(out, sizeof(out), "%08x", hash);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> InstanceTags(const InstanceRecord& r, const std::string& owner) {
+  return {{std::string(kTagOwner), owner},
+          {std::string(kTagId), FormatInstanceId(r.id)},
+          {std::string(kTagGroup), r.group},
+          {std::string(kTagToken), r.launch_token},
+          {std::string(kTagMarket), std::string(ToString(r.market))},
+          {std::string(kTagPool), r.pool},
+          {std::string(kTagType), r.instance_type},
+          {std::string(kTagZone), r.zone},
+          {std::string(kTagWeight), std::to_string(r.weight)},
+          {std::string(kTagLaunched), std::to_string(r.launched_at)},
+          {std::string(kTagPort), std::to_string(r.port)}};
+}
+
+std::optional<InstanceRecord> RecordFromTags(const std::vector<std::string>& environ, const std::string& owner) {
+  std::map<std::string_view, std::string_view> tags;
+  for (const std::string& kv : environ) {
+    const std::size_t eq = kv.find('=');
+    if (eq != std::string::npos) tags[std::string_view(kv).substr(0, eq)] = std::string_view(kv).substr(eq + 1);
+  }
+  auto tag = [&](std::string_view name) -> std::string {
+    const auto it = tags.find(name);
+    return it == tags.end() ? std::string() : std::string(it->second);
+  };
+  if (tag(kTagOwner) != owner) return std::nullopt;
+  const std::optional<InstanceId> id = ParseInstanceId(tag(kTagId));
+  if (!id || *id == 0 || tag(kTagGroup).empty()) return std::nullopt;
+  InstanceRecord r;
+  r.id = *id;
+  r.group = tag(kTagGroup);
+  r.launch_token = tag(kTagToken);
+  r.market = tag(kTagMarket) == ToString(Market::kSpot) ? Market::kSpot : Market::kOnDemand;
+  r.pool = tag(kTagPool);
+  r.instance_type = tag(kTagType);
+  r.zone = tag(kTagZone);
+  try {
+    r.weight = std::stod(tag(kTagWeight));
+    r.launched_at = std::stoll(tag(kTagLaunched));
+    r.port = std::stoi(tag(kTagPort));
+  } catch (const std::exception&) {
+    return std::nullopt;  // tags someone changed by hand: not ours to manage
+  }
+  if (r.weight <= 0 || r.port <= 0 || r.port > 65535) return std::nullopt;
+  r.state = kRecordRunning;
+  return r;
+}
 
 std::string RecordToJson(const InstanceRecord& r) {
   nlohmann::json j = {

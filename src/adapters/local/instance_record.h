@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/instance.h"
 #include "core/status.h"
@@ -42,6 +45,17 @@ struct InstanceRecord {
 
 // "00000000000000a3": the directory name of an instance.
 std::string InstanceDirName(InstanceId id);
+
+// Ownership tags, as EC2 tags an instance: every process of an instance
+// starts with them in its environment, so a record that was lost (its
+// instance.json deleted) can be rebuilt from the running process, and no
+// process of ours stays unknown. The owner names the data directory, so two
+// daemons on one host never take each other's instances.
+std::string InstanceOwner(const std::string& data_dir);
+std::vector<std::pair<std::string, std::string>> InstanceTags(const InstanceRecord& r, const std::string& owner);
+// The record the tags describe, when `environ` (NAME=value entries) carries
+// `owner`'s tags; state running, no pgid yet (the caller knows the process).
+std::optional<InstanceRecord> RecordFromTags(const std::vector<std::string>& environ, const std::string& owner);
 
 std::string RecordToJson(const InstanceRecord& r);
 Result<InstanceRecord> ParseRecord(const std::string& json_text);

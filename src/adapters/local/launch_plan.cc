@@ -1,7 +1,27 @@
 #include "adapters/local/launch_plan.h"
 
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "adapters/local/instance_record.h"
+
 namespace shoal {
 namespace {
+
+// What an instance inherits from the daemon's environment: enough to run
+// programs and read text, nothing else (the daemon's own variables, a
+// SHOAL_TOKEN in its shell, cloud credentials, stay with it).
+constexpr std::array<std::string_view, 7> kInheritedEnv = {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"};
+
+std::vector<std::string> InheritedEnviron() {
+  std::vector<std::string> out;
+  for (const std::string& kv : CurrentEnviron()) {
+    const std::string_view name = std::string_view(kv).substr(0, kv.find('='));
+    if (std::find(kInheritedEnv.begin(), kInheritedEnv.end(), name) != kInheritedEnv.end()) out.push_back(kv);
+  }
+  return out;
+}
 
 std::string Join(const std::vector<std::string>& args) {
   std::string out;
@@ -17,8 +37,8 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
   const std::string id_text = FormatInstanceId(rec.id);
   const Placeholders ph{std::to_string(rec.port), dir, id_text};
   std::vector<std::pair<std::string, std::string>> env = ls.env;
-  env.emplace_back("PORT", ph.port);
-  env.emplace_back("SHOAL_INSTANCE_ID", id_text);
+  // Tags last: a config's env cannot forge another instance's ownership.
+  for (auto& tag : InstanceTags(rec, InstanceOwner(options.data_dir))) env.push_back(std::move(tag));
   env.emplace_back("SHOAL_INSTANCE_DIR", dir);
   LauncherPlan plan;
   plan.dir = dir;
@@ -26,7 +46,7 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
   plan.stderr_path = dir + "/stderr.log";
   plan.health_path = dir + "/health";
   plan.failed_path = dir + "/provision-failed";
-  plan.env = MergeEnv(CurrentEnviron(), env);
+  plan.env = MergeEnv(InheritedEnviron(), env);
   plan.provision_timeout = options.provision_timeout;
   std::string path_list = "/usr/local/bin:/usr/bin:/bin";
   for (const std::string& kv : plan.env) {
@@ -63,9 +83,7 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
     if (!options.agent_report_url.empty()) {
       agent.args.insert(agent.args.end(), {"--report", options.agent_report_url});
     }
-    if (!options.agent_token_file.empty()) {
-      agent.args.insert(agent.args.end(), {"--token-file", options.agent_token_file});
-    }
+    if (options.agent_credential) agent.args.insert(agent.args.end(), {"--token-file", dir + "/agent-token"});
     agent.label = "agent";
     plan.agent = std::move(agent);
   }

@@ -23,6 +23,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -94,6 +95,14 @@ int PickFreePort() {
 
 bool IsLiveState(const std::string& state) { return state == kRecordRunning || state == kRecordLaunching; }
 
+// The CPUs this process may run on (taskset and container cpusets count).
+double MachineCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 }  // namespace
 
 struct LocalCloud::Impl {
@@ -127,6 +136,8 @@ struct LocalCloud::Impl {
   ImdsServer* imds;
   CpuControl cpu;
   std::string instances_dir;
+  std::string owner;   // InstanceOwner(data_dir): the tag our instances carry
+  double capacity = 1; // cores the instances may use together
 
   std::mutex mu;
   std::condition_variable wake;
@@ -141,15 +152,20 @@ struct LocalCloud::Impl {
 
   // Ids restart at 1 in every data directory, and daemons, test runs and
   // restarts share the host's cgroup tree: qualify the id by the directory.
-  std::string CgroupName(InstanceId id) const {
-    std::uint32_t hash = 2166136261u;  // FNV-1a
-    for (unsigned char c : options.data_dir) hash = (hash ^ c) * 16777619u;
-    char prefix[9];
-    std::snprintf(prefix, sizeof(prefix), "%08x", hash);
-    return std::string(prefix) + "-" + InstanceDirName(id);
-  }
+  std::string CgroupName(InstanceId id) const { return owner + "-" + InstanceDirName(id); }
 
   Status Persist(const Runtime& rt) { return WriteRecord(rt.dir, rt.rec); }
+
+  // A record rewrite whose failure must not stop what is under way: the
+  // process is tracked in memory; a restarted daemon finds it by its tags.
+  void PersistOrLog(const Runtime& rt, std::string_view what) {
+    if (Status s = Persist(rt); !s.ok()) {
+      LogWarn(options.log, "instance_record_not_written")
+          .With("instance", FormatInstanceId(rt.rec.id))
+          .With("while", what)
+          .With("error", s.message());
+    }
+  }
 
   InstanceId ReadNextIdFile() const {
     Result<std::string> text = ReadLocalFile(options.data_dir + "/next-id");
@@ -226,7 +242,7 @@ struct LocalCloud::Impl {
   void BeginStop(Runtime& rt, const std::string& final_state) {
     if (rt.stopping) return;
     rt.rec.state = final_state == kRecordTerminated ? kRecordTerminating : final_state;
-    (void)Persist(rt);
+    PersistOrLog(rt, "stopping");
     if (imds != nullptr) imds->Stop(rt.rec.id);
     if (market != nullptr) market->Forget(rt.rec.id);
     SignalGroup(rt.rec, SIGTERM);
@@ -248,7 +264,7 @@ struct LocalCloud::Impl {
       if (rt.rec.pgid <= 1 || !live.contains(rt.rec.pgid)) {
         rt.stopping = false;
         rt.rec.state = rt.final_state;
-        (void)Persist(rt);
+        PersistOrLog(rt, "stopped");
         RemoveInstanceCgroup(cpu, CgroupName(id));
         continue;
       }
@@ -297,7 +313,7 @@ struct LocalCloud::Impl {
     next_id = std::max(next_id, id + 1);
     if (rt.rec.state == kRecordLaunching && rt.rec.pgid <= 1) {
       rt.rec.state = kRecordExited;  // the daemon stopped before the launcher existed
-      (void)Persist(rt);
+      PersistOrLog(rt, "adopting");
     }
     rt.gone_reported = !IsLiveState(rt.rec.state);
     auto [it, inserted] = instances.emplace(id, std::move(rt));
@@ -308,8 +324,15 @@ struct LocalCloud::Impl {
     }
     if (!IsLiveState(r.rec.state) || !LeaderAlive(r.rec)) return;  // Poll reports a dead one
     if (imds != nullptr) {
-      (void)imds->Serve({id, r.rec.instance_type, r.rec.zone, r.rec.market == Market::kSpot},
-                        r.rec.imds_port);
+      Result<int> port =
+          imds->Serve({id, r.rec.instance_type, r.rec.zone, r.rec.market == Market::kSpot}, r.rec.imds_port);
+      if (!port.ok()) {
+        // Its agent will not see notices; the provider's own Poll still reports them.
+        LogWarn(options.log, "imds_not_served")
+            .With("instance", FormatInstanceId(id))
+            .With("port", r.rec.imds_port)
+            .With("error", port.status().message());
+      }
     }
     if (market != nullptr && r.rec.market == Market::kSpot && r.rec.interrupt_at == kNever) {
       market->Track(id, MarketPoolName(r.rec.instance_type, r.rec.zone), r.rec.bid);
@@ -327,6 +350,7 @@ struct LocalCloud::Impl {
       // An unreadable record is left for Describe to report.
     }
     next_id = std::max(next_id, ReadNextIdFile());
+    RecoverUntracked();
   }
 
   static std::uint64_t GroupTicks(int pgid, const std::vector<ProcStat>& procs) {
@@ -335,6 +359,57 @@ struct LocalCloud::Impl {
       if (p.pgrp == pgid && p.Alive()) sum += p.utime + p.stime + p.cutime + p.cstime;
     }
     return sum;
+  }
+
+  // ---- Capacity ----
+
+  double CoresInUse() const {
+    double used = 0;
+    for (const auto& [id, rt] : instances) {
+      if (IsLiveState(rt.rec.state) && !rt.stopping) used += rt.cores;
+    }
+    return used;
+  }
+
+  static std::string FormatCores(double cores) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.2f", cores);
+    return buf;
+  }
+
+  // ---- Records rebuilt from tags ----
+
+  // Processes that carry our tags but whose instance has no record (its
+  // instance.json was deleted, its directory lost): the record is rebuilt
+  // from the tags and the process, so the instance is tracked and can be
+  // terminated like any other. Returns how many were recovered.
+  int RecoverUntracked() {
+    int recovered = 0;
+    for (const ProcStat& p : ScanProcesses()) {
+      if (!p.Alive() || p.pid != p.pgrp) continue;  // the leader speaks for its group
+      const std::optional<std::vector<std::string>> env = ReadProcEnviron(p.pid);
+      if (!env) continue;
+      std::optional<InstanceRecord> rec = RecordFromTags(*env, owner);
+      if (!rec || instances.contains(rec->id)) continue;
+      rec->pgid = p.pgrp;
+      rec->start_ticks = p.start_ticks;
+      const std::string dir = DirFor(rec->id);
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (Status s = WriteRecord(dir, *rec); !s.ok()) {
+        LogWarn(options.log, "instance_record_not_rebuilt")
+            .With("instance", FormatInstanceId(rec->id))
+            .With("error", s.message());
+      }
+      LogWarn(options.log, "instance_record_rebuilt")
+          .With("instance", FormatInstanceId(rec->id))
+          .With("group", rec->group)
+          .With("pgid", rec->pgid)
+          .With("why", "a process carried this data dir's tags but its instance.json was missing");
+      Adopt(std::move(*rec), dir);
+      ++recovered;
+    }
+    return recovered;
   }
 
   // ---- Launch ----
@@ -390,6 +465,13 @@ struct LocalCloud::Impl {
     if (req.market == Market::kSpot && market != nullptr && !market->HasCapacity(market_pool, now)) {
       return Status::InsufficientCapacity("no spot capacity in pool " + market_pool + " now");
     }
+    const double need = std::max(1e-3, spec.launch.cpu_share * rec.weight);
+    if (const double used = CoresInUse(); used + need > capacity + 1e-9) {
+      return Status::InsufficientCapacity(
+          "this machine has " + FormatCores(capacity) + " cores for instances and " + FormatCores(used) +
+          " are taken; an instance of group " + req.group + " needs " + FormatCores(need) +
+          " (launch.cpu_share x weight; serve --cores sets the total)");
+    }
     rec.port = ChoosePort();
     if (rec.port == 0) return Status::IoError("launch: no free port on 127.0.0.1");
     // A misconfigured group fails here, before an id or a directory exists,
@@ -421,6 +503,14 @@ struct LocalCloud::Impl {
     // The record exists before anything runs: a crash from here on leaves a
     // directory the next daemon understands.
     if (Status s = Persist(rt); !s.ok()) return Abandon(rec, dir, s);
+    if (options.agent_credential) {
+      // The agent's own credential: it may post this instance's events, nothing else.
+      if (Status s = WriteLocalFileAtomic(dir + "/agent-token", options.agent_credential(rec.id) + "\n"); !s.ok()) {
+        return Abandon(rec, dir, s);
+      }
+      std::error_code perm;
+      fs::permissions(dir + "/agent-token", fs::perms::owner_read | fs::perms::owner_write, perm);
+    }
     std::string why;
     plan->cgroup_procs = CreateInstanceCgroup(cpu, CgroupName(rec.id), rt.cores, &why);
     if (!why.empty()) AppendLog(dir, "no CPU quota for this instance: " + why);
@@ -430,9 +520,9 @@ struct LocalCloud::Impl {
     if (std::optional<ProcStat> st = ReadProcStat(*pid)) rt.rec.start_ticks = st->start_ticks;
     rt.rec.state = kRecordRunning;
     rt.last_sample = std::chrono::steady_clock::now();
-    // If this rewrite fails, this daemon still tracks the process in memory; a
-    // restarted one would see pgid 0 and report the instance gone.
-    (void)Persist(rt);
+    // If this rewrite fails, this daemon still tracks the process in memory,
+    // and a restarted one finds it by its tags.
+    PersistOrLog(rt, "launched");
     if (market != nullptr && rec.market == Market::kSpot) market->Track(rec.id, market_pool, rec.bid);
     instances.emplace(rec.id, std::move(rt));
     return rec.id;
@@ -446,7 +536,9 @@ struct LocalCloud::Impl {
     RemoveInstanceCgroup(cpu, CgroupName(rec.id));
     rec.state = kRecordExited;
     rec.launch_token.clear();
-    (void)WriteRecord(dir, rec);
+    if (Status s = WriteRecord(dir, rec); !s.ok()) {
+      LogWarn(options.log, "instance_record_not_written").With("instance", FormatInstanceId(rec.id)).With("error", s.message());
+    }
     std::ofstream(dir + "/provision-failed") << why.message() << "\n";
     return why;
   }
@@ -460,7 +552,7 @@ struct LocalCloud::Impl {
       if (it == instances.end() || it->second.gone_reported || it->second.stopping) continue;
       Runtime& rt = it->second;
       rt.rec.interrupt_at = n.terminate_at;
-      (void)Persist(rt);
+      PersistOrLog(rt, "spot notice");
       if (imds != nullptr) {
         // IMDS speaks wall-clock UTC; the controller's clock may be virtual.
         imds->SetInstanceAction(n.id, static_cast<std::int64_t>(std::time(nullptr)) + (n.terminate_at - now));
@@ -547,6 +639,7 @@ struct LocalCloud::Impl {
 
   Result<std::vector<DescribedInstance>> Describe() {
     std::lock_guard lock(mu);
+    RecoverUntracked();
     std::vector<DescribedInstance> out;
     std::error_code ec;
     fs::directory_iterator it(instances_dir, ec);
@@ -635,6 +728,8 @@ LocalCloud::LocalCloud(LocalCloudOptions options, const Clock* clock, std::map<s
   fs::create_directories(m.instances_dir, ec);
   m.cpu = DetectCpuControl(kCgroupRoot);
   cpu_enforcement_ = m.cpu.description;
+  m.owner = InstanceOwner(m.options.data_dir);
+  m.capacity = m.options.cores > 0 ? m.options.cores : MachineCores();
   {
     std::lock_guard lock(m.mu);
     m.LoadExisting();
@@ -682,6 +777,8 @@ PoolObservation LocalCloud::Pool(const std::string& instance_type, const std::st
 double LocalCloud::OnDemandPrice(const std::string& instance_type) {
   return NotionalOnDemandPrice(instance_type);
 }
+
+double LocalCloud::cores() const { return impl_->capacity; }
 
 int LocalCloud::PortOf(InstanceId id) const {
   std::lock_guard lock(impl_->mu);

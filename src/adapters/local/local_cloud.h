@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "core/group.h"
 #include "ports/clock.h"
 #include "ports/cloud.h"
+#include "ports/log.h"
 
 namespace shoal {
 
@@ -33,9 +35,17 @@ struct LocalCloudOptions {
   std::string data_dir;           // instances live in data_dir/instances/<id>/
   std::string agent_binary;       // the `shoal` binary (runs `shoal agent`); empty: no agent
   std::string agent_report_url;   // the daemon's API base, e.g. http://127.0.0.1:7400
-  std::string agent_token_file;   // the API token file the agent reads
+  // The credential an instance's agent posts its reports with (only its
+  // own instance's events); written to the instance's agent-token file
+  // (0600). Empty function: the agent reports nothing.
+  std::function<std::string(InstanceId)> agent_credential;
   Seconds terminate_grace = 10;   // SIGTERM → SIGKILL
   Seconds provision_timeout = 300;
+  // CPU cores the instances may use together (each takes cpu_share ×
+  // weight); a launch beyond it fails with insufficient capacity, as a real
+  // pool that runs out does. 0: this machine's (the CPUs this process may run on).
+  double cores = 0;
+  Logger* log = nullptr;  // optional
 };
 
 // Per-instance CPU, relative to its share: 100 = using all of its cores.
@@ -76,6 +86,8 @@ class LocalCloud final : public Cloud {
   std::vector<CpuSample> SampleCpu();
   // Whether CPU shares are enforced (cgroup v1 cpu.cfs_quota_us writable) and how.
   const std::string& cpu_enforcement() const { return cpu_enforcement_; }
+  // The cores instances may use together (see LocalCloudOptions::cores).
+  double cores() const;
 
  private:
   struct Impl;

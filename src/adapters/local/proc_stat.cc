@@ -79,6 +79,24 @@ std::optional<ProcStat> ReadProcStat(int pid, const std::string& proc_root) {
   return ParseProcStat(s.str());
 }
 
+std::optional<std::vector<std::string>> ReadProcEnviron(int pid, const std::string& proc_root) {
+  constexpr std::size_t kMaxEnviron = 1 << 20;  // the kernel caps it far lower; never read without bound
+  std::ifstream in(proc_root + "/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text(kMaxEnviron, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\0', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 std::vector<ProcStat> ScanProcesses(const std::string& proc_root) {
   std::vector<ProcStat> out;
   DIR* dir = ::opendir(proc_root.c_str());

@@ -34,6 +34,10 @@ std::optional<ProcStat> ParseProcStat(std::string_view line);
 // Every process under `proc_root` (normally "/proc") that could be read.
 std::vector<ProcStat> ScanProcesses(const std::string& proc_root = "/proc");
 
+// The environment a process started with (/proc/<pid>/environ, NAME=value
+// entries), or nothing when it cannot be read (gone, another user's).
+std::optional<std::vector<std::string>> ReadProcEnviron(int pid, const std::string& proc_root = "/proc");
+
 // One process, or nothing when it does not exist (any more).
 std::optional<ProcStat> ReadProcStat(int pid, const std::string& proc_root = "/proc");
 
