@@ -17,6 +17,7 @@
 #include "adapters/data/prices.h"
 #include "api/api_server.h"
 #include "api/api_token.h"
+#include "api/fault_points.h"
 #include "api/daemon_impl.h"
 
 namespace shoal {
@@ -228,7 +229,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   impl->traffic = std::make_unique<HaproxyTraffic>(impl->runtime.get(), backend_of_group,
                                                    [cloud](InstanceId id) { return cloud->PortOf(id); });
 
-  ControllerPorts ports{&impl->clock, impl->cloud.get(), impl->traffic.get(), &impl->metrics, impl->sink.get(),
+  Cloud* cloud_port = ArmCloudFaultPoints(impl->cloud.get(), &impl->faulty_cloud, impl->log.get());
+  ControllerPorts ports{&impl->clock, cloud_port, impl->traffic.get(), &impl->metrics, impl->sink.get(),
                         impl->store.get(), impl->log.get()};
   impl->reconciler = std::make_unique<Reconciler>(impl->config.groups, ports);
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());

@@ -53,6 +53,7 @@ struct Daemon::Impl {
   std::unique_ptr<LocalSpotMarket> market;
   std::unique_ptr<ImdsServer> imds;
   std::unique_ptr<LocalCloud> cloud;
+  std::unique_ptr<Cloud> faulty_cloud;  // a test's fault point around `cloud` (api/fault_points.h)
   std::unique_ptr<HaproxyProcess> haproxy;
   std::unique_ptr<HaproxyRuntime> runtime;
   std::unique_ptr<HaproxyTraffic> traffic;

@@ -37,8 +37,8 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
 }
 
 void DaemonTest::SetUp() {
-  if (access("/usr/sbin/haproxy", X_OK) != 0) GTEST_SKIP() << "haproxy is not installed";
-  if (access(WebBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "examples/web is not built";
+  ASSERT_EQ(access("/usr/sbin/haproxy", X_OK), 0) << "haproxy is not installed (scripts/install-deps.sh installs it)";
+  ASSERT_EQ(access(WebBinary().c_str(), X_OK), 0) << WebBinary() << " is not built (cmake --build build)";
   dir_ = MakeTempDir("shoal-daemon-test");
   api_port_ = FreePort();
   web_port_ = FreePort();

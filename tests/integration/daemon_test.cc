@@ -127,16 +127,24 @@ TEST_F(DaemonTest, ACapacityShortageSendsLaunchesToAnotherPoolThenOnDemand) {
   EXPECT_NE(acts->body.find("fallback-on-demand"), std::string::npos) << acts->body;
 }
 
+// The daemon dies between a launch and the save that records its instance
+// (a fault point SIGKILLs it right after the third launch call returns): the
+// restarted daemon must find that instance by its launch token, launch the
+// rest of the scale-out once, and leave no orphan and no duplicate.
 TEST_F(DaemonTest, AKilledDaemonRestartsAndConvergesWithoutOrphansOrDuplicates) {
+  ::setenv("SHOAL_FAULT_KILL_AFTER_LAUNCH", "3", 1);
   StartDaemon();
+  ::unsetenv("SHOAL_FAULT_KILL_AFTER_LAUNCH");
   ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
   Load load(web_port_, 20ms);
   auto r = Api("POST", "/v1/groups/web/scale", "{\"desired\": 4}");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  // In the middle of the scale-out: kill -9.
-  ASSERT_TRUE(WaitUntil([&] { return Group()["instances"].size() == 4; }, 20s));
-  StopDaemon(SIGKILL);
+  int status = 0;
+  ASSERT_TRUE(WaitUntil([&] { return waitpid(daemon_, &status, WNOHANG) == daemon_; }, 20s)) << Log();
+  daemon_ = -1;
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "killed by the fault point";
+  EXPECT_EQ(ServicePids().size(), 3u) << "the third instance runs, its id saved nowhere";
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 4; }, 60s)) << Log();
   std::this_thread::sleep_for(3s);  // a few more ticks: nothing more may launch
@@ -144,6 +152,9 @@ TEST_F(DaemonTest, AKilledDaemonRestartsAndConvergesWithoutOrphansOrDuplicates) 
   const json g = Group();
   EXPECT_EQ(g["instances"].size(), 4u);
   EXPECT_EQ(ServicePids().size(), 4u) << "one process per instance: no orphan, no duplicate";
+  const std::string log = Log();
+  EXPECT_NE(log.find("event=instance_adopted"), std::string::npos) << log;
+  EXPECT_NE(log.find("pending_launch=true"), std::string::npos) << "adopted as the launch it was: " << log;
   EXPECT_EQ(HttpGet(web_port_, "/"), 200);
   EXPECT_GT(load.ok(), 50);
   EXPECT_EQ(load.failed(), 0) << "HAProxy and the instances kept serving while the daemon was down";

@@ -88,7 +88,7 @@ class Backend {
 class HaproxyIntegration : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " is not installed";
+    ASSERT_EQ(access(kHaproxy, X_OK), 0) << kHaproxy << " is not installed (scripts/install-deps.sh installs it)";
     dir_ = MakeTempDir("shoal-haproxy");
     a_ = std::make_unique<Backend>("a");
     b_ = std::make_unique<Backend>("b");
@@ -393,7 +393,7 @@ TEST(HaproxyProcessErrors, MissingBinarySaysToInstallHaproxy) {
 }
 
 TEST(HaproxyProcessErrors, InvalidConfigCarriesHaproxysMessage) {
-  if (access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " is not installed";
+  ASSERT_EQ(access(kHaproxy, X_OK), 0) << kHaproxy << " is not installed (scripts/install-deps.sh installs it)";
   // A run_dir so deep that the stats socket path exceeds what HAProxy
   // accepts: the config renders, `haproxy -c` refuses it.
   const std::string root = MakeTempDir("shoal-haproxy-bad");
@@ -412,7 +412,7 @@ TEST(HaproxyProcessErrors, InvalidConfigCarriesHaproxysMessage) {
 }
 
 TEST(HaproxyProcessErrors, PortInUseIsReported) {
-  if (access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " is not installed";
+  ASSERT_EQ(access(kHaproxy, X_OK), 0) << kHaproxy << " is not installed (scripts/install-deps.sh installs it)";
   Backend taken("x");
   HaproxyOptions options;
   options.run_dir = MakeTempDir("shoal-haproxy-port");

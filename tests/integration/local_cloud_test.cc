@@ -94,7 +94,7 @@ class LocalCloudTest : public ::testing::Test {
  protected:
   void SetUp() override {
     options_.cores = 64;  // more instances than this machine's cores: the capacity test sets its own
-    if (!fs::exists(kPython)) GTEST_SKIP() << kPython << " is needed for the test services";
+    ASSERT_TRUE(fs::exists(kPython)) << kPython << " is needed for the test services";
     data_ = testing::MakeTempDir("shoal-local-cloud");
   }
 

@@ -111,22 +111,5 @@ TEST(TraceLoad, BundledNasaAugust) {
   EXPECT_DOUBLE_EQ(t->total(), 1535893);
 }
 
-// WC98 is not bundled (its licence travels with it); use the shared copy when present.
-TEST(TraceLoad, Wc98LoadsFast) {
-  const std::string path = kRepo + "/../shared/traces/wc98_requests_per_minute.csv";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
-  const auto start = std::chrono::steady_clock::now();
-  auto t = LoadTraceFile(path);
-  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(t.ok()) << t.status().message();
-  EXPECT_EQ(t->requests.size(), 125310u);
-  EXPECT_DOUBLE_EQ(t->total(), 1352804107);
-  EXPECT_DOUBLE_EQ(t->peak(), 229426);
-  EXPECT_DOUBLE_EQ(t->requests[97931], 229426);
-  // The target is well under 100 ms; the bound leaves room for sanitizer builds and busy machines.
-  EXPECT_LT(ms, 500) << "WC98 took " << ms << " ms";
-  RecordProperty("wc98_load_ms", std::to_string(ms));
-}
-
 }  // namespace
 }  // namespace shoal

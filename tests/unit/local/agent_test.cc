@@ -1,6 +1,10 @@
 #include "adapters/local/agent.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <atomic>
+#include <thread>
+#include <future>
 
 namespace shoal {
 namespace {
@@ -97,15 +101,61 @@ TEST(SpotAgentReport, TokenFileIsTrimmedToItsFirstLine) {
   EXPECT_EQ(TrimToken(" \n"), "");
 }
 
-TEST(SpotAgentLoop, StopBeforeRunReturnsAtOnce) {
+// An IMDS stand-in on loopback that only counts what it is asked.
+class CountingImds {
+ public:
+  CountingImds() {
+    server_.Get(".*", [this](const httplib::Request&, httplib::Response& res) {
+      ++requests_;
+      res.status = 404;
+    });
+    server_.Put(".*", [this](const httplib::Request&, httplib::Response& res) {
+      ++requests_;
+      res.status = 404;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~CountingImds() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+TEST(SpotAgentLoop, StopBeforeRunReturnsWithoutPolling) {
+  CountingImds imds;
   AgentOptions o;
-  o.imds_url = "http://127.0.0.1:1";  // nothing listens: the poll fails quietly
+  o.imds_url = imds.url();
   o.instance = "i-1";
   o.interval = std::chrono::hours(1);
   SpotAgent agent(o);
   agent.Stop();
-  agent.Run();  // sees the stop instead of sleeping an hour
-  EXPECT_FALSE(agent.progress().interruption_reported);
+  auto run = std::async(std::launch::async, [&] { agent.Run(); });
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "Run ignored the stop";
+  EXPECT_EQ(imds.requests(), 0) << "a stopped agent polls nothing";
+}
+
+TEST(SpotAgentLoop, StopWakesARunThatWaitsForItsNextPoll) {
+  CountingImds imds;
+  AgentOptions o;
+  o.imds_url = imds.url();
+  o.instance = "i-1";
+  o.interval = std::chrono::hours(1);
+  SpotAgent agent(o);
+  auto run = std::async(std::launch::async, [&] { agent.Run(); });
+  for (int i = 0; i < 500 && imds.requests() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(imds.requests(), 0) << "the first poll happens at once";
+  agent.Stop();
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "Stop must wake the hour-long wait";
 }
 
 }  // namespace

@@ -152,14 +152,30 @@ TEST_F(ImdsServerTest, StopClosesTheEndpointAndServeReopens) {
   EXPECT_EQ(Get("/latest/meta-data/instance-id").status, 200);
 }
 
+// Whether anything answers on 127.0.0.1:port (a refused connection: no).
+bool Answers(int port) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(2);
+  auto r = c.Get("/latest/meta-data/instance-id");
+  return static_cast<bool>(r);
+}
+
 TEST(ImdsServerLifetime, StopRightAfterServeAndDestructorStopsAll) {
   for (int i = 0; i < 5; ++i) {
-    ImdsServer s;
-    ASSERT_TRUE(s.Serve({1, "m5.large", "us-east-1a", true}, 0).ok());
-    ASSERT_TRUE(s.Serve({2, "m5.large", "us-east-1a", true}, 0).ok());
-    s.Stop(1);
-  }  // ~ImdsServer joins instance 2's thread
-  SUCCEED();
+    int first = 0, second = 0;
+    {
+      ImdsServer s;
+      Result<int> a = s.Serve({1, "m5.large", "us-east-1a", true}, 0);
+      Result<int> b = s.Serve({2, "m5.large", "us-east-1a", true}, 0);
+      ASSERT_TRUE(a.ok() && b.ok());
+      first = *a;
+      second = *b;
+      s.Stop(1);  // right after Serve: no race with its thread starting
+      EXPECT_FALSE(Answers(first)) << "instance 1's endpoint is gone";
+      EXPECT_TRUE(Answers(second)) << "instance 2's still serves";
+    }  // ~ImdsServer stops instance 2 and joins its thread
+    EXPECT_FALSE(Answers(second)) << "the destructor stopped every endpoint";
+  }
 }
 
 TEST(ImdsFormatIsoUtc, KnownValues) {

@@ -335,34 +335,60 @@ TEST_F(SqliteStateStoreTest, NotADatabaseIsAClearError) {
 }
 
 // The daemon writes from the reconcile thread while API threads read.
+// WAL's promise, which the daemon relies on (API reads while the reconcile
+// loop writes): a reader in the middle of its read transaction neither
+// blocks the writer nor sees its commits, and readers on other connections
+// read while writes go on. In rollback-journal mode the writer's commit
+// would wait for the open reader until the busy timeout and fail.
 TEST_F(SqliteStateStoreTest, ReadersRunAlongsideTheWriter) {
   const GroupSpec spec = RichSpec();
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  constexpr int kWrites = 40;
-  std::atomic<bool> done{false};
-  std::atomic<int> read_errors{0};
-  std::vector<std::thread> readers;
-  for (int r = 0; r < 2; ++r) {
-    readers.emplace_back([&] {
-      while (!done.load()) {
-        Result<std::optional<GroupState>> s = store->LoadGroupState(spec);
-        Result<std::vector<StoredActivity>> a = store->ListActivities("web", 0, 1000);
-        if (!s.ok() || !a.ok()) read_errors.fetch_add(1);
-      }
-    });
-  }
   GroupState s = RichState(spec);
-  for (int i = 0; i < kWrites; ++i) {
+  s.last_evaluated_minute = 0;
+  ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), s).ok());
+
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(reader, 100);
+  auto count_activities = [&] {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(reader, "SELECT count(*) FROM activity", -1, &stmt, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    const int n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+  };
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(count_activities(), 0);  // the read transaction's snapshot starts here
+
+  // Other connections read all along.
+  auto second = SqliteStateStore::Open(path_);
+  ASSERT_TRUE(second.ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, read_errors{0};
+  std::thread other([&] {
+    while (!done.load()) {
+      Result<std::optional<GroupState>> loaded = (*second)->LoadGroupState(spec);
+      Result<std::vector<StoredActivity>> listed = (*second)->ListActivities("web", 0, 1000);
+      (loaded.ok() && listed.ok() ? reads : read_errors).fetch_add(1);
+    }
+  });
+  constexpr int kWrites = 40;
+  for (int i = 1; i <= kWrites; ++i) {
     s.last_evaluated_minute = i;
-    EXPECT_TRUE(store->SaveGroupState(SpecNamed("web"), s).ok());
-    EXPECT_TRUE(store->AppendActivities({MakeActivity("web", i, i + 1)}).ok());
+    ASSERT_TRUE(store->SaveGroupState(SpecNamed("web"), s).ok()) << "the open reader must not block the writer";
+    ASSERT_TRUE(store->AppendActivities({MakeActivity("web", i, i + 1)}).ok());
   }
   done.store(true);
-  for (std::thread& t : readers) t.join();
+  other.join();
+  EXPECT_EQ(count_activities(), 0) << "the reader's snapshot does not move under it";
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(count_activities(), kWrites) << "a new read sees every commit";
+  sqlite3_close_v2(reader);
   EXPECT_EQ(read_errors.load(), 0);
-  EXPECT_EQ(store->ListActivities("web", 0, 1000)->size(), static_cast<std::size_t>(kWrites));
-  EXPECT_EQ((*store->LoadGroupState(spec))->last_evaluated_minute, kWrites - 1);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ((*store->LoadGroupState(spec))->last_evaluated_minute, kWrites);
 }
 
 // Child: saves state n (last_evaluated_minute = n), appends activity n, then
