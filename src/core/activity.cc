@@ -12,6 +12,7 @@ std::string_view ToString(ActivityKind k) {
     case ActivityKind::kFallbackOnDemand: return "fallback-on-demand";
     case ActivityKind::kRebalance: return "rebalance";
     case ActivityKind::kUnhealthy: return "unhealthy";
+    case ActivityKind::kLoadBalancer: return "load-balancer";
   }
   return "unknown";
 }

@@ -1,4 +1,5 @@
-// Every change of capacity is an activity with its cause.
+// Every change of capacity is an activity with its cause, and so is what
+// happens to the load balancer in front of a group.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@ enum class ActivityKind : std::uint8_t {
   kFallbackOnDemand,  // spot could not be had: on-demand launched instead
   kRebalance,         // on-demand above target replaced by spot
   kUnhealthy,         // an instance failed provisioning or health checks
+  kLoadBalancer,      // the load balancer in front of the group stopped, was restarted, ...
 };
 
 std::string_view ToString(ActivityKind k);

@@ -26,7 +26,7 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr std::array kActivityKinds = {
     ActivityKind::kScaleOut,   ActivityKind::kScaleIn,   ActivityKind::kSetDesired,
     ActivityKind::kSpotNotice, ActivityKind::kReplace,   ActivityKind::kFallbackOnDemand,
-    ActivityKind::kRebalance,  ActivityKind::kUnhealthy,
+    ActivityKind::kRebalance,  ActivityKind::kUnhealthy, ActivityKind::kLoadBalancer,
 };
 
 struct CloseDb {
