@@ -149,9 +149,22 @@ class DaemonHaproxyTest : public DaemonTest {
     return ids;
   }
 
+  // Whether the instances answering through HAProxy are exactly those in
+  // service (each answers "ok <id> v1"); *seen says who answered.
+  bool AllAndOnlyInServiceAnswer(int requests, std::string* seen) {
+    const std::set<std::string> answering = Answering(requests);
+    const std::set<std::string> in_service = InServiceIds();
+    *seen = "answering:";
+    for (const std::string& id : answering) *seen += " [" + id + "]";
+    *seen += "; in service:";
+    for (const std::string& id : in_service) *seen += " [" + id + "]";
+    return answering == in_service;
+  }
+
   std::set<std::string> InServiceIds() {
     std::set<std::string> ids;
-    for (const json& in : Group()["instances"]) {
+    const json group = Group();
+    for (const json& in : group["instances"]) {
       if (in["state"] == "in-service") ids.insert("ok " + in["id"].get<std::string>());
     }
     return ids;
@@ -195,7 +208,8 @@ TEST_F(DaemonHaproxyTest, ApplyingANewServiceUnderLoadFailsNoRequest) {
 TEST_F(DaemonHaproxyTest, AKilledHaproxyIsRestartedWithItsServersAndRecorded) {
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
-  ASSERT_TRUE(WaitUntil([&] { return Answering(10) == InServiceIds(); }, 20s));
+  std::string seen;
+  ASSERT_TRUE(WaitUntil([&] { return AllAndOnlyInServiceAnswer(10, &seen); }, 20s)) << seen;
   const int old_haproxy = HaproxyPid();
   ASSERT_GT(old_haproxy, 0);
 
@@ -219,7 +233,7 @@ TEST_F(DaemonHaproxyTest, AKilledHaproxyIsRestartedWithItsServersAndRecorded) {
   EXPECT_NE(HaproxyPid(), old_haproxy);
 
   // Every in-service instance is back behind it, and requests succeed again.
-  EXPECT_TRUE(WaitUntil([&] { return Answering(10) == InServiceIds(); }, 20s));
+  EXPECT_TRUE(WaitUntil([&] { return AllAndOnlyInServiceAnswer(10, &seen); }, 20s)) << seen;
   EXPECT_EQ(InService(), 2);
   EXPECT_EQ(WebServers().size(), 2u);
   auto acts = Api("GET", "/v1/activities?group=web");
@@ -275,7 +289,8 @@ TEST_F(DaemonHaproxyTest, AnApplyWhosePortIsTakenIsRefusedAndChangesNothing) {
   ASSERT_EQ(Api("POST", "/v1/groups/web/scale", "{\"desired\": 3}")->status, 200);
   ASSERT_TRUE(WaitUntil([&] { return InService() == 3; }, 60s)) << Log();
   EXPECT_TRUE(WaitUntil([&] { return WebServers().size() == 3; }, 20s));
-  EXPECT_TRUE(WaitUntil([&] { return Answering(15) == InServiceIds(); }, 20s));
+  std::string seen;
+  EXPECT_TRUE(WaitUntil([&] { return AllAndOnlyInServiceAnswer(15, &seen); }, 20s)) << seen;
 
   // The stored last config is still the one the daemon started with.
   StopDaemon(SIGTERM);
