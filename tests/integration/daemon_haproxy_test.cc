@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -69,26 +71,31 @@ class BackgroundLoad {
   pid_t pid_ = -1;
 };
 
-// A listening socket on 127.0.0.1 that holds a port (no SO_REUSEPORT).
+// A listening socket on 127.0.0.1 that holds a port (any free one, or
+// `port`), with SO_REUSEADDR like HAProxy's but no SO_REUSEPORT.
 class TakenPort {
  public:
-  TakenPort() {
+  explicit TakenPort(int port = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    const int yes = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 8);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    held_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd_, 8) == 0;
     socklen_t len = sizeof(addr);
     getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
   }
   ~TakenPort() { close(fd_); }
+  bool held() const { return held_; }
   int port() const { return port_; }
 
  private:
   int fd_ = -1;
   int port_ = 0;
+  bool held_ = false;
 };
 
 class DaemonHaproxyTest : public DaemonTest {
@@ -159,6 +166,22 @@ class DaemonHaproxyTest : public DaemonTest {
     *seen += "; in service:";
     for (const std::string& id : in_service) *seen += " [" + id + "]";
     return answering == in_service;
+  }
+
+  // The causes of the group's load-balancer activities.
+  std::vector<std::string> LoadBalancerCauses() {
+    std::vector<std::string> out;
+    auto r = Api("GET", "/v1/activities?group=web");
+    if (!r || r->status != 200) return out;
+    for (const json& a : json::parse(r->body)) {
+      if (a["kind"] == "load-balancer") out.push_back(a["cause"]);
+    }
+    return out;
+  }
+
+  bool AnyContains(const std::vector<std::string>& texts, const std::string& part) {
+    return std::any_of(texts.begin(), texts.end(),
+                       [&](const std::string& t) { return t.find(part) != std::string::npos; });
   }
 
   std::set<std::string> InServiceIds() {
@@ -236,18 +259,46 @@ TEST_F(DaemonHaproxyTest, AKilledHaproxyIsRestartedWithItsServersAndRecorded) {
   EXPECT_TRUE(WaitUntil([&] { return AllAndOnlyInServiceAnswer(10, &seen); }, 20s)) << seen;
   EXPECT_EQ(InService(), 2);
   EXPECT_EQ(WebServers().size(), 2u);
-  auto acts = Api("GET", "/v1/activities?group=web");
-  ASSERT_TRUE(acts);
-  bool recorded = false;
-  for (const json& a : json::parse(acts->body)) {
-    if (a["kind"] != "load-balancer") continue;
-    recorded = true;
-    const std::string cause = a["cause"];
-    EXPECT_NE(cause.find(std::to_string(old_haproxy)), std::string::npos) << cause;
-    EXPECT_NE(cause.find("restarted"), std::string::npos) << cause;
+  const std::vector<std::string> causes = LoadBalancerCauses();
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_EQ(causes[0], "HAProxy (pid " + std::to_string(old_haproxy) + ") was not running: restarted it (pid " +
+                           std::to_string(HaproxyPid()) + ") with the 2 server(s) of the group");
+  EXPECT_NE(Log().find("event=load_balancer_restarted old_pid=" + std::to_string(old_haproxy)), std::string::npos)
+      << Log();
+}
+
+// A HAProxy that cannot be restarted (its port was taken meanwhile) is
+// recorded and logged, and retried until it runs again.
+TEST_F(DaemonHaproxyTest, AHaproxyThatCannotBeRestartedIsRetriedAndRecorded) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  ASSERT_TRUE(WaitUntil([&] { return WebServers().size() == 2; }, 20s));
+  // Kill it and take its port before the next tick restarts it (if a tick
+  // comes first, kill the restarted one and try again).
+  std::unique_ptr<TakenPort> taken;
+  for (int attempt = 0; attempt < 5 && !taken; ++attempt) {
+    const int pid = HaproxyPid();
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    const auto deadline = SteadyClock::now() + 2s;
+    while (!taken && SteadyClock::now() < deadline) {
+      auto port = std::make_unique<TakenPort>(web_port_);
+      if (port->held()) taken = std::move(port);
+    }
   }
-  EXPECT_TRUE(recorded) << acts->body;
-  EXPECT_NE(Log().find("event=load_balancer_restarted"), std::string::npos) << Log();
+  ASSERT_TRUE(taken) << "could not take the web port after killing HAProxy";
+  ASSERT_TRUE(WaitUntil([&] { return AnyContains(LoadBalancerCauses(), "could not be restarted"); }, 20s))
+      << Log();
+  EXPECT_TRUE(AnyContains(LoadBalancerCauses(), "listen_port " + std::to_string(web_port_) + " of service 'web' is in use"));
+  EXPECT_NE(Log().find("event=load_balancer_restart_failed"), std::string::npos) << Log();
+  taken.reset();
+  ASSERT_TRUE(WaitUntil([&] { return HttpGet(web_port_, "/") == 200; }, 90s)) << Log();
+  EXPECT_TRUE(WaitUntil([&] { return AnyContains(LoadBalancerCauses(), "was not running: restarted it"); }, 10s));
+  EXPECT_EQ(WebServers().size(), 2u);
+  const std::vector<std::string> causes = LoadBalancerCauses();
+  EXPECT_EQ(std::count_if(causes.begin(), causes.end(),
+                          [](const std::string& c) { return c.find("could not be restarted") != std::string::npos; }),
+            1)
+      << "only the first failure of a streak is an activity; every attempt is logged";
 }
 
 // Issue 7, section 8: an apply whose new listen port is taken left the old
@@ -262,6 +313,7 @@ TEST_F(DaemonHaproxyTest, AnApplyWhosePortIsTakenIsRefusedAndChangesNothing) {
   const std::string started_with = ReadAll(config_);
 
   TakenPort taken;
+  ASSERT_TRUE(taken.held());
   auto r = Api("POST", "/v1/apply", json{{"config", WithApiService(taken.port())}, {"source", "taken.yaml"}}.dump());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 409) << r->body;
