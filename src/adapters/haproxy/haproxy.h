@@ -4,7 +4,8 @@
 // Runtime API). Members are added, enabled, drained and deleted through the
 // Runtime API; the config changes only when services do, and then the new
 // process is given the servers of the old one (rendered as config servers,
-// their states through the server-state file) so no service answers 503.
+// their states through the server-state file) so every service keeps
+// answering through the reload.
 //
 // Facts seen on 2.6.12 (and relied on):
 // - Servers added at runtime start in maintenance and ignore default-server
@@ -17,9 +18,9 @@
 //   server is marked down.
 // - Runtime servers are lost when the process is replaced or restarted.
 //   Servers written in the config start UP with their check health at `rise`
-//   (shown "UP 1/3"): they take traffic before any check ran, and the first
-//   failed check takes them DOWN; `disabled` starts them in MAINT. Their
-//   checks start by themselves. `set server state` and `del server` (after
+//   (rise 2, fall 3: shown "UP 1/3"): they take traffic before any check
+//   ran, and the first failed check takes them DOWN; `disabled` starts them
+//   in MAINT. Their checks start by themselves. `set server state` and `del server` (after
 //   MAINT) work on them as on runtime servers, and a deleted one can be added
 //   again under the same name.
 // - `show servers state` written to the `server-state-file` before a reload
