@@ -27,6 +27,7 @@ int HttpStatus(const Status& s) {
     case StatusCode::kNotFound: return 404;
     case StatusCode::kInvalidArgument: return 400;
     case StatusCode::kIllegalTransition: return 409;
+    case StatusCode::kConflict: return 409;
     default: return 500;
   }
 }

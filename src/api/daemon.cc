@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -301,16 +302,33 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::string> changes = DiffConfigs(impl_->config, *next);
   if (changes.empty()) return ChangesJson(changes, false);
-  // Written before it is acted upon: a restart then knows what ran.
+  // Written before it is acted upon: a restart then knows what ran. Put back
+  // when the apply fails, so a refused apply leaves no trace.
+  Result<std::optional<ConfigRecord>> previous = impl_->store->LoadLastConfig();
+  if (!previous.ok()) return previous.status();
   SHOAL_RETURN_IF_ERROR(impl_->store->SaveLastConfig({source, yaml, impl_->clock.Now()}));
   // A new or changed service needs HAProxy's frontends rewritten: the
-  // process is replaced softly (-sf) and the next poll re-adds its servers.
+  // process is replaced softly and the new one starts with the servers of
+  // the old one, in their states. If it cannot start, the old one serves on
+  // untouched and nothing of the apply is kept.
   const std::vector<HaproxyBackend> backends = Backends(*next);
   HaproxyOptions ho = impl_->haproxy_options;
   ho.backends = backends;
   if (HaproxyProcess::RenderConfig(ho) != HaproxyProcess::RenderConfig(impl_->haproxy_options)) {
     auto replacement = std::make_unique<HaproxyProcess>(ho);
-    SHOAL_RETURN_IF_ERROR(replacement->Start());
+    const Status started = replacement->Start(impl_->traffic->Servers());
+    if (!started.ok()) {
+      const Status restored = previous->has_value() ? impl_->store->SaveLastConfig(**previous) : Status::Ok();
+      const std::string put_back = !previous->has_value() ? "none stored before"
+                                   : restored.ok()         ? "restored"
+                                                           : "not restored: " + restored.message();
+      LogWarn(impl_->log.get(), "config_apply_refused")
+          .With("source", source)
+          .With("code", ToString(started.code()))
+          .With("error", started.message())
+          .With("last_config", put_back);
+      return started.WithContext(source + ": HAProxy cannot serve the new services, nothing was changed");
+    }
     impl_->haproxy = std::move(replacement);
     impl_->haproxy_options = ho;
   }
@@ -351,9 +369,64 @@ void Daemon::Impl::Tick() {
     }
     agent_events.pop_front();
   }
+  WatchLoadBalancer(now);
   // A failed commit is logged by the reconciler and stays queued; the
   // daemon keeps ticking so it is written as soon as the store recovers.
   reconciler->Tick();
+}
+
+void Daemon::Impl::WatchLoadBalancer(std::int64_t now) {
+  if (haproxy->Running()) {
+    haproxy_failures = 0;
+    return;
+  }
+  if (now < haproxy_retry_at) return;
+  const int was = haproxy->RecordedPid();
+  // The servers as the adapter knows them: those serving start UP, the others
+  // in MAINT until the next poll readies them behind their checks.
+  const std::vector<HaproxyServer> servers = traffic->Servers();
+  const Status started = haproxy->Start(servers);
+  const std::string old_pid = was > 0 ? "(pid " + std::to_string(was) + ") " : "";
+  if (!started.ok()) {
+    ++haproxy_failures;
+    const int wait = std::min(60, 1 << std::min(haproxy_failures - 1, 6));
+    haproxy_retry_at = now + wait;
+    LogError(log.get(), "load_balancer_restart_failed")
+        .With("old_pid", was)
+        .With("attempt", haproxy_failures)
+        .With("retry_in_s", wait)
+        .With("code", ToString(started.code()))
+        .With("error", started.message());
+    if (haproxy_failures == 1) {
+      RecordLoadBalancer(now, [&](const GroupSpec&) {
+        return "HAProxy " + old_pid + "is not running and could not be restarted: " + started.message() +
+               "; retrying";
+      });
+    }
+    return;
+  }
+  haproxy_failures = 0;
+  const int pid = haproxy->Pid();
+  LogWarn(log.get(), "load_balancer_restarted")
+      .With("old_pid", was)
+      .With("pid", pid)
+      .With("servers", servers.size());
+  RecordLoadBalancer(now, [&](const GroupSpec& g) {
+    const std::string backend = BackendProxyName(g.service);
+    const auto n = std::count_if(servers.begin(), servers.end(),
+                                 [&](const HaproxyServer& s) { return s.backend == backend; });
+    return "HAProxy " + old_pid + "was not running: restarted it (pid " + std::to_string(pid) + ") with the " +
+           std::to_string(n) + " server(s) of the group";
+  });
+}
+
+void Daemon::Impl::RecordLoadBalancer(std::int64_t now,
+                                      const std::function<std::string(const GroupSpec&)>& cause_of) {
+  for (std::size_t g = 0; g < config.groups.size(); ++g) {
+    const int desired = reconciler->state(g).desired;
+    sink->Record({now, config.groups[g].name, ActivityKind::kLoadBalancer, cause_of(config.groups[g]), desired,
+                  desired});
+  }
 }
 
 void Daemon::Impl::SampleMetrics(std::int64_t now) {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,9 +69,16 @@ struct Daemon::Impl {
   std::deque<GroupInstanceEvent> agent_events;  // reported by agents, applied on the next tick
   std::int64_t last_sample = 0;
   HaproxyOptions haproxy_options;
+  // Restarts of a stopped HAProxy that failed in a row, and when to try again.
+  int haproxy_failures = 0;
+  std::int64_t haproxy_retry_at = 0;
 
   void Tick();
   void SampleMetrics(std::int64_t now);
+  // Restarts HAProxy when it no longer runs, with the servers it had.
+  void WatchLoadBalancer(std::int64_t now);
+  // One load-balancer activity per group (its cause from `cause_of`).
+  void RecordLoadBalancer(std::int64_t now, const std::function<std::string(const GroupSpec&)>& cause_of);
 };
 
 }  // namespace shoal

@@ -1,5 +1,7 @@
 #include "core/activity.h"
 
+#include "core/enum_names.h"
+
 namespace shoal {
 
 std::string_view ToString(ActivityKind k) {
@@ -14,8 +16,17 @@ std::string_view ToString(ActivityKind k) {
     case ActivityKind::kUnhealthy: return "unhealthy";
     case ActivityKind::kLaunchFailed: return "launch-failed";
     case ActivityKind::kInventory: return "inventory";
+    case ActivityKind::kLoadBalancer: return "load-balancer";
   }
   return "unknown";
+}
+
+bool ParseActivityKind(std::string_view text, ActivityKind* out) {
+  using K = ActivityKind;
+  return ParseEnumName(text,
+                       {K::kScaleOut, K::kScaleIn, K::kSetDesired, K::kSpotNotice, K::kReplace, K::kFallbackOnDemand,
+                        K::kRebalance, K::kUnhealthy, K::kLaunchFailed, K::kInventory, K::kLoadBalancer},
+                       out);
 }
 
 }  // namespace shoal

@@ -1,4 +1,5 @@
-// Every change of capacity is an activity with its cause.
+// Every change of capacity is an activity with its cause, and so is what
+// happens to the load balancer in front of a group.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +21,12 @@ enum class ActivityKind : std::uint8_t {
   kUnhealthy,         // an instance failed provisioning or health checks
   kLaunchFailed,      // the cloud refused a launch, or it failed too often to retry
   kInventory,         // the inventory pass found the cloud and the state apart and mended it
+  kLoadBalancer,      // the load balancer in front of the group stopped, was restarted, ...
 };
 
 std::string_view ToString(ActivityKind k);
+// The kind whose ToString is `text`; false when none is.
+bool ParseActivityKind(std::string_view text, ActivityKind* out);
 
 struct Activity {
   Seconds time = 0;

@@ -41,6 +41,11 @@ bool Gone(int pid) {
   return stat.empty() || (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
 }
 
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // An HTTP server answering "/" with its name and "/health" with 200 (or 503
 // once made sick), on a loopback port of its own, in its own thread.
 class Backend {
@@ -63,6 +68,7 @@ class Backend {
     // Bound before the thread starts, so the port answers once this returns.
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);  // a stop() before it would be lost
   }
   ~Backend() {
     server_.stop();
@@ -149,6 +155,28 @@ class HaproxyIntegration : public ::testing::Test {
     return nullptr;
   }
 
+  // The server's status in `show stat` ("" when absent).
+  std::string StatusOf(InstanceId id) {
+    auto stats = runtime_->ShowStat();
+    const ServerStat* s = stats.ok() ? StatOf(*stats, id) : nullptr;
+    return s == nullptr ? "" : s->status;
+  }
+
+  HaproxyOptions OptionsWith(std::vector<HaproxyBackend> backends) const {
+    HaproxyOptions options;
+    options.haproxy_binary = kHaproxy;
+    options.run_dir = dir_;
+    options.backends = std::move(backends);
+    return options;
+  }
+
+  static HaproxyBackend AnotherService() {
+    HaproxyBackend api;
+    api.name = "api";
+    api.listen_port = FreePort();
+    return api;
+  }
+
   bool InShowStat(InstanceId id) {
     auto stats = runtime_->ShowStat();
     return stats.ok() && StatOf(*stats, id) != nullptr;
@@ -184,29 +212,96 @@ TEST_F(HaproxyIntegration, StartsWithTheGeneratedConfigAndAdoptsARunningOne) {
   EXPECT_EQ(process_->Pid(), pid);
 }
 
-TEST_F(HaproxyIntegration, ANewServiceReplacesTheProcessAndServersComeBack) {
-  RegisterBothAndWaitHealthy();
+// A new service replaces the process: the new one starts with the servers of
+// the old one, in their states, before it takes its first request.
+TEST_F(HaproxyIntegration, ANewServiceKeepsTheServersAndTheirStates) {
+  ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
+  ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
+  b_->SetSick(true);
+  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());  // held DOWN until its checks pass
   const int old_pid = process_->Pid();
-  HaproxyBackend api;
-  api.name = "api";
-  api.listen_port = FreePort();
-  HaproxyOptions options;
-  options.haproxy_binary = kHaproxy;
-  options.run_dir = dir_;
-  options.backends = {service_, api};
-  HaproxyProcess replaced(options);
-  const Status started = replaced.Start();
+  const std::string old_config = ReadText(process_->config_path());
+  const HaproxyBackend api = AnotherService();
+  HaproxyProcess replaced(OptionsWith({service_, api}));
+  const Status started = replaced.Start(traffic_->Servers());
   ASSERT_TRUE(started.ok()) << started.message();
   EXPECT_NE(replaced.Pid(), old_pid);
+  // No Poll yet: what serves now is what the new process was started with.
+  EXPECT_EQ(StatusOf(kA), "UP");
+  EXPECT_EQ(StatusOf(kB), "DOWN") << "a server waiting for its checks does not come up with the reload";
+  EXPECT_EQ(Spread(10), (std::map<std::string, int>{{"a", 10}}));
+  EXPECT_NE(ReadText(process_->config_path()), old_config) << "the new config is in place";
+  EXPECT_FALSE(std::filesystem::exists(process_->state_path())) << "the state file is read once";
   EXPECT_TRUE(WaitUntil([&] { return Gone(old_pid); }, kDeadline)) << "the old process finishes and exits (-sf)";
   EXPECT_EQ(HttpGet(api.listen_port, "/"), 503) << "the new frontend listens (no server yet)";
-  EXPECT_TRUE(WaitUntil(
-      [&] {
-        traffic_->Poll();
-        const auto s = Spread(6);
-        return s.count("a") && s.count("b");
-      },
-      kDeadline));
+  b_->SetSick(false);
+  ASSERT_TRUE(WaitForEvent(kB, InstanceEvent::kHealthy));
+  EXPECT_TRUE(WaitUntil([&] { const auto s = Spread(6); return s.count("a") && s.count("b"); }, kDeadline));
+}
+
+TEST_F(HaproxyIntegration, ANewServiceKeepsADrainingServerDraining) {
+  RegisterBothAndWaitHealthy();
+  ASSERT_TRUE(traffic_->Drain(kGroup, kA).ok());
+  HaproxyProcess replaced(OptionsWith({service_, AnotherService()}));
+  const Status started = replaced.Start(traffic_->Servers());
+  ASSERT_TRUE(started.ok()) << started.message();
+  EXPECT_EQ(StatusOf(kA), "DRAIN");
+  EXPECT_EQ(Spread(10), (std::map<std::string, int>{{"b", 10}}));
+}
+
+// A new service whose port is taken: the start fails, and the running
+// process keeps its socket, its servers and its config file.
+TEST_F(HaproxyIntegration, AFailedReplacementChangesNothing) {
+  RegisterBothAndWaitHealthy();
+  const int old_pid = process_->Pid();
+  const std::string old_config = ReadText(process_->config_path());
+  Backend taken("taken");
+  HaproxyBackend api = AnotherService();
+  api.listen_port = taken.port();
+  HaproxyProcess replaced(OptionsWith({service_, api}));
+  const Status s = replaced.Start(traffic_->Servers());
+  EXPECT_EQ(s.code(), StatusCode::kConflict) << s.message();
+  EXPECT_NE(s.message().find("listen_port " + std::to_string(taken.port()) + " of service 'api' is in use"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(process_->Pid(), old_pid);
+  auto info = runtime_->Command("show info");
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  EXPECT_NE(info->find("Pid: " + std::to_string(old_pid)), std::string::npos) << "the socket is still the old one's";
+  EXPECT_EQ(StatusOf(kA), "UP");
+  EXPECT_EQ(StatusOf(kB), "UP");
+  EXPECT_EQ(ReadText(process_->config_path()), old_config);
+  EXPECT_FALSE(std::filesystem::exists(process_->config_path() + ".next"));
+  EXPECT_FALSE(std::filesystem::exists(process_->state_path()));
+  // And the Runtime API still works: a server can still leave and join.
+  ASSERT_TRUE(traffic_->Deregister(kGroup, kB).ok());
+  EXPECT_FALSE(InShowStat(kB));
+  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+  EXPECT_TRUE(InShowStat(kB));
+}
+
+// After a SIGKILL nothing can be carried from the dead process: the adapter's
+// servers are written into the config, those it saw serving start UP, the
+// others in MAINT until Poll readies them behind their checks.
+TEST_F(HaproxyIntegration, ARestartAfterSigkillStartsWithTheKnownServers) {
+  ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
+  ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
+  b_->SetSick(true);
+  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+  const int pid = process_->Pid();
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitUntil([&] { return !process_->Running(); }, kDeadline));
+  ASSERT_TRUE(process_->Start(traffic_->Servers()).ok());
+  EXPECT_NE(process_->Pid(), pid);
+  EXPECT_EQ(StatusOf(kA), "UP");
+  EXPECT_EQ(StatusOf(kB), "MAINT");
+  EXPECT_EQ(Spread(6), (std::map<std::string, int>{{"a", 6}}));
+  traffic_->Poll();
+  EXPECT_EQ(StatusOf(kB), "DOWN") << "readied behind its checks, which fail";
+  seen_.clear();
+  b_->SetSick(false);
+  ASSERT_TRUE(WaitForEvent(kB, InstanceEvent::kHealthy));
+  EXPECT_EQ(seen_.count({kA, InstanceEvent::kHealthy}), 0u) << "a was never reported down, nor up again";
 }
 
 TEST_F(HaproxyIntegration, RegisteredServersBecomeHealthyAndShareTraffic) {
@@ -422,7 +517,7 @@ TEST(HaproxyProcessErrors, PortInUseIsReported) {
   options.backends = {b};
   HaproxyProcess process(options);
   const Status s = process.Start();
-  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kConflict) << s.message();
   EXPECT_NE(s.message().find("did not start"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("cannot bind"), std::string::npos) << s.message();
   EXPECT_FALSE(process.Running());

@@ -19,7 +19,7 @@ using testing::WriteTemp;
 
 // One day of real traffic (NASA, July 1995) from the bundled trace.
 std::string OneDayTrace() {
-  std::istringstream in(ReadFile("data/nasa_jul95_requests_per_minute.csv"));
+  std::istringstream in(ReadFile(std::string(SHOAL_SOURCE_DIR) + "/data/nasa_jul95_requests_per_minute.csv"));
   std::string line, out;
   for (int i = 0; i <= 1440 && std::getline(in, line); ++i) out += line + "\n";
   return WriteTemp("day.csv", out);

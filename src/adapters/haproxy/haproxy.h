@@ -1,17 +1,45 @@
 // HAProxy as the load balancer. The daemon starts and owns one haproxy
-// process (Debian's `haproxy`, 2.6) with a generated base config: per service
-// a frontend on 127.0.0.1:<listen_port> and a backend with no servers, plus a
-// stats socket (the Runtime API). Members are added, enabled, drained and
-// deleted through the Runtime API — never by reloading. Facts seen on 2.6:
-// servers added at runtime start in maintenance and ignore default-server
-// (check/inter/rise/fall/weight go on `add server`); only servers in
-// maintenance can be deleted; runtime servers are lost when HAProxy
-// restarts, so the reconcile loop re-adds them; `retries` + `option
-// redispatch` avoid a 503 in the window before a dead server is marked down.
-// Also seen on 2.6: `add server ... check` does not start the checks
-// (`enable health` does), and a server leaving maintenance is UP at once,
-// before any check ran; only `set server health down` issued after `state
-// ready` (in the same command line) makes it wait for `rise` passing checks.
+// process (Debian's `haproxy`, 2.6) with a generated config: per service a
+// frontend on 127.0.0.1:<listen_port> and a backend, plus a stats socket (the
+// Runtime API). Members are added, enabled, drained and deleted through the
+// Runtime API; the config changes only when services do, and then the new
+// process is given the servers of the old one (rendered as config servers,
+// their states through the server-state file) so every service keeps
+// answering through the reload.
+//
+// Facts seen on 2.6.12 (and relied on):
+// - Servers added at runtime start in maintenance and ignore default-server
+//   (check/inter/rise/fall/weight go on `add server`); `add server ... check`
+//   does not start the checks (`enable health` does); a server leaving
+//   maintenance is UP at once, before any check ran; only `set server health
+//   down` issued after `state ready` (in the same command line) makes it wait
+//   for `rise` passing checks. Only servers in maintenance can be deleted.
+//   `retries` + `option redispatch` avoid a 503 in the window before a dead
+//   server is marked down.
+// - Runtime servers are lost when the process is replaced or restarted.
+//   Servers written in the config start UP with their check health at `rise`
+//   (rise 2, fall 3: shown "UP 1/3"): they take traffic before any check
+//   ran, and the first failed check takes them DOWN; `disabled` starts them
+//   in MAINT. Their checks start by themselves. `set server state` and `del server` (after
+//   MAINT) work on them as on runtime servers, and a deleted one can be added
+//   again under the same name.
+// - `show servers state` written to the `server-state-file` before a reload
+//   is applied by the new process (`load-server-state-from-file global`)
+//   before it takes traffic, matched by backend and server name (ids differ
+//   when a runtime server becomes a config server): DRAIN, MAINT and DOWN
+//   (a server waiting for its `rise` checks) carry over. When the state's
+//   config-maintenance bit and the config's `disabled` disagree, the config
+//   wins (a DRAIN server rendered `disabled` came up MAINT), so a carried
+//   server is rendered `disabled` only when it was in forced maintenance. A
+//   missing state file is a warning, not an error.
+// - A soft reload (-sf) whose listeners cannot bind (a port in use) exits 1,
+//   but the new process has already renamed its own stats socket over the
+//   old one's path: the old process serves on with no Runtime API. With
+//   `expose-fd listeners` on the socket and `-x` the new process takes the
+//   old one's sockets, the stats socket included (same inode), so a failed
+//   start leaves them as they were, and a successful one refuses no
+//   connection (5 reloads under 200 req/s: 0 failed). `-x` against a process
+//   without `expose-fd` fails the start (exit 1).
 #pragma once
 
 #include <functional>
@@ -33,6 +61,16 @@ struct HaproxyBackend {
   int check_interval_ms = 2000;  // HAProxy takes milliseconds: tests check every 200 ms
   int rise = 2;
   int fall = 3;
+};
+
+// A server written into a new process's config, carried over from the old
+// process (its `show servers state`) or from what the adapter knows.
+struct HaproxyServer {
+  std::string backend;  // proxy name (BackendProxyName)
+  std::string name;
+  std::string address;  // an IP literal
+  int port = 0;
+  bool disabled = false;  // starts in MAINT: not known to serve
 };
 
 struct HaproxyOptions {
@@ -87,26 +125,45 @@ class HaproxyRuntime {
 // Parses `show stat` CSV output (the header line starts with "# ").
 Result<std::vector<ServerStat>> ParseShowStat(const std::string& csv);
 
+// The servers in `show servers state` output (format version 1; columns found
+// by the header's names). Rows whose name, address or port could not be
+// written back into a config are left out.
+Result<std::vector<HaproxyServer>> ParseServersState(const std::string& text);
+
+// The check and weight options of a server, the same for `add server` and a
+// server line of the config.
+std::string ServerOptionsText(const HaproxyBackend& check);
+
 // Starts, watches and stops the haproxy process.
 class HaproxyProcess {
  public:
   explicit HaproxyProcess(HaproxyOptions options);
   ~HaproxyProcess();  // does not stop haproxy: it outlives the daemon like instances do
   // Writes the config and starts haproxy unless one from the pid file still
-  // runs (adopted). Waits until the stats socket answers.
-  Status Start();
+  // runs with the same services (adopted). A running one with other services
+  // is replaced softly: its sockets are handed over (-x) and its servers,
+  // with their states, carried into the new config; `known` servers it does
+  // not show (or all of them, when none runs) are written too. Nothing
+  // changes when the new process fails: the old one keeps its config file,
+  // socket and servers, and a port in use is a kConflict naming it. Waits
+  // until the stats socket answers.
+  Status Start(const std::vector<HaproxyServer>& known = {});
   bool Running() const;
   Status Stop();  // SIGTERM then SIGKILL; for tests and `shoal down`
   std::string socket_path() const;
   std::string config_path() const;
   std::string pid_path() const;
+  std::string state_path() const;
   // The pid in the pid file if that process is a live haproxy, else 0.
   int Pid() const;
-  static std::string RenderConfig(const HaproxyOptions& options);
+  // The pid in the pid file, alive or not (0 without one).
+  int RecordedPid() const;
+  // `servers` of backends that are not in `options` are left out.
+  static std::string RenderConfig(const HaproxyOptions& options, const std::vector<HaproxyServer>& servers = {});
 
  private:
-  Status CheckConfig() const;
-  Status Launch(int replaces);
+  Status CheckConfig(const std::string& path) const;
+  Status Launch(const std::string& config, int replaces, bool take_sockets);
   Status WaitForSocket() const;
 
   HaproxyOptions options_;
@@ -135,6 +192,10 @@ class HaproxyTraffic final : public Traffic {
   std::vector<GroupInstanceEvent> Poll() override;
   // Re-adds registered servers that HAProxy lost; Poll calls it too.
   Status Restore();
+  // The servers of every member, for a new HAProxy process's config: those
+  // not reported up, and draining ones, are `disabled` (Poll readies the
+  // former once the process runs).
+  std::vector<HaproxyServer> Servers() const;
   // Why the last Poll saw nothing (socket down, ...); Ok after a good Poll.
   Status LastPollStatus() const;
   // Requests per second per server and per group's backend, from the last Poll.

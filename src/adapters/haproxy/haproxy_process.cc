@@ -3,18 +3,26 @@
 // launcher's exit status says whether the listeners could be bound. Both
 // write to a log file in run_dir, never to a pipe: the daemon would inherit
 // the pipe and a reader would wait for an EOF that never comes.
+//
+// Replacing a running process (its services changed) is write-aside: the new
+// config is written next to the running one and becomes haproxy.cfg only
+// once a process runs it, the old process's server states are dumped to the
+// state file the new one loads, and its sockets are handed over (-x), so a
+// failed start leaves everything as it was.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "adapters/haproxy/haproxy.h"
@@ -135,10 +143,61 @@ Status ValidateOptions(const HaproxyOptions& o) {
   return Status::Ok();
 }
 
-std::string LogTail(const std::string& path) {
+std::string LogTail(const std::string& path, std::size_t from = 0) {
   constexpr std::size_t kMax = 2000;
-  const std::string text = ReadFile(path);
+  std::string text = ReadFile(path);
+  text = from < text.size() ? text.substr(from) : "";
   return text.size() > kMax ? text.substr(text.size() - kMax) : text;
+}
+
+std::size_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<std::size_t>(size);
+}
+
+void RemoveFile(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+}
+
+// The config without its server lines: what decides whether a running
+// process can be adopted (servers change at runtime, services do not).
+std::string ServicesPart(const std::string& config) {
+  std::istringstream in(config);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("    server ", 0) != 0) out += line + "\n";
+  }
+  return out;
+}
+
+// HAProxy's words for a listener it could not bind because the port is taken:
+//   Binding [...] for frontend fe_api: cannot bind socket (Address already in use) for [127.0.0.1:8081]
+// A kConflict naming the port and its service, or Ok when that is not the failure.
+Status PortInUse(const std::string& log, const HaproxyOptions& options) {
+  constexpr std::string_view kInUse = "cannot bind socket (Address already in use) for [127.0.0.1:";
+  const auto at = log.find(kInUse);
+  if (at == std::string::npos) return Status::Ok();
+  const std::size_t start = at + kInUse.size();
+  const int port = std::atoi(log.c_str() + start);
+  std::string service = "?";
+  for (const HaproxyBackend& b : options.backends) {
+    if (b.listen_port == port) service = b.name;
+  }
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  return Status::Conflict("listen_port " + std::to_string(port) + " of service '" + service +
+                          "' is in use by another process: haproxy did not start (" + line + ")");
+}
+
+// Servers the running process shows, then the known ones it does not.
+std::vector<HaproxyServer> Merge(std::vector<HaproxyServer> carried, const std::vector<HaproxyServer>& known) {
+  std::set<std::pair<std::string, std::string>> have;
+  for (const HaproxyServer& s : carried) have.insert({s.backend, s.name});
+  for (const HaproxyServer& s : known) {
+    if (have.insert({s.backend, s.name}).second) carried.push_back(s);
+  }
+  return carried;
 }
 
 }  // namespace
@@ -149,16 +208,22 @@ HaproxyProcess::~HaproxyProcess() = default;
 std::string HaproxyProcess::socket_path() const { return options_.run_dir + "/haproxy.sock"; }
 std::string HaproxyProcess::config_path() const { return options_.run_dir + "/haproxy.cfg"; }
 std::string HaproxyProcess::pid_path() const { return options_.run_dir + "/haproxy.pid"; }
+std::string HaproxyProcess::state_path() const { return options_.run_dir + "/haproxy.state"; }
 
-int HaproxyProcess::Pid() const {
+int HaproxyProcess::RecordedPid() const {
   int pid = 0;
   std::istringstream(ReadFile(pid_path())) >> pid;
+  return pid > 0 ? pid : 0;
+}
+
+int HaproxyProcess::Pid() const {
+  const int pid = RecordedPid();
   return Alive(pid) && IsHaproxy(pid) ? pid : 0;
 }
 
 bool HaproxyProcess::Running() const { return Pid() != 0; }
 
-Status HaproxyProcess::Start() {
+Status HaproxyProcess::Start(const std::vector<HaproxyServer>& known) {
   SHOAL_RETURN_IF_ERROR(ValidateOptions(options_));
   if (::access(options_.haproxy_binary.c_str(), X_OK) != 0) {
     return Status::NotFound("haproxy binary " + options_.haproxy_binary +
@@ -168,42 +233,72 @@ Status HaproxyProcess::Start() {
   std::filesystem::create_directories(options_.run_dir, ec);
   if (ec) return Status::IoError("cannot create " + options_.run_dir + ": " + ec.message());
 
-  const std::string config = RenderConfig(options_);
   const int running = Pid();
-  // A live haproxy with the same config is adopted: its runtime servers and
+  const std::string current = ReadFile(config_path());
+  // A live haproxy with the same services is adopted: its runtime servers and
   // connections survive a daemon restart.
-  if (running != 0 && ReadFile(config_path()) == config) {
+  if (running != 0 && ServicesPart(current) == ServicesPart(RenderConfig(options_))) {
     return WaitForSocket();
   }
-  SHOAL_RETURN_IF_ERROR(WriteFileAtomically(config_path(), config));
-  SHOAL_RETURN_IF_ERROR(CheckConfig());
-  return Launch(running);
+  // The servers of the running process, with their states, go to the new one.
+  std::vector<HaproxyServer> carried;
+  std::string state;
+  bool take_sockets = false;
+  if (running != 0) {
+    auto dump = HaproxyRuntime(socket_path()).Command("show servers state");
+    auto servers = dump.ok() ? ParseServersState(*dump) : Result<std::vector<HaproxyServer>>(dump.status());
+    if (servers.ok()) {
+      carried = std::move(*servers);
+      state = *dump;
+      // Only a process started with `expose-fd listeners` hands its sockets over.
+      take_sockets = current.find("expose-fd listeners") != std::string::npos;
+    }
+  }
+  // A state file left from an earlier start must not apply to this one.
+  RemoveFile(state_path());
+  if (!state.empty()) SHOAL_RETURN_IF_ERROR(WriteFileAtomically(state_path(), state));
+  const std::string next = config_path() + ".next";
+  Status started = WriteFileAtomically(next, RenderConfig(options_, Merge(std::move(carried), known)));
+  if (started.ok()) started = CheckConfig(next);
+  if (started.ok()) started = Launch(next, running, take_sockets);
+  RemoveFile(state_path());  // read once, at start
+  if (!started.ok()) {
+    RemoveFile(next);
+    return started;
+  }
+  std::filesystem::rename(next, config_path(), ec);
+  if (ec) return Status::IoError("cannot rename " + next + " to " + config_path() + ": " + ec.message());
+  return WaitForSocket();
 }
 
-Status HaproxyProcess::CheckConfig() const {
+Status HaproxyProcess::CheckConfig(const std::string& path) const {
   const std::string log = options_.run_dir + "/haproxy-check.log";
-  std::filesystem::remove(log);
-  const int code = RunAndWait({options_.haproxy_binary, "-c", "-f", config_path()}, log, kLaunchTimeout);
+  RemoveFile(log);
+  const int code = RunAndWait({options_.haproxy_binary, "-c", "-f", path}, log, kLaunchTimeout);
   if (code == 0) return Status::Ok();
-  return Status::InvalidArgument("haproxy rejected " + config_path() + " (exit " + std::to_string(code) +
-                                 "): " + LogTail(log));
+  return Status::InvalidArgument("haproxy rejected " + path + " (exit " + std::to_string(code) + "): " + LogTail(log));
 }
 
-Status HaproxyProcess::Launch(int replaces) {
+Status HaproxyProcess::Launch(const std::string& config, int replaces, bool take_sockets) {
   const std::string log = options_.run_dir + "/haproxy.log";
-  std::vector<std::string> args = {options_.haproxy_binary, "-D", "-f", config_path(), "-p", pid_path()};
+  const std::size_t log_before = FileSize(log);
+  std::vector<std::string> args = {options_.haproxy_binary, "-D", "-f", config, "-p", pid_path()};
   // A changed config replaces the old process softly: it stops listening and
-  // finishes its requests. Its runtime servers are lost; Poll re-adds them.
+  // finishes its requests. With -x the new one takes its listening sockets
+  // instead of binding its own, so no connection is refused in between.
   if (replaces != 0) {
+    if (take_sockets) {
+      args.push_back("-x");
+      args.push_back(socket_path());
+    }
     args.push_back("-sf");
     args.push_back(std::to_string(replaces));
   }
   const int code = RunAndWait(args, log, kLaunchTimeout);
-  if (code != 0) {
-    return Status::IoError("haproxy did not start (exit " + std::to_string(code) + "); " + log + ": " +
-                           LogTail(log));
-  }
-  return WaitForSocket();
+  if (code == 0) return Status::Ok();
+  const std::string said = LogTail(log, log_before);
+  SHOAL_RETURN_IF_ERROR(PortInUse(said, options_));
+  return Status::IoError("haproxy did not start (exit " + std::to_string(code) + "); " + log + ": " + said);
 }
 
 Status HaproxyProcess::WaitForSocket() const {

@@ -114,9 +114,8 @@ Status HaproxyRuntime::AddServer(const std::string& backend, const std::string& 
                                  int port, const HaproxyBackend& check) {
   // 2.6 ignores default-server for runtime servers: every option goes here.
   const std::string target = Target(backend, server);
-  const std::string add = "add server " + target + " " + address + ":" + std::to_string(port) + " check inter " +
-                          std::to_string(check.check_interval_ms) + "ms rise " + std::to_string(check.rise) +
-                          " fall " + std::to_string(check.fall) + " weight 100";
+  const std::string add =
+      "add server " + target + " " + address + ":" + std::to_string(port) + " " + ServerOptionsText(check);
   SHOAL_RETURN_IF_ERROR(Expect(Command(add), add, {"New server registered."}));
   const std::string enable = "enable health " + target;
   return Expect(Command(enable), enable);

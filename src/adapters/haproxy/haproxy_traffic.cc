@@ -253,6 +253,17 @@ Status HaproxyTraffic::Restore() {
   return impl_->RestoreMissing(index);
 }
 
+std::vector<HaproxyServer> HaproxyTraffic::Servers() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<HaproxyServer> out;
+  for (const auto& [id, m] : impl_->members) {
+    const int port = impl_->port_of(id);
+    if (port <= 0 || port > 65535) continue;
+    out.push_back({m.backend, m.server, kLoopback, port, /*disabled=*/m.draining || !m.reported_up});
+  }
+  return out;
+}
+
 Status HaproxyTraffic::LastPollStatus() const {
   std::lock_guard lock(impl_->mu);
   return impl_->last_status;

@@ -24,12 +24,6 @@ namespace {
 // holds the lock briefly, before failing the call.
 constexpr int kBusyTimeoutMs = 5000;
 
-constexpr std::array kActivityKinds = {
-    ActivityKind::kScaleOut,   ActivityKind::kScaleIn,   ActivityKind::kSetDesired,
-    ActivityKind::kSpotNotice, ActivityKind::kReplace,   ActivityKind::kFallbackOnDemand,
-    ActivityKind::kRebalance,  ActivityKind::kUnhealthy,
-};
-
 struct CloseDb {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
@@ -344,13 +338,10 @@ Result<std::vector<StoredActivity>> SqliteStateStore::Impl::ReadActivities(sqlit
     s.activity.time = sqlite3_column_int64(stmt, 1);
     s.activity.group = ColumnText(stmt, 2);
     const std::string kind = ColumnText(stmt, 3);
-    const auto* found = std::find_if(kActivityKinds.begin(), kActivityKinds.end(),
-                                     [&](ActivityKind k) { return ToString(k) == kind; });
-    if (found == kActivityKinds.end()) {
+    if (!ParseActivityKind(kind, &s.activity.kind)) {
       return Status::InvalidArgument(path + ": activity " + std::to_string(s.seq) + ": unknown kind '" +
                                      kind + "'");
     }
-    s.activity.kind = *found;
     s.activity.cause = ColumnText(stmt, 4);
     s.activity.from = sqlite3_column_int(stmt, 5);
     s.activity.to = sqlite3_column_int(stmt, 6);

@@ -237,6 +237,7 @@ TEST(GroupActivityKindTest, Names) {
       {ActivityKind::kFallbackOnDemand, "fallback-on-demand"},
       {ActivityKind::kRebalance, "rebalance"},
       {ActivityKind::kUnhealthy, "unhealthy"},
+      {ActivityKind::kLoadBalancer, "load-balancer"},
   };
   for (const auto& [kind, name] : cases) EXPECT_EQ(ToString(kind), name);
 }

@@ -220,6 +220,24 @@ TEST_F(SqliteStateStoreTest, ActivitiesListByGroupAfterSeqWithLimit) {
   EXPECT_TRUE(none->empty());
 }
 
+// Every kind is stored by its name and read back as itself (a kind missing
+// from the store's list would make listing fail with "unknown kind").
+TEST_F(SqliteStateStoreTest, EveryActivityKindReadsBack) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<Activity> written;
+  for (int k = 0; k <= static_cast<int>(ActivityKind::kLoadBalancer); ++k) {
+    Activity a = MakeActivity("web", k, k);
+    a.kind = static_cast<ActivityKind>(k);
+    written.push_back(a);
+  }
+  ASSERT_TRUE(store->AppendActivities(written).ok());
+  Result<std::vector<StoredActivity>> all = store->ListActivities("", 0, 100);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) EXPECT_EQ((*all)[i].activity.kind, written[i].kind) << i;
+}
+
 TEST_F(SqliteStateStoreTest, SeqKeepsIncreasingAcrossReopen) {
   std::int64_t last = 0;
   {
