@@ -15,6 +15,7 @@
 
 #include "adapters/config/config_json.h"
 #include "adapters/data/prices.h"
+#include "adapters/system/stream_logger.h"
 #include "api/api_server.h"
 #include "api/api_token.h"
 #include "api/daemon_impl.h"
@@ -255,7 +256,8 @@ Status Daemon::Run() {
   impl_->api->Serve(this);
   const std::string pid_file = impl_->options.data_dir + "/shoal.pid";
   if (const Status s = WritePidFile(pid_file); !s.ok()) {
-    std::cerr << "event=pid_file_not_written error=\"" << s.message() << "\" note=\"shoal down cannot stop this daemon\"\n";
+    StreamLogger log(&impl_->clock, &std::cerr);
+    LogWarn(&log, "pid_file_not_written").With("error", s.message()).With("note", "shoal down cannot stop this daemon");
   }
   const auto period = std::chrono::milliseconds(impl_->options.tick_millis);
   while (!impl_->stopping) {

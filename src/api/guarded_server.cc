@@ -1,8 +1,6 @@
 #include "api/guarded_server.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -11,18 +9,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "api/received_request.h"
 
 namespace shoal {
 namespace {
@@ -62,28 +59,6 @@ void SendBestEffort(int fd, const std::string& bytes) {
   }
 }
 
-std::pair<std::string, int> AddressOf(const sockaddr_storage& addr) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (addr.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
-    return {text, ntohs(a->sin_port)};
-  }
-  if (addr.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
-    return {text, ntohs(a->sin6_port)};
-  }
-  return {"", 0};
-}
-
-std::pair<std::string, int> PeerOf(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return {"", 0};
-  return AddressOf(addr);
-}
-
 int MillisUntil(Clock::time_point t, Clock::time_point now) {
   const auto ms = std::chrono::duration_cast<milliseconds>(t - now).count();
   return static_cast<int>(std::clamp<std::int64_t>(ms, 0, 1000));
@@ -95,76 +70,6 @@ class InlineTaskQueue final : public httplib::TaskQueue {
  public:
   void enqueue(std::function<void()> fn) override { fn(); }
   void shutdown() override {}
-};
-
-// What a worker reads the request from (the bytes the reader received) and
-// writes the answer to (the socket). The whole answer must be written within
-// `write_timeout` of its first byte; the handler's own time does not count.
-class ReceivedRequestStream final : public httplib::Stream {
- public:
-  ReceivedRequestStream(int fd, const std::string& request, std::string peer_ip, int peer_port,
-                        milliseconds write_timeout)
-      : fd_(fd), request_(request), peer_ip_(std::move(peer_ip)), peer_port_(peer_port), write_timeout_(write_timeout) {}
-
-  bool is_readable() const override { return pos_ < request_.size(); }
-  bool is_writable() const override { return WaitWritable(); }
-
-  ssize_t read(char* ptr, size_t size) override {
-    const std::size_t n = std::min(size, request_.size() - pos_);
-    std::memcpy(ptr, request_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    if (!deadline_) deadline_ = Clock::now() + write_timeout_;
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = send(fd_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        done += static_cast<std::size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable()) {
-        continue;
-      } else {
-        return -1;
-      }
-    }
-    return static_cast<ssize_t>(size);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = peer_ip_;
-    port = peer_port_;
-  }
-
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-    std::tie(ip, port) = AddressOf(addr);
-  }
-
-  socket_t socket() const override { return fd_; }
-
- private:
-  bool WaitWritable() const {
-    if (!deadline_) deadline_ = Clock::now() + write_timeout_;
-    const auto left = std::chrono::duration_cast<milliseconds>(*deadline_ - Clock::now()).count();
-    if (left <= 0) return false;
-    pollfd p{fd_, POLLOUT, 0};
-    return poll(&p, 1, static_cast<int>(left)) > 0 && (p.revents & POLLOUT) != 0 &&
-           (p.revents & (POLLERR | POLLHUP)) == 0;
-  }
-
-  int fd_;
-  const std::string& request_;
-  std::size_t pos_ = 0;
-  std::string peer_ip_;
-  int peer_port_;
-  milliseconds write_timeout_;
-  mutable std::optional<Clock::time_point> deadline_;  // set by the first write
 };
 
 }  // namespace
