@@ -1,10 +1,19 @@
 #include "api/api_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
+#include "adapters/system/stream_logger.h"
+#include "adapters/system/system_clock.h"
+#include "api/api_requests.h"
 #include "api/api_token.h"
 #include "api/daemon.h"
 
@@ -19,15 +28,19 @@ void Reply(httplib::Response& res, int status, const std::string& body) {
 }
 
 void Error(httplib::Response& res, int status, const std::string& message) {
-  Reply(res, status, json{{"error", message}}.dump());
+  Reply(res, status, json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 int HttpStatus(const Status& s) {
   switch (s.code()) {
     case StatusCode::kNotFound: return 404;
     case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kIllegalTransition: return 409;
+    case StatusCode::kIllegalTransition:
     case StatusCode::kConflict: return 409;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kThrottled:
+    case StatusCode::kLimitExceeded: return 429;
+    case StatusCode::kUnavailable: return 503;
     default: return 500;
   }
 }
@@ -40,53 +53,85 @@ void ReplyResult(httplib::Response& res, const Result<std::string>& r) {
   }
 }
 
-// The body as a JSON object, or a 400 explaining why not.
-std::optional<json> Body(const httplib::Request& req, httplib::Response& res) {
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object()) {
-    Error(res, 400, "the request body must be a JSON object");
-    return std::nullopt;
-  }
-  return body;
+// The parsed request, or false after answering 400 with the parser's message.
+template <typename T>
+bool Parsed(const Result<T>& request, httplib::Response& res) {
+  if (!request.ok()) Error(res, 400, request.status().message());
+  return request.ok();
 }
 
+// RFC 1918 private ranges and loopback: the API is not for the open network.
 bool IsLoopbackOrPrivate(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host.rfind("127.", 0) == 0 || host.rfind("10.", 0) == 0 ||
-         host.rfind("192.168.", 0) == 0 || host == "::1";
+  if (host == "localhost" || host == "::1") return true;
+  in_addr addr{};
+  if (inet_pton(AF_INET, host.c_str(), &addr) != 1) return false;
+  const std::uint32_t a = ntohl(addr.s_addr);
+  return (a >> 24) == 127 || (a >> 24) == 10 || (a >> 20) == ((172u << 4) | 1u) || (a >> 16) == ((192u << 8) | 168u);
 }
+
+const std::string kTokenHelp = "send Authorization: Bearer <token from DATA_DIR/api-token>";
 
 }  // namespace
 
+Result<ApiAddress> ParseApiAddress(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--api must be HOST:PORT (like 127.0.0.1:7400), got '" + text + "'");
+  }
+  ApiAddress a;
+  a.host = text.substr(0, colon);
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), a.port);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || a.port < 1 || a.port > 65535) {
+    return Status::InvalidArgument("--api port must be a number from 1 to 65535, got '" + port + "'");
+  }
+  if (!IsLoopbackOrPrivate(a.host)) {
+    return Status::InvalidArgument("--api listens on loopback or private addresses only (127.x, 10.x, 172.16-31.x, "
+                                   "192.168.x, localhost, ::1), not '" + a.host + "'");
+  }
+  return a;
+}
+
 struct ApiServer::Impl {
-  Daemon* daemon;
-  httplib::Server server;
+  explicit Impl(const ConnectionLimits& limits) : logger(&clock, &std::cerr), server(limits, &logger) {}
+  SystemClock clock;
+  StreamLogger logger;
+  GuardedServer server;
   std::thread thread;
 };
 
-ApiServer::ApiServer(Daemon* daemon) : impl_(std::make_unique<Impl>()) { impl_->daemon = daemon; }
+ApiServer::ApiServer(const ConnectionLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}
 ApiServer::~ApiServer() { Stop(); }
 
-Status ApiServer::Start(const std::string& host, int port) {
-  if (!IsLoopbackOrPrivate(host)) {
-    return Status::InvalidArgument("the API listens on loopback or private addresses only, not '" + host + "'");
-  }
-  Daemon* d = impl_->daemon;
-  httplib::Server& s = impl_->server;
+Status ApiServer::Bind(const std::string& host, int port) {
+  Result<ApiAddress> address = ParseApiAddress(host + ":" + std::to_string(port));
+  if (!address.ok()) return address.status();
   // httplib sets SO_REUSEPORT by default: a second daemon on the same port
   // would silently share it. Only SO_REUSEADDR, so a taken port fails.
-  s.set_socket_options([](int sock) {
+  impl_->server.set_socket_options([](int sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  if (impl_->server.Bind(address->host, address->port) < 0) {
+    return Status::IoError("cannot listen on " + host + ":" + std::to_string(port) +
+                           " (in use, or not an address of this machine? pass --api HOST:PORT)");
+  }
+  return Status::Ok();
+}
+
+void ApiServer::Serve(Daemon* d) {
+  GuardedServer& s = impl_->server;
+  Logger* log = &impl_->logger;
   s.set_pre_routing_handler([d](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
     // An agent's own credential is checked by its endpoint, which knows the
     // instance it reports for; everything else needs the admin token.
     if (req.path == "/v1/agent/events" && req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
-    const std::string auth = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    if (auth.rfind(prefix, 0) != 0 || !TokenMatches(auth.substr(prefix.size()), d->token())) {
-      Error(res, 401, "missing or wrong API token: send Authorization: Bearer <token from DATA_DIR/api-token>");
+    const std::string authorization = req.get_header_value("Authorization");
+    const std::optional<std::string_view> token = BearerToken(authorization);  // a view into `authorization`
+    if (!token || !TokenMatches(std::string(*token), d->token())) {
+      Error(res, 401, "missing or wrong API token: " + kTokenHelp);
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -97,75 +142,43 @@ Status ApiServer::Start(const std::string& host, int port) {
     ReplyResult(res, d->GroupJson(req.matches[1]));
   });
   s.Post(R"(/v1/groups/([a-z0-9-]+)/scale)", [d](const httplib::Request& req, httplib::Response& res) {
-    auto body = Body(req, res);
-    if (!body) return;
-    if (!body->contains("desired") || !(*body)["desired"].is_number_integer()) {
-      return Error(res, 400, "body needs \"desired\": an integer");
-    }
-    ReplyResult(res, d->Scale(req.matches[1], (*body)["desired"].get<int>()));
+    const Result<ScaleRequest> r = ParseScaleRequest(req.body);
+    if (Parsed(r, res)) ReplyResult(res, d->Scale(req.matches[1], r->desired));
   });
   s.Get("/v1/instances", [d](const httplib::Request& req, httplib::Response& res) {
-    Reply(res, 200, d->InstancesJson(req.get_param_value("group")));
+    const Result<InstancesQuery> q = ParseInstancesQuery(req.params);
+    if (Parsed(q, res)) Reply(res, 200, d->InstancesJson(q->group));
   });
   s.Get("/v1/activities", [d](const httplib::Request& req, httplib::Response& res) {
-    std::int64_t after = 0;
-    int limit = 100;
-    try {
-      if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
-      if (req.has_param("limit")) limit = std::stoi(req.get_param_value("limit"));
-    } catch (const std::exception&) {
-      return Error(res, 400, "after and limit must be integers");
-    }
-    if (limit < 1 || limit > 10000) return Error(res, 400, "limit must be between 1 and 10000");
-    ReplyResult(res, d->ActivitiesJson(req.get_param_value("group"), after, limit));
+    const Result<ActivitiesQuery> q = ParseActivitiesQuery(req.params);
+    if (Parsed(q, res)) ReplyResult(res, d->ActivitiesJson(*q));
   });
   s.Post("/v1/spot/interrupt", [d](const httplib::Request& req, httplib::Response& res) {
-    auto body = Body(req, res);
-    if (!body) return;
-    if (body->contains("instance") && (*body)["instance"].is_string()) {
-      return ReplyResult(res, d->InterruptInstance((*body)["instance"].get<std::string>()));
-    }
-    if (body->contains("pool") && (*body)["pool"].is_string()) {
-      return ReplyResult(res, d->InterruptPool((*body)["pool"].get<std::string>()));
-    }
-    Error(res, 400, "body needs \"instance\": \"i-…\" or \"pool\": \"type/zone\"");
+    const Result<InterruptRequest> r = ParseInterruptRequest(req.body);
+    if (!Parsed(r, res)) return;
+    ReplyResult(res, r->instance.empty() ? d->InterruptPool(r->pool) : d->InterruptInstance(r->instance));
   });
   s.Post("/v1/spot/shortage", [d](const httplib::Request& req, httplib::Response& res) {
-    auto body = Body(req, res);
-    if (!body) return;
-    if (!body->contains("pool") || !(*body)["pool"].is_string() || !body->contains("seconds") ||
-        !(*body)["seconds"].is_number_integer()) {
-      return Error(res, 400, "body needs \"pool\": \"type/zone\" and \"seconds\": an integer");
-    }
-    ReplyResult(res, d->Shortage((*body)["pool"].get<std::string>(), (*body)["seconds"].get<std::int64_t>()));
+    const Result<ShortageRequest> r = ParseShortageRequest(req.body);
+    if (Parsed(r, res)) ReplyResult(res, d->Shortage(r->pool, r->seconds));
   });
   s.Post("/v1/agent/events", [d](const httplib::Request& req, httplib::Response& res) {
-    auto body = Body(req, res);
-    if (!body) return;
-    if (!body->contains("instance") || !(*body)["instance"].is_string() || !body->contains("event") ||
-        !(*body)["event"].is_string()) {
-      return Error(res, 400, "body needs \"instance\" and \"event\" strings");
-    }
-    const std::string auth = req.get_header_value("Authorization");
-    const std::string presented = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : std::string();
-    const std::string instance = (*body)["instance"].get<std::string>();
-    if (!TokenMatches(presented, d->token()) && !d->AgentMayReport(presented, instance)) {
+    const Result<AgentEventRequest> r = ParseAgentEventRequest(req.body);
+    if (!Parsed(r, res)) return;
+    const std::string authorization = req.get_header_value("Authorization");
+    const std::string presented(BearerToken(authorization).value_or(std::string_view()));
+    if (!TokenMatches(presented, d->token()) && !d->AgentMayReport(presented, r->instance)) {
       return Error(res, presented.empty() ? 401 : 403,
-                   "this credential may not report events of " + instance +
+                   "this credential may not report events of " + r->instance +
                        ": an agent posts only its own instance's events (its DIR/agent-token)");
     }
-    ReplyResult(res, d->AgentEvent((*body)["instance"].get<std::string>(), (*body)["event"].get<std::string>()));
+    ReplyResult(res, d->AgentEvent(r->instance, r->event));
   });
   auto config_route = [d](bool apply) {
     return [d, apply](const httplib::Request& req, httplib::Response& res) {
-      auto body = Body(req, res);
-      if (!body) return;
-      if (!body->contains("config") || !(*body)["config"].is_string()) {
-        return Error(res, 400, "body needs \"config\": the YAML text (and optionally \"source\": its file name)");
-      }
-      const std::string source = body->value("source", std::string("request"));
-      const std::string yaml = (*body)["config"].get<std::string>();
-      ReplyResult(res, apply ? d->Apply(yaml, source) : d->Plan(yaml, source));
+      const Result<ConfigRequest> r = ParseConfigRequest(req.body);
+      if (!Parsed(r, res)) return;
+      ReplyResult(res, apply ? d->Apply(r->config, r->source) : d->Plan(r->config, r->source));
     };
   };
   s.Post("/v1/plan", config_route(false));
@@ -173,18 +186,30 @@ Status ApiServer::Start(const std::string& host, int port) {
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) Error(res, res.status, "no such endpoint or method; see docs/API.md");
   });
-  if (!s.bind_to_port(host.c_str(), port)) {
-    return Status::IoError("cannot listen on " + host + ":" + std::to_string(port) +
-                           " (in use? pass --api HOST:PORT)");
-  }
+  // A bug must not take the connection down without an answer.
+  s.set_exception_handler([log](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    LogError(log, "api_handler_failed").With("method", req.method).With("path", req.path).With("error", what);
+    Error(res, 500, "internal error: " + what);
+  });
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
-  return Status::Ok();
+  // stop() is a no-op until listen runs; wait for it so Stop cannot hang.
+  for (int i = 0; i < 5000 && !impl_->server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void ApiServer::Stop() {
   if (!impl_) return;
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->server.Shutdown();
 }
 
 }  // namespace shoal

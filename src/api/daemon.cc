@@ -16,18 +16,21 @@
 
 #include "adapters/config/config_json.h"
 #include "adapters/data/prices.h"
+#include "adapters/system/stream_logger.h"
 #include "api/api_server.h"
 #include "api/api_token.h"
 #include "api/fault_points.h"
 #include "api/daemon_impl.h"
+#include "api/pid_file.h"
 
 namespace shoal {
 namespace {
 
 // The live provider needs to know how to start a group and where its
 // service listens; the simulator does not, so the config allows leaving them
-// out and `serve` checks here.
-Status CheckLiveConfig(const Config& config) {
+// out and `serve` checks here. HAProxy would take a service port that is the
+// API's, so that is refused too.
+Status CheckLiveConfig(const Config& config, int api_port) {
   for (const GroupSpec& g : config.groups) {
     if (g.launch.command.empty()) {
       return Status::InvalidArgument(config.source + ": group '" + g.name +
@@ -36,6 +39,11 @@ Status CheckLiveConfig(const Config& config) {
     if (g.listen_port == 0) {
       return Status::InvalidArgument(config.source + ": group '" + g.name +
                                      "' has no listen_port; `shoal serve` puts its service behind HAProxy there");
+    }
+    if (g.listen_port == api_port) {
+      return Status::InvalidArgument(config.source + ": group '" + g.name + "' has listen_port " +
+                                     std::to_string(g.listen_port) +
+                                     ", the port of the daemon's API (--api); give the service another port");
     }
   }
   return Status::Ok();
@@ -114,10 +122,11 @@ std::unique_ptr<SpotMarket> BuildPrices(const DaemonOptions& o, const Config& co
 }
 
 // A config text, checked as `serve` checks its file (clear errors, nothing changed).
-Result<Config> ParseLive(const std::string& yaml, const std::string& source, const std::string& base_config) {
+Result<Config> ParseLive(const std::string& yaml, const std::string& source, const std::string& base_config,
+                         int api_port) {
   Result<Config> next = ParseConfig(yaml, source);
   if (!next.ok()) return next.status();
-  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*next));
+  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*next, api_port));
   ResolveCommandPaths(*next, base_config);
   return next;
 }
@@ -132,7 +141,8 @@ Status RecordStartingConfig(StateStore& store, const Config& config, const std::
   if (!last.ok()) return last.status();
   if (last->has_value()) {
     const ConfigRecord& was = **last;
-    Result<Config> before = ParseLive(was.yaml, was.source, config_path);
+    // Only diffed, never run: no API port to clash with (0 is no port).
+    Result<Config> before = ParseLive(was.yaml, was.source, config_path, /*api_port=*/0);
     if (!before.ok()) {
       std::cerr << "event=config_changed_since_last_run last_source=" << was.source
                 << " note=\"the last run config no longer parses: " << before.status().message() << "\"\n";
@@ -177,11 +187,19 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!config_text.ok()) return config_text.status();
   Result<Config> config = ParseConfig(*config_text, options.config_path);
   if (!config.ok()) return config.status();
-  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*config));
+  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*config, options.api_port));
   impl->config = std::move(*config);
   ResolveCommandPaths(impl->config, options.config_path);
+  // The API's address is checked and bound before anything is created or
+  // started, so a bad or busy --api leaves no HAProxy and no directory behind.
+  impl->api = std::make_unique<ApiServer>();
+  SHOAL_RETURN_IF_ERROR(impl->api->Bind(options.api_host, options.api_port));
+  // A new data dir is private from the start; an existing one is made so
+  // only once start-up succeeded, so a serve that fails changes nothing.
+  std::error_code dir_error;
+  const bool data_dir_existed = std::filesystem::is_directory(impl->options.data_dir, dir_error);
   SHOAL_RETURN_IF_ERROR(MakeDir(impl->options.data_dir));
-  chmod(impl->options.data_dir.c_str(), 0700);
+  if (!data_dir_existed) chmod(impl->options.data_dir.c_str(), 0700);
   Result<std::string> token = LoadOrCreateToken(impl->options.data_dir + "/api-token");
   if (!token.ok()) return token.status();
   impl->token = *token;
@@ -239,6 +257,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (const int n = impl->cloud->StopStragglers(); n > 0) {
     std::cerr << "event=stragglers_killed instances=" << n << "\n";
   }
+  if (data_dir_existed) chmod(impl->options.data_dir.c_str(), 0700);
   std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << impl->options.data_dir
             << " api=http://" << options.api_host << ":" << options.api_port
             << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\" instance_cores=" << impl->cloud->cores()
@@ -247,10 +266,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
 }
 
 Status Daemon::Run() {
-  impl_->api = std::make_unique<ApiServer>(this);
-  SHOAL_RETURN_IF_ERROR(impl_->api->Start(impl_->options.api_host, impl_->options.api_port));
+  impl_->api->Serve(this);
   const std::string pid_file = impl_->options.data_dir + "/shoal.pid";
-  std::ofstream(pid_file) << getpid() << "\n";
+  if (const Status s = WritePidFile(pid_file); !s.ok()) {
+    StreamLogger log(&impl_->clock, &std::cerr);
+    LogWarn(&log, "pid_file_not_written").With("error", s.message()).With("note", "shoal down cannot stop this daemon");
+  }
   const auto period = std::chrono::milliseconds(impl_->options.tick_millis);
   while (!impl_->stopping) {
     const auto next = std::chrono::steady_clock::now() + period;
@@ -290,14 +311,14 @@ static std::string ChangesJson(const std::vector<std::string>& changes, bool app
 }
 
 Result<std::string> Daemon::Plan(const std::string& yaml, const std::string& source) {
-  Result<Config> next = ParseLive(yaml, source, impl_->options.config_path);
+  Result<Config> next = ParseLive(yaml, source, impl_->options.config_path, impl_->options.api_port);
   if (!next.ok()) return next.status();
   std::lock_guard<std::mutex> lock(impl_->mu);
   return ChangesJson(DiffConfigs(impl_->config, *next), false);
 }
 
 Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& source) {
-  Result<Config> next = ParseLive(yaml, source, impl_->options.config_path);
+  Result<Config> next = ParseLive(yaml, source, impl_->options.config_path, impl_->options.api_port);
   if (!next.ok()) return next.status();
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::string> changes = DiffConfigs(impl_->config, *next);

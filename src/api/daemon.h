@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "api/api_requests.h"
 #include "core/status.h"
 
 namespace shoal {
@@ -49,7 +50,7 @@ class Daemon {
   std::string GroupsJson();
   Result<std::string> GroupJson(const std::string& name);
   std::string InstancesJson(const std::string& group);
-  Result<std::string> ActivitiesJson(const std::string& group, std::int64_t after, int limit);
+  Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
   Result<std::string> Scale(const std::string& group, int desired);
   Result<std::string> InterruptInstance(const std::string& instance);
   Result<std::string> InterruptPool(const std::string& pool);

@@ -1,5 +1,7 @@
 // The daemon's API operations: snapshots of the state as JSON, and the few
 // writes (scale, interrupt, agent reports). Every error names what is wrong.
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "adapters/json/activity_json.h"
@@ -47,12 +49,22 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
   return j;
 }
 
+// A row the store could not read in full shows its seq and why, so the list
+// stays whole and the damage is visible.
 ordered_json ActivityJson(const StoredActivity& s) {
   ordered_json j;
   j["seq"] = s.seq;
+  if (!s.unreadable.empty()) {
+    j["unreadable"] = s.unreadable;
+    return j;
+  }
   AddActivityFields(s.activity, j);
   return j;
 }
+
+// JSON out of text that came from files or hand edits: bytes that are not
+// UTF-8 become U+FFFD instead of an exception.
+std::string Dump(const ordered_json& j) { return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace); }
 
 
 }  // namespace
@@ -103,12 +115,15 @@ std::string Daemon::InstancesJson(const std::string& group) {
   return out.dump();
 }
 
-Result<std::string> Daemon::ActivitiesJson(const std::string& group, std::int64_t after, int limit) {
-  Result<std::vector<StoredActivity>> list = impl_->store->ListActivities(group, after, limit);
+Result<std::string> Daemon::ActivitiesJson(const ActivitiesQuery& q) {
+  Result<std::vector<StoredActivity>> list =
+      q.after ? impl_->store->ListActivities(q.group, *q.after, q.limit)
+              : impl_->store->ListLatestActivities(q.group, q.before.value_or(std::numeric_limits<std::int64_t>::max()),
+                                                   q.since.value_or(std::numeric_limits<std::int64_t>::min()), q.limit);
   if (!list.ok()) return list.status();
   ordered_json out = ordered_json::array();
   for (const StoredActivity& s : *list) out.push_back(ActivityJson(s));
-  return out.dump();
+  return Dump(out);
 }
 
 Result<std::string> Daemon::Scale(const std::string& group, int desired) {

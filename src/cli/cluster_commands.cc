@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/config/duration.h"
+#include "adapters/data/iso_time.h"
 #include "adapters/system/system_clock.h"
 #include "cli/api_client.h"
 #include "cli/table.h"
@@ -38,15 +40,73 @@ struct GetArgs {
   bool json = false;
   bool watch = false;
   int interval = 2;
+  int limit = 100;    // activities: the newest this many
+  std::string since;  // activities: a duration back from now, or a UTC time
 };
 
-int Get(const GetArgs& a) {
+// --since: a duration back from now ("90s", "30m", "2h", "1h30m") or a UTC
+// time ("2026-11-26T08:00:00Z").
+Result<std::int64_t> SinceTime(const std::string& text, std::int64_t now) {
+  if (const auto back = config_internal::ParseDuration(text)) return now - *back;
+  if (Result<std::int64_t> t = ParseIsoUtc(text); t.ok()) return *t;
+  return Status::InvalidArgument("--since must be a duration back from now (90s, 30m, 2h, 1h30m) or a UTC time "
+                                 "(2026-11-26T08:00:00Z), got '" + text + "'");
+}
+
+// A row the daemon could not read shows why, in place of its cause.
+void ShowUnreadable(json& rows) {
+  for (json& row : rows) {
+    if (row.contains("unreadable")) row["cause"] = "(unreadable row: " + row["unreadable"].get<std::string>() + ")";
+  }
+}
+
+void PrintActivities(json rows, bool as_json) {
+  if (as_json) {
+    std::cout << rows.dump(2) << "\n";
+    return;
+  }
+  ShowUnreadable(rows);
+  PrintTable(rows, {{"SEQ", "seq"}, {"TIME", "time", Show::kUtc}, {"GROUP", "group"}, {"KIND", "kind"},
+                    {"FROM", "from"}, {"TO", "to"}, {"CAUSE", "cause"}});
+}
+
+// The newest --limit activities (since --since), oldest first; with -w, then
+// every new one as it comes.
+int GetActivities(const GetArgs& a) {
+  const std::string group = a.group.empty() ? "" : "&group=" + a.group;
+  std::string path = "/v1/activities?limit=" + std::to_string(a.limit) + group;
+  if (!a.since.empty()) {
+    Result<std::int64_t> since = SinceTime(a.since, SystemClock().Now());
+    if (!since.ok()) return Fail(since.status());
+    path += "&since=" + std::to_string(*since);
+  }
+  Result<std::string> body = ApiGet(a.target, path);
+  if (!body.ok()) return Fail(body.status());
+  json rows = json::parse(*body);
+  PrintActivities(rows, a.json);
+  if (!a.watch) return 0;
+  // Follow from the newest activity there is, shown or not.
   std::int64_t after = 0;
+  Result<std::string> newest = ApiGet(a.target, "/v1/activities?limit=1" + group);
+  if (!newest.ok()) return Fail(newest.status());
+  if (const json last = json::parse(*newest); !last.empty()) after = last.back()["seq"].get<std::int64_t>();
+  for (;;) {
+    std::cout << std::flush;
+    std::this_thread::sleep_for(std::chrono::seconds(a.interval));
+    body = ApiGet(a.target, "/v1/activities?limit=1000&after=" + std::to_string(after) + group);
+    if (!body.ok()) return Fail(body.status());
+    rows = json::parse(*body);
+    if (rows.empty()) continue;
+    after = rows.back()["seq"].get<std::int64_t>();
+    PrintActivities(rows, a.json);
+  }
+}
+
+int Get(const GetArgs& a) {
+  if (a.what == "activities") return GetActivities(a);
   do {
-    std::string path;
-    if (a.what == "groups") path = "/v1/groups";
-    else if (a.what == "instances") path = "/v1/instances" + (a.group.empty() ? "" : "?group=" + a.group);
-    else path = "/v1/activities?after=" + std::to_string(after) + (a.group.empty() ? "" : "&group=" + a.group);
+    const std::string path =
+        a.what == "groups" ? "/v1/groups" : "/v1/instances" + (a.group.empty() ? "" : "?group=" + a.group);
     Result<std::string> body = ApiGet(a.target, path);
     if (!body.ok()) return Fail(body.status());
     const json rows = json::parse(*body);
@@ -56,20 +116,14 @@ int Get(const GetArgs& a) {
       PrintTable(rows, {{"NAME", "name"}, {"SERVICE", "service"}, {"DESIRED", "desired"}, {"IN-SERVICE", "in_service"},
                         {"STARTING", "starting"}, {"LEAVING", "leaving"}, {"SPOT", "spot"}, {"ON-DEMAND", "on_demand"},
                         {"MIN", "min"}, {"MAX", "max"}, {"PORT", "listen_port"}});
-    } else if (a.what == "instances") {
+    } else {
       PrintTable(rows, {{"ID", "id"}, {"GROUP", "group"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"},
                         {"PORT", "port"}, {"AGE", "launched_at", Show::kAge}});
-    } else {
-      if (after == 0 || !rows.empty()) {
-        PrintTable(rows, {{"SEQ", "seq"}, {"TIME", "time", Show::kUtc}, {"GROUP", "group"}, {"KIND", "kind"}, {"FROM", "from"},
-                          {"TO", "to"}, {"CAUSE", "cause"}});
-      }
-      if (!rows.empty()) after = rows.back()["seq"].get<std::int64_t>();
     }
     if (a.watch) {
       std::cout << std::flush;
       std::this_thread::sleep_for(std::chrono::seconds(a.interval));
-      if (a.what != "activities" && !a.json) std::cout << "\n";
+      if (!a.json) std::cout << "\n";
     }
   } while (a.watch);
   return 0;
@@ -97,10 +151,10 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
              {{"ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"PORT", "port"},
               {"AGE", "launched_at", Show::kAge}},
              "  ");
-  Result<std::string> acts = ApiGet(t, "/v1/activities?group=" + group + "&limit=10000");
+  Result<std::string> acts = ApiGet(t, "/v1/activities?group=" + group + "&limit=10");
   if (acts.ok()) {
     json rows = json::parse(*acts);
-    if (rows.size() > 10) rows.erase(rows.begin(), rows.end() - 10);
+    ShowUnreadable(rows);
     std::cout << "Recent activities\n";
     PrintTable(rows,
                {{"TIME", "time", Show::kUtc}, {"KIND", "kind"}, {"FROM", "from"}, {"TO", "to"}, {"CAUSE", "cause"}},
@@ -158,7 +212,9 @@ void AddClusterCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"groups", "instances", "activities"}));
   g->add_option("--group,-g", get->group, "only this group");
   g->add_flag("--json", get->json, "JSON instead of a table");
-  g->add_flag("--watch,-w", get->watch, "keep watching (Ctrl-C stops)");
+  g->add_flag("--watch,-w", get->watch, "keep watching (Ctrl-C stops); activities: follow new ones");
+  g->add_option("--limit", get->limit, "activities: show the newest N (default 100)")->check(CLI::Range(1, 10000));
+  g->add_option("--since", get->since, "activities: only since a duration ago (30m, 2h) or a UTC time (2026-11-26T08:00:00Z)");
   AddApiOptions(g, &get->target);
   g->callback([get, exit_code] { *exit_code = Get(*get); });
 

@@ -5,13 +5,15 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <filesystem>
 
 #include "adapters/haproxy/haproxy.h"
 #include "adapters/local/local_cloud.h"
 #include "adapters/local/proc_stat.h"
 #include "adapters/system/system_clock.h"
+#include "api/api_server.h"
 #include "api/daemon.h"
+#include "api/pid_file.h"
 #include "cli/bundled_data.h"
 #include "cli/cluster_commands.h"
 
@@ -32,18 +34,14 @@ struct ServeArgs {
 };
 
 int Serve(ServeArgs& a) {
-  const auto colon = a.api.rfind(':');
-  if (colon == std::string::npos) {
-    std::cerr << "error: --api must be HOST:PORT, got '" << a.api << "'\n";
+  // Checked before anything else; the daemon binds it before it starts anything.
+  Result<ApiAddress> api = ParseApiAddress(a.api);
+  if (!api.ok()) {
+    std::cerr << "error: " << api.status().message() << "\n";
     return 2;
   }
-  a.options.api_host = a.api.substr(0, colon);
-  try {
-    a.options.api_port = std::stoi(a.api.substr(colon + 1));
-  } catch (const std::exception&) {
-    std::cerr << "error: --api port must be a number, got '" << a.api.substr(colon + 1) << "'\n";
-    return 2;
-  }
+  a.options.api_host = api->host;
+  a.options.api_port = api->port;
   if (a.options.spot_prices_csv.empty()) {
     a.options.spot_prices_csv = BundledDataFile("spot_prices.csv");
     a.options.on_demand_csv = BundledDataFile("ondemand_prices.csv");
@@ -68,12 +66,17 @@ int Serve(ServeArgs& a) {
   return 0;
 }
 
-// Stops the daemon (from its pid file), then every instance it left running
-// and its HAProxy: the whole local cluster, gone.
-int Down(const std::string& data_dir) {
-  std::ifstream pid_in(data_dir + "/shoal.pid");
-  pid_t pid = 0;
-  if (pid_in >> pid && pid > 1 && kill(pid, SIGTERM) == 0) {
+// Signals the daemon named by the pid file only when it is that daemon (see
+// pid_file.h); says why not otherwise.
+void StopDaemon(const std::string& data_dir) {
+  const PidFileOwner owner = CheckPidFile(data_dir + "/shoal.pid");
+  if (owner.verdict == PidFileOwner::Verdict::kOther || owner.verdict == PidFileOwner::Verdict::kUnreadable) {
+    std::cout << data_dir << "/shoal.pid names " << (owner.pid > 0 ? "pid " + std::to_string(owner.pid) : "no pid")
+              << ", which is not this data dir's daemon (" << owner.why << "): not signalled\n";
+    return;
+  }
+  const pid_t pid = owner.pid;
+  if (owner.verdict == PidFileOwner::Verdict::kDaemon && kill(pid, SIGTERM) == 0) {
     // Gone once it exited: a zombie counts (no init here may reap it).
     auto alive = [pid] {
       const std::optional<ProcStat> st = ReadProcStat(pid);
@@ -82,6 +85,18 @@ int Down(const std::string& data_dir) {
     for (int i = 0; i < 100 && alive(); ++i) usleep(100000);
     std::cout << "stopped the daemon (pid " << pid << ")\n";
   }
+}
+
+// Stops the daemon (from its pid file), then every instance it left running
+// and its HAProxy: the whole local cluster, gone.
+int Down(const std::string& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec)) {
+    std::cerr << "error: no such data dir '" << data_dir
+              << "' (pass the --data-dir that `shoal serve` was given; default ./shoal-data)\n";
+    return 1;
+  }
+  StopDaemon(data_dir);
   SystemClock clock;
   LocalCloudOptions lo;
   lo.data_dir = data_dir;

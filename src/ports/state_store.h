@@ -45,6 +45,10 @@ struct StoreWrite {
 struct StoredActivity {
   std::int64_t seq = 0;  // increasing, assigned by the store
   Activity activity;
+  // Why the stored row could not be read in full (a field of the wrong type,
+  // an unknown kind, ...), empty when it could. The activity then holds what
+  // could be read; the log is history, so one bad row never hides the rest.
+  std::string unreadable;
 };
 
 // The configuration the daemon last ran: the file it started with, or the
@@ -73,6 +77,10 @@ class StateStore {
   // (group empty), at most `limit`.
   virtual Result<std::vector<StoredActivity>> ListActivities(const std::string& group, std::int64_t after_seq,
                                                              int limit) = 0;
+  // The newest `limit` activities with seq < before_seq and time >= since
+  // (oldest first), of one group or all: a page back from the newest.
+  virtual Result<std::vector<StoredActivity>> ListLatestActivities(const std::string& group, std::int64_t before_seq,
+                                                                   std::int64_t since, int limit) = 0;
   // Replaces the record of the configuration last run.
   virtual Status SaveLastConfig(const ConfigRecord& record) = 0;
   // nullopt before the first save.

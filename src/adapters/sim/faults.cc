@@ -331,6 +331,12 @@ Result<std::vector<StoredActivity>> FaultyStore::ListActivities(const std::strin
   return inner_->ListActivities(group, after_seq, limit);
 }
 
+Result<std::vector<StoredActivity>> FaultyStore::ListLatestActivities(const std::string& group,
+                                                                     std::int64_t before_seq, std::int64_t since,
+                                                                     int limit) {
+  return inner_->ListLatestActivities(group, before_seq, since, limit);
+}
+
 Status FaultyStore::SaveLastConfig(const ConfigRecord& record) { return inner_->SaveLastConfig(record); }
 
 Result<std::optional<ConfigRecord>> FaultyStore::LoadLastConfig() { return inner_->LoadLastConfig(); }

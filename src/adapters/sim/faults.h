@@ -141,6 +141,8 @@ class FaultyStore final : public StateStore {
   Result<std::optional<GroupState>> LoadGroupState(const GroupSpec& spec) override;
   Result<std::vector<StoredActivity>> ListActivities(const std::string& group, std::int64_t after_seq,
                                                      int limit) override;
+  Result<std::vector<StoredActivity>> ListLatestActivities(const std::string& group, std::int64_t before_seq,
+                                                           std::int64_t since, int limit) override;
   Status SaveLastConfig(const ConfigRecord& record) override;
   Result<std::optional<ConfigRecord>> LoadLastConfig() override;
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <limits>
 #include <mutex>
 
 #include "adapters/sqlite/group_state_codec.h"
@@ -87,6 +88,8 @@ struct SqliteStateStore::Impl {
   Statement insert_activity;
   Statement list_group;
   Statement list_all;
+  Statement latest_group;
+  Statement latest_all;
   Statement save_config;
   Statement load_config;
   Statement save_metric;
@@ -109,7 +112,7 @@ Status SqliteStateStore::Impl::PrepareAll() {
     Statement* slot;
     const char* sql;
   };
-  const std::array<Entry, 13> entries = {{
+  const std::array<Entry, 15> entries = {{
       {&save_state,
        "INSERT INTO group_state(name, json, updated_at) VALUES(?1, ?2, ?3) "
        "ON CONFLICT(name) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at"},
@@ -123,6 +126,12 @@ Status SqliteStateStore::Impl::PrepareAll() {
       {&list_all,
        "SELECT seq, time, grp, kind, cause, from_units, to_units FROM activity "
        "WHERE seq > ?2 ORDER BY seq LIMIT ?3"},
+      {&latest_group,
+       "SELECT seq, time, grp, kind, cause, from_units, to_units FROM activity "
+       "WHERE grp = ?1 AND seq < ?2 AND time >= ?4 ORDER BY seq DESC LIMIT ?3"},
+      {&latest_all,
+       "SELECT seq, time, grp, kind, cause, from_units, to_units FROM activity "
+       "WHERE seq < ?2 AND time >= ?4 ORDER BY seq DESC LIMIT ?3"},
       {&save_config,
        "INSERT INTO last_config(id, source, yaml, saved_at) VALUES(1, ?1, ?2, ?3) "
        "ON CONFLICT(id) DO UPDATE SET source = excluded.source, yaml = excluded.yaml, saved_at = excluded.saved_at"},
@@ -181,6 +190,8 @@ SqliteStateStore::~SqliteStateStore() {
   impl_->delete_metrics.reset();
   impl_->load_metrics.reset();
   impl_->prune_activities.reset();
+  impl_->latest_group.reset();
+  impl_->latest_all.reset();
 }
 
 Status SqliteStateStore::Impl::SaveState(const std::string& group, const std::string& json) {
@@ -328,25 +339,54 @@ Result<std::optional<GroupState>> SqliteStateStore::LoadGroupState(const GroupSp
   return std::optional<GroupState>(std::move(*state));
 }
 
+namespace {
+
+// One activity row. A row is history, written by this program but open to
+// hand edits, other versions and damage: a field that cannot be read is
+// named in `unreadable` and the rest of the row is still returned, so one
+// bad row never hides the log or stops the daemon.
+StoredActivity ReadActivityRow(sqlite3_stmt* stmt) {
+  StoredActivity s;
+  std::vector<std::string> problems;
+  auto integer = [&](int column, const char* name) -> std::int64_t {
+    if (sqlite3_column_type(stmt, column) == SQLITE_INTEGER) return sqlite3_column_int64(stmt, column);
+    problems.push_back(std::string(name) + " is not an integer");
+    return 0;
+  };
+  auto text = [&](int column, const char* name) -> std::string {
+    if (sqlite3_column_type(stmt, column) == SQLITE_TEXT) return ColumnText(stmt, column);
+    problems.push_back(std::string(name) + " is not text");
+    return "";
+  };
+  auto units = [&](int column, const char* name) -> int {
+    const std::int64_t v = integer(column, name);
+    if (v < 0 || v > std::numeric_limits<int>::max()) {
+      problems.push_back(std::string(name) + " " + std::to_string(v) + " is out of range");
+      return 0;
+    }
+    return static_cast<int>(v);
+  };
+  s.seq = sqlite3_column_int64(stmt, 0);  // the INTEGER PRIMARY KEY: always an integer
+  s.activity.time = integer(1, "time");
+  s.activity.group = text(2, "group");
+  const std::string kind = text(3, "kind");
+  if (!ParseActivityKind(kind, &s.activity.kind) && sqlite3_column_type(stmt, 3) == SQLITE_TEXT) {
+    problems.push_back("unknown kind '" + kind.substr(0, 40) + "'");
+  }
+  s.activity.cause = text(4, "cause");
+  s.activity.from = units(5, "from");
+  s.activity.to = units(6, "to");
+  for (const std::string& p : problems) s.unreadable += (s.unreadable.empty() ? "" : "; ") + p;
+  return s;
+}
+
+}  // namespace
+
 Result<std::vector<StoredActivity>> SqliteStateStore::Impl::ReadActivities(sqlite3_stmt* stmt, int limit) {
   std::vector<StoredActivity> out;
   out.reserve(static_cast<std::size_t>(std::min(limit, 1024)));
   int rc = SQLITE_ROW;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    StoredActivity s;
-    s.seq = sqlite3_column_int64(stmt, 0);
-    s.activity.time = sqlite3_column_int64(stmt, 1);
-    s.activity.group = ColumnText(stmt, 2);
-    const std::string kind = ColumnText(stmt, 3);
-    if (!ParseActivityKind(kind, &s.activity.kind)) {
-      return Status::InvalidArgument(path + ": activity " + std::to_string(s.seq) + ": unknown kind '" +
-                                     kind + "'");
-    }
-    s.activity.cause = ColumnText(stmt, 4);
-    s.activity.from = sqlite3_column_int(stmt, 5);
-    s.activity.to = sqlite3_column_int(stmt, 6);
-    out.push_back(std::move(s));
-  }
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.push_back(ReadActivityRow(stmt));
   if (rc != SQLITE_DONE) return sqlite::Error(db.get(), path, "listing activities");
   return out;
 }
@@ -363,6 +403,27 @@ Result<std::vector<StoredActivity>> SqliteStateStore::ListActivities(const std::
   sqlite3_bind_int64(stmt, 2, after_seq);
   sqlite3_bind_int(stmt, 3, limit);
   return impl_->ReadActivities(stmt, limit);
+}
+
+Result<std::vector<StoredActivity>> SqliteStateStore::ListLatestActivities(const std::string& group,
+                                                                           std::int64_t before_seq,
+                                                                           std::int64_t since, int limit) {
+  if (limit <= 0) {
+    return Status::InvalidArgument("activity list limit must be positive, not " + std::to_string(limit));
+  }
+  Result<std::vector<StoredActivity>> newest_first = [&]() -> Result<std::vector<StoredActivity>> {
+    std::lock_guard lock(impl_->mu);
+    sqlite3_stmt* stmt = group.empty() ? impl_->latest_all.get() : impl_->latest_group.get();
+    ResetOnExit reset(stmt);
+    if (!group.empty()) BindText(stmt, 1, group);
+    sqlite3_bind_int64(stmt, 2, before_seq);
+    sqlite3_bind_int(stmt, 3, limit);
+    sqlite3_bind_int64(stmt, 4, since);
+    return impl_->ReadActivities(stmt, limit);
+  }();
+  if (!newest_first.ok()) return newest_first.status();
+  std::reverse(newest_first->begin(), newest_first->end());
+  return newest_first;
 }
 
 Status SqliteStateStore::SaveLastConfig(const ConfigRecord& record) {

@@ -192,6 +192,10 @@ class FakeStore final : public StateStore {
   Result<std::vector<StoredActivity>> ListActivities(const std::string&, std::int64_t, int) override {
     return std::vector<StoredActivity>{};
   }
+  Result<std::vector<StoredActivity>> ListLatestActivities(const std::string&, std::int64_t, std::int64_t,
+                                                           int) override {
+    return std::vector<StoredActivity>{};
+  }
   Status SaveLastConfig(const ConfigRecord&) override { return Status::Ok(); }
   Result<std::optional<ConfigRecord>> LoadLastConfig() override { return std::optional<ConfigRecord>(); }
 

@@ -1,0 +1,90 @@
+// What the API reads from a request: each body and query string parsed by a
+// pure function, so every field is checked in one place — its JSON type, its
+// range, unknown or repeated keys — and the parsing is tested and fuzzed
+// without a server. An error is InvalidArgument naming the field and what it
+// must be; the HTTP layer answers it with 400. Nothing here can throw.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace shoal {
+
+// The bounds every parser applies (docs/API.md lists them).
+inline constexpr int kMaxDesired = std::numeric_limits<int>::max();  // then the group's min..max applies
+inline constexpr std::int64_t kMaxShortageSeconds = 7 * 86400;
+inline constexpr int kDefaultActivityLimit = 100;
+inline constexpr int kMaxActivityLimit = 10'000;
+inline constexpr std::size_t kMaxNameLength = 256;         // group, pool, instance, event, source, time
+inline constexpr std::size_t kMaxConfigLength = 1 << 20;   // the YAML text of plan/apply
+
+// POST /v1/groups/{name}/scale  {"desired": N}
+struct ScaleRequest {
+  int desired = 0;
+};
+
+// POST /v1/spot/interrupt  {"instance": "i-…"} or {"pool": "type/zone"}: exactly one is set.
+struct InterruptRequest {
+  std::string instance;
+  std::string pool;
+};
+
+// POST /v1/spot/shortage  {"pool": "type/zone", "seconds": N}
+struct ShortageRequest {
+  std::string pool;
+  std::int64_t seconds = 0;
+};
+
+// POST /v1/plan and /v1/apply  {"config": "<yaml>", "source": "file.yaml"}
+struct ConfigRequest {
+  std::string config;
+  std::string source = "request";
+};
+
+// POST /v1/agent/events  {"instance": "i-…", "event": "…", "time": "…"}
+struct AgentEventRequest {
+  std::string instance;
+  std::string event;
+  std::string time;  // as the agent read it from the metadata service; informational
+};
+
+// GET /v1/activities?group=G&after=SEQ | before=SEQ&since=UNIX &limit=N
+//   after:  the oldest `limit` activities with seq > after (following new ones);
+//   else:   the newest `limit` activities with seq < before and time >= since
+//           (paging back from the newest). Either way listed oldest first.
+struct ActivitiesQuery {
+  std::string group;  // empty: every group
+  std::optional<std::int64_t> after;
+  std::optional<std::int64_t> before;
+  std::optional<std::int64_t> since;
+  int limit = kDefaultActivityLimit;
+};
+
+// GET /v1/instances?group=G
+struct InstancesQuery {
+  std::string group;  // empty: every group
+};
+
+// Query parameters as the HTTP layer decoded them (a name may repeat).
+using QueryParams = std::multimap<std::string, std::string>;
+
+Result<ScaleRequest> ParseScaleRequest(std::string_view body);
+Result<InterruptRequest> ParseInterruptRequest(std::string_view body);
+Result<ShortageRequest> ParseShortageRequest(std::string_view body);
+Result<ConfigRequest> ParseConfigRequest(std::string_view body);
+Result<AgentEventRequest> ParseAgentEventRequest(std::string_view body);
+Result<ActivitiesQuery> ParseActivitiesQuery(const QueryParams& params);
+Result<InstancesQuery> ParseInstancesQuery(const QueryParams& params);
+
+// The token of an `Authorization` header value "Bearer <token>"; the scheme
+// is case-insensitive (RFC 7235), one or more spaces may follow it. nullopt
+// for any other scheme or an empty token.
+std::optional<std::string_view> BearerToken(std::string_view authorization);
+
+}  // namespace shoal
