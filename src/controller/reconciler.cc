@@ -427,6 +427,11 @@ void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {
 
 // --- Operator and agent input ----------------------------------------------------
 
+void Reconciler::SetOptions(const ControllerOptions& options) {
+  options_ = options;
+  next_inventory_ = std::min(next_inventory_, ports_.clock->Now() + options_.inventory_period);
+}
+
 Result<std::vector<std::string>> Reconciler::Reconfigure(std::vector<GroupSpec> next) {
   std::vector<std::string> done;
   const Seconds now = ports_.clock->Now();
