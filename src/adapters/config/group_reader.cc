@@ -1,5 +1,6 @@
 #include "adapters/config/group_reader.h"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ constexpr Seconds kMaxCheckInterval = kHour;
 // Time for the service to start listening, on top of the rise checks.
 constexpr Seconds kMinStartSeconds = 5;
 constexpr std::size_t kMaxHealthPathLength = 1024;
+// A service names HAProxy's frontend and backend, which keep only some
+// characters: "Web" and "web" would become one. Spelled as group names are.
+constexpr std::size_t kMaxServiceLength = 63;
 
 bool ParseNoticeAction(std::string_view text, NoticeAction* out) {
   if (text == kNoticeReplace) *out = NoticeAction::kReplace;
@@ -60,6 +64,17 @@ std::string DescribeChar(char c) {
     return std::string("the byte 0x") + kHex[u >> 4] + kHex[u & 0xf];
   }
   return std::string("'") + c + "'";
+}
+
+void CheckServiceName(const MapReader& m, const std::string& service) {
+  const bool ok = service.size() <= kMaxServiceLength &&
+                  std::all_of(service.begin(), service.end(),
+                              [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  if (!ok) {
+    m.FailAt("service", "may hold only lowercase letters, digits and '-', at most " +
+                            std::to_string(kMaxServiceLength) +
+                            " characters (it names the load balancer's frontend and backend), got \"" + service + "\"");
+  }
 }
 
 PoolSpec ReadPool(const MapReader& m) {
@@ -178,6 +193,7 @@ GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
   m.String("name", &g.name);
   g.service = g.name;
   m.String("service", &g.service);
+  if (m.Has("service")) CheckServiceName(m, g.service);  // a default one is the group's name, checked as such
   m.Int("min", &g.min);
   m.Int("max", &g.max);
   g.desired = g.min;

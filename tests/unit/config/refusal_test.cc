@@ -84,6 +84,13 @@ std::vector<Refusal> Refusals() {
        {"groups[0].launch.cpu_share: must be between 0.01 and 1024, got 0.001"}},
       {"CpuShareHuge", Group("    launch: {cpu_share: 1e300}\n"),
        {"groups[0].launch.cpu_share: must be between 0.01 and 1024, got 1e+300"}},
+      // A service names HAProxy's proxies, which would merge "Web" and "web".
+      {"ServiceWithUppercase", "groups:\n  - {name: web, service: Web, min: 1, max: 3}\n",
+       {"groups[0].service: may hold only lowercase letters, digits and '-'", "got \"Web\""}},
+      {"ServiceWithNewline", "groups:\n  - {name: web, service: \"a\\nb\", min: 1, max: 3}\n",
+       {"groups[0].service: may hold only lowercase letters"}},
+      {"ServiceTooLong", "groups:\n  - {name: web, service: " + std::string(64, 'a') + ", min: 1, max: 3}\n",
+       {"groups[0].service: may hold only lowercase letters, digits and '-', at most 63 characters"}},
       // Integers out of range are refused, never truncated.
       {"DesiredAboveInt", "groups:\n  - {name: web, min: 1, max: 3, desired: 4294967299}\n",
        {"groups[0].desired: must be at most 2147483647, got 4294967299"}},
