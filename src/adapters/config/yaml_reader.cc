@@ -19,7 +19,8 @@ constexpr const char* kDurationForms =
 // execve refuses a single argument or environment string longer than this
 // (Linux's MAX_ARG_STRLEN, 32 pages of 4 KiB).
 constexpr std::size_t kMaxExecString = 32 * 4096 - 1;
-// Set by Shoal for every instance; a value of the config would be overwritten.
+// Set by Shoal for every instance: a second value in the environment would
+// leave the service reading one or the other, depending on how it looks.
 constexpr std::string_view kReservedEnv[] = {"PORT", "SHOAL_INSTANCE_ID", "SHOAL_INSTANCE_DIR"};
 
 std::string Quote(const std::string& text) {
