@@ -9,7 +9,6 @@
 
 #include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -130,7 +129,6 @@ class SchemaWalk {
  public:
   // Every key of every mapping reachable from the top, in the document's order.
   void Walk(const YAML::Node& node, const MapShape& map, const Occurrence& here) {
-    maps_.insert(map.name);
     if (!first_map_.count(&map)) first_map_[&map] = here;
     for (const KeyShape& key : map.keys) {
       const YAML::Node value = node[std::string(key.name)];
@@ -173,7 +171,6 @@ class SchemaWalk {
     return steps;
   }
 
-  std::set<std::string_view> maps_;
   std::map<const MapShape*, Occurrence> first_map_;
   std::map<std::string, Occurrence> first_key_;
 };
