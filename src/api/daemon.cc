@@ -93,6 +93,15 @@ std::vector<HaproxyBackend> Backends(const Config& config) {
   return out;
 }
 
+// The config's `controller:` section as the reconciler takes it.
+ControllerOptions ControllerOptionsOf(const ControllerSpec& c) {
+  ControllerOptions o;
+  o.inventory_period = c.inventory_period;
+  o.orphan_grace = c.orphan_grace;
+  o.activity_retention = c.activity_retention;
+  return o;
+}
+
 // The spot price feed: real (or Advisor-derived) paths for the pools the
 // config names, from the bundled tables; a flat price when they cannot price them.
 std::unique_ptr<SpotMarket> BuildPrices(const DaemonOptions& o, const Config& config, std::vector<std::string>* names) {
@@ -251,7 +260,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   Cloud* cloud_port = ArmCloudFaultPoints(impl->cloud.get(), &impl->faulty_cloud, impl->log.get());
   ControllerPorts ports{&impl->clock, cloud_port, impl->traffic.get(), &impl->metrics, impl->sink.get(),
                         impl->store.get(), impl->log.get()};
-  impl->reconciler = std::make_unique<Reconciler>(impl->config.groups, ports);
+  impl->reconciler =
+      std::make_unique<Reconciler>(impl->config.groups, ports, ControllerOptionsOf(impl->config.controller));
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
   // Leftovers of instances that exited while no daemon ran (their agent).
   if (const int n = impl->cloud->StopStragglers(); n > 0) {
@@ -360,6 +370,7 @@ Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& so
   Result<std::vector<std::string>> done = impl_->reconciler->Reconfigure(next->groups);
   if (!done.ok()) return done.status();
   for (const std::string& d : *done) changes.push_back(d);
+  impl_->reconciler->SetOptions(ControllerOptionsOf(next->controller));
   impl_->config = std::move(*next);
   impl_->wake.notify_all();
   std::cerr << "event=config_applied source=" << source << " changes=" << changes.size() << "\n";
@@ -445,8 +456,12 @@ void Daemon::Impl::RecordLoadBalancer(std::int64_t now,
                                       const std::function<std::string(const GroupSpec&)>& cause_of) {
   for (std::size_t g = 0; g < config.groups.size(); ++g) {
     const int desired = reconciler->state(g).desired;
-    sink->Record({now, config.groups[g].name, ActivityKind::kLoadBalancer, cause_of(config.groups[g]), desired,
-                  desired});
+    const Status s = reconciler->RecordActivity(
+        {now, config.groups[g].name, ActivityKind::kLoadBalancer, cause_of(config.groups[g]), desired, desired});
+    if (!s.ok()) {
+      // Kept in the reconciler's queue and written with its next commit.
+      LogWarn(log.get(), "activity_not_committed").With("group", config.groups[g].name).With("error", s.message());
+    }
   }
 }
 

@@ -427,6 +427,11 @@ void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {
 
 // --- Operator and agent input ----------------------------------------------------
 
+void Reconciler::SetOptions(const ControllerOptions& options) {
+  options_ = options;
+  next_inventory_ = std::min(next_inventory_, ports_.clock->Now() + options_.inventory_period);
+}
+
 Result<std::vector<std::string>> Reconciler::Reconfigure(std::vector<GroupSpec> next) {
   std::vector<std::string> done;
   const Seconds now = ports_.clock->Now();
@@ -498,6 +503,11 @@ Status Reconciler::ApplyExternal(const GroupInstanceEvent& event) {
   MarkDirty(static_cast<std::size_t>(g));
   const Status c = Commit();
   return s.ok() ? c : s;
+}
+
+Status Reconciler::RecordActivity(const Activity& activity) {
+  Record(activity);
+  return Commit();
 }
 
 Status Reconciler::SetDesired(const std::string& group, int desired, const std::string& cause) {

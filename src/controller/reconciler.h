@@ -84,8 +84,17 @@ class Reconciler {
   // committed first. Returns what was done, in words.
   Result<std::vector<std::string>> Reconfigure(std::vector<GroupSpec> groups);
 
+  // Replaces the timings (`shoal apply` of a changed `controller:` section).
+  // A shorter inventory period applies from now, not after the pass that
+  // was due under the old one.
+  void SetOptions(const ControllerOptions& options);
+
   // A fact reported from outside the ports (a spot agent's report).
   Status ApplyExternal(const GroupInstanceEvent& event);
+
+  // An activity decided outside the reconciler (the daemon restarted the
+  // load balancer), committed like any other.
+  Status RecordActivity(const Activity& activity);
 
   // Operator's `scale G --desired N`.
   Status SetDesired(const std::string& group, int desired, const std::string& cause);

@@ -182,12 +182,14 @@ TEST_F(DaemonApiTest, ACorruptActivityRowIsListedWithANote) {
   StopDaemon(SIGTERM);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(( dir_ + "/data/shoal.db").c_str(), &db), SQLITE_OK);
-  const char* sql =
+  // Recent times: the daemon prunes activities older than its retention.
+  const std::string now = std::to_string(std::time(nullptr) - 60);
+  const std::string sql =
       "INSERT INTO activity(time, grp, kind, cause, from_units, to_units) VALUES"
       " ('yesterday', 'web', 'teleport', 'from a future version', 1, 2),"
-      " (1700000000, 'web', 'set-desired', CAST(X'6F6B20FF20627574' AS TEXT), 'one', 2),"
-      " (1700000001, 'web', 'set-desired', 'fine', 2, 3);";
-  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+      " (" + now + ", 'web', 'set-desired', CAST(X'6F6B20FF20627574' AS TEXT), 'one', 2),"
+      " (" + now + ", 'web', 'set-desired', 'fine', 2, 3);";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
   StartDaemon();
   const json rows = Activities("?limit=10000");

@@ -287,6 +287,40 @@ TEST_F(DaemonTest, ARestartWhoseFileUndoesAnApplyLogsTheDifference) {
       << again;
 }
 
+// Keys the plan once left out (an apply that changed only them answered "no
+// changes" and did nothing): plan names them, apply applies them, the next
+// plan has nothing to say, and they are part of the config last run.
+TEST_F(DaemonTest, AnApplyOfOnlyOnceMissedKeysIsAppliedAndThenPlansNothing) {
+  StartDaemon();
+  std::string next = Config(2);
+  next.replace(next.find("spot_instance_pools: 1"), 22, "spot_instance_pools: 1\n      on_demand_weight: 2");
+  const std::string spot = "{avoid_pool_after_interruption: 10m}";
+  next.replace(next.find(spot), spot.size(), "{avoid_pool_after_interruption: 10m, avoid_pool_after_capacity_error: 1m}");
+  next += "controller: {inventory_period: 30s}\n";
+  const std::string body = json{{"config", next}, {"source", "next.yaml"}}.dump();
+  auto plan = Api("POST", "/v1/plan", body);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  EXPECT_EQ(json::parse(plan->body)["changes"],
+            json::array({"~ group web.capacity.on_demand_weight: 1.0 -> 2.0",
+                         "~ group web.spot.avoid_pool_after_capacity_error: 600 -> 60",
+                         "~ controller.inventory_period: 60 -> 30"}))
+      << plan->body;
+  auto apply = Api("POST", "/v1/apply", body);
+  ASSERT_TRUE(apply);
+  ASSERT_EQ(apply->status, 200) << apply->body;
+  EXPECT_TRUE(json::parse(apply->body)["applied"].get<bool>()) << apply->body;
+  auto again = Api("POST", "/v1/plan", body);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(json::parse(again->body)["changes"].empty()) << again->body;
+  StopDaemon(SIGTERM);
+  StartDaemon();  // with the file, which undoes the apply: the log says so, key by key
+  const std::string log = Log();
+  EXPECT_NE(log.find("~ group web.capacity.on_demand_weight: 2.0 -> 1.0"), std::string::npos) << log;
+  EXPECT_NE(log.find("~ group web.spot.avoid_pool_after_capacity_error: 60 -> 600"), std::string::npos) << log;
+  EXPECT_NE(log.find("~ controller.inventory_period: 30 -> 60"), std::string::npos) << log;
+}
+
 // A last-run config that no longer parses (written by another version, say)
 // is named in the log and does not stop the daemon: the file runs.
 TEST_F(DaemonTest, ALastRunConfigThatNoLongerParsesIsReportedAndTheFileRuns) {

@@ -13,6 +13,7 @@
 
 #include "adapters/config/field_names.h"
 #include "adapters/config/group_reader.h"
+#include "adapters/config/schema.h"
 #include "adapters/config/yaml_reader.h"
 
 namespace shoal {
@@ -25,13 +26,45 @@ using config_internal::MapReader;
 
 std::string GroupPath(std::size_t i) { return "groups[" + std::to_string(i) + "]"; }
 
-std::vector<GroupSpec> ReadGroups(const YAML::Node& root, const std::string& source,
-                                  std::vector<GroupLines>* lines) {
+// Bounds of the controller's timings. A pass lists every instance of the
+// cloud (an API call each time on a real cloud), so not more often than
+// every 10 s; and no billed instance should stay untracked for hours.
+constexpr Seconds kMinInventoryPeriod = 10;
+constexpr Seconds kMaxInventoryPeriod = kHour;
+constexpr Seconds kMaxOrphanGrace = 24 * kHour;
+// A retention shorter than an hour would prune what `shoal get activities`
+// is read for (the incident still going on).
+constexpr Seconds kMinActivityRetention = kHour;
+
+std::string InSeconds(Seconds s) { return std::to_string(s) + "s"; }
+
+ControllerSpec ReadController(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::ControllerMap().shape()));
+  ControllerSpec c;
+  m.Duration("inventory_period", &c.inventory_period);
+  if (c.inventory_period < kMinInventoryPeriod || c.inventory_period > kMaxInventoryPeriod) {
+    m.FailAt("inventory_period", "must be between 10s and 1h, got " + InSeconds(c.inventory_period));
+  }
+  m.Duration("orphan_grace", &c.orphan_grace);
+  if (c.orphan_grace > kMaxOrphanGrace) {
+    m.FailAt("orphan_grace", "must be at most 24h, got " + InSeconds(c.orphan_grace));
+  }
+  m.Duration("activity_retention", &c.activity_retention);
+  if (c.activity_retention != 0 && c.activity_retention < kMinActivityRetention) {
+    m.FailAt("activity_retention",
+             "must be 0 (keep everything) or at least 1h, got " + InSeconds(c.activity_retention));
+  }
+  return c;
+}
+
+std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source,
+                               std::vector<GroupLines>* lines, ControllerSpec* controller) {
   if (!root.IsDefined() || root.IsNull()) {
     Fail(source, 0, "", "the file is empty; expected a mapping with the key \"groups\"");
   }
   MapReader top(source, root, "", 1);
-  top.AllowOnly({"groups"});
+  top.AllowOnly(config_internal::KeyNames(config_internal::TopMap().shape()));
+  *controller = ReadController(top.Map("controller"));
   top.Require("groups");
   std::vector<GroupSpec> groups;
   for (const MapReader& g : top.List("groups")) {
@@ -120,7 +153,7 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   std::vector<GroupLines> lines;
   Config config;
   config.source = source;
-  config.groups = ReadGroups(root, source, &lines);
+  config.groups = ReadTop(root, source, &lines, &config.controller);
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));

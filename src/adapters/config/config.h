@@ -13,9 +13,18 @@
 
 namespace shoal {
 
+// The `controller:` section: the reconcile loop's timings. `shoal serve`
+// gives them to the reconciler; `shoal simulate` ignores them.
+struct ControllerSpec {
+  Seconds inventory_period = 60;               // how often the cloud's instances are compared with the state
+  Seconds orphan_grace = 60;                   // an instance of no configured group lives this long
+  Seconds activity_retention = 90 * 24 * kHour;  // activities older than this are pruned; 0 keeps all
+};
+
 struct Config {
   std::string source;  // file name (for messages)
   std::vector<GroupSpec> groups;
+  ControllerSpec controller;
 
   // Index of the group named `name`, or -1.
   int FindGroup(std::string_view name) const;

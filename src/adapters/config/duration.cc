@@ -6,13 +6,15 @@
 namespace shoal::config_internal {
 namespace {
 
-constexpr Seconds kMaxDuration = std::numeric_limits<Seconds>::max() / kHour;
+constexpr Seconds kDay = 24 * kHour;
+constexpr Seconds kMaxDuration = std::numeric_limits<Seconds>::max() / kDay;
 
 std::optional<Seconds> UnitSeconds(char unit) {
   switch (unit) {
     case 's': return 1;
     case 'm': return kMinute;
     case 'h': return kHour;
+    case 'd': return kDay;
     default: return std::nullopt;
   }
 }

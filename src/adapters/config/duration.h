@@ -1,6 +1,6 @@
 // Durations in the config: a whole number of seconds ("300"), or numbers with
-// units s, m, h ("300s", "5m", "2h", "1h30m"), because "5m" is what people
-// mean and "300" is what the seed's consoles showed; both must work.
+// units s, m, h, d ("300s", "5m", "2h", "1h30m", "90d"), because "5m" is what
+// people mean and "300" is what the seed's consoles showed; both must work.
 #pragma once
 
 #include <optional>

@@ -1,26 +1,84 @@
 #include "adapters/config/group_reader.h"
 
+#include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "adapters/config/scaling_reader.h"
+#include "adapters/config/schema.h"
 
 namespace shoal::config_internal {
 namespace {
 
-constexpr std::string_view kReplace = "replace";
-constexpr std::string_view kBumpGroup = "bump-group";
+// Capacity units of one instance. AWS caps instance weights at 999; far
+// below 0.01 the count of instances for a desired capacity overflows.
+constexpr double kMinWeight = 0.01;
+constexpr double kMaxWeight = 999;
+// CPU cores of one capacity unit: the cgroup quota cannot express less
+// than 1% of a core, and no machine has more than this many.
+constexpr double kMinCpuShare = 0.01;
+constexpr double kMaxCpuShare = 1024;
+// HAProxy takes the interval in milliseconds as a 32-bit number, and a check
+// rarer than hourly notices nothing in time.
+constexpr Seconds kMaxCheckInterval = kHour;
+// Time for the service to start listening, on top of the rise checks.
+constexpr Seconds kMinStartSeconds = 5;
+constexpr std::size_t kMaxHealthPathLength = 1024;
+// A service names HAProxy's frontend and backend, which keep only some
+// characters: "Web" and "web" would become one. Spelled as group names are.
+constexpr std::size_t kMaxServiceLength = 63;
 
-// NoticeAction has no spelling in the core (only the config names it).
 bool ParseNoticeAction(std::string_view text, NoticeAction* out) {
-  if (text == kReplace) *out = NoticeAction::kReplace;
-  else if (text == kBumpGroup) *out = NoticeAction::kBumpGroup;
+  if (text == kNoticeReplace) *out = NoticeAction::kReplace;
+  else if (text == kNoticeBumpGroup) *out = NoticeAction::kBumpGroup;
   else return false;
   return true;
 }
 
+std::string Shown(double v) {
+  std::ostringstream text;
+  text << v;
+  return text.str();
+}
+
+void CheckWithin(const MapReader& m, std::string_view key, double value, double min, double max) {
+  if (value < min || value > max) {
+    m.FailAt(key, "must be between " + Shown(min) + " and " + Shown(max) + ", got " + Shown(value));
+  }
+}
+
+// What HAProxy's check line can carry unchanged (its writer drops anything
+// else, so a path the config accepted is never rewritten there).
+bool IsHealthPathChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("/._~-?=&%").find(c) != std::string_view::npos;
+}
+
+std::string DescribeChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (c == '\n') return "a newline";
+  if (c == ' ') return "a space";
+  if (u < 0x20 || u >= 0x7f) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    return std::string("the byte 0x") + kHex[u >> 4] + kHex[u & 0xf];
+  }
+  return std::string("'") + c + "'";
+}
+
+void CheckServiceName(const MapReader& m, const std::string& service) {
+  const bool ok = service.size() <= kMaxServiceLength &&
+                  std::all_of(service.begin(), service.end(),
+                              [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  if (!ok) {
+    m.FailAt("service", "may hold only lowercase letters, digits and '-', at most " +
+                            std::to_string(kMaxServiceLength) +
+                            " characters (it names the load balancer's frontend and backend), got \"" + service + "\"");
+  }
+}
+
 PoolSpec ReadPool(const MapReader& m) {
-  m.AllowOnly({"name", "instance_type", "zone", "weight", "bid"});
+  m.AllowOnly(KeyNames(PoolMap().shape()));
   m.Require("instance_type");
   m.Require("zone");
   PoolSpec pool;
@@ -29,18 +87,19 @@ PoolSpec ReadPool(const MapReader& m) {
   pool.name = pool.instance_type + "/" + pool.zone;
   m.String("name", &pool.name);
   m.PositiveNumber("weight", &pool.weight);
+  CheckWithin(m, "weight", pool.weight, kMinWeight, kMaxWeight);
   m.NonNegativeNumber("bid", &pool.bid_usd_per_hour);
   return pool;
 }
 
 CapacitySpec ReadCapacity(const MapReader& m) {
-  m.AllowOnly({"on_demand_base", "on_demand_percent_above_base", "on_demand_type",
-               "on_demand_weight", "allocation_strategy", "spot_instance_pools", "spot_pools"});
+  m.AllowOnly(KeyNames(CapacityMap().shape()));
   CapacitySpec c;
   m.Int("on_demand_base", &c.on_demand_base);
   m.Int("on_demand_percent_above_base", &c.on_demand_percent_above_base, 0, 100);
   m.String("on_demand_type", &c.on_demand_type);
   m.PositiveNumber("on_demand_weight", &c.on_demand_weight);
+  CheckWithin(m, "on_demand_weight", c.on_demand_weight, kMinWeight, kMaxWeight);
   m.Enum("allocation_strategy", &c.strategy, &ParseAllocationStrategy,
          NamesOf({AllocationStrategy::kLowestPrice, AllocationStrategy::kCapacityOptimized,
                   AllocationStrategy::kPriceCapacityOptimized}));
@@ -50,12 +109,10 @@ CapacitySpec ReadCapacity(const MapReader& m) {
 }
 
 SpotHandlingSpec ReadSpot(const MapReader& m, GroupLines* lines) {
-  m.AllowOnly({"on_notice", "bump_group", "avoid_pool_after_interruption",
-               "avoid_pool_after_capacity_error", "fallback_to_on_demand", "rebalance_to_spot",
-               "rebalance_max_in_flight"});
+  m.AllowOnly(KeyNames(SpotMap().shape()));
   SpotHandlingSpec s;
   m.Enum("on_notice", &s.on_notice, &ParseNoticeAction,
-         {std::string(kReplace), std::string(kBumpGroup)});
+         {std::string(kNoticeReplace), std::string(kNoticeBumpGroup)});
   m.String("bump_group", &s.bump_group);
   // Both mistakes would otherwise pass silently: a notice that bumps nothing,
   // or a bump_group that is never used.
@@ -72,34 +129,61 @@ SpotHandlingSpec ReadSpot(const MapReader& m, GroupLines* lines) {
   return s;
 }
 
+// The path goes into HAProxy's config as it is: refused here rather than
+// rewritten there.
+void CheckHealthPath(const MapReader& m, const std::string& path) {
+  if (path.size() > kMaxHealthPathLength) {
+    m.FailAt("path", "must be at most " + std::to_string(kMaxHealthPathLength) + " characters, got " +
+                         std::to_string(path.size()));
+  }
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (!IsHealthPathChar(path[i])) {
+      m.FailAt("path", "holds " + DescribeChar(path[i]) + " at position " + std::to_string(i) +
+                           "; a health path may hold only letters, digits and / . _ ~ - ? = & %");
+    }
+  }
+  if (path.front() != '/') m.FailAt("path", "must start with \"/\", got \"" + path + "\"");
+}
+
 HealthCheckSpec ReadHealthCheck(const MapReader& m) {
-  m.AllowOnly({"path", "interval", "rise", "fall", "grace"});
+  m.AllowOnly(KeyNames(HealthCheckMap().shape()));
   HealthCheckSpec h;
   m.String("path", &h.path);
-  if (h.path.front() != '/') m.FailAt("path", "must start with \"/\", got \"" + h.path + "\"");
+  CheckHealthPath(m, h.path);
   m.Duration("interval", &h.interval);
   if (h.interval == 0) m.FailAt("interval", "must be at least 1 second");
+  if (h.interval > kMaxCheckInterval) m.FailAt("interval", "must be at most 1h, got " + std::to_string(h.interval) + "s");
   m.Int("rise", &h.rise, 1);
   m.Int("fall", &h.fall, 1);
   m.Duration("grace", &h.grace);
+  // An instance is replaced when it is not in service after the grace: one
+  // shorter than rise passing checks (plus a start) replaces every instance
+  // before it can serve, for ever.
+  const Seconds least = h.interval * h.rise + kMinStartSeconds;
+  if (h.grace < least) {
+    m.FailAt("grace", "must be at least interval x rise + " + std::to_string(kMinStartSeconds) + "s = " +
+                          std::to_string(least) + "s, got " + std::to_string(h.grace) +
+                          "s: an instance serves only after rise passing checks, and one not serving "
+                          "after the grace is replaced, so every instance would be replaced for ever");
+  }
   return h;
 }
 
 LaunchSpec ReadLaunch(const MapReader& m) {
-  m.AllowOnly({"provision", "command", "env", "cpu_share"});
+  m.AllowOnly(KeyNames(LaunchMap().shape()));
   LaunchSpec l;
   m.StringLists("provision", &l.provision);
   m.StringList("command", &l.command);
   m.Environment("env", &l.env);
   m.PositiveNumber("cpu_share", &l.cpu_share);
+  CheckWithin(m, "cpu_share", l.cpu_share, kMinCpuShare, kMaxCpuShare);
   return l;
 }
 
 }  // namespace
 
 GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
-  m.AllowOnly({"name", "service", "min", "max", "desired", "default_cooldown", "drain_timeout",
-               "capacity", "alarms", "policies", "spot", "health_check", "launch", "listen_port"});
+  m.AllowOnly(KeyNames(GroupMap().shape()));
   m.Require("name");
   m.Require("min");
   m.Require("max");
@@ -109,6 +193,7 @@ GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
   m.String("name", &g.name);
   g.service = g.name;
   m.String("service", &g.service);
+  if (m.Has("service")) CheckServiceName(m, g.service);  // a default one is the group's name, checked as such
   m.Int("min", &g.min);
   m.Int("max", &g.max);
   g.desired = g.min;

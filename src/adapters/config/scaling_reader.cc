@@ -3,46 +3,27 @@
 #include <string>
 #include <vector>
 
+#include "adapters/config/schema.h"
+
 namespace shoal::config_internal {
 namespace {
-
-constexpr PolicyType kPolicyTypes[] = {PolicyType::kSimple, PolicyType::kStep,
-                                       PolicyType::kTargetTracking, PolicyType::kPredictive};
 
 std::vector<std::string> MetricNames() {
   return NamesOf({MetricName::kCpuUtilization, MetricName::kRequestCountPerTarget});
 }
 
-// Keys each policy type reads. A key of another type is an error rather than
-// ignored: "target" on a step policy is a misunderstanding worth reporting.
-const std::vector<std::string_view>& KeysOf(PolicyType type) {
-  static const std::vector<std::string_view> kSimple = {
-      "alarm", "adjustment_type", "adjustment", "min_adjustment_magnitude", "cooldown"};
-  static const std::vector<std::string_view> kStep = {
-      "alarm", "adjustment_type", "min_adjustment_magnitude", "steps", "warmup"};
-  static const std::vector<std::string_view> kTargetTracking = {
-      "metric", "target", "disable_scale_in", "warmup", "alarm_shape", "cooldown"};
-  static const std::vector<std::string_view> kPredictive = {"target", "lags", "horizon"};
-  switch (type) {
-    case PolicyType::kPredictive: return kPredictive;
-    case PolicyType::kSimple: return kSimple;
-    case PolicyType::kStep: return kStep;
-    case PolicyType::kTargetTracking: return kTargetTracking;
-  }
-  return kSimple;
-}
-
+// Keys of another type are an error rather than ignored: "target" on a step
+// policy is a misunderstanding worth reporting. The message lists the type's
+// own keys (not name and type, which every policy takes).
 void RejectKeysOfOtherTypes(const MapReader& m, PolicyType type) {
-  const std::vector<std::string_view>& own = KeysOf(type);
-  std::vector<std::string> own_names(own.begin(), own.end());
-  for (PolicyType other : kPolicyTypes) {
-    for (std::string_view key : KeysOf(other)) {
-      bool mine = false;
-      for (std::string_view k : own) mine = mine || k == key;
-      if (!mine && m.Has(key)) {
-        m.FailAt(key, "not used by a " + std::string(ToString(type)) +
-                          " policy; it takes: " + Join(own_names));
-      }
+  const PolicyTypes mine = TypeBit(type);
+  std::vector<std::string> own;
+  for (const KeyShape& key : PolicyMap().shape().keys) {
+    if ((key.types & mine) != 0 && key.types != kAllPolicyTypes) own.emplace_back(key.name);
+  }
+  for (const KeyShape& key : PolicyMap().shape().keys) {
+    if ((key.types & mine) == 0 && m.Has(key.name)) {
+      m.FailAt(key.name, "not used by a " + std::string(ToString(type)) + " policy; it takes: " + Join(own));
     }
   }
 }
@@ -56,7 +37,7 @@ void CheckDatapoints(const MapReader& m, std::string_view key, int datapoints, i
 }
 
 StepAdjustment ReadStep(const MapReader& m) {
-  m.AllowOnly({"lower", "upper", "adjustment"});
+  m.AllowOnly(KeyNames(StepMap().shape()));
   m.Require("adjustment");
   StepAdjustment step;
   m.Bound("lower", &step.lower_bound, /*upper=*/false);
@@ -67,16 +48,16 @@ StepAdjustment ReadStep(const MapReader& m) {
 
 // As for alarms, datapoints left out means "all of the evaluation periods".
 void ReadShape(const MapReader& m, TargetTrackingShape* shape) {
-  m.AllowOnly({"scale_out", "scale_in"});
+  m.AllowOnly(KeyNames(AlarmShapeMap().shape()));
   MapReader out = m.Map("scale_out");
-  out.AllowOnly({"evaluation_periods", "datapoints"});
+  out.AllowOnly(KeyNames(ScaleOutMap().shape()));
   out.Int("evaluation_periods", &shape->scale_out_evaluation_periods, 1);
   if (out.Has("evaluation_periods")) shape->scale_out_datapoints = shape->scale_out_evaluation_periods;
   out.Int("datapoints", &shape->scale_out_datapoints, 1);
   CheckDatapoints(out, "datapoints", shape->scale_out_datapoints,
                   shape->scale_out_evaluation_periods);
   MapReader in = m.Map("scale_in");
-  in.AllowOnly({"evaluation_periods", "datapoints", "ratio"});
+  in.AllowOnly(KeyNames(ScaleInMap().shape()));
   in.Int("evaluation_periods", &shape->scale_in_evaluation_periods, 1);
   if (in.Has("evaluation_periods")) shape->scale_in_datapoints = shape->scale_in_evaluation_periods;
   in.Int("datapoints", &shape->scale_in_datapoints, 1);
@@ -138,8 +119,7 @@ void ReadPredictive(const MapReader& m, PolicySpec* p) {
 }  // namespace
 
 AlarmSpec ReadAlarm(const MapReader& m) {
-  m.AllowOnly({"name", "metric", "statistic", "period", "evaluation_periods",
-               "datapoints_to_alarm", "comparison", "threshold", "missing_data"});
+  m.AllowOnly(KeyNames(AlarmMap().shape()));
   m.Require("name");
   m.Require("threshold");
   AlarmSpec a;
@@ -168,9 +148,7 @@ AlarmSpec ReadAlarm(const MapReader& m) {
 }
 
 PolicySpec ReadPolicy(const MapReader& m) {
-  m.AllowOnly({"name", "type", "alarm", "adjustment_type", "adjustment",
-               "min_adjustment_magnitude", "cooldown", "steps", "warmup", "metric", "target",
-               "disable_scale_in", "alarm_shape", "lags", "horizon"});
+  m.AllowOnly(KeyNames(PolicyMap().shape()));
   m.Require("name");
   PolicySpec p;
   m.String("name", &p.name);

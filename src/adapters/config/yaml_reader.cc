@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -14,18 +15,31 @@ namespace {
 
 constexpr std::size_t kMaxShownChars = 40;  // long values are cut in messages
 constexpr const char* kDurationForms =
-    "a duration (seconds, or a number with unit s, m or h such as \"300s\", \"5m\", \"2h\")";
+    "a duration (seconds, or a number with unit s, m, h or d such as \"300s\", \"5m\", \"2h\", \"90d\")";
+// execve refuses a single argument or environment string longer than this
+// (Linux's MAX_ARG_STRLEN, 32 pages of 4 KiB).
+constexpr std::size_t kMaxExecString = 32 * 4096 - 1;
+// Set by Shoal for every instance: a second value in the environment would
+// leave the service reading one or the other, depending on how it looks.
+constexpr std::string_view kReservedEnv[] = {"PORT", "SHOAL_INSTANCE_ID", "SHOAL_INSTANCE_DIR"};
 
 std::string Quote(const std::string& text) {
   if (text.size() <= kMaxShownChars) return "\"" + text + "\"";
   return "\"" + text.substr(0, kMaxShownChars) + "...\"";
 }
 
+// An integer too large for 64 bits reads as the bound of its sign, so the
+// range check names it ("must be at most ...") rather than calling it no
+// integer at all.
 std::optional<long long> ToInteger(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  if (text.empty() || end != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    return text.front() == '-' ? std::numeric_limits<long long>::min() : std::numeric_limits<long long>::max();
+  }
+  if (ec != std::errc()) return std::nullopt;
   return value;
 }
 
@@ -100,7 +114,7 @@ MapReader::MapReader(const std::string& source, const YAML::Node& node, std::str
   }
 }
 
-void MapReader::AllowOnly(std::initializer_list<std::string_view> allowed) const {
+void MapReader::AllowOnly(const std::vector<std::string_view>& allowed) const {
   if (!node_.IsMap()) return;
   std::vector<std::string> names(allowed.begin(), allowed.end());
   std::set<std::string> seen;
@@ -175,6 +189,22 @@ void MapReader::Int(std::string_view key, int* out, int min, int max) const {
 
 namespace {
 
+// What execve would cut short or refuse, were the string passed to it: a NUL
+// ends the string there (the rest silently dropped), and past
+// kMaxExecString the launch fails with E2BIG. `prefix` is what execve gets
+// before it ("NAME=" for an environment value).
+std::optional<std::string> ExecStringProblem(const std::string& text, std::size_t prefix = 0) {
+  if (text.find('\0') != std::string::npos) {
+    return "holds a NUL character (at position " + std::to_string(text.find('\0')) +
+           "), which a program's arguments and environment cannot carry";
+  }
+  if (prefix + text.size() > kMaxExecString) {
+    return "is " + std::to_string(text.size()) + " bytes; a program's argument or environment string may be at most " +
+           std::to_string(kMaxExecString - prefix);
+  }
+  return std::nullopt;
+}
+
 // The argv at `node`, or the reason it is not one.
 std::optional<std::string> ReadArgv(const YAML::Node& node, std::vector<std::string>* out) {
   if (!node.IsSequence() || node.size() == 0) {
@@ -182,9 +212,11 @@ std::optional<std::string> ReadArgv(const YAML::Node& node, std::vector<std::str
   }
   std::vector<std::string> argv;
   for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string where = "[" + std::to_string(i) + "]: ";
     if (!node[i].IsScalar() || node[i].Scalar().empty()) {
-      return "[" + std::to_string(i) + "]: expected a non-empty string, got " + Describe(node[i]);
+      return where + "expected a non-empty string, got " + Describe(node[i]);
     }
+    if (auto why = ExecStringProblem(node[i].Scalar())) return where + *why;
     argv.push_back(node[i].Scalar());
   }
   *out = std::move(argv);
@@ -192,9 +224,24 @@ std::optional<std::string> ReadArgv(const YAML::Node& node, std::vector<std::str
 }
 
 bool IsEnvName(const std::string& name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'; });
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+// A name as a message can show it: bytes outside printable ASCII as \xNN.
+std::string Printable(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text.substr(0, kMaxShownChars)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+      out += std::string("\\x") + kHex[u >> 4] + kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return text.size() > kMaxShownChars ? out + "..." : out;
 }
 
 }  // namespace
@@ -222,10 +269,20 @@ void MapReader::Environment(std::string_view key, std::vector<std::pair<std::str
   const YAML::Node map = Value(key);
   if (!map.IsMap()) FailAt(key, "expected a mapping of NAME: value, got " + Describe(map));
   std::vector<std::pair<std::string, std::string>> env;
+  std::set<std::string> seen;
   for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) FailAt(key, "names must be plain strings, got " + Describe(kv.first));
     const std::string name = kv.first.Scalar();
-    if (!IsEnvName(name)) FailAt(key, "\"" + name + "\" is not an environment variable name (A-Z, 0-9, _)");
+    if (!IsEnvName(name)) {
+      FailAt(key, "\"" + Printable(name) +
+                      "\" is not an environment variable name (A-Z, 0-9 and _, not starting with a digit)");
+    }
+    for (std::string_view reserved : kReservedEnv) {
+      if (name == reserved) FailAt(key, name + ": is set by Shoal for every instance and cannot be given here");
+    }
+    if (!seen.insert(name).second) FailAt(key, name + ": given twice");
     if (!kv.second.IsScalar()) FailAt(key, name + ": expected a string, got " + Describe(kv.second));
+    if (auto why = ExecStringProblem(kv.second.Scalar(), name.size() + 1)) FailAt(key, name + ": the value " + *why);
     env.emplace_back(name, kv.second.Scalar());
   }
   *out = std::move(env);

@@ -48,8 +48,9 @@ class MapReader {
             int fallback_line);
 
   // Fails on a key that is not in `allowed` (listing the allowed ones) and on
-  // a key given twice.
-  void AllowOnly(std::initializer_list<std::string_view> allowed) const;
+  // a key given twice. The readers pass the keys of the schema table
+  // (schema.h), so what they accept is what plan compares.
+  void AllowOnly(const std::vector<std::string_view>& allowed) const;
   bool Has(std::string_view key) const;
   void Require(std::string_view key) const;
   [[noreturn]] void FailAt(std::string_view key, const std::string& what) const;

@@ -651,5 +651,28 @@ TEST(Reconciler, AReconfigureThatCannotBeWrittenChangesNothing) {
   EXPECT_EQ(r.FindGroup("api"), -1);
 }
 
+// `shoal apply` of a changed controller section: a shorter inventory
+// period applies from now, not after the pass the old one scheduled.
+TEST(Reconciler, SetOptionsBringsTheNextInventoryPassForward) {
+  World w;
+  ControllerOptions hourly;
+  hourly.inventory_period = kHour;
+  Reconciler r({Group()}, w.ports(), hourly);
+  r.Tick();  // the first pass runs at once; the next is due in an hour
+  w.cloud.describe_error = Status::Unavailable("down");  // counts the passes that run
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_EQ(r.inventory_failures(), 0) << "no pass before the hour";
+  ControllerOptions every_minute = hourly;
+  every_minute.inventory_period = 60;
+  r.SetOptions(every_minute);
+  w.clock.now = 119;
+  r.Tick();
+  EXPECT_EQ(r.inventory_failures(), 0);
+  w.clock.now = 120;
+  r.Tick();
+  EXPECT_EQ(r.inventory_failures(), 1) << "a minute after the new period was set";
+}
+
 }  // namespace
 }  // namespace shoal

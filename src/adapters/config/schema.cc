@@ -1,0 +1,273 @@
+// The table itself. Durations render as seconds, enums in the config's
+// spelling, optional values as null. Keys are listed in the order the docs
+// (docs/CONFIG.md) list them; a new key of the config is added here, read in
+// its reader, and documented there.
+#include "adapters/config/schema.h"
+
+#include <optional>
+#include <string>
+
+namespace shoal::config_internal {
+namespace {
+
+constexpr PolicyTypes kSimple = 1 << 0;
+constexpr PolicyTypes kStep = 1 << 1;
+constexpr PolicyTypes kTargetTracking = 1 << 2;
+constexpr PolicyTypes kPredictive = 1 << 3;
+
+template <typename T>
+Json Optional(const std::optional<T>& v) {
+  return v ? Json(*v) : Json();
+}
+
+template <typename Spec>
+Json Named(const SpecMap<Spec>& map, const std::vector<Spec>& items) {
+  Json out = Json::object();
+  for (const Spec& item : items) out[item.name] = map.Render(item);
+  return out;
+}
+
+Json Policies(const std::vector<PolicySpec>& policies) {
+  Json out = Json::object();
+  for (const PolicySpec& p : policies) out[p.name] = PolicyMap().Render(p, TypeBit(p.type));
+  return out;
+}
+
+Json Steps(const std::vector<StepAdjustment>& steps) {
+  Json out = Json::array();
+  for (const StepAdjustment& s : steps) out.push_back(StepMap().Render(s));
+  return out;
+}
+
+Json Str(std::string_view text) { return Json(std::string(text)); }
+
+constexpr std::string_view kNewInstancesOnly = "instances launched from now on; running ones keep theirs";
+
+}  // namespace
+
+PolicyTypes TypeBit(PolicyType type) {
+  switch (type) {
+    case PolicyType::kSimple: return kSimple;
+    case PolicyType::kStep: return kStep;
+    case PolicyType::kTargetTracking: return kTargetTracking;
+    case PolicyType::kPredictive: return kPredictive;
+  }
+  return kAllPolicyTypes;
+}
+
+std::vector<std::string_view> KeyNames(const MapShape& map, PolicyTypes types) {
+  std::vector<std::string_view> names;
+  for (const KeyShape& k : map.keys) {
+    if ((k.types & types) != 0) names.push_back(k.name);
+  }
+  return names;
+}
+
+const SpecMap<Config>& TopMap() {
+  static const SpecMap<Config> map = std::move(
+      SpecMap<Config>("top level")
+          .Nested("groups", KeyKind::kNamedList, GroupMap().shape(),
+                  [](const Config& c) { return Named(GroupMap(), c.groups); })
+          .Nested("controller", KeyKind::kSection, ControllerMap().shape(),
+                  [](const Config& c) { return ControllerMap().Render(c.controller); }));
+  return map;
+}
+
+const SpecMap<ControllerSpec>& ControllerMap() {
+  static const SpecMap<ControllerSpec> map = std::move(
+      SpecMap<ControllerSpec>("controller")
+          .Value("inventory_period", "30s", [](const ControllerSpec& c) { return Json(c.inventory_period); })
+          .Value("orphan_grace", "5m", [](const ControllerSpec& c) { return Json(c.orphan_grace); })
+          .Value("activity_retention", "7d", [](const ControllerSpec& c) { return Json(c.activity_retention); }));
+  return map;
+}
+
+const SpecMap<GroupSpec>& GroupMap() {
+  static const SpecMap<GroupSpec> map = std::move(
+      SpecMap<GroupSpec>("group")
+          .Value("name", "web2", [](const GroupSpec& g) { return Json(g.name); })
+          .Value("service", "other", [](const GroupSpec& g) { return Json(g.service); })
+          .Value("min", "2", [](const GroupSpec& g) { return Json(g.min); })
+          .Value("max", "6", [](const GroupSpec& g) { return Json(g.max); })
+          .Value("desired", "3", [](const GroupSpec& g) { return Json(g.desired); }, kAllPolicyTypes,
+                 "the capacity at start: apply keeps the running desired; `shoal scale` sets it")
+          .Value("default_cooldown", "10m", [](const GroupSpec& g) { return Json(g.default_cooldown); })
+          .Value("drain_timeout", "1m", [](const GroupSpec& g) { return Json(g.drain_timeout); })
+          .Nested("capacity", KeyKind::kSection, CapacityMap().shape(),
+                  [](const GroupSpec& g) { return CapacityMap().Render(g.capacity); })
+          .Nested("alarms", KeyKind::kNamedList, AlarmMap().shape(),
+                  [](const GroupSpec& g) { return Named(AlarmMap(), g.alarms); })
+          .Nested("policies", KeyKind::kNamedList, PolicyMap().shape(),
+                  [](const GroupSpec& g) { return Policies(g.policies); })
+          .Nested("spot", KeyKind::kSection, SpotMap().shape(),
+                  [](const GroupSpec& g) { return SpotMap().Render(g.spot); })
+          .Nested("health_check", KeyKind::kSection, HealthCheckMap().shape(),
+                  [](const GroupSpec& g) { return HealthCheckMap().Render(g.health_check); })
+          .Nested("launch", KeyKind::kSection, LaunchMap().shape(),
+                  [](const GroupSpec& g) { return LaunchMap().Render(g.launch); })
+          .Value("listen_port", "9090", [](const GroupSpec& g) { return Json(g.listen_port); }));
+  return map;
+}
+
+const SpecMap<CapacitySpec>& CapacityMap() {
+  static const SpecMap<CapacitySpec> map = std::move(
+      SpecMap<CapacitySpec>("capacity")
+          .Value("on_demand_base", "2", [](const CapacitySpec& c) { return Json(c.on_demand_base); })
+          .Value("on_demand_percent_above_base", "25",
+                 [](const CapacitySpec& c) { return Json(c.on_demand_percent_above_base); })
+          .Value("on_demand_type", "c5.large", [](const CapacitySpec& c) { return Json(c.on_demand_type); })
+          .Value("on_demand_weight", "2", [](const CapacitySpec& c) { return Json(c.on_demand_weight); })
+          .Value("allocation_strategy", "capacity-optimized",
+                 [](const CapacitySpec& c) { return Str(ToString(c.strategy)); })
+          .Value("spot_instance_pools", "3", [](const CapacitySpec& c) { return Json(c.spot_instance_pools); })
+          .Nested("spot_pools", KeyKind::kNamedList, PoolMap().shape(),
+                  [](const CapacitySpec& c) { return Named(PoolMap(), c.spot_pools); }));
+  return map;
+}
+
+const SpecMap<PoolSpec>& PoolMap() {
+  static const SpecMap<PoolSpec> map = std::move(
+      SpecMap<PoolSpec>("spot pool")
+          .Value("name", "c5-b", [](const PoolSpec& p) { return Json(p.name); })
+          .Value("instance_type", "c5.large", [](const PoolSpec& p) { return Json(p.instance_type); })
+          .Value("zone", "us-east-1b", [](const PoolSpec& p) { return Json(p.zone); })
+          .Value("weight", "2", [](const PoolSpec& p) { return Json(p.weight); })
+          .Value("bid", "0.2", [](const PoolSpec& p) { return Json(p.bid_usd_per_hour); }));
+  return map;
+}
+
+const SpecMap<SpotHandlingSpec>& SpotMap() {
+  static const SpecMap<SpotHandlingSpec> map = std::move(
+      SpecMap<SpotHandlingSpec>("spot")
+          .Value("on_notice", kNoticeBumpGroup,
+                 [](const SpotHandlingSpec& s) {
+                   return Str(s.on_notice == NoticeAction::kReplace ? kNoticeReplace : kNoticeBumpGroup);
+                 })
+          .Value("bump_group", "web-ondemand", [](const SpotHandlingSpec& s) { return Json(s.bump_group); })
+          .Value("avoid_pool_after_interruption", "1h",
+                 [](const SpotHandlingSpec& s) { return Json(s.avoid_pool_after_interruption); })
+          .Value("avoid_pool_after_capacity_error", "5m",
+                 [](const SpotHandlingSpec& s) { return Json(s.avoid_pool_after_capacity_error); })
+          .Value("fallback_to_on_demand", "false",
+                 [](const SpotHandlingSpec& s) { return Json(s.fallback_to_on_demand); })
+          .Value("rebalance_to_spot", "false", [](const SpotHandlingSpec& s) { return Json(s.rebalance_to_spot); })
+          .Value("rebalance_max_in_flight", "4",
+                 [](const SpotHandlingSpec& s) { return Json(s.rebalance_max_in_flight); }));
+  return map;
+}
+
+const SpecMap<HealthCheckSpec>& HealthCheckMap() {
+  static const SpecMap<HealthCheckSpec> map = std::move(
+      SpecMap<HealthCheckSpec>("health_check")
+          .Value("path", "/ready", [](const HealthCheckSpec& h) { return Json(h.path); })
+          .Value("interval", "10s", [](const HealthCheckSpec& h) { return Json(h.interval); })
+          .Value("rise", "3", [](const HealthCheckSpec& h) { return Json(h.rise); })
+          .Value("fall", "5", [](const HealthCheckSpec& h) { return Json(h.fall); })
+          .Value("grace", "10m", [](const HealthCheckSpec& h) { return Json(h.grace); }));
+  return map;
+}
+
+const SpecMap<LaunchSpec>& LaunchMap() {
+  static const SpecMap<LaunchSpec> map = std::move(
+      SpecMap<LaunchSpec>("launch")
+          .Value("provision", R"([["/bin/mkdir", "-p", "{dir}/www"]])",
+                 [](const LaunchSpec& l) { return Json(l.provision); }, kAllPolicyTypes, kNewInstancesOnly)
+          .Value("command", R"(["/bin/sleep", "60"])", [](const LaunchSpec& l) { return Json(l.command); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("env", "{MODE: fast}",
+                 [](const LaunchSpec& l) {
+                   Json env = Json::object();
+                   for (const auto& [k, v] : l.env) env[k] = v;
+                   return env;
+                 },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("cpu_share", "0.5", [](const LaunchSpec& l) { return Json(l.cpu_share); }, kAllPolicyTypes,
+                 kNewInstancesOnly));
+  return map;
+}
+
+const SpecMap<AlarmSpec>& AlarmMap() {
+  static const SpecMap<AlarmSpec> map = std::move(
+      SpecMap<AlarmSpec>("alarm")
+          .Value("name", "cpu-low", [](const AlarmSpec& a) { return Json(a.name); })
+          .Value("metric", "request_count_per_target", [](const AlarmSpec& a) { return Str(ToString(a.metric)); })
+          .Value("statistic", "Maximum", [](const AlarmSpec& a) { return Str(ToString(a.statistic)); })
+          .Value("period", "120", [](const AlarmSpec& a) { return Json(a.period_seconds); })
+          .Value("evaluation_periods", "4", [](const AlarmSpec& a) { return Json(a.evaluation_periods); })
+          .Value("datapoints_to_alarm", "3", [](const AlarmSpec& a) { return Json(a.datapoints_to_alarm); })
+          .Value("comparison", "<", [](const AlarmSpec& a) { return Str(ToString(a.comparison)); })
+          .Value("threshold", "40", [](const AlarmSpec& a) { return Json(a.threshold); })
+          .Value("missing_data", "breaching", [](const AlarmSpec& a) { return Str(ToString(a.missing_data)); }));
+  return map;
+}
+
+const SpecMap<PolicySpec>& PolicyMap() {
+  constexpr PolicyTypes kAlarmed = kSimple | kStep;
+  static const SpecMap<PolicySpec> map = std::move(
+      SpecMap<PolicySpec>("policy")
+          .Value("name", "surge", [](const PolicySpec& p) { return Json(p.name); })
+          .Value("type", "target-tracking", [](const PolicySpec& p) { return Str(ToString(p.type)); })
+          .Value("alarm", "cpu-high", [](const PolicySpec& p) { return Json(p.alarm); }, kAlarmed)
+          .Value("adjustment_type", "exact", [](const PolicySpec& p) { return Str(ToString(p.adjustment_type)); },
+                 kAlarmed)
+          .Value("adjustment", "2", [](const PolicySpec& p) { return Json(p.scaling_adjustment); }, kSimple)
+          .Value("min_adjustment_magnitude", "3", [](const PolicySpec& p) { return Json(p.min_adjustment_magnitude); },
+                 kAlarmed)
+          .Value("cooldown", "1m", [](const PolicySpec& p) { return Optional(p.cooldown); },
+                 kSimple | kTargetTracking)
+          .Nested("steps", KeyKind::kList, StepMap().shape(), [](const PolicySpec& p) { return Steps(p.steps); },
+                  kStep)
+          .Value("warmup", "2m", [](const PolicySpec& p) { return Json(p.warmup); }, kStep | kTargetTracking)
+          .Value("metric", "request_count_per_target", [](const PolicySpec& p) { return Str(ToString(p.target_metric)); },
+                 kTargetTracking)
+          .Value("target", "40", [](const PolicySpec& p) { return Json(p.target_value); },
+                 kTargetTracking | kPredictive)
+          .Value("disable_scale_in", "true", [](const PolicySpec& p) { return Json(p.disable_scale_in); },
+                 kTargetTracking)
+          .Nested("alarm_shape", KeyKind::kSection, AlarmShapeMap().shape(),
+                  [](const PolicySpec& p) { return AlarmShapeMap().Render(p.shape); }, kTargetTracking)
+          .Value("lags", "[2]", [](const PolicySpec& p) { return Json(p.lag_days); }, kPredictive)
+          .Value("horizon", "30m", [](const PolicySpec& p) { return Json(Seconds{p.horizon_minutes} * kMinute); },
+                 kPredictive));
+  return map;
+}
+
+const SpecMap<StepAdjustment>& StepMap() {
+  static const SpecMap<StepAdjustment> map = std::move(
+      SpecMap<StepAdjustment>("step")
+          .Value("lower", "5", [](const StepAdjustment& s) { return Optional(s.lower_bound); })
+          .Value("upper", "20", [](const StepAdjustment& s) { return Optional(s.upper_bound); })
+          .Value("adjustment", "20", [](const StepAdjustment& s) { return Json(s.adjustment); }));
+  return map;
+}
+
+const SpecMap<TargetTrackingShape>& AlarmShapeMap() {
+  static const SpecMap<TargetTrackingShape> map = std::move(
+      SpecMap<TargetTrackingShape>("alarm_shape")
+          .Nested("scale_out", KeyKind::kSection, ScaleOutMap().shape(),
+                  [](const TargetTrackingShape& s) { return ScaleOutMap().Render(s); })
+          .Nested("scale_in", KeyKind::kSection, ScaleInMap().shape(),
+                  [](const TargetTrackingShape& s) { return ScaleInMap().Render(s); }));
+  return map;
+}
+
+const SpecMap<TargetTrackingShape>& ScaleOutMap() {
+  static const SpecMap<TargetTrackingShape> map = std::move(
+      SpecMap<TargetTrackingShape>("alarm_shape.scale_out")
+          .Value("evaluation_periods", "4",
+                 [](const TargetTrackingShape& s) { return Json(s.scale_out_evaluation_periods); })
+          .Value("datapoints", "3", [](const TargetTrackingShape& s) { return Json(s.scale_out_datapoints); }));
+  return map;
+}
+
+const SpecMap<TargetTrackingShape>& ScaleInMap() {
+  static const SpecMap<TargetTrackingShape> map = std::move(
+      SpecMap<TargetTrackingShape>("alarm_shape.scale_in")
+          .Value("evaluation_periods", "20",
+                 [](const TargetTrackingShape& s) { return Json(s.scale_in_evaluation_periods); })
+          .Value("datapoints", "12", [](const TargetTrackingShape& s) { return Json(s.scale_in_datapoints); })
+          .Value("ratio", "0.8", [](const TargetTrackingShape& s) { return Json(s.scale_in_ratio); }));
+  return map;
+}
+
+}  // namespace shoal::config_internal
