@@ -268,6 +268,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
     std::cerr << "event=stragglers_killed instances=" << n << "\n";
   }
   if (data_dir_existed) chmod(impl->options.data_dir.c_str(), 0700);
+  impl->Publish();
   std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << impl->options.data_dir
             << " api=http://" << options.api_host << ":" << options.api_port
             << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\" instance_cores=" << impl->cloud->cores()
@@ -283,12 +284,31 @@ Status Daemon::Run() {
     LogWarn(&log, "pid_file_not_written").With("error", s.message()).With("note", "shoal down cannot stop this daemon");
   }
   const auto period = std::chrono::milliseconds(impl_->options.tick_millis);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->loop_running = true;
+  }
   while (!impl_->stopping) {
     const auto next = std::chrono::steady_clock::now() + period;
     impl_->Tick();
+    impl_->Publish();
+    // Between ticks: the API's commands, as they come.
     std::unique_lock<std::mutex> lock(impl_->mu);
-    impl_->wake.wait_until(lock, next, [this] { return impl_->stopping.load(); });
+    while (!impl_->stopping && impl_->wake.wait_until(lock, next, [this] {
+      return impl_->stopping.load() || !impl_->commands.empty();
+    })) {
+      if (impl_->stopping) break;
+      lock.unlock();
+      impl_->RunCommands();
+      impl_->Publish();
+      lock.lock();
+    }
   }
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->loop_running = false;
+  }
+  impl_->RunCommands();  // answers what was asked while stopping
   impl_->api->Stop();
   std::remove(pid_file.c_str());
   std::cerr << "event=daemon_stopped instances=left_running\n";
@@ -323,57 +343,62 @@ static std::string ChangesJson(const std::vector<std::string>& changes, bool app
 Result<std::string> Daemon::Plan(const std::string& yaml, const std::string& source) {
   Result<Config> next = ParseLive(yaml, source, impl_->options.config_path, impl_->options.api_port);
   if (!next.ok()) return next.status();
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return ChangesJson(DiffConfigs(impl_->config, *next), false);
+  return ChangesJson(DiffConfigs(impl_->Snapshot()->config, *next), false);
 }
 
 Result<std::string> Daemon::Apply(const std::string& yaml, const std::string& source) {
   Result<Config> next = ParseLive(yaml, source, impl_->options.config_path, impl_->options.api_port);
   if (!next.ok()) return next.status();
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<std::string> changes = DiffConfigs(impl_->config, *next);
+  // On the loop thread: the HAProxy replacement and the reconfigure take
+  // seconds, and API reads go on from the snapshot meanwhile.
+  return impl_->RunOnLoop([this, yaml, source, next = std::move(*next)]() mutable {
+    return impl_->ApplyConfig(yaml, source, std::move(next));
+  });
+}
+
+Result<std::string> Daemon::Impl::ApplyConfig(const std::string& yaml, const std::string& source, Config next) {
+  std::vector<std::string> changes = DiffConfigs(config, next);
   if (changes.empty()) return ChangesJson(changes, false);
   // Written before it is acted upon: a restart then knows what ran. Put back
   // when the apply fails, so a refused apply leaves no trace.
-  Result<std::optional<ConfigRecord>> previous = impl_->store->LoadLastConfig();
+  Result<std::optional<ConfigRecord>> previous = store->LoadLastConfig();
   if (!previous.ok()) return previous.status();
-  SHOAL_RETURN_IF_ERROR(impl_->store->SaveLastConfig({source, yaml, impl_->clock.Now()}));
+  SHOAL_RETURN_IF_ERROR(store->SaveLastConfig({source, yaml, clock.Now()}));
   // A new or changed service needs HAProxy's frontends rewritten: the
   // process is replaced softly and the new one starts with the servers of
   // the old one, in their states. If it cannot start, the old one serves on
   // untouched and nothing of the apply is kept.
-  const std::vector<HaproxyBackend> backends = Backends(*next);
-  HaproxyOptions ho = impl_->haproxy_options;
+  const std::vector<HaproxyBackend> backends = Backends(next);
+  HaproxyOptions ho = haproxy_options;
   ho.backends = backends;
-  if (HaproxyProcess::RenderConfig(ho) != HaproxyProcess::RenderConfig(impl_->haproxy_options)) {
+  if (HaproxyProcess::RenderConfig(ho) != HaproxyProcess::RenderConfig(haproxy_options)) {
     auto replacement = std::make_unique<HaproxyProcess>(ho);
-    const Status started = replacement->Start(impl_->traffic->Servers());
+    const Status started = replacement->Start(traffic->Servers());
     if (!started.ok()) {
-      const Status restored = previous->has_value() ? impl_->store->SaveLastConfig(**previous) : Status::Ok();
+      const Status restored = previous->has_value() ? store->SaveLastConfig(**previous) : Status::Ok();
       const std::string put_back = !previous->has_value() ? "none stored before"
                                    : restored.ok()         ? "restored"
                                                            : "not restored: " + restored.message();
-      LogWarn(impl_->log.get(), "config_apply_refused")
+      LogWarn(log.get(), "config_apply_refused")
           .With("source", source)
           .With("code", ToString(started.code()))
           .With("error", started.message())
           .With("last_config", put_back);
       return started.WithContext(source + ": HAProxy cannot serve the new services, nothing was changed");
     }
-    impl_->haproxy = std::move(replacement);
-    impl_->haproxy_options = ho;
+    haproxy = std::move(replacement);
+    haproxy_options = ho;
   }
-  impl_->traffic->SetBackends(BackendOfGroup(*next, backends));
+  traffic->SetBackends(BackendOfGroup(next, backends));
   std::map<std::string, GroupSpec> groups;
-  for (const GroupSpec& g : next->groups) groups[g.name] = g;
-  impl_->cloud->SetGroups(groups);
-  Result<std::vector<std::string>> done = impl_->reconciler->Reconfigure(next->groups);
+  for (const GroupSpec& g : next.groups) groups[g.name] = g;
+  cloud->SetGroups(groups);
+  Result<std::vector<std::string>> done = reconciler->Reconfigure(next.groups);
   if (!done.ok()) return done.status();
   for (const std::string& d : *done) changes.push_back(d);
-  impl_->reconciler->SetOptions(ControllerOptionsOf(next->controller));
-  impl_->config = std::move(*next);
-  impl_->wake.notify_all();
-  std::cerr << "event=config_applied source=" << source << " changes=" << changes.size() << "\n";
+  reconciler->SetOptions(ControllerOptionsOf(next.controller));
+  config = std::move(next);
+  LogInfo(log.get(), "config_applied").With("source", source).With("changes", changes.size());
   return ChangesJson(changes, true);
 }
 
@@ -385,21 +410,71 @@ bool Daemon::AgentMayReport(const std::string& credential, const std::string& in
 }
 int Daemon::api_port() const { return impl_->options.api_port; }
 
+void Daemon::Impl::Publish() {
+  auto snap = std::make_shared<DaemonSnapshot>();
+  snap->config = config;
+  for (std::size_t g = 0; g < config.groups.size(); ++g) {
+    snap->states.push_back(reconciler->state(g));
+    for (const Instance& in : snap->states.back().instances) snap->ports[in.id] = cloud->PortOf(in.id);
+  }
+  std::lock_guard<std::mutex> lock(snapshot_mu);
+  snapshot = std::move(snap);
+}
+
+std::shared_ptr<const DaemonSnapshot> Daemon::Impl::Snapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu);
+  return snapshot;
+}
+
+Result<std::string> Daemon::Impl::RunOnLoop(std::function<Result<std::string>()> work) {
+  auto command = std::make_shared<Command>();
+  command->work = std::move(work);
+  std::future<Result<std::string>> answer = command->done.get_future();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!loop_running) {
+      // No loop (yet, or any more): nothing else touches the state now.
+      lock.unlock();
+      Result<std::string> r = command->work();
+      Publish();
+      return r;
+    }
+    commands.push_back(command);
+  }
+  wake.notify_all();
+  // Bounded: an apply that restarts HAProxy takes seconds, never this long.
+  if (answer.wait_for(std::chrono::seconds(120)) != std::future_status::ready) {
+    return Status::Unavailable("the daemon did not get to the request within 120 s; it may still be done");
+  }
+  return answer.get();
+}
+
+void Daemon::Impl::RunCommands() {
+  std::deque<std::shared_ptr<Command>> todo;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    todo.swap(commands);
+  }
+  for (const std::shared_ptr<Command>& c : todo) c->done.set_value(c->work());
+}
+
 void Daemon::Impl::Tick() {
-  std::lock_guard<std::mutex> lock(mu);
   const std::int64_t now = clock.Now();
   SampleMetrics(now);
-  while (!agent_events.empty()) {
+  std::deque<GroupInstanceEvent> reported;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    reported.swap(agent_events);
+  }
+  for (const GroupInstanceEvent& e : reported) {
     // Agents report notices the provider may also have seen: applying a
     // notice twice is harmless (the instance is already interrupted).
-    const GroupInstanceEvent& e = agent_events.front();
     if (Status s = reconciler->ApplyExternal(e); !s.ok()) {
       LogWarn(log.get(), "agent_event_not_applied")
           .With("group", e.group)
           .With("instance", FormatInstanceId(e.observation.id))
           .With("error", s.message());
     }
-    agent_events.pop_front();
   }
   WatchLoadBalancer(now);
   // A failed commit is logged by the reconciler and stays queued; the

@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -42,6 +44,17 @@ class LogActivitySink final : public ActivitySink {
 
 class ApiServer;
 
+// What API reads see: built by the loop thread after each tick and each
+// command, never changed afterwards, so a read takes no lock the loop holds
+// while it launches, restarts HAProxy or writes the store.
+struct DaemonSnapshot {
+  Config config;
+  std::vector<GroupState> states;  // per config group
+  std::map<InstanceId, int> ports;  // of every tracked instance
+
+  int FindGroup(const std::string& name) const { return config.FindGroup(name); }
+};
+
 struct Daemon::Impl {
   DaemonOptions options;
   Config config;
@@ -63,10 +76,21 @@ struct Daemon::Impl {
   std::unique_ptr<Reconciler> reconciler;
   std::unique_ptr<ApiServer> api;
 
-  std::mutex mu;  // guards reconciler, cloud, traffic
+  // Threads. Only the loop thread (Run) touches the reconciler, the cloud,
+  // the traffic adapter, HAProxy and `config`; the API threads read the
+  // published snapshot and hand every change to the loop as a command.
+  std::mutex mu;  // guards commands, agent_events, loop_running
   std::condition_variable wake;
   std::atomic<bool> stopping{false};
+  struct Command {
+    std::function<Result<std::string>()> work;
+    std::promise<Result<std::string>> done;
+  };
+  std::deque<std::shared_ptr<Command>> commands;
   std::deque<GroupInstanceEvent> agent_events;  // reported by agents, applied on the next tick
+  bool loop_running = false;
+  mutable std::mutex snapshot_mu;  // guards `snapshot` (the pointer, not what it points to)
+  std::shared_ptr<const DaemonSnapshot> snapshot;
   std::int64_t last_sample = 0;
   HaproxyOptions haproxy_options;
   // Restarts of a stopped HAProxy that failed in a row, and when to try again.
@@ -74,6 +98,16 @@ struct Daemon::Impl {
   std::int64_t haproxy_retry_at = 0;
 
   void Tick();
+  // Publishes a snapshot of what runs now (loop thread only).
+  void Publish();
+  std::shared_ptr<const DaemonSnapshot> Snapshot() const;
+  // Runs `work` on the loop thread between ticks and waits for its answer
+  // (on the calling thread when no loop runs yet).
+  Result<std::string> RunOnLoop(std::function<Result<std::string>()> work);
+  // Runs the queued commands (loop thread).
+  void RunCommands();
+  // `shoal apply` (loop thread): HAProxy for the new services, then the groups.
+  Result<std::string> ApplyConfig(const std::string& yaml, const std::string& source, Config next);
   void SampleMetrics(std::int64_t now);
   // Restarts HAProxy when it no longer runs, with the servers it had.
   void WatchLoadBalancer(std::int64_t now);

@@ -1,5 +1,6 @@
-// The daemon's API operations: snapshots of the state as JSON, and the few
-// writes (scale, interrupt, agent reports). Every error names what is wrong.
+// The daemon's API operations: reads render the snapshot the loop thread
+// published (no lock the loop holds), writes run on the loop thread
+// (RunOnLoop). Every error names what is wrong.
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -12,14 +13,15 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json InstanceJson(const GroupSpec& spec, const Instance& in, const LocalCloud& cloud) {
+ordered_json InstanceJson(const GroupSpec& spec, const Instance& in, const DaemonSnapshot& snap) {
   ordered_json j;
   j["id"] = FormatInstanceId(in.id);
   j["group"] = spec.name;
   j["state"] = std::string(ToString(in.state));
   j["market"] = std::string(ToString(in.market));
   j["pool"] = in.pool >= 0 ? spec.capacity.spot_pools[in.pool].name : "on-demand/" + spec.capacity.on_demand_type;
-  j["port"] = cloud.PortOf(in.id);
+  const auto port = snap.ports.find(in.id);
+  j["port"] = port == snap.ports.end() ? 0 : port->second;
   j["launched_at"] = in.launched_at;
   j["in_service_at"] = in.in_service_at;
   if (in.notice_deadline != kNever) j["notice_deadline"] = in.notice_deadline;
@@ -45,7 +47,18 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
   j["leaving"] = leaving;
   j["spot"] = spot;
   j["on_demand"] = on_demand;
+  j["launching"] = state.launches.size();  // asked of the cloud, instance not known yet
   j["listen_port"] = spec.listen_port;
+  ordered_json conditions = ordered_json::array();
+  for (const Condition& c : state.conditions) {
+    conditions.push_back({{"type", c.type},
+                          {"code", std::string(ToString(c.code))},
+                          {"message", c.message},
+                          {"since", c.since},
+                          {"last_seen", c.last_seen},
+                          {"count", c.count}});
+  }
+  j["conditions"] = conditions;
   return j;
 }
 
@@ -70,20 +83,20 @@ std::string Dump(const ordered_json& j) { return j.dump(-1, ' ', false, ordered_
 }  // namespace
 
 std::string Daemon::GroupsJson() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
   ordered_json out = ordered_json::array();
-  for (std::size_t g = 0; g < impl_->config.groups.size(); ++g) {
-    out.push_back(GroupSummary(impl_->config.groups[g], impl_->reconciler->state(g)));
+  for (std::size_t g = 0; g < snap->config.groups.size(); ++g) {
+    out.push_back(GroupSummary(snap->config.groups[g], snap->states[g]));
   }
-  return out.dump();
+  return Dump(out);
 }
 
 Result<std::string> Daemon::GroupJson(const std::string& name) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  const int g = impl_->reconciler->FindGroup(name);
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  const int g = snap->FindGroup(name);
   if (g < 0) return Status::NotFound("no group named '" + name + "'; `shoal get groups` lists them");
-  const GroupSpec& spec = impl_->config.groups[g];
-  const GroupState& state = impl_->reconciler->state(g);
+  const GroupSpec& spec = snap->config.groups[g];
+  const GroupState& state = snap->states[g];
   ordered_json j = GroupSummary(spec, state);
   ordered_json alarms = ordered_json::array();
   for (std::size_t a = 0; a < spec.alarms.size(); ++a) {
@@ -96,23 +109,21 @@ Result<std::string> Daemon::GroupJson(const std::string& name) {
   }
   j["policies"] = policies;
   ordered_json instances = ordered_json::array();
-  for (const Instance& in : state.instances) instances.push_back(InstanceJson(spec, in, *impl_->cloud));
+  for (const Instance& in : state.instances) instances.push_back(InstanceJson(spec, in, *snap));
   j["instances"] = instances;
   j["simple_cooldown_until"] = state.simple_cooldown_until;
-  return j.dump();
+  return Dump(j);
 }
 
 std::string Daemon::InstancesJson(const std::string& group) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
   ordered_json out = ordered_json::array();
-  for (std::size_t g = 0; g < impl_->config.groups.size(); ++g) {
-    const GroupSpec& spec = impl_->config.groups[g];
+  for (std::size_t g = 0; g < snap->config.groups.size(); ++g) {
+    const GroupSpec& spec = snap->config.groups[g];
     if (!group.empty() && spec.name != group) continue;
-    for (const Instance& in : impl_->reconciler->state(g).instances) {
-      out.push_back(InstanceJson(spec, in, *impl_->cloud));
-    }
+    for (const Instance& in : snap->states[g].instances) out.push_back(InstanceJson(spec, in, *snap));
   }
-  return out.dump();
+  return Dump(out);
 }
 
 Result<std::string> Daemon::ActivitiesJson(const ActivitiesQuery& q) {
@@ -127,12 +138,13 @@ Result<std::string> Daemon::ActivitiesJson(const ActivitiesQuery& q) {
 }
 
 Result<std::string> Daemon::Scale(const std::string& group, int desired) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  SHOAL_RETURN_IF_ERROR(impl_->reconciler->SetDesired(group, desired, "operator: shoal scale --desired " +
-                                                                          std::to_string(desired)));
-  impl_->wake.notify_all();
-  const int g = impl_->reconciler->FindGroup(group);
-  return GroupSummary(impl_->config.groups[g], impl_->reconciler->state(g)).dump();
+  Impl& d = *impl_;
+  return d.RunOnLoop([&d, group, desired]() -> Result<std::string> {
+    SHOAL_RETURN_IF_ERROR(
+        d.reconciler->SetDesired(group, desired, "operator: shoal scale --desired " + std::to_string(desired)));
+    const int g = d.reconciler->FindGroup(group);
+    return Dump(GroupSummary(d.config.groups[g], d.reconciler->state(g)));
+  });
 }
 
 Result<std::string> Daemon::InterruptInstance(const std::string& instance) {
@@ -161,7 +173,7 @@ Result<std::string> Daemon::Shortage(const std::string& pool, std::int64_t secon
     return Status::InvalidArgument("a shortage lasts between 1 second and 7 days, got " + std::to_string(seconds));
   }
   bool known = false;
-  for (const GroupSpec& g : impl_->config.groups) {
+  for (const GroupSpec& g : impl_->Snapshot()->config.groups) {
     for (const PoolSpec& p : g.capacity.spot_pools) known = known || p.name == pool;
   }
   if (!known) return Status::NotFound("no spot pool '" + pool + "' in the config; pools are named type/zone");
@@ -176,16 +188,18 @@ Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::s
   if (event != "spot-interruption" && event != "rebalance-recommendation") {
     return Status::InvalidArgument("event must be spot-interruption or rebalance-recommendation, got '" + event + "'");
   }
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (std::size_t g = 0; g < impl_->config.groups.size(); ++g) {
-    const GroupState& state = impl_->reconciler->state(g);
-    for (const Instance& in : state.instances) {
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  for (std::size_t g = 0; g < snap->config.groups.size(); ++g) {
+    for (const Instance& in : snap->states[g].instances) {
       if (in.id != *id) continue;
       if (event == "spot-interruption") {
         GroupInstanceEvent e;
-        e.group = impl_->config.groups[g].name;
+        e.group = snap->config.groups[g].name;
         e.observation = {*id, InstanceEvent::kNotice, impl_->clock.Now() + impl_->options.notice_seconds, ""};
-        impl_->agent_events.push_back(e);
+        {
+          std::lock_guard<std::mutex> lock(impl_->mu);
+          impl_->agent_events.push_back(e);
+        }
         impl_->wake.notify_all();
       }
       return ordered_json{{"accepted", true}}.dump();

@@ -1,4 +1,7 @@
+#include <pthread.h>
 #include <csignal>
+#include <atomic>
+#include <thread>
 #include <iostream>
 #include <memory>
 
@@ -20,13 +23,36 @@
 namespace shoal {
 namespace {
 
-Daemon* g_running = nullptr;
-
-extern "C" void OnSignal(int) {
-  // Only flips an atomic and notifies: safe enough for a signal handler here
-  // because Stop() takes no lock.
-  if (g_running != nullptr) g_running->Stop();
+// The daemon's stop signals, blocked in every thread (set before any thread
+// starts, so each inherits it) and taken by one thread with sigtimedwait:
+// stopping then runs as ordinary code, not in a signal handler.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
 }
+
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(Daemon* daemon)
+      : thread_([this, daemon] {
+          const sigset_t set = StopSignals();
+          const timespec poll{0, 200 * 1000 * 1000};
+          while (!done_) {
+            if (sigtimedwait(&set, nullptr, &poll) > 0) daemon->Stop();
+          }
+        }) {}
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 struct ServeArgs {
   DaemonOptions options;
@@ -47,18 +73,17 @@ int Serve(ServeArgs& a) {
     a.options.on_demand_csv = BundledDataFile("ondemand_prices.csv");
     a.options.advisor_csv = BundledDataFile("spot_advisor_interruption.csv");
   }
+  const sigset_t stop = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before Create starts any thread
   Result<std::unique_ptr<Daemon>> daemon = Daemon::Create(a.options);
   if (!daemon.ok()) {
     std::cerr << "error: " << daemon.status().message() << "\n";
     return 1;
   }
-  g_running = daemon->get();
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
+  SignalWatcher watcher(daemon->get());
   std::cerr << "shoal: serving on http://" << a.options.api_host << ":" << a.options.api_port
             << " (token in " << a.options.data_dir << "/api-token); Ctrl-C stops the daemon, instances keep running\n";
   const Status s = (*daemon)->Run();
-  g_running = nullptr;
   if (!s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 1;

@@ -91,6 +91,11 @@ int RunAndWait(const std::vector<std::string>& args, const std::string& log_path
     ::dup2(log, 1);
     ::dup2(log, 2);
     ::close_range(3, ~0U, 0);
+    // The daemon blocks its stop signals (it takes them with sigwait); the
+    // mask survives exec, and haproxy must get its own.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
