@@ -27,3 +27,15 @@ echo "== unit tests under ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_BUILD_TESTS=ON -DSHOAL_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target shoal_unit_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/shoal_unit_tests --gtest_brief=1
+
+echo "== unit and integration tests under ThreadSanitizer =="
+# -O1 without debug info builds fastest; reports still name the functions.
+# halt_on_error: a race in the tests or in a daemon they start fails the run.
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DSHOAL_TSAN=ON \
+  -DSHOAL_BUILD_TESTS=ON -DSHOAL_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan -j"$jobs" --target shoal_unit_tests shoal_integration_tests shoal shoal_web
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+build-tsan/shoal_unit_tests --gtest_brief=1
+# The six-minute live/simulator comparison is about decisions, not threads: it runs once, above.
+build-tsan/shoal_integration_tests --gtest_brief=1 --gtest_filter='-DaemonTest.AScriptedLoadScalesTheSameLiveAsInTheSimulator'
+unset TSAN_OPTIONS
