@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs every test: the unit and
 # simulation tests (ctest), then the unit tests again under AddressSanitizer
-# and UndefinedBehaviorSanitizer.
+# and UndefinedBehaviorSanitizer, then each fuzz target briefly from its seed
+# corpus (SHOAL_FUZZ_SECONDS per target, default 15; scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -39,3 +40,6 @@ build-tsan/shoal_unit_tests --gtest_brief=1
 # The six-minute live/simulator comparison is about decisions, not threads: it runs once, above.
 build-tsan/shoal_integration_tests --gtest_brief=1 --gtest_filter='-DaemonTest.AScriptedLoadScalesTheSameLiveAsInTheSimulator'
 unset TSAN_OPTIONS
+
+echo "== fuzz targets, briefly =="
+scripts/fuzz.sh "${SHOAL_FUZZ_SECONDS:-15}"

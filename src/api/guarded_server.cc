@@ -207,7 +207,9 @@ struct GuardedServer::Loop {
       close(fd);
       return;
     }
-    auto [ip, port] = PeerOf(fd);
+    auto peer = PeerOf(fd);
+    std::string ip = std::move(peer.first);  // not a structured binding: clang 14 cannot capture those
+    const int port = peer.second;
     const auto same = std::count_if(conns.begin(), conns.end(), [&](const auto& e) { return e.second.ip == ip; });
     const bool room = (same < limits.max_connections_per_client || EvictOldest(&ip)) &&
                       (static_cast<int>(conns.size()) < limits.max_connections || EvictOldest(nullptr));

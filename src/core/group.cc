@@ -126,6 +126,23 @@ Status ValidateCapacity(const CapacitySpec& c, const GroupErrors& err) {
   return Status::Ok();
 }
 
+// Decisions count launches in instances: capacity units over a weight. A
+// weight so small that `max` units are more than kMaxCapacity instances
+// would make one decision launch without end (or overflow the count).
+Status ValidateInstanceCount(const GroupSpec& g, const GroupErrors& err) {
+  const double smallest = static_cast<double>(g.max) / kMaxCapacity;
+  auto check = [&](const std::string& key, double weight) -> Status {
+    if (weight >= smallest) return Status::Ok();
+    return err.At(key, "must be >= " + Num(smallest) + " (got " + Num(weight) + "): max (" + Num(g.max) +
+                           " units) would be more than " + Num(kMaxCapacity) + " instances");
+  };
+  SHOAL_RETURN_IF_ERROR(check("capacity.on_demand_weight", g.capacity.on_demand_weight));
+  for (std::size_t i = 0; i < g.capacity.spot_pools.size(); ++i) {
+    SHOAL_RETURN_IF_ERROR(check(Indexed("capacity.spot_pools", i) + ".weight", g.capacity.spot_pools[i].weight));
+  }
+  return Status::Ok();
+}
+
 Status ValidateAlarms(const GroupSpec& g, const GroupErrors& err) {
   for (std::size_t i = 0; i < g.alarms.size(); ++i) {
     const std::string key = Indexed("alarms", i);
@@ -232,6 +249,7 @@ Status Validate(const GroupSpec& g) {
   SHOAL_RETURN_IF_ERROR(ValidateName(g, err));
   SHOAL_RETURN_IF_ERROR(ValidateSizes(g, err));
   SHOAL_RETURN_IF_ERROR(ValidateCapacity(g.capacity, err));
+  SHOAL_RETURN_IF_ERROR(ValidateInstanceCount(g, err));
   SHOAL_RETURN_IF_ERROR(ValidateAlarms(g, err));
   SHOAL_RETURN_IF_ERROR(ValidatePolicies(g, err));
   SHOAL_RETURN_IF_ERROR(ValidateTimings(g, err));

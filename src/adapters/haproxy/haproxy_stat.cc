@@ -94,8 +94,10 @@ Result<std::vector<ServerStat>> ParseShowStat(const std::string& csv) {
   while (NextLine(csv, pos, line)) {
     if (line.empty()) continue;
     const auto row = SplitFields(line);
-    if (row.size() < 2 || row[0].empty() || row[1].empty()) {
-      return Status::InvalidArgument("show stat: malformed row: " + std::string(line.substr(0, 200)));
+    // Checked by name, as read: the columns may come in any order.
+    if (cols.Get(row, "pxname").empty() || cols.Get(row, "svname").empty()) {
+      return Status::InvalidArgument("show stat: malformed row (no pxname or svname): " +
+                                     std::string(line.substr(0, 200)));
     }
     out.push_back(ToStat(cols, row));
   }

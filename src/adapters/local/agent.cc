@@ -1,5 +1,6 @@
 #include "adapters/local/agent.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -56,10 +57,40 @@ httplib::Client MakeClient(const std::string& base_url) {
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
+std::string TrimWhitespace(const std::string& text) {
+  const char* kSpace = " \t\r\n";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
+// Printable ASCII without spaces.
+bool IsVisibleAscii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
 }  // namespace
 
 const char* AgentEventName(AgentEvent event) {
   return event == AgentEvent::kSpotInterruption ? "spot-interruption" : "rebalance-recommendation";
+}
+
+std::optional<std::string> ParseInstanceIdAnswer(const ImdsAnswer& answer) {
+  if (answer.status != 200) return std::nullopt;
+  std::string id = TrimToken(answer.body);
+  if (id.empty() || id.size() > kMaxInstanceIdLength || !IsVisibleAscii(id)) return std::nullopt;
+  return id;
+}
+
+std::optional<std::string> ParseImdsToken(const ImdsAnswer& answer) {
+  if (answer.status != 200) return std::nullopt;
+  std::string token = TrimWhitespace(answer.body);
+  const bool has_control = std::any_of(token.begin(), token.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+  if (token.empty() || has_control) return std::nullopt;
+  return token;
 }
 
 std::optional<std::string> ParseInstanceAction(const ImdsAnswer& answer) {
@@ -93,15 +124,11 @@ std::vector<AgentReport> DecideReports(const AgentProgress& progress, const Imds
 std::string ReportJson(const std::string& instance, const AgentReport& report) {
   // Ordered so the body reads as documented: instance, event, time.
   return nlohmann::ordered_json{{"instance", instance}, {"event", AgentEventName(report.event)}, {"time", report.time}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string TrimToken(const std::string& file_text) {
-  const std::string line = file_text.substr(0, file_text.find('\n'));
-  const char* kSpace = " \t\r\n";
-  const auto first = line.find_first_not_of(kSpace);
-  if (first == std::string::npos) return "";
-  return line.substr(first, line.find_last_not_of(kSpace) - first + 1);
+  return TrimWhitespace(file_text.substr(0, file_text.find('\n')));
 }
 
 SpotAgent::SpotAgent(AgentOptions options) : options_(std::move(options)), instance_(options_.instance) {}
@@ -117,8 +144,9 @@ void SpotAgent::RefreshToken() {
   httplib::Client client = MakeClient(options_.imds_url);
   httplib::Headers headers = {{kTtlHeader, std::to_string(kTokenTtlSeconds)}};
   auto res = client.Put(kTokenPath, headers, "", "text/plain");
-  if (res && res->status == 200 && !res->body.empty()) {
-    imds_token_ = res->body;
+  std::optional<std::string> token = ParseImdsToken(res ? ImdsAnswer{res->status, res->body} : ImdsAnswer{});
+  if (token) {
+    imds_token_ = std::move(*token);
     imds_token_expiry_ = now + std::chrono::seconds(kTokenTtlSeconds);
     return;
   }
@@ -186,13 +214,14 @@ void SpotAgent::PollOnce() {
   try {
     RefreshToken();
     if (instance().empty()) {
-      const ImdsAnswer id = GetMetadata(kInstanceIdPath);
-      if (id.status != 200 || TrimToken(id.body).empty()) {
-        Log("no instance-id from " + options_.imds_url + " yet (HTTP " + std::to_string(id.status) + ")");
+      const ImdsAnswer answer = GetMetadata(kInstanceIdPath);
+      std::optional<std::string> id = ParseInstanceIdAnswer(answer);
+      if (!id) {
+        Log("no usable instance-id from " + options_.imds_url + " yet (HTTP " + std::to_string(answer.status) + ")");
         return;
       }
       std::lock_guard<std::mutex> lock(mu_);
-      instance_ = TrimToken(id.body);
+      instance_ = std::move(*id);
     }
     const AgentProgress before = progress();
     // Only ask for what is still owed: after both reports there is nothing to do.

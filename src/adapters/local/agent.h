@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,21 @@ struct ImdsAnswer {
   int status = 0;
   std::string body;
 };
+
+// The instance's id in a meta-data/instance-id answer: the first line of a
+// 200's body without surrounding whitespace; nullopt when the answer is not a
+// 200 or that line is blank, longer than kMaxInstanceIdLength or not visible
+// ASCII (EC2's ids are "i-" and hex): the id goes into every report's JSON
+// and log line, and an id that cannot be written there would make every
+// report fail.
+inline constexpr std::size_t kMaxInstanceIdLength = 255;
+std::optional<std::string> ParseInstanceIdAnswer(const ImdsAnswer& answer);
+// The IMDSv2 session token in the answer to the token PUT: a 200's body
+// without surrounding whitespace; nullopt when the answer is not a 200, the
+// token is empty or it holds a control character (it is sent back in a
+// header, where a CR or LF would end the header and break the request); the
+// agent then falls back to IMDSv1.
+std::optional<std::string> ParseImdsToken(const ImdsAnswer& answer);
 
 // The time of a notice in spot/instance-action, when the answer is a 200 whose
 // body is {"action":"terminate"|"stop"|"hibernate","time":"..."}; nullopt
@@ -57,7 +73,9 @@ struct AgentProgress {
 std::vector<AgentReport> DecideReports(const AgentProgress& progress, const ImdsAnswer& instance_action,
                                        const ImdsAnswer& rebalance);
 
-// The POST body for one report.
+// The POST body for one report. Never throws: bytes that are not UTF-8 (an
+// --instance flag can hold any) are replaced, and the daemon then refuses the
+// unknown id with an answer the agent logs.
 std::string ReportJson(const std::string& instance, const AgentReport& report);
 
 // First line of a token file, without surrounding whitespace.

@@ -85,6 +85,12 @@ TEST(GroupValidateTest, ValidGroupsPass) {
   edges.health_check.rise = edges.health_check.fall = 1;
   const Status s = Validate(edges);
   EXPECT_TRUE(s.ok()) << s.message();
+
+  GroupSpec smallest_weights = ValidGroup();  // max 10: 100000 instances of weight 0.0001
+  smallest_weights.capacity.on_demand_weight = 0.0001;
+  smallest_weights.capacity.spot_pools[0].weight = 0.0001;
+  const Status small = Validate(smallest_weights);
+  EXPECT_TRUE(small.ok()) << small.message();
 }
 
 struct BadCase {
@@ -132,6 +138,14 @@ INSTANTIATE_TEST_SUITE_P(
                 {"capacity.on_demand_type must not be empty"}},
         BadCase{"OnDemandWeightZero", [](G& g) { g.capacity.on_demand_weight = 0; },
                 {"capacity.on_demand_weight must be > 0 (got 0)"}},
+        // Found through the config fuzz target (which decides once for every
+        // config it accepts): a tiny weight overflowed the on-demand launch
+        // count (UB) or, for a spot pool, made the launch loop run without end.
+        BadCase{"OnDemandWeightTooSmallForMax", [](G& g) { g.capacity.on_demand_weight = 1e-9; },
+                {"capacity.on_demand_weight must be >= 1e-04 (got 1e-09): max (10 units) would be more than "
+                 "100000 instances"}},
+        BadCase{"PoolWeightTooSmallForMax", [](G& g) { g.capacity.spot_pools[1].weight = 1e-300; },
+                {"capacity.spot_pools[1].weight must be >= 1e-04 (got 1e-300)"}},
         BadCase{"SpotInstancePoolsZero", [](G& g) { g.capacity.spot_instance_pools = 0; },
                 {"capacity.spot_instance_pools must be >= 1 (got 0)"}},
         BadCase{"PoolWeightNegative", [](G& g) { g.capacity.spot_pools[1].weight = -1; },

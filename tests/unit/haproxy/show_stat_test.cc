@@ -105,7 +105,12 @@ INSTANTIATE_TEST_SUITE_P(
                       BadStat{"ErrorText", "Unknown command: 'show stats'\n"},
                       BadStat{"HeaderWithoutNames", "# qcur,qmax\n1,2\n"},
                       BadStat{"RowWithoutServer", "# pxname,svname,status\nbe_x\n"},
-                      BadStat{"RowWithEmptyName", "# pxname,svname,status\n,s1,UP\n"}),
+                      BadStat{"RowWithEmptyName", "# pxname,svname,status\n,s1,UP\n"},
+                      // Found by fuzz/show_stat.cc: the names were checked in
+                      // the first two cells whatever the header's order, so
+                      // these rows came back with an empty backend.
+                      BadStat{"ReorderedRowWithEmptyName", "# status,svname,pxname\nUP,s1,\n"},
+                      BadStat{"ReorderedRowWithoutName", "# status,svname,pxname\nUP,s1\n"}),
     [](const ::testing::TestParamInfo<BadStat>& info) { return std::string(info.param.name); });
 
 }  // namespace

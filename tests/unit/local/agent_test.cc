@@ -13,6 +13,45 @@ const ImdsAnswer kNone{404, "<html>Not Found</html>"};
 const ImdsAnswer kAction{200, R"({"action":"terminate","time":"2026-11-26T06:30:00Z"})"};
 const ImdsAnswer kRebalance{200, R"({"noticeTime":"2026-11-26T06:28:00Z"})"};
 
+TEST(SpotAgentParse, InstanceIdIsTheFirstLineOfA200) {
+  EXPECT_EQ(ParseInstanceIdAnswer({200, "i-0123456789abcdef0"}), "i-0123456789abcdef0");
+  EXPECT_EQ(ParseInstanceIdAnswer({200, "  i-0000000000000001 \r\nmore\n"}), "i-0000000000000001");
+  EXPECT_FALSE(ParseInstanceIdAnswer({404, "i-0000000000000001"}).has_value());
+  EXPECT_FALSE(ParseInstanceIdAnswer({0, ""}).has_value());      // no answer
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, ""}).has_value());
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, " \t\nid-on-the-second-line"}).has_value());
+}
+
+// Found by fuzz/imds.cc: an id with a byte that is not UTF-8 was accepted,
+// and building each report's JSON then threw, so no notice was ever reported.
+TEST(SpotAgentParse, InstanceIdMustBeVisibleAscii) {
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, "i-\xff" "01"}).has_value());
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, "i-\xc3\xa9"}).has_value());  // UTF-8, but no id is spelt so
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, "i-01 02"}).has_value());
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, std::string("i-0\0", 4)}).has_value());
+  EXPECT_FALSE(ParseInstanceIdAnswer({200, "i-" + std::string(kMaxInstanceIdLength, '0')}).has_value());
+  EXPECT_EQ(ParseInstanceIdAnswer({200, "i-" + std::string(kMaxInstanceIdLength - 2, '0')}),
+            "i-" + std::string(kMaxInstanceIdLength - 2, '0'));
+}
+
+TEST(SpotAgentParse, ImdsTokenIsTheBodyOfA200) {
+  EXPECT_EQ(ParseImdsToken({200, "AQAEAGo8u2Ytoken=="}), "AQAEAGo8u2Ytoken==");
+  EXPECT_FALSE(ParseImdsToken({200, ""}).has_value());
+  EXPECT_FALSE(ParseImdsToken({403, "AQAEAGo8u2Ytoken=="}).has_value());  // IMDSv2 refused: IMDSv1 then
+  EXPECT_FALSE(ParseImdsToken({0, ""}).has_value());                      // no answer
+}
+
+// Found by fuzz/imds.cc: the body was sent back verbatim in the token header,
+// so a trailing newline (or a CR LF inside) broke every metadata request.
+TEST(SpotAgentParse, ImdsTokenIsTrimmedAndHoldsNoLineBreak) {
+  EXPECT_EQ(ParseImdsToken({200, "AQAEAGo8u2Ytoken==\n"}), "AQAEAGo8u2Ytoken==");
+  EXPECT_EQ(ParseImdsToken({200, " \tAQAE\r\n"}), "AQAE");
+  EXPECT_FALSE(ParseImdsToken({200, "AQAE\r\nX-Injected: 1"}).has_value());
+  EXPECT_FALSE(ParseImdsToken({200, "AQAE\nsecond"}).has_value());
+  EXPECT_FALSE(ParseImdsToken({200, std::string("AQ\0AE", 5)}).has_value());
+  EXPECT_FALSE(ParseImdsToken({200, " \r\n"}).has_value());
+}
+
 TEST(SpotAgentParse, InstanceAction) {
   EXPECT_EQ(ParseInstanceAction(kAction), "2026-11-26T06:30:00Z");
   EXPECT_EQ(ParseInstanceAction({200, R"({"action":"stop","time":"T"})"}), "T");
@@ -92,6 +131,13 @@ TEST(SpotAgentReport, JsonBody) {
             R"({"instance":"i-0000000000001a2b","event":"spot-interruption","time":"2026-11-26T06:30:00Z"})");
   EXPECT_EQ(ReportJson("i-1", {AgentEvent::kRebalanceRecommendation, "T"}),
             R"({"instance":"i-1","event":"rebalance-recommendation","time":"T"})");
+}
+
+TEST(SpotAgentReport, JsonBodyOfAnIdThatIsNotUtf8StillBuilds) {
+  // `shoal agent --instance` takes any bytes; the report must still be sent
+  // (and refused by the daemon) rather than throw on every poll.
+  EXPECT_EQ(ReportJson("i-\xff", {AgentEvent::kSpotInterruption, "T"}),
+            "{\"instance\":\"i-\xef\xbf\xbd\",\"event\":\"spot-interruption\",\"time\":\"T\"}");
 }
 
 TEST(SpotAgentReport, TokenFileIsTrimmedToItsFirstLine) {
