@@ -69,7 +69,7 @@ bool TokenMatches(const std::string& presented, const std::string& expected) {
 }
 
 std::string AgentCredential(const std::string& secret, InstanceId id) {
-  const std::string message = "shoal-agent:" + FormatInstanceId(id);
+  const std::string message = "shoal-agent:" + id.str();
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),

@@ -405,7 +405,7 @@ Result<std::string> Daemon::Impl::ApplyConfig(const std::string& yaml, const std
 const std::string& Daemon::token() const { return impl_->token; }
 
 bool Daemon::AgentMayReport(const std::string& credential, const std::string& instance) const {
-  const std::optional<InstanceId> id = ParseInstanceId(instance);
+  const std::optional<InstanceId> id = InstanceId::Parse(instance);
   return id && !credential.empty() && TokenMatches(credential, AgentCredential(impl_->agent_secret, *id));
 }
 int Daemon::api_port() const { return impl_->options.api_port; }
@@ -472,7 +472,7 @@ void Daemon::Impl::Tick() {
     if (Status s = reconciler->ApplyExternal(e); !s.ok()) {
       LogWarn(log.get(), "agent_event_not_applied")
           .With("group", e.group)
-          .With("instance", FormatInstanceId(e.observation.id))
+          .With("instance", e.observation.id.str())
           .With("error", s.message());
     }
   }

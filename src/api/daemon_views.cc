@@ -15,7 +15,7 @@ using nlohmann::ordered_json;
 
 ordered_json InstanceJson(const GroupSpec& spec, const Instance& in, const DaemonSnapshot& snap) {
   ordered_json j;
-  j["id"] = FormatInstanceId(in.id);
+  j["id"] = in.id.str();
   j["group"] = spec.name;
   j["state"] = std::string(ToString(in.state));
   j["market"] = std::string(ToString(in.market));
@@ -148,8 +148,8 @@ Result<std::string> Daemon::Scale(const std::string& group, int desired) {
 }
 
 Result<std::string> Daemon::InterruptInstance(const std::string& instance) {
-  const auto id = ParseInstanceId(instance);
-  if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id (like i-000000000000002a)");
+  const auto id = InstanceId::Parse(instance);
+  if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id (like i-000000000000002a; `shoal get instances` lists them)");
   Result<LocalNotice> notice = impl_->market->Interrupt(*id, impl_->clock.Now());
   if (!notice.ok()) return notice.status();
   impl_->wake.notify_all();
@@ -162,7 +162,7 @@ Result<std::string> Daemon::InterruptPool(const std::string& pool) {
   if (!notices.ok()) return notices.status();
   ordered_json out = ordered_json::array();
   for (const LocalNotice& n : *notices) {
-    out.push_back({{"instance", FormatInstanceId(n.id)}, {"issued", n.issued}, {"terminate_at", n.terminate_at}});
+    out.push_back({{"instance", n.id.str()}, {"issued", n.issued}, {"terminate_at", n.terminate_at}});
   }
   impl_->wake.notify_all();
   return out.dump();
@@ -183,7 +183,7 @@ Result<std::string> Daemon::Shortage(const std::string& pool, std::int64_t secon
 }
 
 Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::string& event) {
-  const auto id = ParseInstanceId(instance);
+  const auto id = InstanceId::Parse(instance);
   if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id");
   if (event != "spot-interruption" && event != "rebalance-recommendation") {
     return Status::InvalidArgument("event must be spot-interruption or rebalance-recommendation, got '" + event + "'");

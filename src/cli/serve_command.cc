@@ -136,7 +136,7 @@ int Down(const std::string& data_dir) {
   for (const DescribedInstance& d : *running) {
     if (!d.running) continue;
     if (Status s = cloud.Terminate(d.id); !s.ok()) {
-      std::cerr << "warning: cannot stop " << FormatInstanceId(d.id) << ": " << s.message() << "\n";
+      std::cerr << "warning: cannot stop " << d.id.str() << ": " << s.message() << "\n";
       continue;
     }
     ++stopped;

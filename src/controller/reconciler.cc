@@ -133,7 +133,7 @@ Status Reconciler::InventoryAt(Seconds now) {
     const bool was_pending = !d.launch_token.empty() && state.FindLaunch(d.launch_token) != nullptr;
     AdoptInstance(state, FromDescribed(groups_[g], d, g, now), now);
     MarkDirty(static_cast<std::size_t>(g));
-    const std::string id = FormatInstanceId(d.id);
+    const std::string id = d.id.str();
     LogInfo(ports_.log, "instance_adopted")
         .With("group", groups_[g].name)
         .With("instance", id)
@@ -169,7 +169,7 @@ Status Reconciler::InventoryAt(Seconds now) {
       for (Activity& a : acts) Record(std::move(a));
       LogInfo(ports_.log, asked ? "termination_confirmed" : "instance_vanished")
           .With("group", groups_[g].name)
-          .With("instance", FormatInstanceId(id));
+          .With("instance", id.str());
       MarkDirty(g);
     }
   }
@@ -182,7 +182,7 @@ Status Reconciler::InventoryAt(Seconds now) {
 }
 
 void Reconciler::TerminateOrphan(const DescribedInstance& d, Seconds now) {
-  const std::string id = FormatInstanceId(d.id);
+  const std::string id = d.id.str();
   const Status s = ports_.cloud->Terminate(d.id);
   if (!s.ok()) {
     // Still listed at the next pass: asked again then.
@@ -229,7 +229,7 @@ void Reconciler::Observe(Seconds now) {
         // are expected; anything else is worth a look.
         LogDebug(ports_.log, "observation_ignored")
             .With("group", e.group)
-            .With("instance", FormatInstanceId(e.observation.id))
+            .With("instance", e.observation.id.str())
             .With("error", s.message());
         continue;
       }
@@ -311,7 +311,7 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
         if (!s.ok()) {
           LogWarn(ports_.log, action.kind == ActionKind::kRegister ? "register_failed" : "drain_failed")
               .With("group", spec.name)
-              .With("instance", FormatInstanceId(action.instance))
+              .With("instance", action.instance.str())
               .With("code", ToString(s.code()))
               .With("error", s.message());
         }
@@ -374,7 +374,7 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   }
   LogInfo(ports_.log, "launched")
       .With("group", spec.name)
-      .With("instance", FormatInstanceId(*id))
+      .With("instance", id->str())
       .With("launch_token", req.launch_token)
       .With("market", ToString(req.market))
       .With("pool", req.pool)
@@ -388,7 +388,7 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   if (!r.ok()) {
     LogWarn(ports_.log, "register_failed")
         .With("group", spec.name)
-        .With("instance", FormatInstanceId(*id))
+        .With("instance", id->str())
         .With("code", ToString(r.code()))
         .With("error", r.message());
   }
@@ -399,7 +399,7 @@ void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {
   GroupState& state = states_[g];
   const Instance* in = state.Find(action.instance);
   if (in == nullptr) return;
-  const std::string id = FormatInstanceId(action.instance);
+  const std::string id = action.instance.str();
   if (in->registered) {
     // The cloud's termination is what stops the bill, so it goes ahead
     // even when the load balancer cannot be told; a server left behind is
@@ -483,10 +483,10 @@ Result<std::vector<std::string>> Reconciler::Reconfigure(std::vector<GroupSpec> 
       // Best effort now; an instance left running is an orphan the
       // inventory pass terminates.
       if (Status d = ports_.traffic->Deregister(name, in.id); !d.ok()) {
-        LogWarn(ports_.log, "deregister_failed").With("group", name).With("instance", FormatInstanceId(in.id)).With("error", d.message());
+        LogWarn(ports_.log, "deregister_failed").With("group", name).With("instance", in.id.str()).With("error", d.message());
       }
       if (Status t = ports_.cloud->Terminate(in.id); !t.ok()) {
-        LogWarn(ports_.log, "terminate_failed").With("group", name).With("instance", FormatInstanceId(in.id)).With("error", t.message());
+        LogWarn(ports_.log, "terminate_failed").With("group", name).With("instance", in.id.str()).With("error", t.message());
       }
     }
     done.push_back("removed group " + name);

@@ -91,10 +91,10 @@ class Decider {
               Transition(in, InstanceState::kUnhealthy, now_).ok()) {
             RecordFailedLaunch(state_, now_);
             AddActivity(ActivityKind::kUnhealthy,
-                        FormatInstanceId(in.id) + " not healthy within the grace period (" +
+                        in.id.str() + " not healthy within the grace period (" +
                             std::to_string(spec_.health_check.grace) + "s)",
                         state_.desired, state_.desired);
-            state_.replace_causes.push_back("unhealthy " + FormatInstanceId(in.id));
+            state_.replace_causes.push_back("unhealthy " + in.id.str());
             Terminate(in, "unhealthy");
           }
           break;
@@ -109,7 +109,7 @@ class Decider {
     a.kind = ActionKind::kBumpDesired;
     a.target_group = spec_.spot.bump_group;
     a.instance = in.id;
-    a.reason = "spot notice for " + FormatInstanceId(in.id) + " in group " + spec_.name;
+    a.reason = "spot notice for " + in.id.str() + " in group " + spec_.name;
     plan_.actions.push_back(std::move(a));
   }
 
@@ -132,9 +132,9 @@ class Decider {
   void FinishRebalanceSwaps() {
     for (std::size_t i = 0; i < state_.instances.size(); ++i) {
       Instance& fresh = state_.instances[i];
-      if (fresh.replaces == 0 || fresh.state != InstanceState::kInService) continue;
+      if (fresh.replaces.empty() || fresh.state != InstanceState::kInService) continue;
       const InstanceId old_id = fresh.replaces;
-      fresh.replaces = 0;  // before Find: no reference into the vector is kept
+      fresh.replaces = {};  // before Find: no reference into the vector is kept
       Instance* old = state_.Find(old_id);
       if (old != nullptr && old->state == InstanceState::kInService) {
         StartDrain(*old, "rebalanced to spot");
@@ -155,14 +155,14 @@ class Decider {
       if (!CountsTowardCapacity(in.state)) continue;
       c.total += in.weight;
       if (in.market == Market::kOnDemand) c.on_demand += in.weight;
-      if (in.replaces != 0) c.rebalance_pending += in.weight;
+      if (!in.replaces.empty()) c.rebalance_pending += in.weight;
     }
     // Launches whose instance is not known yet count as launched: asking
     // again would launch twice.
     for (const PendingLaunch& p : state_.launches) {
       c.total += p.weight;
       if (p.market == Market::kOnDemand) c.on_demand += p.weight;
-      if (p.replaces != 0) c.rebalance_pending += p.weight;
+      if (!p.replaces.empty()) c.rebalance_pending += p.weight;
     }
     return c;
   }
@@ -219,7 +219,7 @@ class Decider {
     while (spot_units > kEps) {
       const std::vector<int> pick = ChooseSpotPools(spec_.capacity, views, 1);
       if (pick.empty()) break;
-      LaunchOne(Market::kSpot, pick[0], 0);
+      LaunchOne(Market::kSpot, pick[0], {});
       views[pick[0]].running += 1;
       spot_units -= spec_.capacity.spot_pools[pick[0]].weight;
       ++spot_launched;
@@ -234,7 +234,7 @@ class Decider {
                   state_.desired, state_.desired);
     }
     const int od_count = static_cast<int>(std::ceil(od_units / spec_.capacity.on_demand_weight - kEps));
-    for (int i = 0; i < od_count; ++i) LaunchOne(Market::kOnDemand, kOnDemandPool, 0);
+    for (int i = 0; i < od_count; ++i) LaunchOne(Market::kOnDemand, kOnDemandPool, {});
     if (!state_.replace_causes.empty() && spot_launched + od_count > 0) {
       AddActivity(ActivityKind::kReplace,
                   cause + ": launched " + std::to_string(spot_launched) + " spot, " +
@@ -325,7 +325,7 @@ class Decider {
     std::vector<const Instance*> all;
     std::vector<const Instance*> over_share;
     for (const Instance& in : state_.instances) {
-      if (in.replaces != 0) continue;  // a rebalance launch is not excess
+      if (!in.replaces.empty()) continue;  // a rebalance launch is not excess
       all.push_back(&in);
       if (in.market == Market::kOnDemand ? od_over : spot_over) over_share.push_back(&in);
     }
@@ -356,14 +356,14 @@ class Decider {
     int in_flight = 0;
     for (const Instance& in : state_.instances) {
       if (!CountsTowardCapacity(in.state)) continue;
-      if (in.replaces != 0) {
+      if (!in.replaces.empty()) {
         ++in_flight;
       } else if (in.state != InstanceState::kInService) {
         return;  // a scale-out or replacement is still under way: not steady yet
       }
     }
     for (const PendingLaunch& p : state_.launches) {
-      if (p.replaces == 0) return;
+      if (p.replaces.empty()) return;
       ++in_flight;
     }
     std::vector<PoolView> views = PoolViews();
@@ -379,7 +379,7 @@ class Decider {
       LaunchOne(Market::kSpot, pick[0], in.id);
       views[pick[0]].running += 1;
       AddActivity(ActivityKind::kRebalance,
-                  "on-demand " + FormatInstanceId(in.id) + " above the on-demand share: replacing with spot " +
+                  "on-demand " + in.id.str() + " above the on-demand share: replacing with spot " +
                       spec_.capacity.spot_pools[pick[0]].name + ", launch first then drain",
                   state_.desired, state_.desired);
       excess -= in.weight;

@@ -30,7 +30,7 @@ struct PendingLaunch {
   Market market = Market::kOnDemand;
   int pool = kOnDemandPool;            // spot pool index, or kOnDemandPool
   double weight = 1.0;
-  InstanceId replaces = 0;             // rebalance: the on-demand instance it replaces
+  InstanceId replaces;             // rebalance: the on-demand instance it replaces
   bool simple_activity = false;
   Seconds planned_at = 0;
   Retry retry;                         // failed attempts so far and when to try again
@@ -107,10 +107,10 @@ enum class ActionKind : std::uint8_t { kLaunch, kRegister, kDrain, kTerminate, k
 struct Action {
   ActionKind kind = ActionKind::kLaunch;
   std::string token;                  // launch: the pending launch's idempotency key
-  InstanceId instance = 0;            // register, drain, terminate
+  InstanceId instance;            // register, drain, terminate
   Market market = Market::kOnDemand;  // launch
   int pool = kOnDemandPool;           // launch
-  InstanceId replaces = 0;            // launch for rebalance
+  InstanceId replaces;            // launch for rebalance
   bool simple_activity = false;       // launch belongs to the open simple activity
   std::string target_group;           // bump-desired
   std::string reason;
@@ -133,7 +133,7 @@ enum class InstanceEvent : std::uint8_t {
 };
 
 struct InstanceObservation {
-  InstanceId id = 0;
+  InstanceId id;
   InstanceEvent event = InstanceEvent::kBooted;
   Seconds deadline = kNever;  // for kNotice
   // For kUnhealthy / kTerminated, what the provider saw, when it knows more

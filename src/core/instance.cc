@@ -59,7 +59,7 @@ bool IsLegalTransition(InstanceState from, InstanceState to) {
 
 Status Transition(Instance& inst, InstanceState to, Seconds now) {
   if (!IsLegalTransition(inst.state, to)) {
-    return Status::IllegalTransition("instance " + FormatInstanceId(inst.id) + " cannot go from " +
+    return Status::IllegalTransition("instance " + inst.id.str() + " cannot go from " +
                                      std::string(ToString(inst.state)) + " to " +
                                      std::string(ToString(to)));
   }
@@ -67,35 +67,6 @@ Status Transition(Instance& inst, InstanceState to, Seconds now) {
   inst.state_since = now;
   if (to == InstanceState::kInService) inst.in_service_at = now;
   return Status::Ok();
-}
-
-std::optional<InstanceId> ParseInstanceId(std::string_view text) {
-  constexpr std::size_t kMaxDigits = 16;  // 64 bits
-  if (!text.starts_with("i-")) return std::nullopt;
-  const std::string_view digits = text.substr(2);
-  if (digits.empty() || digits.size() > kMaxDigits) return std::nullopt;
-  InstanceId id = 0;
-  for (char c : digits) {
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else return std::nullopt;
-    id = (id << 4) | static_cast<InstanceId>(v);
-  }
-  return id;
-}
-
-std::string FormatInstanceId(InstanceId id) {
-  constexpr std::string_view kHexDigits = "0123456789abcdef";
-  constexpr int kDigits = 16;  // fixed width so ids sort and align like the cloud's
-  std::string out = "i-";
-  out.resize(2 + kDigits);
-  for (int i = kDigits - 1; i >= 0; --i) {
-    out[2 + i] = kHexDigits[id & 0xF];
-    id >>= 4;
-  }
-  return out;
 }
 
 }  // namespace shoal

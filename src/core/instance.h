@@ -17,12 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/instance_id.h"
 #include "core/status.h"
 #include "core/time.h"
 
 namespace shoal {
-
-using InstanceId = std::uint64_t;
 
 enum class Market : std::uint8_t { kOnDemand, kSpot };
 
@@ -58,7 +57,7 @@ struct Retry {
 };
 
 struct Instance {
-  InstanceId id = 0;
+  InstanceId id;
   int group = 0;                 // index into the config's groups
   Market market = Market::kOnDemand;
   int pool = kOnDemandPool;      // index into the group's spot pools, or kOnDemandPool
@@ -70,7 +69,7 @@ struct Instance {
   Seconds notice_deadline = kNever;  // when the cloud will take it (spot notice)
   int version = 0;               // release version it runs (newer = larger)
   bool scale_in_protected = false;
-  InstanceId replaces = 0;       // rebalance: the on-demand instance to drain once this one serves
+  InstanceId replaces;           // rebalance: the on-demand instance to drain once this one serves
   bool simple_activity = false;  // launched or removed by the open simple-scaling activity
   bool drained = false;          // the load balancer reports no request in flight
   std::string launch_token;      // the idempotency key it was launched with
@@ -86,8 +85,5 @@ struct Instance {
 // it unchanged.
 Status Transition(Instance& inst, InstanceState to, Seconds now);
 
-std::string FormatInstanceId(InstanceId id);
-// "i-" and 1 to 16 hex digits (FormatInstanceId's form) → the id, else nullopt.
-std::optional<InstanceId> ParseInstanceId(std::string_view text);
 
 }  // namespace shoal

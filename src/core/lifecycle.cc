@@ -10,7 +10,7 @@ std::string Describe(const GroupSpec& spec, const Instance& in) {
   std::string where = in.market == Market::kSpot && in.pool >= 0
                           ? "spot " + spec.capacity.spot_pools[in.pool].name
                           : "on-demand " + spec.capacity.on_demand_type;
-  return FormatInstanceId(in.id) + " (" + where + ")";
+  return in.id.str() + " (" + where + ")";
 }
 
 Activity Make(const GroupSpec& spec, Seconds now, ActivityKind kind, std::string cause, int from,
@@ -130,7 +130,7 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
                         Seconds now, std::vector<Activity>* activities) {
   Instance* in = state.Find(obs.id);
   if (in == nullptr) {
-    return Status::NotFound("no instance " + FormatInstanceId(obs.id) + " in group " + spec.name);
+    return Status::NotFound("no instance " + obs.id.str() + " in group " + spec.name);
   }
   const bool counted = CountsTowardCapacity(in->state);
   switch (obs.event) {
@@ -157,7 +157,7 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
                             Describe(spec, *in) + " " + (obs.reason.empty() ? "failed its health check" : obs.reason),
                             state.desired, state.desired));
-      state.replace_causes.push_back("unhealthy " + FormatInstanceId(in->id));
+      state.replace_causes.push_back("unhealthy " + in->id.str());
       return Status::Ok();
     }
     case InstanceEvent::kNotice: {
@@ -173,7 +173,7 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
                             "spot interruption notice for " + Describe(spec, *in) +
                                 ", terminates in " + std::to_string(obs.deadline - now) + "s",
                             state.desired, state.desired));
-      state.replace_causes.push_back("spot notice " + FormatInstanceId(in->id));
+      state.replace_causes.push_back("spot notice " + in->id.str());
       return Status::Ok();
     }
     case InstanceEvent::kDrained:
@@ -182,7 +182,7 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
     case InstanceEvent::kTerminated: {
       // A termination Shoal asked for, now confirmed: it leaves the state.
       if (counted) {
-        state.replace_causes.push_back("lost " + FormatInstanceId(in->id));
+        state.replace_causes.push_back("lost " + in->id.str());
         Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
                               Describe(spec, *in) + " " + (obs.reason.empty() ? "terminated by the cloud" : obs.reason),
                               state.desired, state.desired));

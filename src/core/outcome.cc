@@ -171,7 +171,7 @@ void RecordOutcome(GroupState& state, const Action& action, const Status& outcom
   Instance* in = state.Find(action.instance);
   if (in == nullptr) return;  // confirmed gone meanwhile
   if (!outcome.ok()) {
-    Fail(state, in->retry, action.kind, outcome, FormatInstanceId(in->id), now);
+    Fail(state, in->retry, action.kind, outcome, in->id.str(), now);
     return;
   }
   in->retry = {};

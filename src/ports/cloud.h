@@ -28,7 +28,7 @@ struct LaunchRequest {
 
 // What the cloud knows of an instance: enough to adopt it after a restart.
 struct DescribedInstance {
-  InstanceId id = 0;
+  InstanceId id;
   std::string group;
   Market market = Market::kOnDemand;
   std::string pool;  // spot pool name ("" for on-demand)

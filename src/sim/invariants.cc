@@ -69,7 +69,7 @@ void InvariantChecker::AfterTick(Seconds now, const ControlView& c, const std::v
     if (fresh) untracked_downtime_at_[w.id] = downtime_;
     const Seconds elapsed = now - it->second - (downtime_ - untracked_downtime_at_[w.id]);
     if (elapsed > options_.inventory_period + options_.tick_slack) {
-      Violation(now, "untracked", FormatInstanceId(w.id) + " of group " + w.group + " has been billed for " +
+      Violation(now, "untracked", w.id.str() + " of group " + w.group + " has been billed for " +
                                       std::to_string(elapsed) + "s without the control plane tracking it");
       untracked_since_[w.id] = now;  // report again only after another period
       untracked_downtime_at_[w.id] = downtime_;
@@ -106,12 +106,12 @@ void InvariantChecker::AfterTick(Seconds now, const ControlView& c, const std::v
     }
     for (const Instance& in : s.instances) {
       if (in.state == InstanceState::kTerminating && now - in.state_since > kConfirmBound) {
-        Violation(now, "converged", FormatInstanceId(in.id) + " of " + spec.name + " terminating for " +
+        Violation(now, "converged", in.id.str() + " of " + spec.name + " terminating for " +
                                         std::to_string(now - in.state_since) + "s");
       }
       const bool starting = in.state == InstanceState::kPending || in.state == InstanceState::kProvisioning;
       if (starting && now - in.launched_at > spec.health_check.grace + 2 * options_.tick_slack) {
-        Violation(now, "converged", FormatInstanceId(in.id) + " of " + spec.name + " still starting " +
+        Violation(now, "converged", in.id.str() + " of " + spec.name + " still starting " +
                                         std::to_string(now - in.launched_at) + "s after its launch");
       }
     }
@@ -140,14 +140,14 @@ void InvariantChecker::AtEnd(Seconds now, const ControlView& c, const std::vecto
   for (const WorldInstance& w : world) {
     alive.insert(w.id);
     if (!tracked.contains(w.id)) {
-      Violation(now, "converged", "at the end " + FormatInstanceId(w.id) + " of " + w.group +
+      Violation(now, "converged", "at the end " + w.id.str() + " of " + w.group +
                                       " runs but the control plane does not track it");
     }
   }
   for (const GroupState* s : c.states) {
     for (const Instance& in : s->instances) {
       if (!alive.contains(in.id) && in.state != InstanceState::kTerminating) {
-        Violation(now, "converged", "at the end the state holds " + FormatInstanceId(in.id) + " (" +
+        Violation(now, "converged", "at the end the state holds " + in.id.str() + " (" +
                                         std::string(ToString(in.state)) + ") which the cloud does not run");
       }
     }

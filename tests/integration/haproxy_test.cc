@@ -17,6 +17,7 @@
 #include "adapters/haproxy/haproxy.h"
 #include "core/instance.h"
 #include "test_util.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -29,8 +30,8 @@ using shoal::testing::WaitUntil;
 
 constexpr const char* kHaproxy = "/usr/sbin/haproxy";
 constexpr const char* kGroup = "web";
-constexpr InstanceId kA = 0xa1;
-constexpr InstanceId kB = 0xb2;
+const InstanceId kA = Id(0xa1);
+const InstanceId kB = Id(0xb2);
 constexpr auto kDeadline = 20s;
 
 // Exited; a zombie counts as gone (this container's init does not reap).
@@ -150,7 +151,7 @@ class HaproxyIntegration : public ::testing::Test {
 
   const ServerStat* StatOf(const std::vector<ServerStat>& stats, InstanceId id) {
     for (const ServerStat& s : stats) {
-      if (s.backend == BackendProxyName(kGroup) && s.server == FormatInstanceId(id)) return &s;
+      if (s.backend == BackendProxyName(kGroup) && s.server == id.str()) return &s;
     }
     return nullptr;
   }

@@ -16,6 +16,7 @@
 #include "adapters/local/agent.h"
 #include "adapters/local/imds_server.h"
 #include "test_util.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -25,7 +26,7 @@ using shoal::testing::FreePort;
 using shoal::testing::MakeTempDir;
 using shoal::testing::WaitUntil;
 
-constexpr InstanceId kId = 0x5eed;
+const InstanceId kId = Id(0x5eed);
 constexpr std::int64_t kTerminate = 1795674600;  // 2026-11-26T06:30:00Z
 constexpr std::int64_t kRebalanceAt = 1795674480;
 constexpr const char* kApiToken = "s3cret-token";
@@ -135,7 +136,7 @@ TEST_F(ImdsAgentTest, InterruptionThenRebalanceReachTheDaemonOnceEach) {
   FakeDaemon daemon;
   SpotAgent agent(Options(daemon.url()));  // no --instance: read from IMDS
   agent.PollOnce();
-  EXPECT_EQ(agent.instance(), FormatInstanceId(kId));
+  EXPECT_EQ(agent.instance(), kId.str());
   EXPECT_EQ(daemon.count(), 0u);  // no notice yet, nothing to say
 
   StartAgent(agent);
@@ -150,11 +151,11 @@ TEST_F(ImdsAgentTest, InterruptionThenRebalanceReachTheDaemonOnceEach) {
   ASSERT_EQ(posts.size(), 2u);
   EXPECT_EQ(posts[0].authorization, std::string("Bearer ") + kApiToken);
   EXPECT_EQ(posts[0].content_type, "application/json");
-  EXPECT_EQ(posts[0].body, (nlohmann::json{{"instance", FormatInstanceId(kId)},
+  EXPECT_EQ(posts[0].body, (nlohmann::json{{"instance", kId.str()},
                                             {"event", "spot-interruption"},
                                             {"time", "2026-11-26T06:30:00Z"}}));
   EXPECT_EQ(posts[1].authorization, std::string("Bearer ") + kApiToken);
-  EXPECT_EQ(posts[1].body, (nlohmann::json{{"instance", FormatInstanceId(kId)},
+  EXPECT_EQ(posts[1].body, (nlohmann::json{{"instance", kId.str()},
                                             {"event", "rebalance-recommendation"},
                                             {"time", "2026-11-26T06:28:00Z"}}));
   EXPECT_TRUE(agent.progress().interruption_reported);
@@ -309,13 +310,13 @@ TEST_F(ImdsAgentTest, ShoalAgentBinaryOnceReportsTheNotice) {
   FakeDaemon daemon;
   imds_.SetInstanceAction(kId, kTerminate);
   const std::string cmd = std::string(SHOAL_BINARY) + " agent --imds " + imds_url_ + " --report " + daemon.url() +
-                          " --instance " + FormatInstanceId(kId) + " --token-file " + token_file_ +
+                          " --instance " + kId.str() + " --token-file " + token_file_ +
                           " --interval 1 --once";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ASSERT_EQ(daemon.count(), 1u);
   const Post p = daemon.posts()[0];
   EXPECT_EQ(p.authorization, std::string("Bearer ") + kApiToken);
-  EXPECT_EQ(p.body, (nlohmann::json{{"instance", FormatInstanceId(kId)},
+  EXPECT_EQ(p.body, (nlohmann::json{{"instance", kId.str()},
                                      {"event", "spot-interruption"},
                                      {"time", "2026-11-26T06:30:00Z"}}));
 }

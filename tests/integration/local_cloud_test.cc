@@ -22,6 +22,7 @@
 #include "adapters/local/proc_stat.h"
 #include "adapters/local/spot_market.h"
 #include "test_util.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -133,7 +134,7 @@ class LocalCloudTest : public ::testing::Test {
   InstanceId MustLaunch(const LaunchRequest& r) {
     Result<InstanceId> id = cloud_->Launch(r);
     EXPECT_TRUE(id.ok()) << id.status().message();
-    return id.ok() ? *id : 0;
+    return id.ok() ? *id : InstanceId{};
   }
 
   // Polls until `event` is seen for `id`; every event seen is kept in seen_.
@@ -236,7 +237,7 @@ TEST_F(LocalCloudTest, ProvisionStepsRunInOrderWithTheInstanceEnvironment) {
   const std::string env = Slurp(dir + "/stdout.log");
   EXPECT_NE(env.find("GREETING=hello world\n"), std::string::npos) << env;
   EXPECT_NE(env.find("PORT=" + std::to_string(cloud_->PortOf(id)) + "\n"), std::string::npos) << env;
-  EXPECT_NE(env.find("SHOAL_INSTANCE_ID=" + FormatInstanceId(id) + "\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("SHOAL_INSTANCE_ID=" + id.str() + "\n"), std::string::npos) << env;
   EXPECT_NE(env.find("SHOAL_INSTANCE_DIR=" + dir + "\n"), std::string::npos) << env;
   EXPECT_NE(env.find("SHOAL_GROUP=web\n"), std::string::npos) << env;  // ownership tags
   EXPECT_NE(env.find("SHOAL_OWNER="), std::string::npos) << env;
@@ -332,7 +333,7 @@ TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
   fs::permissions(agent, fs::perms::owner_all);
   options_.agent_binary = agent;
   options_.agent_report_url = "http://127.0.0.1:7400";
-  options_.agent_credential = [](InstanceId id) { return "credential-of-" + FormatInstanceId(id); };
+  options_.agent_credential = [](InstanceId id) { return "credential-of-" + id.str(); };
   own_imds_ = std::make_unique<ImdsServer>();
   imds_ = own_imds_.get();
   Start({Group("web", WebCommand())});
@@ -342,14 +343,14 @@ TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
   const int imds_port = RecordOf(dir)["imds_port"].get<int>();
   EXPECT_EQ(Slurp(dir + "/agent-args"),
             "agent --imds http://127.0.0.1:" + std::to_string(imds_port) + " --instance " +
-                FormatInstanceId(id) + " --report http://127.0.0.1:7400 --token-file " + dir + "/agent-token");
+                id.str() + " --report http://127.0.0.1:7400 --token-file " + dir + "/agent-token");
   // Its own credential, readable by the instance's user only; never the admin token.
-  EXPECT_EQ(Slurp(dir + "/agent-token"), "credential-of-" + FormatInstanceId(id) + "\n");
+  EXPECT_EQ(Slurp(dir + "/agent-token"), "credential-of-" + id.str() + "\n");
   EXPECT_EQ(fs::status(dir + "/agent-token").permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
   std::string imds_id;
   EXPECT_EQ(HttpGet(imds_port, "/latest/meta-data/instance-id", &imds_id), 200);
-  EXPECT_EQ(imds_id, FormatInstanceId(id));
+  EXPECT_EQ(imds_id, id.str());
   const int pgid = PgidOf(id);
   ASSERT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 2; }, kWait));  // service + agent
 
@@ -389,7 +390,7 @@ TEST_F(LocalCloudTest, TerminateKillsTheWholeProcessGroupAfterTheGrace) {
   EXPECT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 0; }, kWait));
   EXPECT_TRUE(WaitUntil([&] { return RecordOf(cloud_->DirOf(id))["state"] == "terminated"; }, kWait));
   EXPECT_TRUE(cloud_->Terminate(id).ok());      // idempotent
-  EXPECT_TRUE(cloud_->Terminate(987654).ok());  // unknown
+  EXPECT_TRUE(cloud_->Terminate(Id(987654)).ok());  // unknown
   for (const auto& e : cloud_->Poll()) seen_.push_back(e);
   EXPECT_EQ(Count(id, InstanceEvent::kUnhealthy), 0);  // asked for, not a failure
 }

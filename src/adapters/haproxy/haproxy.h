@@ -170,7 +170,7 @@ class HaproxyProcess {
 };
 
 // The Traffic port on HAProxy: instances are servers named after their id
-// (FormatInstanceId) in the backend of their group.
+// (their ids) in the backend of their group.
 // Poll() turns status changes seen in `show stat` into kHealthy/kUnhealthy,
 // and a drained server with no current sessions into kDrained. It also
 // re-adds registered servers missing from `show stat` (HAProxy restarted) and

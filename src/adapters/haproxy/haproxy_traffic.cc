@@ -106,7 +106,7 @@ struct HaproxyTraffic::Impl {
     for (const auto& [group, cfg] : backend_of_group) group_of_backend[BackendProxyName(cfg.name)] = group;
     for (const ServerStat& s : stats) {
       const auto group = group_of_backend.find(s.backend);
-      const auto id = ParseInstanceId(s.server);
+      const auto id = InstanceId::Parse(s.server);
       if (group == group_of_backend.end() || !id || members.count(*id) != 0) continue;
       Member m;
       m.group = group->second;
@@ -200,7 +200,7 @@ Status HaproxyTraffic::Register(const std::string& group, InstanceId id) {
   Member m;
   m.group = group;
   m.backend = BackendProxyName(cfg->name);
-  m.server = FormatInstanceId(id);
+  m.server = id.str();
   SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(id, m));
   impl_->members[id] = m;
   return Status::Ok();
@@ -213,7 +213,7 @@ Status HaproxyTraffic::Drain(const std::string& group, InstanceId id) {
   auto it = impl_->members.find(id);
   if (it != impl_->members.end() && it->second.draining) return Status::Ok();
   const std::string backend = BackendProxyName(cfg->name);
-  Status s = impl_->runtime->SetState(backend, FormatInstanceId(id), "drain");
+  Status s = impl_->runtime->SetState(backend, id.str(), "drain");
   if (IsMissing(s)) {
     // Never added (or already gone): nothing can be in flight.
     impl_->members.erase(id);
@@ -224,7 +224,7 @@ Status HaproxyTraffic::Drain(const std::string& group, InstanceId id) {
   Member& m = impl_->members[id];
   m.group = group;
   m.backend = backend;
-  m.server = FormatInstanceId(id);
+  m.server = id.str();
   m.draining = true;
   m.drained_reported = false;
   return Status::Ok();
@@ -234,7 +234,7 @@ Status HaproxyTraffic::Deregister(const std::string& group, InstanceId id) {
   std::lock_guard lock(impl_->mu);
   const HaproxyBackend* cfg = impl_->Config(group);
   if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
-  SHOAL_RETURN_IF_ERROR(impl_->runtime->DeleteServer(BackendProxyName(cfg->name), FormatInstanceId(id)));
+  SHOAL_RETURN_IF_ERROR(impl_->runtime->DeleteServer(BackendProxyName(cfg->name), id.str()));
   impl_->members.erase(id);
   return Status::Ok();
 }

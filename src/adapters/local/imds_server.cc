@@ -145,7 +145,7 @@ class Endpoint {
   std::optional<std::string> Lookup(const std::string& path) {
     if (path.rfind(kMetaDataPrefix, 0) != 0) return std::nullopt;
     const std::string key = path.substr(std::string(kMetaDataPrefix).size());
-    if (key == imds::kInstanceId) return FormatInstanceId(identity_.id);
+    if (key == imds::kInstanceId) return identity_.id.str();
     if (key == "instance-type") return identity_.instance_type;
     if (key == "placement/availability-zone") return identity_.zone;
     if (key == "instance-life-cycle") return identity_.spot ? "spot" : "on-demand";
@@ -222,7 +222,7 @@ Result<int> ImdsServer::Serve(const ImdsIdentity& identity, int port) {
     impl_->endpoints.emplace(identity.id, std::move(endpoint));
     return bound;
   } catch (const std::exception& e) {  // thread creation, allocation
-    return Status::Internal("imds: cannot serve " + FormatInstanceId(identity.id) + ": " + e.what());
+    return Status::Internal("imds: cannot serve " + identity.id.str() + ": " + e.what());
   }
 }
 

@@ -24,7 +24,7 @@
 namespace shoal {
 
 struct ImdsIdentity {
-  InstanceId id = 0;
+  InstanceId id;
   std::string instance_type;
   std::string zone;
   bool spot = false;

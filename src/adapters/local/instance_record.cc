@@ -13,7 +13,7 @@
 
 namespace shoal {
 
-std::string InstanceDirName(InstanceId id) { return FormatInstanceId(id).substr(2); }
+std::string InstanceDirName(InstanceId id) { return id.str().substr(2); }
 
 namespace {
 
@@ -41,7 +41,7 @@ std::string InstanceOwner(const std::string& data_dir) {
 
 std::vector<std::pair<std::string, std::string>> InstanceTags(const InstanceRecord& r, const std::string& owner) {
   return {{std::string(kTagOwner), owner},
-          {std::string(kTagId), FormatInstanceId(r.id)},
+          {std::string(kTagId), r.id.str()},
           {std::string(kTagGroup), r.group},
           {std::string(kTagToken), r.launch_token},
           {std::string(kTagMarket), std::string(ToString(r.market))},
@@ -64,8 +64,8 @@ std::optional<InstanceRecord> RecordFromTags(const std::vector<std::string>& env
     return it == tags.end() ? std::string() : std::string(it->second);
   };
   if (tag(kTagOwner) != owner) return std::nullopt;
-  const std::optional<InstanceId> id = ParseInstanceId(tag(kTagId));
-  if (!id || *id == 0 || tag(kTagGroup).empty()) return std::nullopt;
+  const std::optional<InstanceId> id = InstanceId::Parse(tag(kTagId));
+  if (!id || tag(kTagGroup).empty()) return std::nullopt;
   InstanceRecord r;
   r.id = *id;
   r.group = tag(kTagGroup);
@@ -88,7 +88,7 @@ std::optional<InstanceRecord> RecordFromTags(const std::vector<std::string>& env
 
 std::string RecordToJson(const InstanceRecord& r) {
   nlohmann::json j = {
-      {"id", r.id},
+      {"id", r.id.str()},
       {"group", r.group},
       {"market", std::string(ToString(r.market))},
       {"pool", r.pool},
@@ -113,7 +113,13 @@ Result<InstanceRecord> ParseRecord(const std::string& json_text) {
   try {
     const nlohmann::json j = nlohmann::json::parse(json_text);
     InstanceRecord r;
-    r.id = j.at("id").get<InstanceId>();
+    // Written as a string; versions before string ids wrote the counter.
+    const nlohmann::json& id_field = j.at("id");
+    const std::optional<InstanceId> id =
+        id_field.is_number_unsigned() ? InstanceId::FromCounter(id_field.get<std::uint64_t>())
+                                      : InstanceId::Parse(id_field.get<std::string>());
+    if (!id) return Status::InvalidArgument("id: not an instance id");
+    r.id = *id;
     r.group = j.at("group").get<std::string>();
     const std::string market = j.at("market").get<std::string>();
     if (market == ToString(Market::kSpot)) {

@@ -24,7 +24,7 @@ inline constexpr const char* kRecordTerminated = "terminated";    // we ended it
 inline constexpr const char* kRecordExited = "exited";            // it ended on its own (or was killed)
 
 struct InstanceRecord {
-  InstanceId id = 0;
+  InstanceId id;
   std::string group;
   Market market = Market::kOnDemand;
   std::string pool;

@@ -34,7 +34,7 @@ std::string Join(const std::vector<std::string>& args) {
 Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord& rec, const std::string& dir,
                                      const LocalCloudOptions& options) {
   const LaunchSpec& ls = spec.launch;
-  const std::string id_text = FormatInstanceId(rec.id);
+  const std::string id_text = rec.id.str();
   const Placeholders ph{std::to_string(rec.port), dir, id_text};
   std::vector<std::pair<std::string, std::string>> env = ls.env;
   // Tags last: a config's env cannot forge another instance's ownership.

@@ -143,7 +143,7 @@ struct LocalCloud::Impl {
   std::condition_variable wake;
   bool shutting_down = false;
   std::map<InstanceId, Runtime> instances;
-  InstanceId next_id = 1;
+  std::uint64_t next_id = 1;  // the counter of the next id (InstanceId::FromCounter)
   std::thread stopper;
 
   // ---- Files ----
@@ -161,17 +161,17 @@ struct LocalCloud::Impl {
   void PersistOrLog(const Runtime& rt, std::string_view what) {
     if (Status s = Persist(rt); !s.ok()) {
       LogWarn(options.log, "instance_record_not_written")
-          .With("instance", FormatInstanceId(rt.rec.id))
+          .With("instance", rt.rec.id.str())
           .With("while", what)
           .With("error", s.message());
     }
   }
 
-  InstanceId ReadNextIdFile() const {
+  std::uint64_t ReadNextIdFile() const {
     Result<std::string> text = ReadLocalFile(options.data_dir + "/next-id");
     if (!text.ok()) return 1;
     try {
-      return static_cast<InstanceId>(std::stoull(*text));
+      return static_cast<std::uint64_t>(std::stoull(*text));
     } catch (const std::exception&) {
       return 1;
     }
@@ -179,10 +179,10 @@ struct LocalCloud::Impl {
 
   // Ids only grow, across restarts too: next-id is written before the id is used.
   Result<InstanceId> AllocateId() {
-    const InstanceId id = next_id;
-    SHOAL_RETURN_IF_ERROR(WriteLocalFileAtomic(options.data_dir + "/next-id", std::to_string(id + 1) + "\n"));
-    next_id = id + 1;
-    return id;
+    const std::uint64_t n = next_id;
+    SHOAL_RETURN_IF_ERROR(WriteLocalFileAtomic(options.data_dir + "/next-id", std::to_string(n + 1) + "\n"));
+    next_id = n + 1;
+    return InstanceId::FromCounter(n);
   }
 
   double CoresOf(const InstanceRecord& rec) const {
@@ -310,7 +310,7 @@ struct LocalCloud::Impl {
     rt.cores = CoresOf(rec);
     rt.rec = std::move(rec);
     const InstanceId id = rt.rec.id;
-    next_id = std::max(next_id, id + 1);
+    if (const std::optional<std::uint64_t> n = id.Counter()) next_id = std::max(next_id, *n + 1);
     if (rt.rec.state == kRecordLaunching && rt.rec.pgid <= 1) {
       rt.rec.state = kRecordExited;  // the daemon stopped before the launcher existed
       PersistOrLog(rt, "adopting");
@@ -329,7 +329,7 @@ struct LocalCloud::Impl {
       if (!port.ok()) {
         // Its agent will not see notices; the provider's own Poll still reports them.
         LogWarn(options.log, "imds_not_served")
-            .With("instance", FormatInstanceId(id))
+            .With("instance", id.str())
             .With("port", r.rec.imds_port)
             .With("error", port.status().message());
       }
@@ -398,11 +398,11 @@ struct LocalCloud::Impl {
       fs::create_directories(dir, ec);
       if (Status s = WriteRecord(dir, *rec); !s.ok()) {
         LogWarn(options.log, "instance_record_not_rebuilt")
-            .With("instance", FormatInstanceId(rec->id))
+            .With("instance", rec->id.str())
             .With("error", s.message());
       }
       LogWarn(options.log, "instance_record_rebuilt")
-          .With("instance", FormatInstanceId(rec->id))
+          .With("instance", rec->id.str())
           .With("group", rec->group)
           .With("pgid", rec->pgid)
           .With("why", "a process carried this data dir's tags but its instance.json was missing");
@@ -476,7 +476,7 @@ struct LocalCloud::Impl {
     if (rec.port == 0) return Status::IoError("launch: no free port on 127.0.0.1");
     // A misconfigured group fails here, before an id or a directory exists,
     // so a controller retrying every tick leaves nothing behind.
-    rec.id = next_id;
+    rec.id = InstanceId::FromCounter(next_id);
     if (Result<LauncherPlan> check = BuildLaunchPlan(spec, rec, DirFor(rec.id), options); !check.ok())
       return check.status();
     Result<InstanceId> id = AllocateId();
@@ -490,7 +490,7 @@ struct LocalCloud::Impl {
       if (!port.ok()) {
         return Abandon(
             rec, dir,
-            Status::IoError("launch: IMDS for " + FormatInstanceId(rec.id) + ": " + port.status().message()));
+            Status::IoError("launch: IMDS for " + rec.id.str() + ": " + port.status().message()));
       }
       rec.imds_port = *port;
     }
@@ -537,7 +537,7 @@ struct LocalCloud::Impl {
     rec.state = kRecordExited;
     rec.launch_token.clear();
     if (Status s = WriteRecord(dir, rec); !s.ok()) {
-      LogWarn(options.log, "instance_record_not_written").With("instance", FormatInstanceId(rec.id)).With("error", s.message());
+      LogWarn(options.log, "instance_record_not_written").With("instance", rec.id.str()).With("error", s.message());
     }
     std::ofstream(dir + "/provision-failed") << why.message() << "\n";
     return why;

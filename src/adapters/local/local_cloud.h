@@ -50,7 +50,7 @@ struct LocalCloudOptions {
 
 // Per-instance CPU, relative to its share: 100 = using all of its cores.
 struct CpuSample {
-  InstanceId id = 0;
+  InstanceId id;
   double percent = 0;
 };
 

@@ -62,7 +62,7 @@ Result<LocalNotice> LocalSpotMarket::Interrupt(InstanceId id, Seconds now) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tracked_.find(id);
   if (it == tracked_.end()) {
-    return Status::NotFound("no spot instance " + FormatInstanceId(id) + "; `shoal get instances` lists them");
+    return Status::NotFound("no spot instance " + id.str() + "; `shoal get instances` lists them");
   }
   return NoticeOnce(it->second, id, now);
 }

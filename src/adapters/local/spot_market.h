@@ -20,7 +20,7 @@ namespace shoal {
 class SpotMarket;  // adapters/sim/spot_market.h: the price paths
 
 struct LocalNotice {
-  InstanceId id = 0;
+  InstanceId id;
   Seconds issued = 0;
   Seconds terminate_at = 0;
 };

@@ -66,7 +66,8 @@ Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
     }
   }
   SimInstance in;
-  in.id = next_id_++;
+  in.serial = next_serial_++;
+  in.id = InstanceId::FromCounter(in.serial);
   in.group = req.group;
   const auto g = group_index_.find(req.group);
   if (g == group_index_.end()) return Status::InvalidArgument("unknown group " + req.group);
@@ -82,7 +83,7 @@ Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
   const InstanceId id = in.id;
   if (!req.launch_token.empty()) launched_by_token_[req.launch_token] = id;
   if (pool >= 0) pool_members_[pool].push_back(id);
-  Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, id);
+  Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, in.serial);
   instances_.emplace(id, std::move(in));
   max_instances_ = std::max(max_instances_, static_cast<int>(instances_.size()));
   return id;
@@ -152,7 +153,7 @@ Status SimWorld::Drain(const std::string&, InstanceId id) {
   if (it == instances_.end() || it->second.phase == Phase::kDraining) return Status::Ok();
   SetServing(it->second, false);
   it->second.phase = Phase::kDraining;
-  Schedule(now_ + Jittered(static_cast<double>(env_.drain_seconds)), EventType::kDrained, id);
+  Schedule(now_ + Jittered(static_cast<double>(env_.drain_seconds)), EventType::kDrained, it->second.serial);
   return Status::Ok();
 }
 
@@ -229,7 +230,7 @@ void SimWorld::Run(const Event& e) {
     if (next != kNever) Schedule(next, EventType::kPriceChange, e.subject);
     return;
   }
-  auto it = instances_.find(e.subject);
+  auto it = instances_.find(InstanceId::FromCounter(e.subject));
   if (it == instances_.end()) return;  // terminated before this happened
   SimInstance& in = it->second;
   switch (e.type) {
@@ -237,14 +238,14 @@ void SimWorld::Run(const Event& e) {
       if (in.phase != Phase::kBooting) return;
       in.phase = Phase::kProvisioning;
       Emit(in, InstanceEvent::kBooted);
-      Schedule(now_ + Jittered(env_.boot_seconds * 5.0 / 9.0), EventType::kProvisioned, in.id);
+      Schedule(now_ + Jittered(env_.boot_seconds * 5.0 / 9.0), EventType::kProvisioned, in.serial);
       return;
     case EventType::kProvisioned: {
       if (in.phase != Phase::kProvisioning) return;
       in.phase = Phase::kChecking;
       Emit(in, InstanceEvent::kProvisioned);
       std::uniform_int_distribution<Seconds> first(1, std::max<Seconds>(1, env_.health_interval));
-      Schedule(now_ + first(rng_) + (env_.health_rise - 1) * env_.health_interval, EventType::kHealthy, in.id);
+      Schedule(now_ + first(rng_) + (env_.health_rise - 1) * env_.health_interval, EventType::kHealthy, in.serial);
       return;
     }
     case EventType::kHealthy:
@@ -273,8 +274,8 @@ void SimWorld::StartNotice(SimInstance& in, Seconds issued) {
   in.notice_issued = issued;
   ++interruptions_;
   std::uniform_int_distribution<Seconds> poll(0, std::max<Seconds>(0, env_.imds_poll_seconds));
-  Schedule(issued + poll(rng_), EventType::kNotice, in.id);
-  Schedule(issued + env_.notice_seconds, EventType::kReclaim, in.id);
+  Schedule(issued + poll(rng_), EventType::kNotice, in.serial);
+  Schedule(issued + env_.notice_seconds, EventType::kReclaim, in.serial);
 }
 
 void SimWorld::SetServing(SimInstance& in, bool serving) {

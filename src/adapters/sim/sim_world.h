@@ -54,7 +54,7 @@ struct InstanceBill {
 
 // An instance as the world knows it, for the fault swarm's invariants.
 struct WorldInstance {
-  InstanceId id = 0;
+  InstanceId id;
   std::string group;
   std::string launch_token;
   double weight = 1;
@@ -120,12 +120,13 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     Seconds time;
     std::uint64_t seq;
     EventType type;
-    std::uint64_t subject;  // instance id, or pool index for market events
+    std::uint64_t subject;  // instance serial, or pool index for market events
     bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
   };
   struct SimInstance {
     Seconds notice_issued = kNever;
-    InstanceId id = 0;
+    InstanceId id;               // InstanceId::FromCounter(serial)
+    std::uint64_t serial = 0;    // the subject of its events
     std::string group;
     int service = 0;
     int group_index = 0;
@@ -184,7 +185,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::map<InstanceId, SimInstance> instances_;  // alive ones
   std::map<std::string, InstanceId> launched_by_token_;  // every token ever launched (EC2 ClientToken)
-  InstanceId next_id_ = 1;
+  std::uint64_t next_serial_ = 1;
   std::vector<GroupAccum> groups_;
   std::map<std::string, int> group_index_;
   std::vector<ServiceAccum> services_;

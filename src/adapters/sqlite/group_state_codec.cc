@@ -39,10 +39,10 @@ void PoolName(JsonWriter& w, const GroupSpec& spec, int pool) {
 }
 
 void OptionalId(JsonWriter& w, InstanceId id) {
-  if (id == 0) {
+  if (id.empty()) {
     w.Null();
   } else {
-    w.String(FormatInstanceId(id));
+    w.String(id.str());
   }
 }
 
@@ -52,7 +52,7 @@ void EncodeRetry(JsonWriter& w, const Retry& r) {
 
 void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
   w.BeginObject();
-  w.Key("id").String(FormatInstanceId(in.id));
+  w.Key("id").String(in.id.str());
   w.Key("group").Int(in.group);
   w.Key("market").String(ToString(in.market));
   w.Key("pool");
@@ -156,7 +156,7 @@ Status ReadMarket(const Json& v, const std::string& path, Market* out) {
 
 Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out) {
   if (v.is_null()) {
-    *out = 0;
+    *out = {};
     return Status::Ok();
   }
   return json_fields::ReadInstanceId(v, path, out);
@@ -283,7 +283,7 @@ class Decoder {
     const auto dup = std::adjacent_find(out->begin(), out->end(),
                                         [](const Instance& a, const Instance& b) { return a.id == b.id; });
     if (dup != out->end()) {
-      return Status::InvalidArgument("instances: duplicate id " + FormatInstanceId(dup->id));
+      return Status::InvalidArgument("instances: duplicate id " + dup->id.str());
     }
     return Status::Ok();
   }

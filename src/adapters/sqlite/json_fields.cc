@@ -67,8 +67,8 @@ Status ReadArray(const Json& v, const std::string& path) {
 Status ReadInstanceId(const Json& v, const std::string& path, InstanceId* out) {
   std::string text;
   SHOAL_RETURN_IF_ERROR(ReadString(v, path, &text));
-  const std::optional<InstanceId> id = ParseInstanceId(text);
-  if (!id) return Status::InvalidArgument(path + ": '" + text + "' is not an instance id (i-<hex>)");
+  const std::optional<InstanceId> id = InstanceId::Parse(text);
+  if (!id) return Status::InvalidArgument(path + ": '" + text + "' is not an instance id (1 to 63 letters, digits, ., _ or -)");
   *out = *id;
   return Status::Ok();
 }

@@ -33,7 +33,7 @@ Status ReadDouble(const Json& v, const std::string& path, double* out);  // fini
 Status ReadString(const Json& v, const std::string& path, std::string* out);
 Status ReadArray(const Json& v, const std::string& path);  // only checks the type
 
-// An id written by FormatInstanceId ("i-" and up to 16 hex digits).
+// An instance id (InstanceId::Parse).
 Status ReadInstanceId(const Json& v, const std::string& path, InstanceId* out);
 
 // An enum written by its ToString name; `all` lists every value.

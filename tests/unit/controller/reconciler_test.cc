@@ -1,6 +1,7 @@
 // The reconcile loop against fakes that record calls and can be primed with
 // errors: what the controller does with each kind of plan and failure.
 #include "controller/reconciler.h"
+#include "test_ids.h"
 
 #include <gtest/gtest.h>
 
@@ -87,7 +88,7 @@ class FakeCloud final : public Cloud {
   }
 
   InstanceId Make(const LaunchRequest& r) {
-    const InstanceId id = next_id++;
+    const InstanceId id = Id(next_id++);
     instances[id] = {r.group, r.launch_token, true};
     if (!r.launch_token.empty()) by_token[r.launch_token] = id;
     return id;
@@ -108,7 +109,7 @@ class FakeCloud final : public Cloud {
   bool confirm_terminations = true;   // Poll reports kTerminated for what Terminate stopped
   Status describe_error;
   std::vector<GroupInstanceEvent> events;
-  InstanceId next_id = 1;
+  std::uint64_t next_id = 1;
 };
 
 class FakeTraffic final : public Traffic {
@@ -412,10 +413,10 @@ TEST(Reconciler, InventoryAdoptsAnInstanceOfAGroupTheStateDidNotKnow) {
   World w;
   Reconciler r({Group()}, w.ports());
   r.Tick();
-  w.cloud.instances[99] = {"web", "", true};  // launched behind Shoal's back, or its record was lost
+  w.cloud.instances[Id(99)] = {"web", "", true};  // launched behind Shoal's back, or its record was lost
   w.clock.now = 60;
   r.Tick();
-  ASSERT_NE(FindIn(r, 99), nullptr);
+  ASSERT_NE(FindIn(r, Id(99)), nullptr);
   EXPECT_EQ(w.log.Count(ActivityKind::kInventory), 1);
   // Four now for a desired of three: the usual scale-in removes one.
   EXPECT_EQ(w.cloud.RunningCount(), 3);
@@ -425,13 +426,13 @@ TEST(Reconciler, InventoryTerminatesAnInstanceOfNoConfiguredGroupAfterTheGrace) 
   World w;
   Reconciler r({Group()}, w.ports());
   r.Tick();
-  w.cloud.instances[77] = {"old-group", "", true};
+  w.cloud.instances[Id(77)] = {"old-group", "", true};
   w.clock.now = 60;
   r.Tick();
-  EXPECT_TRUE(w.cloud.instances[77].running) << "within the grace (an apply may add the group)";
+  EXPECT_TRUE(w.cloud.instances[Id(77)].running) << "within the grace (an apply may add the group)";
   w.clock.now = 120;
   r.Tick();
-  EXPECT_FALSE(w.cloud.instances[77].running);
+  EXPECT_FALSE(w.cloud.instances[Id(77)].running);
   EXPECT_TRUE(w.Logged("orphan_terminated"));
 }
 
@@ -439,10 +440,10 @@ TEST(Reconciler, InventoryRecordsAVanishedInstanceAsLostAndReplacesIt) {
   World w;
   Reconciler r({Group()}, w.ports());
   r.Tick();
-  w.cloud.instances.erase(2);  // gone without a word (a record lost, an outage)
+  w.cloud.instances.erase(Id(2));  // gone without a word (a record lost, an outage)
   w.clock.now = 60;
   r.Tick();
-  EXPECT_EQ(FindIn(r, 2), nullptr);
+  EXPECT_EQ(FindIn(r, Id(2)), nullptr);
   EXPECT_EQ(w.cloud.launches.size(), 4u) << "replaced";
   bool explained = false;
   for (const Activity& a : w.log.all) explained = explained || a.cause.find("vanished") != std::string::npos;
@@ -496,7 +497,7 @@ TEST(Reconciler, ANoticeDrainsAndTheDrainedInstanceIsTerminated) {
   World w;
   Reconciler r({Group()}, w.ports());
   r.Tick();
-  const InstanceId victim = 1;
+  const InstanceId victim = Id(1);
   w.cloud.events.push_back({"web", {victim, InstanceEvent::kHealthy, kNever, ""}});
   w.clock.now = 20;
   r.Tick();
@@ -611,7 +612,7 @@ TEST(Reconciler, BumpGroupRaisesTheOtherGroupsDesired) {
   od.capacity.spot_pools.clear();
   Reconciler r({spot, od}, w.ports());
   r.Tick();
-  w.cloud.events.push_back({"spot", {1, InstanceEvent::kNotice, 120, ""}});
+  w.cloud.events.push_back({"spot", {Id(1), InstanceEvent::kNotice, 120, ""}});
   w.clock.now = 5;
   r.Tick();
   EXPECT_EQ(r.state(1).desired, 2);

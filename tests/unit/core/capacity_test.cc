@@ -1,4 +1,5 @@
 #include "core/capacity.h"
+#include "test_ids.h"
 
 #include <gtest/gtest.h>
 
@@ -189,10 +190,10 @@ TEST(CapacityPoolsEdgeTest, AlwaysFillsCountWhenAnyPoolIsAvailable) {
 struct Fleet {
   std::vector<Instance> all;
 
-  Instance& Add(InstanceId id, Market market, InstanceState state = InstanceState::kInService,
+  Instance& Add(std::uint64_t n, Market market, InstanceState state = InstanceState::kInService,
                 int version = 1, Seconds launched_at = 0, double weight = 1) {
     Instance i;
-    i.id = id;
+    i.id = Id(n);
     i.market = market;
     i.pool = market == Market::kSpot ? 0 : kOnDemandPool;
     i.state = state;
@@ -219,15 +220,15 @@ TEST(CapacityScaleInTest, NotInServiceFirst) {
   f.Add(1, kSpot, S::kInService, 1, 0);
   f.Add(2, kSpot, S::kPending, 1, 50);
   f.Add(3, kSpot, S::kProvisioning, 1, 40);
-  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{3, 2}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{3, 2, 1}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{Id(3), Id(2)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{Id(3), Id(2), Id(1)}));
 }
 
 TEST(CapacityScaleInTest, NotInServiceBeatsOnDemandExcess) {
   Fleet f;
   f.Add(1, kOd, S::kInService, 1, 0);
   f.Add(2, kSpot, S::kPending, 1, 50);
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 0), (Ids{2}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 0), (Ids{Id(2)}));
 }
 
 TEST(CapacityScaleInTest, OnDemandAboveTargetBeforeSpot) {
@@ -236,13 +237,13 @@ TEST(CapacityScaleInTest, OnDemandAboveTargetBeforeSpot) {
   f.Add(2, kOd, S::kInService, 1, 20);
   f.Add(3, kSpot, S::kInService, 1, 5);
   // Two on-demand units against a target of one: the oldest-launched is the excess.
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 1), (Ids{1}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 1), (Ids{Id(1)}));
   // Only one is beyond the target; after it, the oldest launch decides.
-  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 1), (Ids{1, 3}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 1), (Ids{Id(1), Id(3)}));
   // At the target there is no excess: plain oldest launch.
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 2), (Ids{3}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 2), (Ids{Id(3)}));
   // Target zero: every on-demand instance is beyond it.
-  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{1, 2}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{Id(1), Id(2)}));
 }
 
 TEST(CapacityScaleInTest, PendingOnDemandIsTheExcessFirst) {
@@ -252,7 +253,7 @@ TEST(CapacityScaleInTest, PendingOnDemandIsTheExcessFirst) {
   f.Add(3, kOd, S::kPending, 1, 30);
   f.Add(4, kSpot, S::kInService, 1, 5);
   // Removing the pending one already brings on-demand to the target of 2.
-  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 2), (Ids{3, 4}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 2), (Ids{Id(3), Id(4)}));
 }
 
 TEST(CapacityScaleInTest, ProtectedOnDemandCountsButIsKept) {
@@ -261,8 +262,8 @@ TEST(CapacityScaleInTest, ProtectedOnDemandCountsButIsKept) {
   f.Add(2, kOd, S::kInService, 1, 20);
   f.Add(3, kSpot, S::kInService, 1, 5);
   // Two on-demand units, target one: the unprotected one is the excess.
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 1), (Ids{2}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 1), (Ids{2, 3}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 1), (Ids{Id(2)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 1), (Ids{Id(2), Id(3)}));
 }
 
 TEST(CapacityScaleInTest, WeightedOnDemandExcess) {
@@ -270,8 +271,8 @@ TEST(CapacityScaleInTest, WeightedOnDemandExcess) {
   f.Add(1, kOd, S::kInService, 1, 10, 2);
   f.Add(2, kOd, S::kInService, 1, 20, 2);
   f.Add(3, kSpot, S::kInService, 1, 5);
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 2), (Ids{1}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 4), (Ids{3}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 2), (Ids{Id(1)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 4), (Ids{Id(3)}));
 }
 
 TEST(CapacityScaleInTest, OldestVersionThenOldestLaunchThenId) {
@@ -280,7 +281,7 @@ TEST(CapacityScaleInTest, OldestVersionThenOldestLaunchThenId) {
   f.Add(11, kSpot, S::kInService, 1, 30);
   f.Add(12, kSpot, S::kInService, 1, 20);
   f.Add(9, kSpot, S::kInService, 1, 20);
-  EXPECT_EQ(ChooseScaleIn(f.View(), 4, 0), (Ids{9, 12, 11, 10}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 4, 0), (Ids{Id(9), Id(12), Id(11), Id(10)}));
 }
 
 TEST(CapacityScaleInTest, ProtectionHonouredAndReturnsFewer) {
@@ -288,8 +289,8 @@ TEST(CapacityScaleInTest, ProtectionHonouredAndReturnsFewer) {
   f.Add(1, kSpot, S::kPending, 0, 0).scale_in_protected = true;
   f.Add(2, kSpot, S::kInService, 1, 10);
   f.Add(3, kOd, S::kInService, 0, 0).scale_in_protected = true;
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 0), (Ids{2}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{2}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1, 0), (Ids{Id(2)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{Id(2)}));
 }
 
 TEST(CapacityScaleInTest, OnlyInstancesCountingTowardCapacity) {
@@ -299,7 +300,7 @@ TEST(CapacityScaleInTest, OnlyInstancesCountingTowardCapacity) {
   f.Add(3, kSpot, S::kInterrupted, 0, 0);
   f.Add(4, kSpot, S::kTerminated, 0, 0);
   f.Add(5, kSpot, S::kInService, 3, 100);
-  EXPECT_EQ(ChooseScaleIn(f.View(), 5, 0), (Ids{5}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 5, 0), (Ids{Id(5)}));
 }
 
 TEST(CapacityScaleInTest, WeightsCountUnits) {
@@ -307,10 +308,10 @@ TEST(CapacityScaleInTest, WeightsCountUnits) {
   f.Add(1, kSpot, S::kInService, 1, 10, 2);
   f.Add(2, kSpot, S::kInService, 1, 20, 2);
   f.Add(3, kSpot, S::kInService, 1, 30, 2);
-  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{1}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{1, 2}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 4, 0), (Ids{1, 2}));
-  EXPECT_EQ(ChooseScaleIn(f.View(), 1.5, 0), (Ids{1}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{Id(1)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{Id(1), Id(2)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 4, 0), (Ids{Id(1), Id(2)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 1.5, 0), (Ids{Id(1)}));
 }
 
 TEST(CapacityScaleInTest, NothingAskedNothingChosen) {

@@ -6,6 +6,7 @@
 
 #include "core/scaling.h"
 #include "decide_test_util.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -229,11 +230,11 @@ TEST(DecideSpot, NoticeDrainsAndReplacesInAnotherPoolAtOnce) {
   GroupSpec g = SpotGroup();
   g.desired = 3;
   Driver d = Steady(g);  // 1 on-demand + 2 spot in pool 0 (cheapest by default prices)
-  InstanceId victim = 0;
+  InstanceId victim = Id(0);
   for (const Instance& in : d.state().instances) {
     if (in.market == Market::kSpot) victim = in.id;
   }
-  ASSERT_NE(victim, 0u);
+  ASSERT_FALSE(victim.empty());
   const int pool = d.state().Find(victim)->pool;
   ASSERT_TRUE(d.Observe(victim, InstanceEvent::kNotice, 100, 220).ok());
   const Plan p = d.Step(100);
@@ -292,7 +293,7 @@ TEST(DecideSpot, BumpGroupOnNoticeAsTheSeedDid) {
   g.spot.on_notice = NoticeAction::kBumpGroup;
   g.spot.bump_group = "web-od";
   Driver d = Steady(g);
-  InstanceId spot = 0;
+  InstanceId spot = Id(0);
   for (const Instance& in : d.state().instances) {
     if (in.market == Market::kSpot) spot = in.id;
   }
@@ -372,7 +373,7 @@ TEST(DecideLifecycle, DrainingEndsWhenDrainedOrAtTheTimeout) {
     for (const Instance& in : d.state().instances) {
       if (in.state == InstanceState::kDraining) return in.id;
     }
-    return InstanceId{0};
+    return Id(0);
   }();
   ASSERT_TRUE(d.Observe(first, InstanceEvent::kDrained, 15).ok());
   Plan p = d.Step(15);
@@ -394,7 +395,7 @@ TEST(DecideLifecycle, ScaleInRemovesNotYetServingFirst) {
 
 TEST(DecideLifecycle, ObservationsOfUnknownOrIllegalAreRefusedAndChangeNothing) {
   Driver d = Steady(SpotGroup());
-  EXPECT_EQ(d.Observe(999, InstanceEvent::kHealthy, 10).code(), StatusCode::kNotFound);
+  EXPECT_EQ(d.Observe(Id(999), InstanceEvent::kHealthy, 10).code(), StatusCode::kNotFound);
   d.state().desired = 1;
   d.Step(10);  // one instance drains; a draining instance cannot become healthy again
   ASSERT_EQ(d.Count(InstanceState::kDraining), 1);

@@ -6,6 +6,7 @@
 
 #include "core/decide.h"
 #include "core/group.h"
+#include "test_ids.h"
 
 namespace shoal::testing {
 
@@ -72,7 +73,7 @@ class Driver {
     for (const Action& a : plan.actions) {
       switch (a.kind) {
         case ActionKind::kLaunch: {
-          const InstanceId id = next_id_++;
+          const InstanceId id = Id(next_id_++);
           RecordLaunchOutcome(spec_, state_, a.token, id, 0, now, nullptr);
           Action reg;
           reg.kind = ActionKind::kRegister;
@@ -138,7 +139,7 @@ class Driver {
  private:
   GroupSpec spec_;
   GroupState state_;
-  InstanceId next_id_ = 1;
+  std::uint64_t next_id_ = 1;
   std::vector<Activity> activities_;
 };
 

@@ -1,4 +1,5 @@
 #include "core/instance.h"
+#include "test_ids.h"
 
 #include <gtest/gtest.h>
 
@@ -83,7 +84,7 @@ TEST(InstanceTransitionTest, NoStateGoesToItselfAndTerminatedIsFinal) {
 
 Instance MakeInstance(S state) {
   Instance inst;
-  inst.id = 0x2a;
+  inst.id = Id(0x2a);
   inst.state = state;
   inst.launched_at = 100;
   inst.state_since = 150;
@@ -138,31 +139,44 @@ TEST(InstanceTransitionTest, EnteringServiceStampsInServiceAt) {
   EXPECT_EQ(inst.launched_at, 100);
 }
 
-TEST(InstanceIdTest, SixteenLowercaseHexDigits) {
-  const std::vector<std::pair<InstanceId, std::string>> cases = {
+TEST(InstanceIdTest, CounterIdsAreSixteenLowercaseHexDigitsAndSortLikeTheirNumbers) {
+  const std::vector<std::pair<std::uint64_t, std::string>> cases = {
       {0, "i-0000000000000000"},
       {1, "i-0000000000000001"},
       {0xabcdef, "i-0000000000abcdef"},
       {0x0123456789abcdefULL, "i-0123456789abcdef"},
       {~0ULL, "i-ffffffffffffffff"},
   };
-  for (const auto& [id, text] : cases) EXPECT_EQ(FormatInstanceId(id), text);
+  for (const auto& [n, text] : cases) {
+    EXPECT_EQ(InstanceId::FromCounter(n).str(), text);
+    EXPECT_EQ(InstanceId::FromCounter(n).Counter(), n);
+  }
+  EXPECT_LT(InstanceId::FromCounter(9), InstanceId::FromCounter(10));
+  EXPECT_LT(InstanceId::FromCounter(0xff), InstanceId::FromCounter(0x100));
 }
 
-}  // namespace
-}  // namespace shoal
-
-namespace shoal {
-namespace {
-
-TEST(InstanceIdTest, ParseReadsWhatFormatWritesAndRefusesTheRest) {
-  for (InstanceId id : {InstanceId{0}, InstanceId{42}, ~InstanceId{0}}) {
-    EXPECT_EQ(ParseInstanceId(FormatInstanceId(id)), id);
+TEST(InstanceIdTest, AnyCloudsIdsParseAndOnlyCounterFormsHaveACounter) {
+  // EC2's 17 digits, its older 8, and names another provider might use.
+  for (const char* text : {"i-0123456789abcdef0", "i-1a2b3c4d", "web-7", "vm_12.zone-a"}) {
+    const std::optional<InstanceId> id = InstanceId::Parse(text);
+    ASSERT_TRUE(id.has_value()) << text;
+    EXPECT_EQ(id->str(), text);
   }
-  EXPECT_EQ(ParseInstanceId("i-2A"), 42u);
-  for (const char* bad : {"", "i-", "2a", "x-2a", "i-2g", "i- 2a", "i-+2a", "i-00000000000000001"}) {
-    EXPECT_FALSE(ParseInstanceId(bad).has_value()) << bad;
+  EXPECT_EQ(InstanceId::Parse("i-2A")->Counter(), 42u);
+  EXPECT_EQ(InstanceId::Parse("i-0123456789abcdef0")->Counter(), std::nullopt);  // 17 digits
+  EXPECT_EQ(InstanceId::Parse("web-7")->Counter(), std::nullopt);
+  EXPECT_TRUE(InstanceId().empty());
+  EXPECT_FALSE(InstanceId::FromCounter(0).empty());
+}
+
+TEST(InstanceIdTest, ParseRefusesWhatCouldNotBeAFileNameOrAServerName) {
+  const std::string too_long(InstanceId::kMaxLength + 1, 'a');
+  for (std::string bad : {std::string(), std::string("-i"), std::string(".."), std::string("i-2a/.."),
+                          std::string("i- 2a"), std::string("i-2a\n"), std::string("i-2a\0", 5),
+                          std::string("i-\xc3\xa9"), too_long}) {
+    EXPECT_FALSE(InstanceId::Parse(bad).has_value()) << bad;
   }
+  EXPECT_TRUE(InstanceId::Parse(std::string(InstanceId::kMaxLength, 'a')).has_value());
 }
 
 }  // namespace

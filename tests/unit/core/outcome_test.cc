@@ -6,6 +6,7 @@
 
 #include "core/decide.h"
 #include "decide_test_util.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -82,8 +83,8 @@ TEST(RecordLaunchOutcome, SuccessTurnsThePendingLaunchIntoAnInstanceWithItsToken
   GroupState s = InitialState(g);
   Decide(g, s, Obs(g, false), 0);
   const PendingLaunch first = s.launches[0];
-  RecordLaunchOutcome(g, s, first.token, InstanceId{42}, 0, 3, nullptr);
-  const Instance* in = s.Find(42);
+  RecordLaunchOutcome(g, s, first.token, Id(42), 0, 3, nullptr);
+  const Instance* in = s.Find(Id(42));
   ASSERT_NE(in, nullptr);
   EXPECT_EQ(in->launch_token, first.token);
   EXPECT_EQ(in->market, first.market);
@@ -92,7 +93,7 @@ TEST(RecordLaunchOutcome, SuccessTurnsThePendingLaunchIntoAnInstanceWithItsToken
   EXPECT_EQ(s.FindLaunch(first.token), nullptr);
   // The cloud answering a retried token with the same instance adds nothing.
   s.launches.push_back(first);
-  RecordLaunchOutcome(g, s, first.token, InstanceId{42}, 0, 4, nullptr);
+  RecordLaunchOutcome(g, s, first.token, Id(42), 0, 4, nullptr);
   EXPECT_EQ(s.instances.size(), 1u);
 }
 
@@ -123,11 +124,11 @@ TEST(Decide, ATerminatedInstanceStaysTerminatingUntilConfirmed) {
   d.state().desired = 1;
   // Scale-in drains one; once drained it is terminated.
   d.Step(20);
-  InstanceId leaving = 0;
+  InstanceId leaving = Id(0);
   for (const Instance& in : d.state().instances) {
     if (in.state == InstanceState::kDraining) leaving = in.id;
   }
-  ASSERT_NE(leaving, 0u);
+  ASSERT_FALSE(leaving.empty());
   ASSERT_TRUE(d.Observe(leaving, InstanceEvent::kDrained, 25).ok());
   GroupState& s = d.state();
   Plan p = Decide(d.spec(), s, Obs(d.spec(), false), 26);
@@ -184,13 +185,13 @@ TEST(AdoptInstance, AnInstanceCarryingAPendingTokenBecomesThatLaunch) {
   Decide(g, s, Obs(g, false), 0);
   const PendingLaunch p = s.launches[1];
   Instance described;
-  described.id = 7;
+  described.id = Id(7);
   described.launch_token = p.token;
   AdoptInstance(s, described, 50);
   EXPECT_EQ(s.FindLaunch(p.token), nullptr);
-  ASSERT_NE(s.Find(7), nullptr);
-  EXPECT_EQ(s.Find(7)->pool, p.pool);
-  EXPECT_EQ(s.Find(7)->market, p.market);
+  ASSERT_NE(s.Find(Id(7)), nullptr);
+  EXPECT_EQ(s.Find(Id(7))->pool, p.pool);
+  EXPECT_EQ(s.Find(Id(7))->market, p.market);
   EXPECT_EQ(s.launches.size(), 1u);
 }
 

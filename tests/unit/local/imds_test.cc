@@ -1,5 +1,6 @@
 #include "adapters/local/imds_server.h"
 #include "adapters/data/iso_time.h"
+#include "test_ids.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -12,7 +13,7 @@ namespace {
 
 constexpr const char* kTokenHeader = "X-aws-ec2-metadata-token";
 constexpr const char* kTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
-constexpr InstanceId kId = 0x1a2b;
+const InstanceId kId = Id(0x1a2b);
 constexpr std::int64_t kTerminate = 1795674600;  // 2026-11-26T06:30:00Z
 
 struct Answer {
@@ -45,7 +46,7 @@ class ImdsServerTest : public ::testing::Test {
 };
 
 TEST_F(ImdsServerTest, ServesTheIdentityPaths) {
-  EXPECT_EQ(Get("/latest/meta-data/instance-id").body, FormatInstanceId(kId));
+  EXPECT_EQ(Get("/latest/meta-data/instance-id").body, kId.str());
   EXPECT_EQ(Get("/latest/meta-data/instance-type").body, "m5.large");
   EXPECT_EQ(Get("/latest/meta-data/placement/availability-zone").body, "us-east-1a");
   EXPECT_EQ(Get("/latest/meta-data/instance-life-cycle").body, "spot");
@@ -53,7 +54,7 @@ TEST_F(ImdsServerTest, ServesTheIdentityPaths) {
 }
 
 TEST_F(ImdsServerTest, OnDemandLifeCycle) {
-  Result<int> port = server_.Serve({7, "c5.large", "us-east-1b", false}, 0);
+  Result<int> port = server_.Serve({Id(7), "c5.large", "us-east-1b", false}, 0);
   ASSERT_TRUE(port.ok());
   httplib::Client client("127.0.0.1", *port);
   auto res = client.Get("/latest/meta-data/instance-life-cycle");
@@ -87,7 +88,7 @@ TEST_F(ImdsServerTest, RebalanceIs404UntilSetThenNoticeTime) {
 }
 
 TEST_F(ImdsServerTest, NoticesForOtherOrUnknownInstancesDoNotLeak) {
-  server_.SetInstanceAction(999, kTerminate);  // not served: ignored
+  server_.SetInstanceAction(Id(999), kTerminate);  // not served: ignored
   EXPECT_EQ(Get("/latest/meta-data/spot/instance-action").status, 404);
 }
 
@@ -95,7 +96,7 @@ TEST_F(ImdsServerTest, V2TokenFlow) {
   const Answer token = PutToken({{kTtlHeader, "21600"}});
   ASSERT_EQ(token.status, 200);
   ASSERT_FALSE(token.body.empty());
-  EXPECT_EQ(Get("/latest/meta-data/instance-id", {{kTokenHeader, token.body}}).body, FormatInstanceId(kId));
+  EXPECT_EQ(Get("/latest/meta-data/instance-id", {{kTokenHeader, token.body}}).body, kId.str());
   // Every token is its own; a second one works alongside the first.
   const Answer other = PutToken({{kTtlHeader, "1"}});
   ASSERT_EQ(other.status, 200);
@@ -124,10 +125,10 @@ TEST_F(ImdsServerTest, ServingAgainReturnsTheSamePort) {
 }
 
 TEST_F(ImdsServerTest, EachInstanceHasItsOwnEndpoint) {
-  Result<int> port = server_.Serve({42, "c5.large", "us-east-1c", true}, 0);
+  Result<int> port = server_.Serve({Id(42), "c5.large", "us-east-1c", true}, 0);
   ASSERT_TRUE(port.ok());
   ASSERT_NE(*port, port_);
-  server_.SetInstanceAction(42, kTerminate);
+  server_.SetInstanceAction(Id(42), kTerminate);
   httplib::Client client("127.0.0.1", *port);
   auto res = client.Get("/latest/meta-data/spot/instance-action");
   ASSERT_TRUE(res);
@@ -137,7 +138,7 @@ TEST_F(ImdsServerTest, EachInstanceHasItsOwnEndpoint) {
 
 TEST_F(ImdsServerTest, BusyPortFailsWithIoError) {
   ImdsServer other;
-  Result<int> port = other.Serve({5, "m5.large", "us-east-1a", true}, port_);
+  Result<int> port = other.Serve({Id(5), "m5.large", "us-east-1a", true}, port_);
   ASSERT_FALSE(port.ok());
   EXPECT_EQ(port.status().code(), StatusCode::kIoError);
   EXPECT_NE(port.status().message().find(std::to_string(port_)), std::string::npos) << port.status().message();
@@ -165,12 +166,12 @@ TEST(ImdsServerLifetime, StopRightAfterServeAndDestructorStopsAll) {
     int first = 0, second = 0;
     {
       ImdsServer s;
-      Result<int> a = s.Serve({1, "m5.large", "us-east-1a", true}, 0);
-      Result<int> b = s.Serve({2, "m5.large", "us-east-1a", true}, 0);
+      Result<int> a = s.Serve({Id(1), "m5.large", "us-east-1a", true}, 0);
+      Result<int> b = s.Serve({Id(2), "m5.large", "us-east-1a", true}, 0);
       ASSERT_TRUE(a.ok() && b.ok());
       first = *a;
       second = *b;
-      s.Stop(1);  // right after Serve: no race with its thread starting
+      s.Stop(Id(1));  // right after Serve: no race with its thread starting
       EXPECT_FALSE(Answers(first)) << "instance 1's endpoint is gone";
       EXPECT_TRUE(Answers(second)) << "instance 2's still serves";
     }  // ~ImdsServer stops instance 2 and joins its thread

@@ -1,4 +1,5 @@
 #include "adapters/local/instance_record.h"
+#include "test_ids.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +11,7 @@ namespace {
 
 TEST(LocalCloudRecord, JsonRoundTripKeepsEveryField) {
   InstanceRecord r;
-  r.id = 0xa3;
+  r.id = Id(0xa3);
   r.group = "web";
   r.market = Market::kSpot;
   r.pool = "m5.large/us-east-1a";
@@ -51,6 +52,7 @@ TEST(LocalCloudRecord, JsonRoundTripKeepsEveryField) {
 TEST(LocalCloudRecord, RejectsBrokenJsonAndUnknownMarket) {
   EXPECT_FALSE(ParseRecord("{not json").ok());
   InstanceRecord r;
+  r.id = Id(1);
   std::string text = RecordToJson(r);
   text.replace(text.find("on-demand"), 9, "reserved");
   Result<InstanceRecord> bad = ParseRecord(text);
@@ -59,14 +61,14 @@ TEST(LocalCloudRecord, RejectsBrokenJsonAndUnknownMarket) {
 }
 
 TEST(LocalCloudRecord, DirectoryNameIsSixteenHexDigits) {
-  EXPECT_EQ(InstanceDirName(0xa3), "00000000000000a3");
+  EXPECT_EQ(InstanceDirName(Id(0xa3)), "00000000000000a3");
 }
 
 TEST(LocalCloudRecord, WriteThenReadFromDisk) {
   std::string tmpl = "/tmp/shoal-record-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl.data());
   InstanceRecord r;
-  r.id = 7;
+  r.id = Id(7);
   r.group = "api";
   r.port = 5000;
   ASSERT_TRUE(WriteRecord(dir, r).ok());
@@ -78,6 +80,26 @@ TEST(LocalCloudRecord, WriteThenReadFromDisk) {
   Result<InstanceRecord> missing = ReadRecord(dir + "/nope");
   EXPECT_FALSE(missing.ok());
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(LocalCloudRecord, ReadsTheNumericIdOlderVersionsWrote) {
+  InstanceRecord r;
+  r.id = Id(0x2a);
+  std::string text = RecordToJson(r);
+  const std::string written = "\"id\": \"i-000000000000002a\"";
+  ASSERT_NE(text.find(written), std::string::npos) << text;
+  text.replace(text.find(written), written.size(), "\"id\": 42");
+  Result<InstanceRecord> old = ParseRecord(text);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_EQ(old->id, Id(0x2a));
+  text.replace(text.find("\"id\": 42"), 8, "\"id\": \"../x\"");
+  EXPECT_FALSE(ParseRecord(text).ok());
 }
 
 }  // namespace

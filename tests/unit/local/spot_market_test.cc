@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "adapters/sim/spot_market.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -68,10 +69,10 @@ TEST_F(LocalSpotMarketTest, ShortageWindow) {
 }
 
 TEST_F(LocalSpotMarketTest, InterruptGivesANoticeNowAndTerminationLater) {
-  market_.Track(1, kPoolA, 0);
-  Result<LocalNotice> n = market_.Interrupt(1, 1000);
+  market_.Track(Id(1), kPoolA, 0);
+  Result<LocalNotice> n = market_.Interrupt(Id(1), 1000);
   ASSERT_TRUE(n.ok()) << n.status().message();
-  EXPECT_EQ(n->id, 1u);
+  EXPECT_EQ(n->id, Id(1));
   EXPECT_EQ(n->issued, 1000);
   EXPECT_EQ(n->terminate_at, 1000 + kNotice);
   const std::vector<LocalNotice> taken = market_.TakeNotices(1001);
@@ -81,15 +82,15 @@ TEST_F(LocalSpotMarketTest, InterruptGivesANoticeNowAndTerminationLater) {
 }
 
 TEST_F(LocalSpotMarketTest, InterruptIsIdempotent) {
-  market_.Track(1, kPoolA, 0);
-  ASSERT_TRUE(market_.Interrupt(1, 1000).ok());
-  Result<LocalNotice> again = market_.Interrupt(1, 1050);
+  market_.Track(Id(1), kPoolA, 0);
+  ASSERT_TRUE(market_.Interrupt(Id(1), 1000).ok());
+  Result<LocalNotice> again = market_.Interrupt(Id(1), 1050);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->issued, 1000);
   EXPECT_EQ(again->terminate_at, 1000 + kNotice);
   EXPECT_EQ(market_.TakeNotices(1060).size(), 1u);
   // Still the same notice after it was handed out, and no second one queued.
-  Result<LocalNotice> later = market_.Interrupt(1, 1070);
+  Result<LocalNotice> later = market_.Interrupt(Id(1), 1070);
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(later->issued, 1000);
   EXPECT_EQ(later->terminate_at, 1000 + kNotice);
@@ -97,31 +98,31 @@ TEST_F(LocalSpotMarketTest, InterruptIsIdempotent) {
 }
 
 TEST_F(LocalSpotMarketTest, UnknownInstanceIsNotFoundNamingIt) {
-  Result<LocalNotice> n = market_.Interrupt(0xabc, 0);
+  Result<LocalNotice> n = market_.Interrupt(Id(0xabc), 0);
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(n.status().message(), "no spot instance " + FormatInstanceId(0xabc) + "; `shoal get instances` lists them");
+  EXPECT_EQ(n.status().message(), "no spot instance " + Id(0xabc).str() + "; `shoal get instances` lists them");
 }
 
 TEST_F(LocalSpotMarketTest, ForgottenInstanceIsUnknownAndItsNoticeDropped) {
-  market_.Track(1, kPoolA, 0);
-  ASSERT_TRUE(market_.Interrupt(1, 10).ok());
-  market_.Forget(1);
+  market_.Track(Id(1), kPoolA, 0);
+  ASSERT_TRUE(market_.Interrupt(Id(1), 10).ok());
+  market_.Forget(Id(1));
   EXPECT_TRUE(market_.TakeNotices(11).empty());
-  EXPECT_EQ(market_.Interrupt(1, 12).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(market_.Interrupt(Id(1), 12).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(LocalSpotMarketTest, InterruptPoolHitsEveryTrackedInstanceOfIt) {
-  market_.Track(1, kPoolA, 0);
-  market_.Track(2, kPoolB, 0);
-  market_.Track(3, kPoolA, 0);
-  ASSERT_TRUE(market_.Interrupt(3, 5).ok());  // already noticed: keeps its notice
+  market_.Track(Id(1), kPoolA, 0);
+  market_.Track(Id(2), kPoolB, 0);
+  market_.Track(Id(3), kPoolA, 0);
+  ASSERT_TRUE(market_.Interrupt(Id(3), 5).ok());  // already noticed: keeps its notice
   Result<std::vector<LocalNotice>> ns = market_.InterruptPool(kPoolA, 20);
   ASSERT_TRUE(ns.ok()) << ns.status().message();
   ASSERT_EQ(ns->size(), 2u);
-  EXPECT_EQ((*ns)[0].id, 1u);
+  EXPECT_EQ((*ns)[0].id, Id(1));
   EXPECT_EQ((*ns)[0].issued, 20);
-  EXPECT_EQ((*ns)[1].id, 3u);
+  EXPECT_EQ((*ns)[1].id, Id(3));
   EXPECT_EQ((*ns)[1].issued, 5);
   EXPECT_EQ(market_.TakeNotices(21).size(), 2u);  // 3 (from Interrupt) and 1
   // Again: the same notices, none new.
@@ -144,42 +145,42 @@ TEST_F(LocalSpotMarketTest, InterruptPoolOfAnUnknownPoolNamesTheKnownOnes) {
 }
 
 TEST_F(LocalSpotMarketTest, PriceAboveBidGivesOneNotice) {
-  market_.Track(1, kPoolA, 0.04);  // below kHigh
-  market_.Track(2, kPoolA, 0.06);  // above kHigh
-  market_.Track(3, kPoolA, 0);     // no bid: never
+  market_.Track(Id(1), kPoolA, 0.04);  // below kHigh
+  market_.Track(Id(2), kPoolA, 0.06);  // above kHigh
+  market_.Track(Id(3), kPoolA, 0);     // no bid: never
   EXPECT_TRUE(market_.TakeNotices(10).empty());
   const std::vector<LocalNotice> ns = market_.TakeNotices(kHour + 5);
   ASSERT_EQ(ns.size(), 1u);
-  EXPECT_EQ(ns[0].id, 1u);
+  EXPECT_EQ(ns[0].id, Id(1));
   EXPECT_EQ(ns[0].issued, kHour + 5);
   EXPECT_EQ(ns[0].terminate_at, kHour + 5 + kNotice);
   EXPECT_TRUE(market_.TakeNotices(kHour + 10).empty());  // once
-  Result<LocalNotice> same = market_.Interrupt(1, kHour + 20);
+  Result<LocalNotice> same = market_.Interrupt(Id(1), kHour + 20);
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->issued, kHour + 5);
 }
 
 TEST_F(LocalSpotMarketTest, InterruptedInstanceGetsNoPriceNotice) {
-  market_.Track(1, kPoolA, 0.04);
-  ASSERT_TRUE(market_.Interrupt(1, 0).ok());
+  market_.Track(Id(1), kPoolA, 0.04);
+  ASSERT_TRUE(market_.Interrupt(Id(1), 0).ok());
   const std::vector<LocalNotice> ns = market_.TakeNotices(kHour + 5);
   ASSERT_EQ(ns.size(), 1u);
   EXPECT_EQ(ns[0].issued, 0);
 }
 
 TEST_F(LocalSpotMarketTest, TrackingAgainKeepsANotice) {
-  market_.Track(1, kPoolA, 0);
-  ASSERT_TRUE(market_.Interrupt(1, 7).ok());
-  market_.Track(1, kPoolA, 0);  // a restarted daemon adopting it
-  EXPECT_EQ(market_.Interrupt(1, 50)->issued, 7);
+  market_.Track(Id(1), kPoolA, 0);
+  ASSERT_TRUE(market_.Interrupt(Id(1), 7).ok());
+  market_.Track(Id(1), kPoolA, 0);  // a restarted daemon adopting it
+  EXPECT_EQ(market_.Interrupt(Id(1), 50)->issued, 7);
 }
 
 TEST_F(LocalSpotMarketTest, ConcurrentInterruptsAndTakesLoseNothing) {
-  constexpr InstanceId kCount = 200;
-  for (InstanceId id = 1; id <= kCount; ++id) market_.Track(id, id % 2 ? kPoolA : kPoolB, 0);
+  constexpr std::uint64_t kCount = 200;
+  for (std::uint64_t n = 1; n <= kCount; ++n) market_.Track(Id(n), n % 2 ? kPoolA : kPoolB, 0);
   std::size_t taken = 0;
   std::thread interrupter([&] {
-    for (InstanceId id = 1; id <= kCount; ++id) ASSERT_TRUE(market_.Interrupt(id, 1).ok());
+    for (std::uint64_t n = 1; n <= kCount; ++n) ASSERT_TRUE(market_.Interrupt(Id(n), 1).ok());
   });
   std::thread pool([&] { ASSERT_TRUE(market_.InterruptPool(kPoolB, 1).ok()); });
   for (int i = 0; i < 100; ++i) taken += market_.TakeNotices(1).size();

@@ -1,6 +1,7 @@
 // Each invariant of the fault swarm is caught when broken (a checker that
 // never fires would make a clean swarm meaningless).
 #include "sim/invariants.h"
+#include "test_ids.h"
 
 #include <gtest/gtest.h>
 
@@ -41,17 +42,17 @@ bool Has(const InvariantChecker& c, const std::string& rule) {
 
 TEST(InvariantChecker, ACleanWorldHasNoViolations) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2)};
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
   InvariantChecker c({});
-  for (Seconds t = 0; t <= 600; t += 60) c.AfterTick(t, f.View(), {{1, "web", "", 1, true, 0}, {2, "web", "", 1, true, 0}});
+  for (Seconds t = 0; t <= 600; t += 60) c.AfterTick(t, f.View(), {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}});
   EXPECT_TRUE(c.violations().empty());
 }
 
 TEST(InvariantChecker, AnInstanceBilledButUntrackedBeyondThePeriodIsCaught) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2)};
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
   InvariantChecker c({});
-  const std::vector<WorldInstance> world = {{1, "web", "", 1, true, 0}, {2, "web", "", 1, true, 0}, {9, "web", "x", 1, false, 0}};
+  const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(9), "web", "x", 1, false, 0}};
   c.AfterTick(0, f.View(), world);
   c.AfterTick(120, f.View(), world);
   EXPECT_FALSE(Has(c, "untracked")) << "within the inventory period plus a tick";
@@ -61,9 +62,9 @@ TEST(InvariantChecker, AnInstanceBilledButUntrackedBeyondThePeriodIsCaught) {
 
 TEST(InvariantChecker, DowntimeDoesNotCountAsUntracked) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2)};
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
   InvariantChecker c({});
-  const std::vector<WorldInstance> world = {{1, "web", "", 1, true, 0}, {2, "web", "", 1, true, 0}, {9, "web", "", 1, false, 0}};
+  const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(9), "web", "", 1, false, 0}};
   c.AfterTick(0, f.View(), world);
   c.Down(10, 400);
   c.AfterTick(400, f.View(), world);
@@ -72,19 +73,19 @@ TEST(InvariantChecker, DowntimeDoesNotCountAsUntracked) {
 
 TEST(InvariantChecker, AnInstanceOfAPendingLaunchIsTrackedByItsToken) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2)};
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
   PendingLaunch p;
   p.token = "web-7-0";
   f.state.launches = {p};
   InvariantChecker c({});
-  const std::vector<WorldInstance> world = {{1, "web", "", 1, true, 0}, {2, "web", "", 1, true, 0}, {9, "web", "web-7-0", 1, false, 0}};
+  const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(9), "web", "web-7-0", 1, false, 0}};
   for (Seconds t = 0; t <= 600; t += 60) c.AfterTick(t, f.View(), world);
   EXPECT_FALSE(Has(c, "untracked"));
 }
 
 TEST(InvariantChecker, DesiredOutsideItsBoundsIsCaught) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2)};
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
   f.state.desired = 0;
   InvariantChecker c({});
   c.AfterTick(0, f.View(), {});
@@ -93,7 +94,7 @@ TEST(InvariantChecker, DesiredOutsideItsBoundsIsCaught) {
 
 TEST(InvariantChecker, AShortfallWithNoCauseIsCaughtAndABackoffExplainsIt) {
   Fixture f;
-  f.state.instances = {Running(1)};
+  f.state.instances = {Running(Id(1))};
   InvariantChecker c({});
   f.state.launch_retry.next_at = 100;
   c.AfterTick(50, f.View(), {});
@@ -104,7 +105,7 @@ TEST(InvariantChecker, AShortfallWithNoCauseIsCaughtAndABackoffExplainsIt) {
 
 TEST(InvariantChecker, ALaunchThatFailedThisTickExplainsAShortfall) {
   Fixture f;
-  f.state.instances = {Running(1)};
+  f.state.instances = {Running(Id(1))};
   InvariantChecker c({});
   c.CheckActivity({70, "web", ActivityKind::kLaunchFailed, "refused", 2, 2});
   c.AfterTick(70, f.View(), {});
@@ -127,11 +128,11 @@ TEST(InvariantChecker, ATokenAskedAgainForAnotherLaunchIsCaught) {
 
 TEST(InvariantChecker, AfterTheFaultsStopTheWorldMustSettle) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2, InstanceState::kTerminating, 0), Running(3)};
+  f.state.instances = {Running(Id(1)), Running(Id(2), InstanceState::kTerminating, 0), Running(Id(3))};
   InvariantOptions o;
   o.faults_stop = 1000;
   InvariantChecker c(o);
-  const std::vector<WorldInstance> world = {{1, "web", "", 1, true, 0}, {2, "web", "", 1, true, 0}, {3, "web", "", 1, true, 0}};
+  const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(3), "web", "", 1, true, 0}};
   c.AfterTick(1000 + 899, f.View(), world);
   EXPECT_FALSE(Has(c, "converged")) << "within the settle bound";
   c.AfterTick(1000 + 900, f.View(), world);
@@ -140,11 +141,11 @@ TEST(InvariantChecker, AfterTheFaultsStopTheWorldMustSettle) {
 
 TEST(InvariantChecker, AtTheEndTheWorldAndTheStateAgree) {
   Fixture f;
-  f.state.instances = {Running(1), Running(2)};
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
   InvariantOptions o;
   o.faults_stop = 0;
   InvariantChecker c(o);
-  c.AtEnd(5000, f.View(), {{1, "web", "", 1, true, 0}, {3, "web", "", 1, true, 0}});
+  c.AtEnd(5000, f.View(), {{Id(1), "web", "", 1, true, 0}, {Id(3), "web", "", 1, true, 0}});
   ASSERT_EQ(c.violations().size(), 2u);
   EXPECT_NE(c.violations()[0].find("i-0000000000000003"), std::string::npos);
   EXPECT_NE(c.violations()[1].find("i-0000000000000002"), std::string::npos);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sqlite_test_util.h"
+#include "test_ids.h"
 
 namespace shoal {
 namespace {
@@ -59,9 +60,9 @@ TEST(GroupStateCodecTest, InstancesComeBackSortedById) {
   Result<GroupState> loaded = DecodeGroupState(j.dump(), RichSpec());
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->instances.size(), 3u);
-  EXPECT_EQ(loaded->instances[0].id, 0x10u);
-  EXPECT_EQ(loaded->instances[2].id, 0xFFFFFFFFFFFFFFFFULL);
-  EXPECT_NE(loaded->Find(0x22), nullptr);
+  EXPECT_EQ(loaded->instances[0].id, Id(0x10));
+  EXPECT_EQ(loaded->instances[2].id, Id(0xFFFFFFFFFFFFFFFFULL));
+  EXPECT_NE(loaded->Find(Id(0x22)), nullptr);
 }
 
 // The issue this format fixes: state was restored by position, so a config
@@ -77,8 +78,8 @@ TEST(GroupStateCodecTest, ReorderedPoolsAlarmsAndPoliciesKeepTheirStateByName) {
   Result<GroupState> loaded = DecodeGroupState(text, reordered);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   // Instance 0x22 ran in us-east-1b, now pool 0; 0xff.. in us-east-1a, now pool 1.
-  EXPECT_EQ(loaded->Find(0x22)->pool, 0);
-  EXPECT_EQ(loaded->Find(0xFFFFFFFFFFFFFFFFULL)->pool, 1);
+  EXPECT_EQ(loaded->Find(Id(0x22))->pool, 0);
+  EXPECT_EQ(loaded->Find(Id(0xFFFFFFFFFFFFFFFF))->pool, 1);
   EXPECT_EQ(loaded->launches[0].pool, 0);
   EXPECT_EQ(loaded->pool_avoid_until, (std::vector<Seconds>{4200, 0}));
   EXPECT_EQ(loaded->alarm_states, (std::vector<AlarmState>{AlarmState::kOk, AlarmState::kAlarm}));
@@ -117,12 +118,12 @@ TEST(GroupStateCodecTest, ADroppedPoolLeavesItsInstancesAndLaunchesUnattributed)
   Result<GroupState> loaded = DecodeGroupState(text, spec);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(loaded->pool_avoid_until, std::vector<Seconds>{0});
-  const Instance* moved = loaded->Find(0x22);
+  const Instance* moved = loaded->Find(Id(0x22));
   ASSERT_NE(moved, nullptr);
   EXPECT_EQ(moved->market, Market::kSpot);
   EXPECT_EQ(moved->pool, kOnDemandPool);
   EXPECT_EQ(loaded->launches[0].pool, kOnDemandPool);
-  EXPECT_EQ(loaded->Find(0xFFFFFFFFFFFFFFFFULL)->pool, 0);  // still-existing pool kept
+  EXPECT_EQ(loaded->Find(Id(0xFFFFFFFFFFFFFFFF))->pool, 0);  // still-existing pool kept
 }
 
 TEST(GroupStateCodecTest, DesiredIsClampedToTheSpec) {
@@ -198,10 +199,10 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
       {"instances not array", "", "/instances", json::object(), "instances: not an array"},
       {"bad state name", "", "/instances/1/state", "sleeping", "instances[1].state: unknown value 'sleeping'"},
       {"bad market", "", "/instances/0/market", "reserved", "instances[0].market: unknown value"},
-      {"bad id", "", "/instances/2/id", "i-xyz", "instances[2].id: 'i-xyz' is not an instance id"},
-      {"id too long", "", "/instances/2/id", "i-00000000000000001", "instances[2].id"},
+      {"bad id", "", "/instances/2/id", "i-x/y", "instances[2].id: 'i-x/y' is not an instance id"},
+      {"id too long", "", "/instances/2/id", "i-" + std::string(62, '0'), "instances[2].id"},
       {"id number", "", "/instances/2/id", 17, "instances[2].id: not a string"},
-      {"duplicate id", "", "/instances/1/id", "i-10", "duplicate id i-0000000000000010"},
+      {"duplicate id", "", "/instances/1/id", "i-0000000000000010", "duplicate id i-0000000000000010"},
       {"missing weight", "", "/instances/0/weight", removed, "instances[0].weight: missing"},
       {"zero weight", "", "/instances/0/weight", 0.0, "instances[0].weight: must be positive"},
       {"pool a number", "", "/instances/1/pool", 1, "instances[1].pool: not a string"},

@@ -8,6 +8,7 @@
 
 #include "core/decide.h"
 #include "core/group.h"
+#include "test_ids.h"
 
 namespace shoal::sqlite_testing {
 
@@ -47,16 +48,16 @@ inline Instance MakeInstance(InstanceId id, Market market, int pool, InstanceSta
   in.pool = pool;
   in.weight = 1.75;
   in.state = state;
-  in.launched_at = 100 + static_cast<Seconds>(id);
+  in.launched_at = 100 + static_cast<Seconds>(id.Counter().value_or(0) % 1000);
   in.state_since = 200;
   in.in_service_at = 250;
   in.notice_deadline = 9'000'000'000;  // beyond 32 bits
   in.version = 7;
   in.scale_in_protected = true;
-  in.replaces = 0xABCDEF0123456789ULL;
+  in.replaces = Id(0xABCDEF0123456789);
   in.simple_activity = true;
   in.drained = true;
-  in.launch_token = "web-" + std::to_string(id) + "-0";
+  in.launch_token = "web-" + id.str() + "-0";
   in.registered = true;
   in.drain_requested = state == InstanceState::kDraining;
   in.terminate_requested = false;
@@ -68,11 +69,11 @@ inline GroupState RichState(const GroupSpec& spec) {
   GroupState s = InitialState(spec);
   s.desired = 7;
   s.instances = {
-      MakeInstance(0x10, Market::kOnDemand, kOnDemandPool, InstanceState::kInService),
-      MakeInstance(0x22, Market::kSpot, 1, InstanceState::kInterrupted),
-      MakeInstance(0xFFFFFFFFFFFFFFFFULL, Market::kSpot, 0, InstanceState::kDraining),
+      MakeInstance(Id(0x10), Market::kOnDemand, kOnDemandPool, InstanceState::kInService),
+      MakeInstance(Id(0x22), Market::kSpot, 1, InstanceState::kInterrupted),
+      MakeInstance(Id(0xFFFFFFFFFFFFFFFF), Market::kSpot, 0, InstanceState::kDraining),
   };
-  s.instances[0].replaces = 0;  // "no replacement" is written as null
+  s.instances[0].replaces = {};  // "no replacement" is written as null
   s.instances[0].notice_deadline = kNever;
   s.alarm_states = {AlarmState::kAlarm, AlarmState::kOk};
   s.tt_high_states = {AlarmState::kOk, AlarmState::kAlarm};
@@ -94,7 +95,7 @@ inline GroupState RichState(const GroupSpec& spec) {
   p.market = Market::kSpot;
   p.pool = 1;
   p.weight = 2.5;
-  p.replaces = 0x10;
+  p.replaces = Id(0x10);
   p.simple_activity = true;
   p.planned_at = 640;
   p.retry = {1, 650};
@@ -105,7 +106,7 @@ inline GroupState RichState(const GroupSpec& spec) {
 }
 
 inline void ExpectSameInstance(const Instance& a, const Instance& b) {
-  SCOPED_TRACE(FormatInstanceId(a.id));
+  SCOPED_TRACE(a.id.str());
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(a.group, b.group);
   EXPECT_EQ(a.market, b.market);
