@@ -253,9 +253,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
       if (b.name == g.service) backend_of_group[g.name] = b;
     }
   }
-  LocalCloud* cloud = impl->cloud.get();
-  impl->traffic = std::make_unique<HaproxyTraffic>(impl->runtime.get(), backend_of_group,
-                                                   [cloud](InstanceId id) { return cloud->PortOf(id); });
+  impl->traffic = std::make_unique<HaproxyTraffic>(impl->runtime.get(), backend_of_group);
 
   Cloud* cloud_port = ArmCloudFaultPoints(impl->cloud.get(), &impl->faulty_cloud, impl->log.get());
   ControllerPorts ports{&impl->clock, cloud_port, impl->traffic.get(), &impl->metrics, impl->sink.get(),
@@ -415,7 +413,6 @@ void Daemon::Impl::Publish() {
   snap->config = config;
   for (std::size_t g = 0; g < config.groups.size(); ++g) {
     snap->states.push_back(reconciler->state(g));
-    for (const Instance& in : snap->states.back().instances) snap->ports[in.id] = cloud->PortOf(in.id);
   }
   std::lock_guard<std::mutex> lock(snapshot_mu);
   snapshot = std::move(snap);

@@ -50,7 +50,6 @@ class ApiServer;
 struct DaemonSnapshot {
   Config config;
   std::vector<GroupState> states;  // per config group
-  std::map<InstanceId, int> ports;  // of every tracked instance
 
   int FindGroup(const std::string& name) const { return config.FindGroup(name); }
 };

@@ -13,15 +13,15 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json InstanceJson(const GroupSpec& spec, const Instance& in, const DaemonSnapshot& snap) {
+ordered_json InstanceJson(const GroupSpec& spec, const Instance& in) {
   ordered_json j;
   j["id"] = in.id.str();
   j["group"] = spec.name;
   j["state"] = std::string(ToString(in.state));
   j["market"] = std::string(ToString(in.market));
   j["pool"] = in.pool >= 0 ? spec.capacity.spot_pools[in.pool].name : "on-demand/" + spec.capacity.on_demand_type;
-  const auto port = snap.ports.find(in.id);
-  j["port"] = port == snap.ports.end() ? 0 : port->second;
+  j["address"] = in.address.ToString();
+  j["port"] = in.address.port;
   j["launched_at"] = in.launched_at;
   j["in_service_at"] = in.in_service_at;
   if (in.notice_deadline != kNever) j["notice_deadline"] = in.notice_deadline;
@@ -109,7 +109,7 @@ Result<std::string> Daemon::GroupJson(const std::string& name) {
   }
   j["policies"] = policies;
   ordered_json instances = ordered_json::array();
-  for (const Instance& in : state.instances) instances.push_back(InstanceJson(spec, in, *snap));
+  for (const Instance& in : state.instances) instances.push_back(InstanceJson(spec, in));
   j["instances"] = instances;
   j["simple_cooldown_until"] = state.simple_cooldown_until;
   return Dump(j);
@@ -121,7 +121,7 @@ std::string Daemon::InstancesJson(const std::string& group) {
   for (std::size_t g = 0; g < snap->config.groups.size(); ++g) {
     const GroupSpec& spec = snap->config.groups[g];
     if (!group.empty() && spec.name != group) continue;
-    for (const Instance& in : snap->states[g].instances) out.push_back(InstanceJson(spec, in, *snap));
+    for (const Instance& in : snap->states[g].instances) out.push_back(InstanceJson(spec, in));
   }
   return Dump(out);
 }

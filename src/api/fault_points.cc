@@ -13,8 +13,8 @@ class KillAfterLaunchCloud final : public Cloud {
  public:
   KillAfterLaunchCloud(Cloud* inner, long after) : inner_(inner), left_(after) {}
 
-  Result<InstanceId> Launch(const LaunchRequest& request) override {
-    Result<InstanceId> id = inner_->Launch(request);
+  Result<LaunchedInstance> Launch(const LaunchRequest& request) override {
+    Result<LaunchedInstance> id = inner_->Launch(request);
     if (--left_ == 0) ::kill(::getpid(), SIGKILL);  // no cleanup, no save: a crash
     return id;
   }

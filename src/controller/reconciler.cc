@@ -33,6 +33,7 @@ Instance FromDescribed(const GroupSpec& spec, const DescribedInstance& d, int gr
   in.launched_at = d.launched_at;
   in.state_since = now;
   in.launch_token = d.launch_token;
+  in.address = d.address;
   return in;
 }
 
@@ -129,7 +130,14 @@ Status Reconciler::InventoryAt(Seconds now) {
       continue;
     }
     GroupState& state = states_[g];
-    if (state.Find(d.id) != nullptr) continue;
+    if (Instance* known = state.Find(d.id)) {
+      if (known->address.empty() && !d.address.empty()) {
+        known->address = d.address;
+        if (!known->registered) known->retry.next_at = now;  // it waited for this: register now
+        MarkDirty(static_cast<std::size_t>(g));
+      }
+      continue;
+    }
     const bool was_pending = !d.launch_token.empty() && state.FindLaunch(d.launch_token) != nullptr;
     AdoptInstance(state, FromDescribed(groups_[g], d, g, now), now);
     MarkDirty(static_cast<std::size_t>(g));
@@ -305,7 +313,7 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
         break;
       case ActionKind::kRegister:
       case ActionKind::kDrain: {
-        const Status s = action.kind == ActionKind::kRegister ? ports_.traffic->Register(spec.name, action.instance)
+        const Status s = action.kind == ActionKind::kRegister ? Register(g, action.instance)
                                                               : ports_.traffic->Drain(spec.name, action.instance);
         RecordOutcome(state, action, s, now);
         if (!s.ok()) {
@@ -357,24 +365,26 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
     req.instance_type = spec.capacity.on_demand_type;
   }
   const int attempt = pending->retry.attempts + 1;
-  const Result<InstanceId> id = ports_.cloud->Launch(req);
+  const Result<LaunchedInstance> launched = ports_.cloud->Launch(req);
   std::vector<Activity> acts;
-  *capacity_error |= RecordLaunchOutcome(spec, state, req.launch_token, id, static_cast<int>(g), now, &acts);
+  *capacity_error |= RecordLaunchOutcome(spec, state, req.launch_token, launched, static_cast<int>(g), now, &acts);
   for (Activity& a : acts) Record(std::move(a));
-  if (!id.ok()) {
+  if (!launched.ok()) {
     LogWarn(ports_.log, "launch_failed")
         .With("group", spec.name)
         .With("launch_token", req.launch_token)
         .With("market", ToString(req.market))
         .With("pool", req.pool)
         .With("attempt", attempt)
-        .With("code", ToString(id.status().code()))
-        .With("error", id.status().message());
+        .With("code", ToString(launched.status().code()))
+        .With("error", launched.status().message());
     return;
   }
+  const InstanceId id = launched->id;
   LogInfo(ports_.log, "launched")
       .With("group", spec.name)
-      .With("instance", id->str())
+      .With("instance", id.str())
+      .With("address", launched->address.ToString())
       .With("launch_token", req.launch_token)
       .With("market", ToString(req.market))
       .With("pool", req.pool)
@@ -382,16 +392,25 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   // Registered at once; a failure leaves it due (DueOperations retries it).
   Action reg;
   reg.kind = ActionKind::kRegister;
-  reg.instance = *id;
-  const Status r = ports_.traffic->Register(spec.name, *id);
+  reg.instance = id;
+  const Status r = Register(g, id);
   RecordOutcome(state, reg, r, now);
   if (!r.ok()) {
     LogWarn(ports_.log, "register_failed")
         .With("group", spec.name)
-        .With("instance", id->str())
+        .With("instance", id.str())
         .With("code", ToString(r.code()))
         .With("error", r.message());
   }
+}
+
+Status Reconciler::Register(std::size_t g, InstanceId id) {
+  const Instance* in = states_[g].Find(id);
+  if (in == nullptr) return Status::NotFound("no instance " + id.str() + " in group " + groups_[g].name);
+  // State written before instances had addresses: the inventory pass fills
+  // it in from the cloud, and the register is retried then.
+  if (in->address.empty()) return Status::Unavailable("the cloud has not reported the address of " + id.str() + " yet");
+  return ports_.traffic->Register(groups_[g].name, id, in->address);
 }
 
 void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {

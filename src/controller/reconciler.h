@@ -127,6 +127,8 @@ class Reconciler {
   Observation BuildObservation(std::size_t g, bool evaluate_alarms);
   Status InventoryAt(Seconds now);
   void TerminateOrphan(const DescribedInstance& d, Seconds now);
+  // Traffic::Register with the address the state holds for the instance.
+  Status Register(std::size_t g, InstanceId id);
   Status LoadMetrics(std::size_t g, Seconds now);
   void Record(Activity a);
   void MarkDirty(std::size_t g) { dirty_.insert(g); }

@@ -181,7 +181,7 @@ inline constexpr Seconds kTerminateConfirmTimeout = 300;
 // group backed off. Activities explain failures. Returns true when a spot
 // pool had no capacity (decide again: the capacity goes elsewhere).
 bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::string& token,
-                         const Result<InstanceId>& outcome, int group_index, Seconds now,
+                         const Result<LaunchedInstance>& outcome, int group_index, Seconds now,
                          std::vector<Activity>* activities);
 
 // The outcome of a register, drain or terminate call for `action`.

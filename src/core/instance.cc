@@ -1,6 +1,7 @@
 #include "core/instance.h"
 
 #include <array>
+#include <ostream>
 #include <string>
 
 #include "core/enum_names.h"
@@ -56,6 +57,14 @@ bool IsLegalTransition(InstanceState from, InstanceState to) {
   }
   return false;
 }
+
+std::string InstanceAddress::ToString() const {
+  if (empty()) return "";
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::ostream& operator<<(std::ostream& out, const InstanceAddress& a) { return out << a.ToString(); }
 
 Status Transition(Instance& inst, InstanceState to, Seconds now) {
   if (!IsLegalTransition(inst.state, to)) {

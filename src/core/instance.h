@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,26 @@ constexpr bool CountsTowardCapacity(InstanceState s) {
 
 constexpr int kOnDemandPool = -1;  // pool index of on-demand instances
 
+// Where an instance takes its requests, as its cloud reports it: an IP
+// literal (127.0.0.1 for the local provider, a private address on EC2) and
+// a port. Empty until the cloud has said.
+struct InstanceAddress {
+  std::string host;
+  int port = 0;
+
+  bool empty() const { return host.empty() || port <= 0; }
+  std::string ToString() const;  // "10.0.1.7:8080", "[fd00::7]:8080"; "" when empty
+  friend bool operator==(const InstanceAddress&, const InstanceAddress&) = default;
+};
+std::ostream& operator<<(std::ostream& out, const InstanceAddress& a);  // for test failures
+
+// A launch the cloud accepted: the instance and, where the cloud already
+// knows it, its address.
+struct LaunchedInstance {
+  InstanceId id;
+  InstanceAddress address;
+};
+
 // A call to the outside that failed and waits for its next attempt.
 struct Retry {
   int attempts = 0;    // failures in a row of the operation under way
@@ -73,6 +94,7 @@ struct Instance {
   bool simple_activity = false;  // launched or removed by the open simple-scaling activity
   bool drained = false;          // the load balancer reports no request in flight
   std::string launch_token;      // the idempotency key it was launched with
+  InstanceAddress address;       // where the load balancer sends its requests
   // Calls the controller owes the world for this instance, done once they
   // succeed and retried with backoff until then (see DueOperations in decide).
   bool registered = false;           // the load balancer knows it

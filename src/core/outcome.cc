@@ -96,7 +96,7 @@ void ClearCondition(GroupState& state, const std::string& type) {
 }
 
 bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::string& token,
-                         const Result<InstanceId>& outcome, int group_index, Seconds now,
+                         const Result<LaunchedInstance>& outcome, int group_index, Seconds now,
                          std::vector<Activity>* activities) {
   auto it = std::find_if(state.launches.begin(), state.launches.end(),
                          [&](const PendingLaunch& p) { return p.token == token; });
@@ -110,7 +110,8 @@ bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::st
   };
   if (outcome.ok()) {
     Instance in;
-    in.id = *outcome;
+    in.id = outcome->id;
+    in.address = outcome->address;
     in.group = group_index;
     in.market = p.market;
     in.pool = p.market == Market::kSpot ? p.pool : kOnDemandPool;

@@ -37,14 +37,16 @@ struct DescribedInstance {
   double weight = 1;
   Seconds launched_at = 0;
   std::string launch_token;
+  InstanceAddress address;  // empty when the cloud does not know it yet
   bool running = true;  // false: gone or going (the controller forgets it)
 };
 
 class Cloud {
  public:
   virtual ~Cloud() = default;
-  // A new instance id, or kInsufficientCapacity when the pool has none now.
-  virtual Result<InstanceId> Launch(const LaunchRequest& request) = 0;
+  // The new instance (its address where the cloud knows it already), or
+  // kInsufficientCapacity when the pool has none now.
+  virtual Result<LaunchedInstance> Launch(const LaunchRequest& request) = 0;
   // Safe to repeat; terminating an unknown or gone instance is OK.
   virtual Status Terminate(InstanceId id) = 0;
   // Facts since the last call (boot, provisioned, spot notices, terminations).

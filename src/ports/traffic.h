@@ -15,8 +15,10 @@ namespace shoal {
 class Traffic {
  public:
   virtual ~Traffic() = default;
-  // Adds the instance to its group's backend; it takes requests once healthy.
-  virtual Status Register(const std::string& group, InstanceId id) = 0;
+  // Adds the instance, serving at `address`, to its group's backend; it
+  // takes requests once healthy. kInvalidArgument for an address this load
+  // balancer cannot send to (empty, not an IP literal).
+  virtual Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) = 0;
   // Stops new requests; in-flight ones finish (reported as kDrained).
   virtual Status Drain(const std::string& group, InstanceId id) = 0;
   // Removes it from the backend (safe to repeat).

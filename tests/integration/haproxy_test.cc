@@ -111,12 +111,8 @@ class HaproxyIntegration : public ::testing::Test {
     process_ = std::make_unique<HaproxyProcess>(options);
     ASSERT_TRUE(process_->Start().ok());
     runtime_ = std::make_unique<HaproxyRuntime>(process_->socket_path());
-    std::map<InstanceId, int> ports = {{kA, a_->port()}, {kB, b_->port()}};
-    traffic_ = std::make_unique<HaproxyTraffic>(runtime_.get(), std::map<std::string, HaproxyBackend>{{kGroup, service_}},
-                                                [ports](InstanceId id) {
-                                                  const auto it = ports.find(id);
-                                                  return it == ports.end() ? 0 : it->second;
-                                                });
+    addresses_ = {{kA, {"127.0.0.1", a_->port()}}, {kB, {"127.0.0.1", b_->port()}}};
+    traffic_ = std::make_unique<HaproxyTraffic>(runtime_.get(), std::map<std::string, HaproxyBackend>{{kGroup, service_}});
   }
 
   void TearDown() override {
@@ -183,9 +179,11 @@ class HaproxyIntegration : public ::testing::Test {
     return stats.ok() && StatOf(*stats, id) != nullptr;
   }
 
+  Status Register(InstanceId id) { return traffic_->Register(kGroup, id, addresses_.at(id)); }
+
   void RegisterBothAndWaitHealthy() {
-    ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
-    ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+    ASSERT_TRUE(Register(kA).ok());
+    ASSERT_TRUE(Register(kB).ok());
     ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
     ASSERT_TRUE(WaitForEvent(kB, InstanceEvent::kHealthy));
   }
@@ -197,6 +195,7 @@ class HaproxyIntegration : public ::testing::Test {
   std::unique_ptr<HaproxyProcess> process_;
   std::unique_ptr<HaproxyRuntime> runtime_;
   std::unique_ptr<HaproxyTraffic> traffic_;
+  std::map<InstanceId, InstanceAddress> addresses_;
   std::set<std::pair<InstanceId, InstanceEvent>> seen_;
 };
 
@@ -216,10 +215,10 @@ TEST_F(HaproxyIntegration, StartsWithTheGeneratedConfigAndAdoptsARunningOne) {
 // A new service replaces the process: the new one starts with the servers of
 // the old one, in their states, before it takes its first request.
 TEST_F(HaproxyIntegration, ANewServiceKeepsTheServersAndTheirStates) {
-  ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
+  ASSERT_TRUE(Register(kA).ok());
   ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
   b_->SetSick(true);
-  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());  // held DOWN until its checks pass
+  ASSERT_TRUE(Register(kB).ok());  // held DOWN until its checks pass
   const int old_pid = process_->Pid();
   const std::string old_config = ReadText(process_->config_path());
   const HaproxyBackend api = AnotherService();
@@ -277,7 +276,7 @@ TEST_F(HaproxyIntegration, AFailedReplacementChangesNothing) {
   // And the Runtime API still works: a server can still leave and join.
   ASSERT_TRUE(traffic_->Deregister(kGroup, kB).ok());
   EXPECT_FALSE(InShowStat(kB));
-  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+  ASSERT_TRUE(Register(kB).ok());
   EXPECT_TRUE(InShowStat(kB));
 }
 
@@ -285,10 +284,10 @@ TEST_F(HaproxyIntegration, AFailedReplacementChangesNothing) {
 // servers are written into the config, those it saw serving start UP, the
 // others in MAINT until Poll readies them behind their checks.
 TEST_F(HaproxyIntegration, ARestartAfterSigkillStartsWithTheKnownServers) {
-  ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
+  ASSERT_TRUE(Register(kA).ok());
   ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
   b_->SetSick(true);
-  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+  ASSERT_TRUE(Register(kB).ok());
   const int pid = process_->Pid();
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   ASSERT_TRUE(WaitUntil([&] { return !process_->Running(); }, kDeadline));
@@ -313,7 +312,7 @@ TEST_F(HaproxyIntegration, RegisteredServersBecomeHealthyAndShareTraffic) {
   EXPECT_GE(spread.count("a") ? spread.at("a") : 0, 5);
   EXPECT_GE(spread.count("b") ? spread.at("b") : 0, 5);
   // Registering again changes nothing.
-  EXPECT_TRUE(traffic_->Register(kGroup, kA).ok());
+  EXPECT_TRUE(Register(kA).ok());
   // Rates are known per server and per backend after two polls with traffic.
   traffic_->Poll();
   Spread(20);
@@ -407,8 +406,8 @@ TEST_F(HaproxyIntegration, FailingHealthChecksReportUnhealthyAndRecovery) {
 
 TEST_F(HaproxyIntegration, ANewServerGetsNoTrafficBeforeItsChecksPass) {
   b_->SetSick(true);
-  ASSERT_TRUE(traffic_->Register(kGroup, kA).ok());
-  ASSERT_TRUE(traffic_->Register(kGroup, kB).ok());
+  ASSERT_TRUE(Register(kA).ok());
+  ASSERT_TRUE(Register(kB).ok());
   ASSERT_TRUE(WaitForEvent(kA, InstanceEvent::kHealthy));
   // b's checks never passed: it must not have been UP even for a moment.
   for (int i = 0; i < 10; ++i) traffic_->Poll();
@@ -474,7 +473,7 @@ TEST_F(HaproxyIntegration, PollReportsASocketErrorWhenHaproxyIsDown) {
   EXPECT_FALSE(process_->Running());
   EXPECT_TRUE(traffic_->Poll().empty());
   EXPECT_EQ(traffic_->LastPollStatus().code(), StatusCode::kIoError);
-  EXPECT_FALSE(traffic_->Register(kGroup, kA).ok());
+  EXPECT_FALSE(Register(kA).ok());
 }
 
 TEST(HaproxyProcessErrors, MissingBinarySaysToInstallHaproxy) {

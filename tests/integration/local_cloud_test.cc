@@ -132,9 +132,12 @@ class LocalCloudTest : public ::testing::Test {
   }
 
   InstanceId MustLaunch(const LaunchRequest& r) {
-    Result<InstanceId> id = cloud_->Launch(r);
-    EXPECT_TRUE(id.ok()) << id.status().message();
-    return id.ok() ? *id : InstanceId{};
+    Result<LaunchedInstance> launched = cloud_->Launch(r);
+    EXPECT_TRUE(launched.ok()) << launched.status().message();
+    if (!launched.ok()) return {};
+    EXPECT_EQ(launched->address.host, "127.0.0.1");
+    EXPECT_EQ(launched->address.port, cloud_->PortOf(launched->id));
+    return launched->id;
   }
 
   // Polls until `event` is seen for `id`; every event seen is kept in seen_.
@@ -258,7 +261,7 @@ TEST_F(LocalCloudTest, LaunchesBeyondTheMachinesCoresFailForLackOfCapacity) {
   Start({g});
   const InstanceId a = MustLaunch(Request("web"));
   MustLaunch(Request("web"));
-  Result<InstanceId> third = cloud_->Launch(Request("web"));
+  Result<LaunchedInstance> third = cloud_->Launch(Request("web"));
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), StatusCode::kInsufficientCapacity);
   EXPECT_NE(third.status().message().find("1.00 cores"), std::string::npos) << third.status().message();
@@ -362,12 +365,12 @@ TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
 
 TEST_F(LocalCloudTest, UnknownCommandIsRefusedNamingIt) {
   Start({Group("web", {"no-such-service-xyz", "{port}"})});
-  Result<InstanceId> id = cloud_->Launch(Request("web"));
+  Result<LaunchedInstance> id = cloud_->Launch(Request("web"));
   ASSERT_FALSE(id.ok());
   EXPECT_NE(id.status().message().find("no-such-service-xyz"), std::string::npos) << id.status().message();
   EXPECT_NE(id.status().message().find("launch.command"), std::string::npos) << id.status().message();
   EXPECT_FALSE(fs::exists(data_ + "/instances/0000000000000001"));  // nothing left behind
-  Result<InstanceId> unknown = cloud_->Launch(Request("nope"));
+  Result<LaunchedInstance> unknown = cloud_->Launch(Request("nope"));
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("nope"), std::string::npos);
 }
@@ -606,7 +609,7 @@ TEST_F(LocalCloudSpotTest, NoticeReachesPollAndImdsThenTheMarketTakesTheInstance
 TEST_F(LocalCloudSpotTest, NoCapacityInThePoolIsInsufficientCapacity) {
   Start({Group("web", WebCommand())});
   spot_market_->SetShortage("m5.large/us-east-1a", 1000000 + 600);
-  Result<InstanceId> id = cloud_->Launch(SpotRequest());
+  Result<LaunchedInstance> id = cloud_->Launch(SpotRequest());
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.status().code(), StatusCode::kInsufficientCapacity);
   const PoolObservation pool = cloud_->Pool("m5.large", "us-east-1a");

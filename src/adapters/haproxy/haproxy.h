@@ -45,7 +45,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -89,6 +91,7 @@ struct ServerStat {
   std::int64_t request_rate = 0;    // rate: sessions per second over the last second
   std::int64_t http_responses_5xx = 0;
   std::string check_status;         // L7OK, L4CON, INI, ... (empty without checks)
+  std::string address;              // addr: "127.0.0.1:8081" (empty for backend rows, old versions)
 };
 
 // HAProxy names allow more than this, but a service name lands in the config
@@ -169,24 +172,31 @@ class HaproxyProcess {
   HaproxyOptions options_;
 };
 
+// Ok for an address HAProxy can be given: an IPv4 literal and a port in
+// 1..65535 (refused otherwise, naming what is wrong).
+Status CheckServerAddress(const InstanceAddress& address);
+// "127.0.0.1:8081" (show stat's addr) → the address, if CheckServerAddress passes.
+std::optional<InstanceAddress> ParseServerAddress(std::string_view text);
+
 // The Traffic port on HAProxy: instances are servers named after their id
 // (their ids) in the backend of their group.
 // Poll() turns status changes seen in `show stat` into kHealthy/kUnhealthy,
 // and a drained server with no current sessions into kDrained. It also
 // re-adds registered servers missing from `show stat` (HAProxy restarted) and
-// adopts i-<hex> servers it finds in its backends (the daemon restarted).
+// adopts servers named like instances that it finds in its backends, with
+// the address HAProxy has for them (the daemon restarted, HAProxy did not).
+// Addresses must be IPv4 literals: they go into runtime commands and the
+// config text, so nothing else may get in.
 // Request rates are the stot (sessions = HTTP requests under
 // http-server-close) delta between two Polls over the steady-clock time
 // between them; HAProxy's own `rate` column is only used for the first Poll.
 // All methods may be called from any thread.
 class HaproxyTraffic final : public Traffic {
  public:
-  // `port_of` gives the 127.0.0.1 port of an instance (from the cloud); 0 if unknown.
-  HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group,
-                 std::function<int(InstanceId)> port_of);
+  HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group);
   // New group → backend mapping (after `shoal apply`).
   void SetBackends(std::map<std::string, HaproxyBackend> backend_of_group);
-  Status Register(const std::string& group, InstanceId id) override;
+  Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) override;
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;

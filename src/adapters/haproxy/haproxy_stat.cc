@@ -58,6 +58,7 @@ ServerStat ToStat(const Columns& cols, const std::vector<std::string_view>& row)
   s.request_rate = ToInt(cols.Get(row, "rate"));
   s.http_responses_5xx = ToInt(cols.Get(row, "hrsp_5xx"));
   s.check_status = std::string(cols.Get(row, "check_status"));
+  s.address = std::string(cols.Get(row, "addr"));
   // HAProxy marks a check still running with a leading '*'.
   if (!s.check_status.empty() && s.check_status[0] == '*') s.check_status.erase(0, 1);
   while (!s.check_status.empty() && s.check_status[0] == ' ') s.check_status.erase(0, 1);

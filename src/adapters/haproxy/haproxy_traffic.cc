@@ -2,6 +2,9 @@
 // what this adapter last reported, so events are edges (UP after DOWN, ...)
 // while the work it does is level-triggered: a registered server that is
 // missing is re-added, one left in MAINT is readied.
+#include <arpa/inet.h>
+
+#include <charconv>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -13,7 +16,6 @@ namespace shoal {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr const char* kLoopback = "127.0.0.1";
 
 bool StartsWith(const std::string& text, std::string_view prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
@@ -27,6 +29,7 @@ struct Member {
   std::string group;
   std::string backend;  // proxy name
   std::string server;
+  InstanceAddress address;
   bool draining = false;
   bool drained_reported = false;
   bool reported_up = false;
@@ -51,10 +54,31 @@ double RateFrom(std::int64_t last, std::int64_t now, double seconds, std::int64_
 
 }  // namespace
 
+Status CheckServerAddress(const InstanceAddress& address) {
+  in_addr parsed{};
+  if (address.host.empty() || inet_pton(AF_INET, address.host.c_str(), &parsed) != 1) {
+    return Status::InvalidArgument("address '" + address.host + "' is not an IPv4 address (HAProxy servers are registered by IPv4 literal)");
+  }
+  if (address.port <= 0 || address.port > 65535) {
+    return Status::InvalidArgument("port " + std::to_string(address.port) + " is not in 1..65535");
+  }
+  return Status::Ok();
+}
+
+std::optional<InstanceAddress> ParseServerAddress(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  InstanceAddress a;
+  a.host = std::string(text.substr(0, colon));
+  const std::string_view port = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), a.port);
+  if (ec != std::errc() || end != port.data() + port.size() || !CheckServerAddress(a).ok()) return std::nullopt;
+  return a;
+}
+
 struct HaproxyTraffic::Impl {
   HaproxyRuntime* runtime;
   std::map<std::string, HaproxyBackend> backend_of_group;
-  std::function<int(InstanceId)> port_of;
 
   mutable std::mutex mu;
   std::map<InstanceId, Member> members;
@@ -71,13 +95,9 @@ struct HaproxyTraffic::Impl {
 
   // Adds the server and lets it take traffic: after `rise` checks for a new
   // one, at once for one that was serving before HAProxy lost it.
-  Status AddAndReady(InstanceId id, Member& m) {
+  Status AddAndReady(Member& m) {
     const HaproxyBackend* cfg = Config(m.group);
-    const int port = port_of(id);
-    if (port <= 0 || port > 65535) {
-      return Status::InvalidArgument("no 127.0.0.1 port known for instance " + m.server);
-    }
-    Status added = runtime->AddServer(m.backend, m.server, kLoopback, port, *cfg);
+    Status added = runtime->AddServer(m.backend, m.server, m.address.host, m.address.port, *cfg);
     if (!added.ok() && !IsDuplicate(added)) return added;
     if (m.draining) return runtime->SetState(m.backend, m.server, "drain");
     // A server HAProxy already has (the daemon restarted, HAProxy did not)
@@ -93,7 +113,7 @@ struct HaproxyTraffic::Impl {
     for (auto& [id, m] : members) {
       if (index.count({m.backend, m.server}) != 0) continue;
       m.last_stot = -1;
-      Status s = AddAndReady(id, m);
+      Status s = AddAndReady(m);
       if (!s.ok() && first_error.ok()) first_error = s;
     }
     return first_error;
@@ -112,6 +132,7 @@ struct HaproxyTraffic::Impl {
       m.group = group->second;
       m.backend = s.backend;
       m.server = s.server;
+      m.address = ParseServerAddress(s.address).value_or(InstanceAddress{});
       m.draining = s.status == "DRAIN";
       members[*id] = m;
     }
@@ -179,12 +200,10 @@ struct HaproxyTraffic::Impl {
   }
 };
 
-HaproxyTraffic::HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group,
-                               std::function<int(InstanceId)> port_of)
+HaproxyTraffic::HaproxyTraffic(HaproxyRuntime* runtime, std::map<std::string, HaproxyBackend> backend_of_group)
     : impl_(std::make_shared<Impl>()) {
   impl_->runtime = runtime;
   impl_->backend_of_group = std::move(backend_of_group);
-  impl_->port_of = std::move(port_of);
 }
 
 void HaproxyTraffic::SetBackends(std::map<std::string, HaproxyBackend> backend_of_group) {
@@ -192,7 +211,8 @@ void HaproxyTraffic::SetBackends(std::map<std::string, HaproxyBackend> backend_o
   impl_->backend_of_group = std::move(backend_of_group);
 }
 
-Status HaproxyTraffic::Register(const std::string& group, InstanceId id) {
+Status HaproxyTraffic::Register(const std::string& group, InstanceId id, const InstanceAddress& address) {
+  SHOAL_RETURN_IF_ERROR(CheckServerAddress(address).WithContext("registering " + id.str()));
   std::lock_guard lock(impl_->mu);
   const HaproxyBackend* cfg = impl_->Config(group);
   if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
@@ -201,7 +221,8 @@ Status HaproxyTraffic::Register(const std::string& group, InstanceId id) {
   m.group = group;
   m.backend = BackendProxyName(cfg->name);
   m.server = id.str();
-  SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(id, m));
+  m.address = address;
+  SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(m));
   impl_->members[id] = m;
   return Status::Ok();
 }
@@ -257,9 +278,8 @@ std::vector<HaproxyServer> HaproxyTraffic::Servers() const {
   std::lock_guard lock(impl_->mu);
   std::vector<HaproxyServer> out;
   for (const auto& [id, m] : impl_->members) {
-    const int port = impl_->port_of(id);
-    if (port <= 0 || port > 65535) continue;
-    out.push_back({m.backend, m.server, kLoopback, port, /*disabled=*/m.draining || !m.reported_up});
+    if (!CheckServerAddress(m.address).ok()) continue;  // adopted from a server HAProxy had without one
+    out.push_back({m.backend, m.server, m.address.host, m.address.port, /*disabled=*/m.draining || !m.reported_up});
   }
   return out;
 }

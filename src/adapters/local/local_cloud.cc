@@ -69,6 +69,8 @@ double NotionalOnDemandPrice(const std::string& type) {
   return 0.10;
 }
 
+constexpr const char* kLoopbackHost = "127.0.0.1";  // local instances listen here only
+
 std::string MarketPoolName(const std::string& type, const std::string& zone) { return type + "/" + zone; }
 
 bool FileExists(const std::string& path) {
@@ -440,9 +442,13 @@ struct LocalCloud::Impl {
     std::ofstream(dir + "/stderr.log", std::ios::app) << "shoal: " << line << "\n";
   }
 
-  Result<InstanceId> Launch(const LaunchRequest& req) {
+  static InstanceAddress AddressOf(const InstanceRecord& rec) { return {kLoopbackHost, rec.port}; }
+
+  Result<LaunchedInstance> Launch(const LaunchRequest& req) {
     std::lock_guard lock(mu);
-    if (std::optional<InstanceId> same = FindToken(req.launch_token)) return *same;
+    if (std::optional<InstanceId> same = FindToken(req.launch_token)) {
+      return LaunchedInstance{*same, AddressOf(instances.at(*same).rec)};
+    }
     auto g = groups.find(req.group);
     if (g == groups.end()) {
       return Status::NotFound("launch: unknown group \"" + req.group +
@@ -525,7 +531,7 @@ struct LocalCloud::Impl {
     PersistOrLog(rt, "launched");
     if (market != nullptr && rec.market == Market::kSpot) market->Track(rec.id, market_pool, rec.bid);
     instances.emplace(rec.id, std::move(rt));
-    return rec.id;
+    return LaunchedInstance{rec.id, AddressOf(rec)};
   }
 
   // A launch that failed before its process existed: nothing to stop. The
@@ -659,6 +665,7 @@ struct LocalCloud::Impl {
       d.weight = rec->weight;
       d.launched_at = rec->launched_at;
       d.launch_token = rec->launch_token;
+      d.address = AddressOf(*rec);
       d.running = rec->state == kRecordRunning && LeaderAlive(*rec);
       out.push_back(std::move(d));
     }
@@ -752,7 +759,7 @@ LocalCloud::~LocalCloud() {
   m.AdvanceStops();  // record what died; a later daemon finishes the rest
 }
 
-Result<InstanceId> LocalCloud::Launch(const LaunchRequest& request) { return impl_->Launch(request); }
+Result<LaunchedInstance> LocalCloud::Launch(const LaunchRequest& request) { return impl_->Launch(request); }
 Status LocalCloud::Terminate(InstanceId id) { return impl_->Terminate(id); }
 std::vector<GroupInstanceEvent> LocalCloud::Poll() { return impl_->Poll(); }
 Result<std::vector<DescribedInstance>> LocalCloud::Describe() { return impl_->Describe(); }

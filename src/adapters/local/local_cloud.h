@@ -62,7 +62,7 @@ class LocalCloud final : public Cloud {
              LocalSpotMarket* market, ImdsServer* imds);
   ~LocalCloud() override;
 
-  Result<InstanceId> Launch(const LaunchRequest& request) override;
+  Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;  // booted, provisioned, notices, exits
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;

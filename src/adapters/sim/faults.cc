@@ -170,7 +170,7 @@ bool FaultInjector::Enter(bool* answer_lost) {
 FaultyCloud::FaultyCloud(Cloud* inner, FaultInjector* faults, LaunchLedger* ledger)
     : inner_(inner), faults_(faults), ledger_(ledger) {}
 
-Result<InstanceId> FaultyCloud::Launch(const LaunchRequest& request) {
+Result<LaunchedInstance> FaultyCloud::Launch(const LaunchRequest& request) {
   bool lost = false;
   if (!faults_->Enter(&lost)) return Dead();
   if (faults_->Throttled()) {
@@ -199,7 +199,7 @@ Result<InstanceId> FaultyCloud::Launch(const LaunchRequest& request) {
                                     "/" + request.pool + " " + request.instance_type);
     }
   }
-  Result<InstanceId> id = inner_->Launch(request);
+  Result<LaunchedInstance> id = inner_->Launch(request);
   if (lost) return Dead();
   if (id.ok() && faults_->Draw(spec.launch_lost, "launch_lost")) {
     return Status::Unavailable("launch: the answer was lost (timeout)");
@@ -260,13 +260,13 @@ Result<std::vector<DescribedInstance>> FaultyCloud::Describe() {
 
 FaultyTraffic::FaultyTraffic(Traffic* inner, FaultInjector* faults) : inner_(inner), faults_(faults) {}
 
-Status FaultyTraffic::Register(const std::string& group, InstanceId id) {
+Status FaultyTraffic::Register(const std::string& group, InstanceId id, const InstanceAddress& address) {
   bool lost = false;
   if (!faults_->Enter(&lost)) return Dead();
   if (faults_->Draw(faults_->spec().register_error, "register_error")) {
     return Status::Unavailable("register: the load balancer's socket refused the connection");
   }
-  const Status s = inner_->Register(group, id);
+  const Status s = inner_->Register(group, id, address);
   return lost ? Dead() : s;
 }
 

@@ -106,7 +106,7 @@ struct LaunchLedger {
 class FaultyCloud final : public Cloud {
  public:
   FaultyCloud(Cloud* inner, FaultInjector* faults, LaunchLedger* ledger);
-  Result<InstanceId> Launch(const LaunchRequest& request) override;
+  Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
@@ -122,7 +122,7 @@ class FaultyCloud final : public Cloud {
 class FaultyTraffic final : public Traffic {
  public:
   FaultyTraffic(Traffic* inner, FaultInjector* faults);
-  Status Register(const std::string& group, InstanceId id) override;
+  Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) override;
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;

@@ -46,7 +46,7 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
 
 // --- Cloud ---------------------------------------------------------------
 
-Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
+Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   // Idempotent by token: asking again returns the first instance, even one
   // that has ended since (as EC2 does for a ClientToken).
   if (!req.launch_token.empty()) {
@@ -81,12 +81,17 @@ Result<InstanceId> SimWorld::Launch(const LaunchRequest& req) {
   in.launched = now_;
   in.launch_token = req.launch_token;
   const InstanceId id = in.id;
-  if (!req.launch_token.empty()) launched_by_token_[req.launch_token] = id;
+  // A private address, as EC2 gives (nothing is ever sent to it).
+  in.address = {"10." + std::to_string((in.serial >> 16) & 0xff) + "." + std::to_string((in.serial >> 8) & 0xff) +
+                    "." + std::to_string(in.serial & 0xff),
+                80};
+  const LaunchedInstance launched{id, in.address};
+  if (!req.launch_token.empty()) launched_by_token_[req.launch_token] = launched;
   if (pool >= 0) pool_members_[pool].push_back(id);
   Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, in.serial);
   instances_.emplace(id, std::move(in));
   max_instances_ = std::max(max_instances_, static_cast<int>(instances_.size()));
-  return id;
+  return launched;
 }
 
 Status SimWorld::Terminate(InstanceId id) {
@@ -130,6 +135,7 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
     d.weight = in.weight;
     d.launched_at = in.launched;
     d.launch_token = in.launch_token;
+    d.address = in.address;
     out.push_back(std::move(d));
   }
   return out;
@@ -137,7 +143,7 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
 
 // --- Traffic ---------------------------------------------------------------
 
-Status SimWorld::Register(const std::string&, InstanceId id) {
+Status SimWorld::Register(const std::string&, InstanceId id, const InstanceAddress&) {
   auto it = instances_.find(id);
   if (it == instances_.end()) return Status::Ok();
   SimInstance& in = it->second;

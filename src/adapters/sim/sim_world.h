@@ -73,7 +73,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Clock
   Seconds Now() const override { return now_; }
   // Cloud
-  Result<InstanceId> Launch(const LaunchRequest& request) override;
+  Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
   // Cloud and load-balancer facts both come from here (the one override
   // serves both ports), in the order they happened.
@@ -82,7 +82,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   double OnDemandPrice(const std::string& instance_type) override;
   Result<std::vector<DescribedInstance>> Describe() override;
   // Traffic (Poll is above)
-  Status Register(const std::string& group, InstanceId id) override;
+  Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) override;
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;
   // Metrics
@@ -127,6 +127,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     Seconds notice_issued = kNever;
     InstanceId id;               // InstanceId::FromCounter(serial)
     std::uint64_t serial = 0;    // the subject of its events
+    InstanceAddress address;
     std::string group;
     int service = 0;
     int group_index = 0;
@@ -184,7 +185,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::uint64_t seq_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::map<InstanceId, SimInstance> instances_;  // alive ones
-  std::map<std::string, InstanceId> launched_by_token_;  // every token ever launched (EC2 ClientToken)
+  std::map<std::string, LaunchedInstance> launched_by_token_;  // every token ever launched (EC2 ClientToken)
   std::uint64_t next_serial_ = 1;
   std::vector<GroupAccum> groups_;
   std::map<std::string, int> group_index_;

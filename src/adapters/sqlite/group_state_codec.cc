@@ -70,6 +70,12 @@ void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
   w.Key("simple_activity").Bool(in.simple_activity);
   w.Key("drained").Bool(in.drained);
   w.Key("launch_token").String(in.launch_token);
+  w.Key("address");
+  if (in.address.empty()) {
+    w.Null();
+  } else {
+    w.BeginObject().Key("host").String(in.address.host).Key("port").Int(in.address.port).EndObject();
+  }
   w.Key("registered").Bool(in.registered);
   w.Key("drain_requested").Bool(in.drain_requested);
   w.Key("terminate_requested").Bool(in.terminate_requested);
@@ -164,6 +170,24 @@ Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out) {
 
 Status ReadObject(const Json& v, const std::string& path) {
   return v.is_object() ? Status::Ok() : Status::InvalidArgument(path + ": not an object");
+}
+
+// null: not known (yet).
+Status ReadAddress(const Json& v, const std::string& path, InstanceAddress* out) {
+  *out = {};
+  if (v.is_null()) return Status::Ok();
+  SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
+  InstanceAddress a;
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "host", json_fields::ReadString, &a.host));
+  constexpr std::size_t kMaxHost = 255;
+  const bool printable = std::all_of(a.host.begin(), a.host.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (a.host.empty() || a.host.size() > kMaxHost || !printable) {
+    return Status::InvalidArgument(Join(path, "host") + ": not a host address");
+  }
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "port", json_fields::ReadInt, &a.port));
+  if (a.port < 1 || a.port > 65535) return Status::InvalidArgument(Join(path, "port") + ": not in 1..65535");
+  *out = std::move(a);
+  return Status::Ok();
 }
 
 Status ReadRetry(const Json& v, const std::string& path, Retry* out) {
@@ -266,6 +290,9 @@ class Decoder {
       return json_fields::ReadEnum<InstanceState>(v, p, kInstanceStates, out);
     };
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state", read_state, &in->state));
+    // State written before instances had addresses has none: the inventory
+    // pass fills it in from the cloud.
+    if (j.contains("address")) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "address", ReadAddress, &in->address));
     SHOAL_RETURN_IF_ERROR(ReadInstanceTimes(j, path, in));
     return ReadInstanceFlags(j, path, in);
   }

@@ -30,13 +30,13 @@ class FakeCloud final : public Cloud {
     bool running = true;
   };
 
-  Result<InstanceId> Launch(const LaunchRequest& r) override {
+  Result<LaunchedInstance> Launch(const LaunchRequest& r) override {
     launches.push_back(r);
     if (r.market == Market::kSpot && short_pools.count(r.pool) > 0) {
       return Status::InsufficientCapacity("no capacity in " + r.pool);
     }
     if (auto it = by_token.find(r.launch_token); !r.launch_token.empty() && it != by_token.end()) {
-      return it->second;
+      return LaunchedInstance{it->second, AddressOf(it->second)};
     }
     if (!launch_errors.empty()) {
       Status s = launch_errors.front();
@@ -46,7 +46,9 @@ class FakeCloud final : public Cloud {
       Make(r);
       return s;
     }
-    return Make(r);
+    const InstanceId id = Make(r);
+    if (launch_without_address) return LaunchedInstance{id, {}};
+    return LaunchedInstance{id, AddressOf(id)};
   }
   Status Terminate(InstanceId id) override {
     terminate_calls.push_back(id);
@@ -81,10 +83,16 @@ class FakeCloud final : public Cloud {
       d.id = id;
       d.group = in.group;
       d.launch_token = in.token;
+      d.address = AddressOf(id);
       d.running = in.running;
       out.push_back(d);
     }
     return out;
+  }
+
+  // A private address per instance, as EC2 gives.
+  static InstanceAddress AddressOf(InstanceId id) {
+    return {"10.0.0." + std::to_string(id.Counter().value_or(0) % 250), 8080};
   }
 
   InstanceId Make(const LaunchRequest& r) {
@@ -105,6 +113,7 @@ class FakeCloud final : public Cloud {
   std::set<std::string> short_pools;
   std::deque<Status> launch_errors;
   std::deque<Status> terminate_errors;
+  bool launch_without_address = false;  // the cloud tells the address only when described
   bool lose_answer = false;           // the next primed launch error happens after the instance was made
   bool confirm_terminations = true;   // Poll reports kTerminated for what Terminate stopped
   Status describe_error;
@@ -114,8 +123,9 @@ class FakeCloud final : public Cloud {
 
 class FakeTraffic final : public Traffic {
  public:
-  Status Register(const std::string&, InstanceId id) override {
+  Status Register(const std::string&, InstanceId id, const InstanceAddress& address) override {
     register_calls.push_back(id);
+    addresses[id] = address;
     if (!register_errors.empty()) {
       Status s = register_errors.front();
       register_errors.pop_front();
@@ -134,6 +144,7 @@ class FakeTraffic final : public Traffic {
   }
   std::vector<GroupInstanceEvent> Poll() override { return {}; }
   std::set<InstanceId> registered, drained;
+  std::map<InstanceId, InstanceAddress> addresses;  // as last registered
   std::vector<InstanceId> register_calls;
   std::deque<Status> register_errors;
 };
@@ -258,6 +269,10 @@ TEST(Reconciler, LaunchesToDesiredAndRegistersEveryInstance) {
     tokens.insert(l.launch_token);
   }
   EXPECT_EQ(tokens, (std::set<std::string>{"web-1-0", "web-1-1", "web-1-2"}));
+  for (const Instance& in : r.state(0).instances) {
+    EXPECT_EQ(in.address, FakeCloud::AddressOf(in.id));
+    EXPECT_EQ(w.traffic.addresses[in.id], FakeCloud::AddressOf(in.id)) << "registered where the cloud said it serves";
+  }
   r.Tick();  // level-triggered: nothing more to do
   EXPECT_EQ(w.cloud.launches.size(), 3u);
 }
@@ -322,6 +337,29 @@ TEST(Reconciler, ALaunchWhoseAnswerWasLostIsNotLaunchedTwice) {
   EXPECT_EQ(w.cloud.RunningCount(), 2) << "the retry got the instance the lost call made";
   EXPECT_EQ(r.state(0).instances.size(), 2u);
   EXPECT_TRUE(r.state(0).launches.empty());
+  for (const Instance& in : r.state(0).instances) EXPECT_EQ(w.traffic.addresses[in.id], FakeCloud::AddressOf(in.id));
+}
+
+TEST(Reconciler, AnInstanceWithoutAnAddressIsRegisteredOnceTheInventoryLearnsIt) {
+  World w;
+  GroupSpec g = Group();
+  g.desired = 1;
+  w.cloud.launch_without_address = true;
+  ControllerOptions o;
+  o.inventory_period = 60;
+  Reconciler r({g}, w.ports(), o);
+  r.Tick();
+  ASSERT_EQ(r.state(0).instances.size(), 1u);
+  const InstanceId id = r.state(0).instances[0].id;
+  EXPECT_FALSE(r.state(0).instances[0].registered);
+  EXPECT_TRUE(w.traffic.register_calls.empty()) << "nothing to register before the address is known";
+  for (Seconds t = 1; t <= 120; ++t) {
+    w.clock.now = t;
+    r.Tick();
+  }
+  EXPECT_TRUE(r.state(0).instances[0].registered);
+  EXPECT_EQ(w.traffic.addresses[id], FakeCloud::AddressOf(id));
+  EXPECT_EQ(r.state(0).instances[0].address, FakeCloud::AddressOf(id));
 }
 
 TEST(Reconciler, ARefusedLaunchSetsAConditionBacksOffAndSuccessClearsIt) {

@@ -74,7 +74,7 @@ class Driver {
       switch (a.kind) {
         case ActionKind::kLaunch: {
           const InstanceId id = Id(next_id_++);
-          RecordLaunchOutcome(spec_, state_, a.token, id, 0, now, nullptr);
+          RecordLaunchOutcome(spec_, state_, a.token, LaunchedInstance{id, {}}, 0, now, nullptr);
           Action reg;
           reg.kind = ActionKind::kRegister;
           reg.instance = id;

@@ -83,17 +83,18 @@ TEST(RecordLaunchOutcome, SuccessTurnsThePendingLaunchIntoAnInstanceWithItsToken
   GroupState s = InitialState(g);
   Decide(g, s, Obs(g, false), 0);
   const PendingLaunch first = s.launches[0];
-  RecordLaunchOutcome(g, s, first.token, Id(42), 0, 3, nullptr);
+  RecordLaunchOutcome(g, s, first.token, LaunchedInstance{Id(42), {"10.0.0.42", 80}}, 0, 3, nullptr);
   const Instance* in = s.Find(Id(42));
   ASSERT_NE(in, nullptr);
   EXPECT_EQ(in->launch_token, first.token);
+  EXPECT_EQ(in->address.ToString(), "10.0.0.42:80");
   EXPECT_EQ(in->market, first.market);
   EXPECT_EQ(in->state, InstanceState::kPending);
   EXPECT_FALSE(in->registered);
   EXPECT_EQ(s.FindLaunch(first.token), nullptr);
   // The cloud answering a retried token with the same instance adds nothing.
   s.launches.push_back(first);
-  RecordLaunchOutcome(g, s, first.token, Id(42), 0, 4, nullptr);
+  RecordLaunchOutcome(g, s, first.token, LaunchedInstance{Id(42), {"10.0.0.42", 80}}, 0, 4, nullptr);
   EXPECT_EQ(s.instances.size(), 1u);
 }
 

@@ -36,6 +36,8 @@ TEST(HaproxyShowStat, ParsesCapturedOutput) {
   EXPECT_EQ(up->total_sessions, 3);
   EXPECT_EQ(up->current_sessions, 0);
   EXPECT_EQ(up->check_status, "L7OK");
+  EXPECT_EQ(up->address, "127.0.0.1:18081");
+  EXPECT_EQ(ParseServerAddress(up->address), (InstanceAddress{"127.0.0.1", 18081}));
   const ServerStat* down = Find(*stats, "i-0000000000000004");
   ASSERT_NE(down, nullptr);
   EXPECT_EQ(down->status, "DOWN");
@@ -112,6 +114,29 @@ INSTANTIATE_TEST_SUITE_P(
                       BadStat{"ReorderedRowWithEmptyName", "# status,svname,pxname\nUP,s1,\n"},
                       BadStat{"ReorderedRowWithoutName", "# status,svname,pxname\nUP,s1\n"}),
     [](const ::testing::TestParamInfo<BadStat>& info) { return std::string(info.param.name); });
+
+TEST(HaproxyServerAddress, OnlyIpv4LiteralsAndRealPortsReachHaproxy) {
+  EXPECT_TRUE(CheckServerAddress({"127.0.0.1", 8081}).ok());
+  EXPECT_TRUE(CheckServerAddress({"10.0.3.17", 80}).ok());
+  // Addresses go into runtime commands and the config text: nothing else may.
+  for (const InstanceAddress& bad : std::vector<InstanceAddress>{{"", 80},
+                                                                 {"localhost", 80},
+                                                                 {"127.0.0.1; shutdown sessions", 80},
+                                                                 {"127.0.0.1\nadd server x", 80},
+                                                                 {"::1", 80},
+                                                                 {"127.0.0.1", 0},
+                                                                 {"127.0.0.1", 65536}}) {
+    const Status s = CheckServerAddress(bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad.host << ":" << bad.port;
+  }
+}
+
+TEST(HaproxyServerAddress, ParsesShowStatsAddrColumn) {
+  EXPECT_EQ(ParseServerAddress("10.0.0.9:8080"), (InstanceAddress{"10.0.0.9", 8080}));
+  for (const char* bad : {"", "unix", "10.0.0.9", "10.0.0.9:", "10.0.0.9:80x", "host:80", "10.0.0.9:99999"}) {
+    EXPECT_EQ(ParseServerAddress(bad), std::nullopt) << bad;
+  }
+}
 
 }  // namespace
 }  // namespace shoal

@@ -31,6 +31,15 @@ TEST(GroupStateCodecTest, RoundTripKeepsEveryPersistedField) {
   ExpectSameState(saved, *loaded);
 }
 
+TEST(GroupStateCodecTest, StateWrittenBeforeAddressesLoadsWithNone) {
+  const GroupSpec spec = RichSpec();
+  json j = json::parse(EncodeGroupState(spec, RichState(spec)));
+  for (json& in : j["instances"]) in.erase("address");
+  Result<GroupState> loaded = DecodeGroupState(j.dump(), spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  for (const Instance& in : loaded->instances) EXPECT_TRUE(in.address.empty()) << in.id;
+}
+
 TEST(GroupStateCodecTest, WritesNamesForEveryPartOfTheSpec) {
   const json j = json::parse(Encoded());
   EXPECT_EQ(j["format"], kGroupStateFormat);
@@ -201,6 +210,9 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
       {"bad market", "", "/instances/0/market", "reserved", "instances[0].market: unknown value"},
       {"bad id", "", "/instances/2/id", "i-x/y", "instances[2].id: 'i-x/y' is not an instance id"},
       {"id too long", "", "/instances/2/id", "i-" + std::string(62, '0'), "instances[2].id"},
+      {"address port", "", "/instances/0/address/port", 70000, "instances[0].address.port: not in 1..65535"},
+      {"address host", "", "/instances/0/address/host", "10.0.0.7\n", "instances[0].address.host: not a host address"},
+      {"address not object", "", "/instances/0/address", "10.0.0.7:80", "instances[0].address: not an object"},
       {"id number", "", "/instances/2/id", 17, "instances[2].id: not a string"},
       {"duplicate id", "", "/instances/1/id", "i-0000000000000010", "duplicate id i-0000000000000010"},
       {"missing weight", "", "/instances/0/weight", removed, "instances[0].weight: missing"},

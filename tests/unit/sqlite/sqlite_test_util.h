@@ -61,6 +61,7 @@ inline Instance MakeInstance(InstanceId id, Market market, int pool, InstanceSta
   in.registered = true;
   in.drain_requested = state == InstanceState::kDraining;
   in.terminate_requested = false;
+  in.address = {"10.0.0.7", 8080};
   in.retry = {2, 345};
   return in;
 }
@@ -75,6 +76,7 @@ inline GroupState RichState(const GroupSpec& spec) {
   };
   s.instances[0].replaces = {};  // "no replacement" is written as null
   s.instances[0].notice_deadline = kNever;
+  s.instances[1].address = {};  // not known yet: written as null
   s.alarm_states = {AlarmState::kAlarm, AlarmState::kOk};
   s.tt_high_states = {AlarmState::kOk, AlarmState::kAlarm};
   s.tt_low_states = {AlarmState::kAlarm, AlarmState::kInsufficientData};
@@ -123,6 +125,7 @@ inline void ExpectSameInstance(const Instance& a, const Instance& b) {
   EXPECT_EQ(a.simple_activity, b.simple_activity);
   EXPECT_EQ(a.drained, b.drained);
   EXPECT_EQ(a.launch_token, b.launch_token);
+  EXPECT_EQ(a.address, b.address);
   EXPECT_EQ(a.registered, b.registered);
   EXPECT_EQ(a.drain_requested, b.drain_requested);
   EXPECT_EQ(a.terminate_requested, b.terminate_requested);
