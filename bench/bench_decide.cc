@@ -61,7 +61,7 @@ GroupSpec BenchGroup(int g) {
 // instances sorted by id).
 Instance InService(int g, int i) {
   Instance in;
-  in.id = static_cast<InstanceId>(g) * kInstancesPerGroup + static_cast<InstanceId>(i) + 1;
+  in.id = InstanceId::FromCounter(static_cast<std::uint64_t>(g) * kInstancesPerGroup + static_cast<std::uint64_t>(i) + 1);
   in.group = g;
   const bool on_demand = i < kOnDemandBase;
   in.market = on_demand ? Market::kOnDemand : Market::kSpot;

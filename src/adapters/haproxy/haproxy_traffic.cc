@@ -120,19 +120,22 @@ struct HaproxyTraffic::Impl {
   }
 
   // Servers named like instances in our backends that this adapter does not
-  // know (the daemon restarted while HAProxy kept them) are tracked again.
+  // know (the daemon restarted while HAProxy kept them) are tracked again,
+  // at the address HAProxy has for them. The BACKEND and FRONTEND rows are
+  // named like ids too, but have no address.
   void Adopt(const std::vector<ServerStat>& stats) {
     std::map<std::string, std::string> group_of_backend;
     for (const auto& [group, cfg] : backend_of_group) group_of_backend[BackendProxyName(cfg.name)] = group;
     for (const ServerStat& s : stats) {
       const auto group = group_of_backend.find(s.backend);
       const auto id = InstanceId::Parse(s.server);
-      if (group == group_of_backend.end() || !id || members.count(*id) != 0) continue;
+      const std::optional<InstanceAddress> address = ParseServerAddress(s.address);
+      if (group == group_of_backend.end() || !id || !address || members.count(*id) != 0) continue;
       Member m;
       m.group = group->second;
       m.backend = s.backend;
       m.server = s.server;
-      m.address = ParseServerAddress(s.address).value_or(InstanceAddress{});
+      m.address = *address;
       m.draining = s.status == "DRAIN";
       members[*id] = m;
     }
@@ -278,7 +281,6 @@ std::vector<HaproxyServer> HaproxyTraffic::Servers() const {
   std::lock_guard lock(impl_->mu);
   std::vector<HaproxyServer> out;
   for (const auto& [id, m] : impl_->members) {
-    if (!CheckServerAddress(m.address).ok()) continue;  // adopted from a server HAProxy had without one
     out.push_back({m.backend, m.server, m.address.host, m.address.port, /*disabled=*/m.draining || !m.reported_up});
   }
   return out;
