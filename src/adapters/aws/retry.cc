@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "adapters/aws/errors.h"
+
 namespace shoal::aws {
 namespace {
 
@@ -31,6 +33,10 @@ RetryKind ClassifyRetry(bool connection_failed, bool timed_out, long http_status
   if (timed_out) return RetryKind::kTimeout;
   if (connection_failed) return RetryKind::kTransient;
   if (Contains(kThrottlingCodes, code)) return RetryKind::kThrottling;
+  if (!code.empty()) {
+    const StatusCode mapped = MapAwsError(code, http_status);
+    if (mapped == StatusCode::kInsufficientCapacity || mapped == StatusCode::kLimitExceeded) return RetryKind::kNone;
+  }
   if (Contains(kTransientCodes, code) || Contains(kTransientStatuses, http_status)) return RetryKind::kTransient;
   return RetryKind::kNone;
 }

@@ -4,6 +4,10 @@
 //   - retried: throttling codes (Throttling, RequestLimitExceeded, SlowDown,
 //     ...), transient ones (RequestTimeout, PriorRequestNotComplete), HTTP
 //     500/502/503/504, and connection failures and timeouts
+//   - except (Shoal's choice): a code the error table calls a capacity
+//     shortage or a quota (InsufficientInstanceCapacity, ...) is not
+//     retried even when EC2 sends it with a 5xx, as it does; the controller
+//     moves to another pool at once instead of waiting here
 //   - the wait before retry i (1-based) is rand[0,1) * min(2^(i-1), 20) s:
 //     exponential backoff with full jitter, capped at 20 s
 //   - a retry quota shared by every call of the client: 500 tokens; a retry
