@@ -31,6 +31,39 @@ std::string EncodeQuery(const Params& query) {
   return out;
 }
 
+// What a failed attempt was: an AWS error answer or a transport failure.
+struct FailedAttempt {
+  StatusCode code = StatusCode::kUnavailable;
+  std::string aws_code;  // the AWS code, "HTTP<status>" without one, or the transport failure's name
+  std::string message;
+  std::string request_id;
+  long http_status = 0;  // 0: no answer
+  RetryKind retry = RetryKind::kNone;
+};
+
+FailedAttempt Describe(const HttpOutcome& outcome) {
+  FailedAttempt failed;
+  if (!outcome.ok()) {
+    failed.aws_code = FailureName(outcome.failure);
+    failed.message = outcome.error;
+    // A body over the cap will be over it again: not retried, not an outage.
+    if (outcome.failure == HttpFailure::kTooLarge) {
+      failed.code = StatusCode::kInternal;
+    } else {
+      failed.retry = ClassifyRetry(true, outcome.failure == HttpFailure::kTimeout, 0, "");
+    }
+    return failed;
+  }
+  const AwsError error = ParseAwsError(outcome.response);
+  failed.http_status = error.http_status;
+  failed.request_id = error.request_id;
+  failed.aws_code = error.code.empty() ? "HTTP" + std::to_string(error.http_status) : error.code;
+  failed.message = error.message.empty() ? "HTTP " + std::to_string(error.http_status) : error.message;
+  failed.code = MapAwsError(error.code, error.http_status);
+  failed.retry = ClassifyRetry(false, false, error.http_status, error.code);
+  return failed;
+}
+
 std::string Where(const Request& request) {
   return std::string(InfoOf(request.service).name) + " " + request.action;
 }
@@ -138,37 +171,21 @@ Result<Response> AwsClient::Send(const Request& request) {
     HttpOutcome outcome = deps_.http->Send(http);
     if (outcome.ok() && outcome.response.status >= 200 && outcome.response.status < 300) {
       retry_.OnSuccess(retry_taken);
-      Response response{outcome.response.status, std::move(outcome.response.headers),
-                        std::move(outcome.response.body), "", attempt};
-      response.request_id = RequestIdOf(HttpResponse{response.status, response.headers, ""});
-      return response;
+      std::string request_id = RequestIdOf(outcome.response);
+      return Response{outcome.response.status, std::move(outcome.response.headers), std::move(outcome.response.body),
+                      std::move(request_id), attempt};
     }
-    StatusCode code = StatusCode::kUnavailable;
-    std::string aws_code(FailureName(outcome.failure));
-    std::string message = outcome.error;
-    AwsError error;
-    if (outcome.ok()) {
-      error = ParseAwsError(outcome.response);
-      aws_code = error.code.empty() ? "HTTP" + std::to_string(error.http_status) : error.code;
-      code = MapAwsError(error.code, error.http_status);
-      message = error.message.empty() ? "HTTP " + std::to_string(error.http_status) : error.message;
-    } else if (outcome.failure == HttpFailure::kTooLarge) {
-      code = StatusCode::kInternal;
-    }
-    const RetryKind kind =
-        outcome.ok() ? ClassifyRetry(false, false, error.http_status, error.code)
-                     : (outcome.failure == HttpFailure::kTooLarge
-                            ? RetryKind::kNone
-                            : ClassifyRetry(true, outcome.failure == HttpFailure::kTimeout, 0, ""));
-    if (auto delay = retry_.NextDelay(attempt, kind, &retry_taken)) {
+    const FailedAttempt failed = Describe(outcome);
+    if (auto delay = retry_.NextDelay(attempt, failed.retry, &retry_taken)) {
       deps_.sleeper->Sleep(*delay);
       continue;
     }
-    std::string text = Where(request) + ": " + aws_code + ": " + message + " (";
-    if (outcome.ok()) text += "HTTP " + std::to_string(error.http_status) + ", ";
-    if (!error.request_id.empty()) text += "request id " + error.request_id + ", ";
+    std::string text = Where(request) + ": " + failed.aws_code + ": " + failed.message + " (";
+    if (failed.http_status != 0) text += "HTTP " + std::to_string(failed.http_status) + ", ";
+    if (!failed.request_id.empty()) text += "request id " + failed.request_id + ", ";
     text += "attempt " + std::to_string(attempt) + " of " + std::to_string(options_.retry.max_attempts) + ")";
-    return Fail(request, Status::FromCode(code, text), aws_code, error.http_status, error.request_id, attempt);
+    return Fail(request, Status::FromCode(failed.code, text), failed.aws_code, failed.http_status, failed.request_id,
+                attempt);
   }
 }
 
