@@ -1,0 +1,89 @@
+// What the AWS client's integration tests share: the pyenv Python and
+// moto_server (a missing one fails the test under CI=true, else skips it
+// with a message saying what to install), a moto_server started on a free
+// loopback port and stopped after, running a program for its output, and
+// a loopback HTTP proxy that fails the first N requests on purpose.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+namespace shoal::aws::testing {
+
+// $SHOAL_PYTHON, else the pyenv Python 3.11 that has botocore and moto.
+std::string PythonPath();
+// $SHOAL_MOTO_SERVER, else pyenv's moto_server.
+std::string MotoServerPath();
+
+// GTest: an executable that is missing fails under CI=true, else skips.
+#define SHOAL_REQUIRE_EXECUTABLE(path)                                                            \
+  do {                                                                                            \
+    if (!::shoal::aws::testing::Executable(path)) {                                               \
+      if (::shoal::aws::testing::InCi()) FAIL() << (path) << " is missing (CI=true: required)";   \
+      GTEST_SKIP() << (path) << " is missing: install Python 3.11 with boto3 and moto[server] "   \
+                   << "(or set SHOAL_PYTHON / SHOAL_MOTO_SERVER); under CI=true this fails";      \
+    }                                                                                             \
+  } while (0)
+
+bool Executable(const std::string& path);
+bool InCi();
+
+// Runs `args` (argv[0] a path), returns its exit status (-1 when it could
+// not run) and its standard output in *out; standard error goes to *err.
+int RunCapture(const std::vector<std::string>& args, std::string* out, std::string* err);
+
+// moto_server on 127.0.0.1:<free port>, in its own process group, with its
+// log in a temporary file; stopped (the group) by the destructor.
+class MotoServer {
+ public:
+  MotoServer() = default;
+  ~MotoServer();
+  MotoServer(const MotoServer&) = delete;
+  MotoServer& operator=(const MotoServer&) = delete;
+
+  // Starts it and waits until it answers; false (and Log() says why) if not.
+  bool Start();
+  void Stop();
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string dir_;
+};
+
+// Forwards every request to `target_port` on loopback, except the first
+// `failures` ones, which get `failure_status` with `failure_body`. Counts
+// every request it receives.
+class FlakyProxy {
+ public:
+  FlakyProxy(int target_port, int failures, int failure_status, std::string failure_body);
+  ~FlakyProxy();
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_.load(); }
+
+ private:
+  void Handle(const httplib::Request& req, httplib::Response& res);
+
+  int target_port_;
+  int failures_;
+  int failure_status_;
+  std::string failure_body_;
+  std::atomic<int> requests_{0};
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace shoal::aws::testing
