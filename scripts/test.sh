@@ -2,7 +2,7 @@
 # Installs what the tests need, builds, and runs every test: the unit and
 # simulation tests (ctest), then the unit tests again under AddressSanitizer
 # and UndefinedBehaviorSanitizer, then each fuzz target briefly from its seed
-# corpus (SHOAL_FUZZ_SECONDS per target, default 15; scripts/fuzz.sh).
+# corpus (SHOAL_FUZZ_SECONDS per target, default 10; scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -42,4 +42,4 @@ build-tsan/shoal_integration_tests --gtest_brief=1 --gtest_filter='-DaemonTest.A
 unset TSAN_OPTIONS
 
 echo "== fuzz targets, briefly =="
-scripts/fuzz.sh "${SHOAL_FUZZ_SECONDS:-15}"
+scripts/fuzz.sh "${SHOAL_FUZZ_SECONDS:-10}"
