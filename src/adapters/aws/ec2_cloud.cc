@@ -171,7 +171,10 @@ PoolObservation Ec2Cloud::Pool(const std::string& instance_type, const std::stri
     p.price = *price;
     return p;
   }
-  if (doc.ok()) LogWarn(log_, "ec2_spot_price_missing").With("type", instance_type).With("zone", zone);
+  // A failed call the client logged; an answer without this pool's price is logged here, once per pool.
+  if (doc.ok() && price_missing_logged_.insert(key).second) {
+    LogWarn(log_, "ec2_spot_price_missing").With("type", instance_type).With("zone", zone);
+  }
   const auto it = spot_prices_.find(key);
   // Unknown: an older price if there is one, else spot is no cheaper.
   p.price = it != spot_prices_.end() ? it->second.price : p.on_demand_price;

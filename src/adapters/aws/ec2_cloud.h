@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +90,7 @@ class Ec2Cloud final : public Cloud {
   std::map<std::string, std::uint64_t> next_subnet_;  // per group: on-demand launches rotate through subnets
   std::map<std::pair<std::string, std::string>, CachedPrice> spot_prices_;
   std::map<std::string, bool> price_unknown_logged_;
+  std::set<std::pair<std::string, std::string>> price_missing_logged_;
   std::map<InstanceId, Seen> seen_;  // Poll's previous view
 };
 

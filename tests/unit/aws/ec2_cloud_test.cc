@@ -380,6 +380,16 @@ TEST_F(Ec2CloudTest, PoolPriceIsCachedForTheTtl) {
   EXPECT_EQ(http_.requests().size(), 2u);
 }
 
+TEST_F(Ec2CloudTest, PoolWithoutAPriceFallsBackToOnDemandAndIsLoggedOnce) {
+  http_.Push(ScriptedHttp::Answer(
+      200, "<DescribeSpotPriceHistoryResponse><spotPriceHistorySet/></DescribeSpotPriceHistoryResponse>"));
+  EXPECT_EQ(cloud_->Pool("m5.large", "us-east-1b").price, 0.096);
+  EXPECT_EQ(cloud_->Pool("m5.large", "us-east-1b").price, 0.096);
+  int logged = 0;
+  for (const LogEvent& e : log_.events()) logged += e.event == "ec2_spot_price_missing";
+  EXPECT_EQ(logged, 1);
+}
+
 TEST_F(Ec2CloudTest, OnDemandPriceOfAnUnknownTypeIsZeroAndLoggedOnce) {
   EXPECT_EQ(cloud_->OnDemandPrice("m5.large"), 0.096);
   EXPECT_EQ(cloud_->OnDemandPrice("x9.huge"), 0);
