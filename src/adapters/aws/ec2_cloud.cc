@@ -100,7 +100,11 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   }
   const auto made = ParseInstances(doc->Root().All("instancesSet/item"), launch.service_port);
   if (made.empty()) return Status::Internal("ec2 RunInstances: the answer names no instance");
-  return LaunchedInstance{made.front().described.id, made.front().described.address};
+  const DescribedInstance& d = made.front().described;
+  std::lock_guard lock(mu_);
+  // Poll watches it from now, so it is reported gone even if no list ever shows it.
+  seen_.try_emplace(d.id, Seen{request.group, false, false, clock_->Now()});
+  return LaunchedInstance{d.id, d.address};
 }
 
 Status Ec2Cloud::Terminate(InstanceId id) {
@@ -122,26 +126,36 @@ std::vector<GroupInstanceEvent> Ec2Cloud::Poll() {
   auto listed = List(kListedStates, "");
   std::vector<GroupInstanceEvent> out;
   if (!listed.ok()) return out;  // the client logged it; the next poll sees what this one missed
+  const Seconds now = clock_->Now();
   std::lock_guard lock(mu_);
-  std::set<InstanceId> present;
+  std::set<InstanceId> running;
+  std::set<InstanceId> going;  // listed, but stopping or shutting down
   for (const Ec2Instance& inst : *listed) {
     const DescribedInstance& d = inst.described;
-    if (!d.running) continue;  // stopping, shutting down: gone for Shoal (reported below)
-    present.insert(d.id);
+    if (!d.running) {
+      going.insert(d.id);
+      continue;
+    }
+    running.insert(d.id);
     Seen& seen = seen_[d.id];
     seen.group = d.group;
+    seen.listed = true;
     if (!seen.booted && inst.state == "running") {
       seen.booted = true;
       out.push_back({d.group, {d.id, InstanceEvent::kBooted, kNever, ""}});
     }
   }
   for (auto it = seen_.begin(); it != seen_.end();) {
-    if (present.count(it->first) == 0) {
-      out.push_back({it->second.group, {it->first, InstanceEvent::kTerminated, kNever, ""}});
-      it = seen_.erase(it);
-    } else {
+    const Seen& seen = it->second;
+    const bool gone = running.count(it->first) == 0 &&
+                      (seen.listed || going.count(it->first) > 0 || now - seen.launched_at >= options_.list_grace);
+    if (!gone) {
       ++it;
+      continue;
     }
+    const char* reason = seen.listed || going.count(it->first) > 0 ? "" : "never listed by DescribeInstances";
+    out.push_back({seen.group, {it->first, InstanceEvent::kTerminated, kNever, reason}});
+    it = seen_.erase(it);
   }
   return out;
 }

@@ -49,6 +49,10 @@ struct Ec2CloudOptions {
   std::map<std::string, Ec2LaunchOptions> groups;
   std::map<TypeRegion, double> on_demand_prices;  // USD/h (data/ondemand_prices.csv)
   Seconds spot_price_ttl = 300;                    // how long a pool's spot price is reused
+  // EC2's lists are eventually consistent: an instance just launched may be
+  // missing from them for a while. One launched but never listed for this
+  // long is reported terminated (e.g. a spot request EC2 ended at once).
+  Seconds list_grace = 300;
 };
 
 class Ec2Cloud final : public Cloud {
@@ -64,9 +68,12 @@ class Ec2Cloud final : public Cloud {
   Result<std::vector<DescribedInstance>> Describe() override;
 
  private:
+  // An instance Poll watches: from its launch, or from the first list that shows it.
   struct Seen {
     std::string group;
-    bool booted = false;
+    bool listed = false;  // a DescribeInstances answer has shown it
+    bool booted = false;  // kBooted reported
+    Seconds launched_at = 0;
   };
   struct CachedPrice {
     double price = 0;
@@ -91,7 +98,7 @@ class Ec2Cloud final : public Cloud {
   std::map<std::pair<std::string, std::string>, CachedPrice> spot_prices_;
   std::map<std::string, bool> price_unknown_logged_;
   std::set<std::pair<std::string, std::string>> price_missing_logged_;
-  std::map<InstanceId, Seen> seen_;  // Poll's previous view
+  std::map<InstanceId, Seen> seen_;  // Poll's previous view, plus launches not listed yet
 };
 
 }  // namespace shoal::aws

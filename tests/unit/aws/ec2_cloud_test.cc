@@ -349,6 +349,47 @@ TEST_F(Ec2CloudTest, PollReportsBootOnceWhenRunningAndTerminationWhenGone) {
   EXPECT_EQ(kinds(cloud_->Poll()), Events{});
 }
 
+TEST_F(Ec2CloudTest, ALaunchNoListShowsIsReportedGoneOnlyAfterTheGrace) {
+  http_.Push(ScriptedHttp::Answer(200, kSubnets));
+  http_.Push(ScriptedHttp::Answer(200, "<RunInstancesResponse><instancesSet>" +
+                                           InstanceXml("i-0new", "pending", "10.0.2.7", "web", "") +
+                                           "</instancesSet></RunInstancesResponse>"));
+  LaunchRequest r = SpotRequest();
+  r.launch_token.clear();
+  ASSERT_TRUE(cloud_->Launch(r).ok());
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml("")));  // the list lags behind the launch
+  EXPECT_TRUE(cloud_->Poll().empty());
+  clock_.Set(kNow + 299);
+  EXPECT_TRUE(cloud_->Poll().empty());
+  clock_.Set(kNow + 300);
+  const auto events = cloud_->Poll();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].group, "web");
+  EXPECT_EQ(events[0].observation.id.str(), "i-0new");
+  EXPECT_EQ(events[0].observation.event, InstanceEvent::kTerminated);
+  EXPECT_FALSE(events[0].observation.reason.empty());
+  EXPECT_TRUE(cloud_->Poll().empty());
+}
+
+TEST_F(Ec2CloudTest, ALaunchThatWasListedIsGoneAsSoonAsItLeavesTheList) {
+  http_.Push(ScriptedHttp::Answer(200, kSubnets));
+  http_.Push(ScriptedHttp::Answer(200, "<RunInstancesResponse><instancesSet>" +
+                                           InstanceXml("i-0new", "pending", "10.0.2.7", "web", "") +
+                                           "</instancesSet></RunInstancesResponse>"));
+  LaunchRequest r = SpotRequest();
+  r.launch_token.clear();
+  ASSERT_TRUE(cloud_->Launch(r).ok());
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml(InstanceXml("i-0new", "pending", "10.0.2.7", "web", ""))));
+  EXPECT_TRUE(cloud_->Poll().empty());
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml("")));
+  const auto events = cloud_->Poll();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].observation.event, InstanceEvent::kTerminated);
+}
+
 TEST_F(Ec2CloudTest, PollThatFailsReportsNothingGone) {
   http_.Push(ScriptedHttp::Answer(200, DescribeXml(InstanceXml("i-01", "running", "10.0.0.1", "web", ""))));
   ASSERT_EQ(cloud_->Poll().size(), 1u);
