@@ -1,0 +1,209 @@
+#include "adapters/aws/ec2_cloud.h"
+
+#include <set>
+
+#include "adapters/aws/ec2_wire.h"
+#include "adapters/data/iso_time.h"
+
+namespace shoal::aws {
+namespace {
+
+// Pages of DescribeInstances read at most (1000 instances each).
+constexpr int kMaxPages = 100;
+
+const std::vector<std::string> kListedStates = {"pending", "running", "stopping", "stopped", "shutting-down"};
+const std::vector<std::string> kLiveStates = {"pending", "running"};
+
+}  // namespace
+
+Ec2Cloud::Ec2Cloud(Ec2CloudOptions options, AwsClient* client, const Clock* clock, Logger* log)
+    : options_(std::move(options)), client_(client), clock_(clock), log_(log) {}
+
+Result<std::vector<Ec2Instance>> Ec2Cloud::List(const std::vector<std::string>& states,
+                                                const std::string& token) {
+  std::vector<Ec2Instance> out;
+  std::string next;
+  for (int page = 0; page < kMaxPages; ++page) {
+    auto doc = client_->Query(Service::kEc2, "DescribeInstances",
+                              DescribeInstancesParams(options_.owner, states, token, next));
+    if (!doc.ok()) return doc.status();
+    // The port is filled in per group below: the answer does not know it.
+    for (Ec2Instance& inst : ParseInstances(doc->Root().All("reservationSet/item/instancesSet/item"), 0)) {
+      DescribedInstance& d = inst.described;
+      if (d.group.empty()) continue;  // tagged with our owner but not by us: leave it alone
+      const auto group = options_.groups.find(d.group);
+      if (!d.address.host.empty()) d.address.port = group == options_.groups.end() ? 0 : group->second.service_port;
+      out.push_back(std::move(inst));
+    }
+    next = doc->Root().Text("nextToken");
+    if (next.empty()) return out;
+  }
+  return Status::LimitExceeded("ec2 DescribeInstances: more than " + std::to_string(kMaxPages) + " pages");
+}
+
+Status Ec2Cloud::LearnSubnetZones(const std::vector<std::string>& subnets) {
+  Params params;
+  for (std::size_t i = 0; i < subnets.size(); ++i) params.emplace_back("SubnetId." + std::to_string(i + 1), subnets[i]);
+  auto doc = client_->Query(Service::kEc2, "DescribeSubnets", params);
+  if (!doc.ok()) return doc.status();
+  std::lock_guard lock(mu_);
+  for (const XmlNode& item : doc->Root().All("subnetSet/item")) {
+    subnet_zone_[item.Text("subnetId")] = item.Text("availabilityZone");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Ec2Cloud::SubnetFor(const std::string& group, const Ec2LaunchOptions& launch,
+                                        const std::string& zone) {
+  if (launch.subnets.empty()) return std::string();
+  if (zone.empty()) {  // on-demand: the zones take turns
+    std::lock_guard lock(mu_);
+    return launch.subnets[next_subnet_[group]++ % launch.subnets.size()];
+  }
+  bool known = true;
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& s : launch.subnets) known = known && subnet_zone_.count(s) > 0;
+  }
+  if (!known) SHOAL_RETURN_IF_ERROR(LearnSubnetZones(launch.subnets).WithContext("finding the subnets of " + group));
+  std::lock_guard lock(mu_);
+  for (const std::string& s : launch.subnets) {
+    const auto it = subnet_zone_.find(s);
+    if (it != subnet_zone_.end() && it->second == zone) return s;
+  }
+  return Status::InvalidArgument("group " + group + " has no subnet in zone " + zone);
+}
+
+Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
+  const auto group = options_.groups.find(request.group);
+  if (group == options_.groups.end()) {
+    return Status::InvalidArgument("ec2: no launch options for group " + request.group);
+  }
+  const Ec2LaunchOptions& launch = group->second;
+  if (!request.launch_token.empty()) {
+    // An instance already made for this token is the answer (a retried launch).
+    auto existing = List(kLiveStates, request.launch_token);
+    if (!existing.ok()) return existing.status().WithContext("launching " + request.group);
+    if (!existing->empty()) {
+      const DescribedInstance& found = existing->front().described;
+      return LaunchedInstance{found.id, found.address};
+    }
+  }
+  auto subnet = SubnetFor(request.group, launch, request.zone);
+  if (!subnet.ok()) return subnet.status();
+  RunInstancesInput input{options_.owner, launch.image_id, *subnet, launch.security_groups,
+                          launch.instance_profile, launch.key_name, launch.user_data, launch.extra_tags};
+  auto doc = client_->Query(Service::kEc2, "RunInstances", RunInstancesParams(request, input), 1);
+  if (!doc.ok()) {
+    return doc.status().WithContext("launching " + request.group + " (" + request.instance_type +
+                                    (request.zone.empty() ? "" : " in " + request.zone) + ")");
+  }
+  const auto made = ParseInstances(doc->Root().All("instancesSet/item"), launch.service_port);
+  if (made.empty()) return Status::Internal("ec2 RunInstances: the answer names no instance");
+  const DescribedInstance& d = made.front().described;
+  std::lock_guard lock(mu_);
+  // Poll watches it from now, so it is reported gone even if no list ever shows it.
+  seen_.try_emplace(d.id, Seen{request.group, false, false, clock_->Now()});
+  return LaunchedInstance{d.id, d.address};
+}
+
+Status Ec2Cloud::Terminate(InstanceId id) {
+  auto doc = client_->Query(Service::kEc2, "TerminateInstances", {{"InstanceId.1", id.str()}}, 1);
+  if (!doc.ok() && doc.status().code() == StatusCode::kNotFound) return Status::Ok();  // already gone
+  return doc.ok() ? Status::Ok() : doc.status();
+}
+
+Result<std::vector<DescribedInstance>> Ec2Cloud::Describe() {
+  auto listed = List(kListedStates, "");
+  if (!listed.ok()) return listed.status();
+  std::vector<DescribedInstance> out;
+  out.reserve(listed->size());
+  for (Ec2Instance& inst : *listed) out.push_back(std::move(inst.described));
+  return out;
+}
+
+std::vector<GroupInstanceEvent> Ec2Cloud::Poll() {
+  auto listed = List(kListedStates, "");
+  std::vector<GroupInstanceEvent> out;
+  if (!listed.ok()) return out;  // the client logged it; the next poll sees what this one missed
+  const Seconds now = clock_->Now();
+  std::lock_guard lock(mu_);
+  std::set<InstanceId> running;
+  std::set<InstanceId> going;  // listed, but stopping or shutting down
+  for (const Ec2Instance& inst : *listed) {
+    const DescribedInstance& d = inst.described;
+    if (!d.running) {
+      going.insert(d.id);
+      continue;
+    }
+    running.insert(d.id);
+    Seen& seen = seen_[d.id];
+    seen.group = d.group;
+    seen.listed = true;
+    if (!seen.booted && inst.state == "running") {
+      seen.booted = true;
+      out.push_back({d.group, {d.id, InstanceEvent::kBooted, kNever, ""}});
+    }
+  }
+  for (auto it = seen_.begin(); it != seen_.end();) {
+    const Seen& seen = it->second;
+    const bool gone = running.count(it->first) == 0 &&
+                      (seen.listed || going.count(it->first) > 0 || now - seen.launched_at >= options_.list_grace);
+    if (!gone) {
+      ++it;
+      continue;
+    }
+    const char* reason = seen.listed || going.count(it->first) > 0 ? "" : "never listed by DescribeInstances";
+    out.push_back({seen.group, {it->first, InstanceEvent::kTerminated, kNever, reason}});
+    it = seen_.erase(it);
+  }
+  return out;
+}
+
+PoolObservation Ec2Cloud::Pool(const std::string& instance_type, const std::string& zone) {
+  PoolObservation p;
+  p.on_demand_price = OnDemandPrice(instance_type);
+  const Seconds now = clock_->Now();
+  const auto key = std::make_pair(instance_type, zone);
+  {
+    std::lock_guard lock(mu_);
+    const auto it = spot_prices_.find(key);
+    if (it != spot_prices_.end() && now - it->second.at < options_.spot_price_ttl) {
+      p.price = it->second.price;
+      return p;
+    }
+  }
+  auto doc = client_->Query(Service::kEc2, "DescribeSpotPriceHistory",
+                            {{"InstanceType.1", instance_type},
+                             {"ProductDescription.1", "Linux/UNIX"},
+                             {"AvailabilityZone", zone},
+                             {"StartTime", FormatIsoUtc(now)}});
+  const std::optional<double> price = doc.ok() ? LatestSpotPrice(doc->Root(), zone) : std::nullopt;
+  std::lock_guard lock(mu_);
+  if (price) {
+    spot_prices_[key] = {*price, now};
+    p.price = *price;
+    return p;
+  }
+  // A failed call the client logged; an answer without this pool's price is logged here, once per pool.
+  if (doc.ok() && price_missing_logged_.insert(key).second) {
+    LogWarn(log_, "ec2_spot_price_missing").With("type", instance_type).With("zone", zone);
+  }
+  const auto it = spot_prices_.find(key);
+  // Unknown: an older price if there is one, else spot is no cheaper.
+  p.price = it != spot_prices_.end() ? it->second.price : p.on_demand_price;
+  return p;
+}
+
+double Ec2Cloud::OnDemandPrice(const std::string& instance_type) {
+  const auto it = options_.on_demand_prices.find({instance_type, client_->region()});
+  if (it != options_.on_demand_prices.end()) return it->second;
+  std::lock_guard lock(mu_);
+  if (!price_unknown_logged_[instance_type]) {
+    price_unknown_logged_[instance_type] = true;
+    LogWarn(log_, "ec2_on_demand_price_unknown").With("type", instance_type).With("region", client_->region());
+  }
+  return 0;
+}
+
+}  // namespace shoal::aws

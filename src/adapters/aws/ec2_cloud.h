@@ -1,0 +1,104 @@
+// Ec2Cloud: the Cloud port on Amazon EC2, through the shared AwsClient.
+//
+// An instance is one RunInstances (spot: a one-time request that terminates
+// on interruption), tagged with the owner, group, market, pool, weight and
+// launch token (ec2_wire.h), so Describe finds every instance this owner
+// runs after a restart. A launch token is sent as the ClientToken, and an
+// instance already tagged with it is returned instead of a new one (moto
+// ignores ClientToken; real EC2 would answer the same).
+//
+// Poll compares successive DescribeInstances views: kBooted when an
+// instance is first seen running, kTerminated when it is going or gone.
+// Health comes from the load balancer, not from here.
+//
+// Failed calls are logged once, by the client; this adds context to the
+// Status it returns. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/aws/client.h"
+#include "adapters/aws/ec2_wire.h"
+#include "adapters/data/prices.h"
+#include "ports/clock.h"
+#include "ports/cloud.h"
+#include "ports/log.h"
+
+namespace shoal::aws {
+
+// How one group's instances are launched.
+struct Ec2LaunchOptions {
+  std::string image_id;                       // required
+  std::vector<std::string> subnets;           // ids, one per zone; empty: EC2's default subnet
+  std::vector<std::string> security_groups;   // ids
+  std::string instance_profile;               // name; "" for none
+  std::string key_name;                       // "" for none
+  std::string user_data;                      // plain text (the adapter encodes it)
+  std::vector<std::pair<std::string, std::string>> extra_tags;
+  int service_port = 0;                       // the address's port (what the load balancer targets)
+};
+
+struct Ec2CloudOptions {
+  std::string owner;  // the value of the shoal:owner tag: tells this daemon's instances from others'
+  std::map<std::string, Ec2LaunchOptions> groups;
+  std::map<TypeRegion, double> on_demand_prices;  // USD/h (data/ondemand_prices.csv)
+  Seconds spot_price_ttl = 300;                    // how long a pool's spot price is reused
+  // EC2's lists are eventually consistent: an instance just launched may be
+  // missing from them for a while. One launched but never listed for this
+  // long is reported terminated (e.g. a spot request EC2 ended at once).
+  Seconds list_grace = 300;
+};
+
+class Ec2Cloud final : public Cloud {
+ public:
+  // `client`, `clock` and `log` (may be null) must outlive it.
+  Ec2Cloud(Ec2CloudOptions options, AwsClient* client, const Clock* clock, Logger* log);
+
+  Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
+  Status Terminate(InstanceId id) override;
+  std::vector<GroupInstanceEvent> Poll() override;
+  PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
+  double OnDemandPrice(const std::string& instance_type) override;
+  Result<std::vector<DescribedInstance>> Describe() override;
+
+ private:
+  // An instance Poll watches: from its launch, or from the first list that shows it.
+  struct Seen {
+    std::string group;
+    bool listed = false;  // a DescribeInstances answer has shown it
+    bool booted = false;  // kBooted reported
+    Seconds launched_at = 0;
+  };
+  struct CachedPrice {
+    double price = 0;
+    Seconds at = 0;
+  };
+
+  // Every instance of this owner in `states` (and with `token`'s tag when given), all pages.
+  Result<std::vector<Ec2Instance>> List(const std::vector<std::string>& states, const std::string& token);
+  // The subnet of `group` in `zone` ("" when the group names none).
+  Result<std::string> SubnetFor(const std::string& group, const Ec2LaunchOptions& launch, const std::string& zone);
+  // Each subnet's zone, asked once (DescribeSubnets) and then kept.
+  Status LearnSubnetZones(const std::vector<std::string>& subnets);
+
+  Ec2CloudOptions options_;
+  AwsClient* client_;
+  const Clock* clock_;
+  Logger* log_;
+
+  std::mutex mu_;  // guards everything below
+  std::map<std::string, std::string> subnet_zone_;
+  std::map<std::string, std::uint64_t> next_subnet_;  // per group: on-demand launches rotate through subnets
+  std::map<std::pair<std::string, std::string>, CachedPrice> spot_prices_;
+  std::map<std::string, bool> price_unknown_logged_;
+  std::set<std::pair<std::string, std::string>> price_missing_logged_;
+  std::map<InstanceId, Seen> seen_;  // Poll's previous view, plus launches not listed yet
+};
+
+}  // namespace shoal::aws
