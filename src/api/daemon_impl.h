@@ -7,7 +7,6 @@
 #include <deque>
 #include <functional>
 #include <future>
-#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>

@@ -41,11 +41,6 @@ std::string MotoServerPath() { return FromEnvOr("SHOAL_MOTO_SERVER", std::string
 
 bool Executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
 int RunCapture(const std::vector<std::string>& args, std::string* out, std::string* err) {
   int out_pipe[2];
   int err_pipe[2];
@@ -187,6 +182,28 @@ void FlakyProxy::Handle(const httplib::Request& req, httplib::Response& res) {
     if (name != "Content-Length" && name != "Transfer-Encoding" && name != "Connection") res.set_header(name, value);
   }
   res.set_content(answer->body, answer->get_header_value("Content-Type"));
+}
+
+MotoServer* MotoSuite::moto_ = nullptr;
+
+void MotoSuite::SetUpTestSuite() {
+  if (!Executable(MotoServerPath())) return;  // each test says so
+  moto_ = new MotoServer();
+  if (!moto_->Start()) {
+    ADD_FAILURE() << "moto_server did not start:\n" << moto_->Log();
+    delete moto_;
+    moto_ = nullptr;
+  }
+}
+
+void MotoSuite::TearDownTestSuite() {
+  delete moto_;
+  moto_ = nullptr;
+}
+
+void MotoSuite::SetUp() {
+  SHOAL_REQUIRE_EXECUTABLE(MotoServerPath());
+  ASSERT_NE(moto_, nullptr) << "moto_server did not start (see the suite's first failure)";
 }
 
 }  // namespace shoal::aws::testing

@@ -14,36 +14,11 @@
 namespace shoal::aws {
 namespace {
 
-class NoSleep final : public Sleeper {
- public:
-  double Now() override { return now_; }
-  void Sleep(double seconds) override {
-    if (seconds > 0) now_ += seconds;
-  }
-
- private:
-  double now_ = 0;
-};
-
-class Ec2CloudMotoTest : public ::testing::Test {
+class Ec2CloudMotoTest : public testing::MotoSuite {
  protected:
-  static void SetUpTestSuite() {
-    if (!testing::Executable(testing::MotoServerPath())) return;
-    moto_ = new testing::MotoServer();
-    if (!moto_->Start()) {
-      ADD_FAILURE() << "moto_server did not start:\n" << moto_->Log();
-      delete moto_;
-      moto_ = nullptr;
-    }
-  }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-
   void SetUp() override {
-    SHOAL_REQUIRE_EXECUTABLE(testing::MotoServerPath());
-    ASSERT_NE(moto_, nullptr);
+    MotoSuite::SetUp();
+    if (HasFatalFailure()) return;
     ClientDeps deps;
     deps.clock = &clock_;
     deps.log = &log_;
@@ -116,16 +91,13 @@ class Ec2CloudMotoTest : public ::testing::Test {
     return it == all.end() ? nullptr : &*it;
   }
 
-  static testing::MotoServer* moto_;
   SystemClock clock_;
   MemoryLogger log_;
-  NoSleep sleeper_;
+  testing::InstantSleeper sleeper_;
   std::unique_ptr<AwsClient> client_;
   std::unique_ptr<Ec2Cloud> cloud_;
   std::string subnet_b_;
 };
-
-testing::MotoServer* Ec2CloudMotoTest::moto_ = nullptr;
 
 TEST_F(Ec2CloudMotoTest, LaunchesSpotAndOnDemandThatDescribeFindsByTag) {
   auto spot = cloud_->Launch(Spot("tok-spot"));

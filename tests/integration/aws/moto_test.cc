@@ -10,40 +10,8 @@
 namespace shoal::aws {
 namespace {
 
-// Records each wait and returns at once: the retries' backoff is checked
-// by the unit tests; here only the attempts matter.
-class InstantSleeper final : public Sleeper {
- public:
-  double Now() override { return now_; }
-  void Sleep(double seconds) override {
-    if (seconds > 0) now_ += seconds;
-  }
-
- private:
-  double now_ = 0;
-};
-
-class MotoTest : public ::testing::Test {
+class MotoTest : public testing::MotoSuite {
  protected:
-  static void SetUpTestSuite() {
-    if (!testing::Executable(testing::MotoServerPath())) return;
-    moto_ = new testing::MotoServer();
-    if (!moto_->Start()) {
-      ADD_FAILURE() << "moto_server did not start:\n" << moto_->Log();
-      delete moto_;
-      moto_ = nullptr;
-    }
-  }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-
-  void SetUp() override {
-    SHOAL_REQUIRE_EXECUTABLE(testing::MotoServerPath());
-    ASSERT_NE(moto_, nullptr);
-  }
-
   // A client whose every service goes to `endpoint` (moto, or a proxy in front of it).
   std::unique_ptr<AwsClient> Client(const std::string& endpoint) {
     ClientDeps deps;
@@ -68,13 +36,10 @@ class MotoTest : public ::testing::Test {
     return n;
   }
 
-  static testing::MotoServer* moto_;
   SystemClock clock_;
   MemoryLogger log_;
-  InstantSleeper sleeper_;
+  testing::InstantSleeper sleeper_;
 };
-
-testing::MotoServer* MotoTest::moto_ = nullptr;
 
 TEST_F(MotoTest, Ec2DescribeRegions) {
   auto client = Client(moto_->url());
