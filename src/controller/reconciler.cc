@@ -113,6 +113,7 @@ Status Reconciler::InventoryAt(Seconds now) {
         .With("error", listed.status().message());
     return listed.status();
   }
+  last_inventory_ = now;
   std::set<InstanceId> running;
   std::map<InstanceId, Seconds> orphans;
   for (const DescribedInstance& d : *listed) {

@@ -112,6 +112,8 @@ class Reconciler {
   const Status& store_status() const { return store_status_; }
   // Inventory passes that could not list the cloud's instances.
   std::int64_t inventory_failures() const { return inventory_failures_; }
+  // When the last inventory pass listed the cloud's instances (-1: never).
+  Seconds last_inventory() const { return last_inventory_; }
   // Ticks whose changes could not be committed at their end.
   std::int64_t failed_commits() const { return failed_commits_; }
 
@@ -152,6 +154,7 @@ class Reconciler {
   std::vector<std::string> deleted_;
   Status store_status_;
   std::int64_t inventory_failures_ = 0;
+  Seconds last_inventory_ = -1;
   std::int64_t failed_commits_ = 0;
 };
 

@@ -38,6 +38,7 @@ ControlView ViewOf(const Reconciler& c) {
     v.states.push_back(&c.state(g));
   }
   v.store_ok = c.store_status().ok();
+  v.last_inventory = c.last_inventory();
   return v;
 }
 
@@ -68,9 +69,13 @@ void InvariantChecker::AfterTick(Seconds now, const ControlView& c, const std::v
     const auto [it, fresh] = untracked_since_.emplace(w.id, now);
     if (fresh) untracked_downtime_at_[w.id] = downtime_;
     const Seconds elapsed = now - it->second - (downtime_ - untracked_downtime_at_[w.id]);
-    if (elapsed > options_.inventory_period + options_.tick_slack) {
+    // A pass in the tick it appeared in may have listed before its launch;
+    // one in a later tick has seen it.
+    const bool listed_since = c.last_inventory > it->second;
+    if (listed_since || elapsed > options_.untracked_bound) {
       Violation(now, "untracked", w.id.str() + " of group " + w.group + " has been billed for " +
-                                      std::to_string(elapsed) + "s without the control plane tracking it");
+                                      std::to_string(elapsed) + "s without the control plane tracking it" +
+                                      (listed_since ? ", though an inventory pass has listed it since" : ""));
       untracked_since_[w.id] = now;  // report again only after another period
       untracked_downtime_at_[w.id] = downtime_;
     }

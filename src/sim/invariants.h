@@ -5,8 +5,10 @@
 //
 //  untracked      no instance the cloud bills stays unknown to the control
 //                 plane (not in a group's state, nor the instance of a
-//                 pending launch) longer than the inventory period plus one
-//                 tick, counted while the control plane runs;
+//                 pending launch) once an inventory pass that started after
+//                 it appeared has listed the cloud's instances; nor, however
+//                 often the listing fails, longer than `untracked_bound` of
+//                 the control plane's running time;
 //  one-token      a launch token is never asked again for a different launch;
 //  desired-bounds desired stays within [min, max];
 //  shortfall      after a tick, capacity counted toward desired (instances
@@ -38,12 +40,16 @@ struct ControlView {
   std::vector<const GroupSpec*> groups;
   std::vector<const GroupState*> states;
   bool store_ok = true;
+  Seconds last_inventory = -1;  // when an inventory pass last listed the cloud (-1: never)
 };
 ControlView ViewOf(const Reconciler& controller);
 
 struct InvariantOptions {
-  Seconds inventory_period = 60;
   Seconds tick_slack = 60;       // the simulator ticks at least once a minute
+  // Untracked this long means the inventory could not list the cloud ten
+  // times in a row: with the swarm's 10% listing errors and throttle bursts
+  // of at most 5 minutes, never by chance.
+  Seconds untracked_bound = 10 * kMinute;
   Seconds faults_stop = -1;      // -1: faults never stop (no convergence check)
   Seconds settle = 15 * kMinute; // the bound within which the world converges after faults stop
 };

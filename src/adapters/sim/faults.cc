@@ -180,6 +180,14 @@ Result<LaunchedInstance> FaultyCloud::Launch(const LaunchRequest& request) {
   const FaultSpec& spec = faults_->spec();
   if (faults_->Draw(spec.launch_error, "launch_error")) {
     const double pick = faults_->Uniform();
+    // EC2 answers a ClientToken it has made an instance for with that
+    // instance, before any capacity, quota or parameter check: a replay can
+    // only fail on the way (unavailable, throttled), never definitively.
+    if (ledger_->made.contains(request.launch_token)) {
+      faults_->Count("launch_error_on_replay");
+      if (pick < 0.6) return Status::Unavailable("launch: service unavailable");
+      return Status::Throttled("launch: request limit exceeded");
+    }
     if (pick < 0.3) return Status::Unavailable("launch: service unavailable");
     if (pick < 0.5) return Status::Throttled("launch: request limit exceeded");
     if (pick < 0.7 && request.market == Market::kSpot) {
@@ -200,6 +208,7 @@ Result<LaunchedInstance> FaultyCloud::Launch(const LaunchRequest& request) {
     }
   }
   Result<LaunchedInstance> id = inner_->Launch(request);
+  if (id.ok() && !request.launch_token.empty()) ledger_->made.insert(request.launch_token);
   if (lost) return Dead();
   if (id.ok() && faults_->Draw(spec.launch_lost, "launch_lost")) {
     return Status::Unavailable("launch: the answer was lost (timeout)");

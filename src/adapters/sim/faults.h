@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -100,6 +101,7 @@ class FaultInjector {
 // What the world received, for the swarm's "one launch per token" check.
 struct LaunchLedger {
   std::map<std::string, LaunchRequest> first_request;  // by token
+  std::set<std::string> made;                          // tokens the cloud made an instance for
   std::vector<std::string> mismatches;                 // a token asked again for a different launch
 };
 

@@ -30,7 +30,7 @@ Instance Running(InstanceId id, InstanceState state = InstanceState::kInService,
 struct Fixture {
   GroupSpec spec = Spec();
   GroupState state = InitialState(spec);
-  ControlView View() const { return {{&spec}, {&state}, true}; }
+  ControlView View(Seconds last_inventory = -1) const { return {{&spec}, {&state}, true, last_inventory}; }
 };
 
 bool Has(const InvariantChecker& c, const std::string& rule) {
@@ -48,15 +48,29 @@ TEST(InvariantChecker, ACleanWorldHasNoViolations) {
   EXPECT_TRUE(c.violations().empty());
 }
 
-TEST(InvariantChecker, AnInstanceBilledButUntrackedBeyondThePeriodIsCaught) {
+TEST(InvariantChecker, AnInstanceAnInventoryPassListedButNobodyTracksIsCaught) {
   Fixture f;
   f.state.instances = {Running(Id(1)), Running(Id(2))};
   InvariantChecker c({});
   const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(9), "web", "x", 1, false, 0}};
+  c.AfterTick(60, f.View(/*last_inventory=*/60), world);
+  EXPECT_FALSE(Has(c, "untracked")) << "the pass of the tick it appeared in may have listed before its launch";
+  c.AfterTick(120, f.View(60), world);
+  EXPECT_FALSE(Has(c, "untracked")) << "no pass has run since it appeared";
+  c.AfterTick(180, f.View(180), world);
+  EXPECT_TRUE(Has(c, "untracked")) << "a later pass listed it and it is still unknown";
+}
+
+TEST(InvariantChecker, AnInstanceUntrackedBeyondTheBoundIsCaughtEvenIfNoListingSucceeds) {
+  Fixture f;
+  f.state.instances = {Running(Id(1)), Running(Id(2))};
+  InvariantOptions o;
+  InvariantChecker c(o);
+  const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(9), "web", "x", 1, false, 0}};
   c.AfterTick(0, f.View(), world);
-  c.AfterTick(120, f.View(), world);
-  EXPECT_FALSE(Has(c, "untracked")) << "within the inventory period plus a tick";
-  c.AfterTick(121, f.View(), world);
+  c.AfterTick(o.untracked_bound, f.View(), world);
+  EXPECT_FALSE(Has(c, "untracked"));
+  c.AfterTick(o.untracked_bound + 1, f.View(), world);
   EXPECT_TRUE(Has(c, "untracked"));
 }
 
@@ -66,8 +80,8 @@ TEST(InvariantChecker, DowntimeDoesNotCountAsUntracked) {
   InvariantChecker c({});
   const std::vector<WorldInstance> world = {{Id(1), "web", "", 1, true, 0}, {Id(2), "web", "", 1, true, 0}, {Id(9), "web", "", 1, false, 0}};
   c.AfterTick(0, f.View(), world);
-  c.Down(10, 400);
-  c.AfterTick(400, f.View(), world);
+  c.Down(10, 1000);
+  c.AfterTick(1000, f.View(), world);
   EXPECT_FALSE(Has(c, "untracked"));
 }
 
