@@ -284,7 +284,8 @@ Observation Reconciler::BuildObservation(std::size_t g, bool evaluate_alarms) {
 void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) {
   // A failed spot launch marks its pool and the group is decided again at
   // once, so the capacity lands elsewhere in this same tick. Each retry
-  // avoids one more pool, so this ends within pools + 1 rounds.
+  // avoids one more pool, so this ends within pools + 1 rounds (plus one
+  // for a launch backoff lifted by a retried launch's success).
   const std::size_t rounds = groups_[g].capacity.spot_pools.size() + 2;
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
@@ -307,6 +308,7 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   const GroupSpec& spec = groups_[g];
   GroupState& state = states_[g];
   bool capacity_error = false;
+  const bool backed_off = state.launch_retry.next_at > now;
   for (const Action& action : plan.actions) {
     switch (action.kind) {
       case ActionKind::kLaunch:
@@ -314,6 +316,10 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
         break;
       case ActionKind::kRegister:
       case ActionKind::kDrain: {
+        if (action.kind == ActionKind::kRegister && options_.register_after_boot) {
+          const Instance* in = state.Find(action.instance);
+          if (in != nullptr && in->state == InstanceState::kPending) break;  // due again once booted
+        }
         const Status s = action.kind == ActionKind::kRegister ? Register(g, action.instance)
                                                               : ports_.traffic->Drain(spec.name, action.instance);
         RecordOutcome(state, action, s, now);
@@ -342,7 +348,11 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
       }
     }
   }
-  return capacity_error;
+  // A retried launch that succeeded lifts the group's launch backoff (the
+  // cloud takes launches again): the capacity it held back is launched in
+  // this same tick, as after a capacity error.
+  const bool backoff_lifted = backed_off && state.launch_retry.next_at <= now;
+  return capacity_error || backoff_lifted;
 }
 
 void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error) {
@@ -390,7 +400,9 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
       .With("market", ToString(req.market))
       .With("pool", req.pool)
       .With("reason", action.reason);
-  // Registered at once; a failure leaves it due (DueOperations retries it).
+  // Registered at once (or once booted, where the load balancer wants
+  // that); a failure leaves it due (DueOperations retries it).
+  if (options_.register_after_boot) return;
   Action reg;
   reg.kind = ActionKind::kRegister;
   reg.instance = id;

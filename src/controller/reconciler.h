@@ -58,6 +58,9 @@ struct ControllerOptions {
   Seconds vanish_grace = 60;
   // Activities older than this are pruned by the inventory pass (0: never).
   Seconds activity_retention = 90 * 24 * kHour;
+  // The load balancer takes an instance only once it runs (ELB refuses a
+  // pending one): register after the cloud reports it booted, not at launch.
+  bool register_after_boot = false;
 };
 
 class Reconciler {
@@ -121,8 +124,9 @@ class Reconciler {
   void Observe(Seconds now);
   void ObserveMetrics(Seconds now);
   void DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms);
-  // Applies a plan; returns true when a spot launch failed for capacity (the
-  // group is then decided again in the same tick).
+  // Applies a plan; returns true when a spot launch failed for capacity or a
+  // launch lifted the group's backoff (the group is then decided again in
+  // the same tick).
   bool Act(std::size_t g, const Plan& plan, Seconds now);
   void Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error);
   void Terminate(std::size_t g, const Action& action, Seconds now);

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "core/capacity.h"
 #include "core/decide.h"
@@ -291,25 +293,36 @@ class Decider {
   }
 
   // --- 5. calls that are due ------------------------------------------------
+  // The call an instance waits for, if any.
+  static std::optional<ActionKind> CallDue(const Instance& in) {
+    if (in.state == InstanceState::kTerminating) {
+      return ActionKind::kTerminate;  // first ask, a retry, or unconfirmed for too long: ask again
+    }
+    if (in.state == InstanceState::kDraining && !in.drain_requested) return ActionKind::kDrain;
+    if (!in.registered && CountsTowardCapacity(in.state)) return ActionKind::kRegister;
+    return std::nullopt;
+  }
+
   void DueOperations() {
+    std::set<ActionKind> failing;  // kinds of call some instance is retrying
     for (Instance& in : state_.instances) {
+      const std::optional<ActionKind> call = CallDue(in);
+      if (!call) continue;
+      if (in.retry.attempts > 0) failing.insert(*call);
       if (now_ < in.retry.next_at) continue;
-      ActionKind kind;
-      if (in.state == InstanceState::kTerminating) {
-        kind = ActionKind::kTerminate;  // first ask, a retry, or unconfirmed for too long: ask again
-      } else if (in.state == InstanceState::kDraining && !in.drain_requested) {
-        kind = ActionKind::kDrain;
-      } else if (!in.registered && CountsTowardCapacity(in.state)) {
-        kind = ActionKind::kRegister;
-      } else {
-        continue;
-      }
+      const ActionKind kind = *call;
       Action a;
       a.kind = kind;
       a.instance = in.id;
       const auto why = reasons_.find(in.id);
       a.reason = why != reasons_.end() ? why->second : "retry " + std::to_string(in.retry.attempts + 1);
       plan_.actions.push_back(std::move(a));
+    }
+    // A condition of a call no instance is retrying any more is over, even
+    // when no call succeeded to clear it: the instance that failed was
+    // confirmed gone, or moved on to another call.
+    for (ActionKind kind : {ActionKind::kRegister, ActionKind::kDrain, ActionKind::kTerminate}) {
+      if (!failing.contains(kind)) ClearFailingCondition(state_, kind);
     }
   }
 

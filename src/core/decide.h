@@ -196,6 +196,8 @@ void AdoptInstance(GroupState& state, const Instance& described, Seconds now);
 // Conditions: set (or refreshed) by a failure, cleared by a success.
 void SetCondition(GroupState& state, const std::string& type, const Status& error, Seconds now);
 void ClearCondition(GroupState& state, const std::string& type);
+// Clears the "<Kind>Failing" condition of one kind of call.
+void ClearFailingCondition(GroupState& state, ActionKind kind);
 
 // Records that a spot launch in `pool` failed for lack of capacity; the next
 // Decide (in the same tick) places that capacity elsewhere.

@@ -91,6 +91,8 @@ void SetCondition(GroupState& state, const std::string& type, const Status& erro
   state.conditions.push_back({type, error.code(), error.message(), now, now, 1});
 }
 
+void ClearFailingCondition(GroupState& state, ActionKind kind) { ClearCondition(state, ConditionType(kind)); }
+
 void ClearCondition(GroupState& state, const std::string& type) {
   std::erase_if(state.conditions, [&](const Condition& c) { return c.type == type; });
 }

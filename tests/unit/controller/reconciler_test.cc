@@ -384,6 +384,48 @@ TEST(Reconciler, ARefusedLaunchSetsAConditionBacksOffAndSuccessClearsIt) {
   EXPECT_TRUE(r.state(0).conditions.empty());
 }
 
+TEST(Reconciler, ARetriedLaunchThatSucceedsLiftsTheBackoffAndTheRestIsLaunchedInTheSameTick) {
+  World w;
+  // One launch times out (kept pending, retried), two are refused (the
+  // group backs off and says why).
+  w.cloud.launch_errors = {Status::Unavailable("timeout"), Status::PermissionDenied("not authorized"),
+                           Status::PermissionDenied("not authorized")};
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  ASSERT_EQ(r.state(0).launches.size(), 1u);
+  const Seconds retry_at = r.state(0).launches[0].retry.next_at;
+  ASSERT_LT(retry_at, r.state(0).launch_retry.next_at) << "the retry comes while the group backs off";
+  w.clock.now = retry_at;
+  r.Tick();
+  // The retry made its instance: launches work again, so the two held back
+  // go out now, not at the next tick.
+  EXPECT_EQ(w.cloud.launches.size(), 6u);
+  EXPECT_EQ(r.state(0).instances.size(), 3u);
+  EXPECT_TRUE(r.state(0).conditions.empty());
+}
+
+TEST(Reconciler, WhereTheLoadBalancerWantsARunningInstanceItIsRegisteredOnceBooted) {
+  World w;
+  GroupSpec g = Group();
+  g.desired = 1;
+  ControllerOptions o;
+  o.register_after_boot = true;
+  Reconciler r({g}, w.ports(), o);
+  r.Tick();
+  ASSERT_EQ(r.state(0).instances.size(), 1u);
+  EXPECT_TRUE(w.traffic.register_calls.empty()) << "pending: ELB would refuse it";
+  const InstanceId id = r.state(0).instances[0].id;
+  w.clock.now = 1;
+  r.Tick();
+  EXPECT_TRUE(w.traffic.register_calls.empty());
+  EXPECT_TRUE(r.state(0).conditions.empty()) << "waiting is not failing";
+  w.cloud.events.push_back({"web", {id, InstanceEvent::kBooted, kNever, ""}});
+  w.clock.now = 2;
+  r.Tick();
+  EXPECT_EQ(w.traffic.register_calls.size(), 1u);
+  EXPECT_TRUE(r.state(0).instances[0].registered);
+}
+
 TEST(Reconciler, AFailedTerminateKeepsTheInstanceTrackedAndIsRetried) {
   World w;
   Reconciler r({Group()}, w.ports());

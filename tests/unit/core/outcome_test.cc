@@ -180,6 +180,34 @@ TEST(Conditions, ANonRetryableErrorSetsOneAndSuccessClearsIt) {
   EXPECT_TRUE(s.conditions.empty());
 }
 
+TEST(Conditions, ACallsConditionEndsWhenNoInstanceRetriesItEvenWithoutASuccess) {
+  Driver d(SpotGroup());
+  d.Step(0);
+  d.AllHealthy(10);
+  const InstanceId victim = d.Ids()[0];
+  ASSERT_TRUE(d.Observe(victim, InstanceEvent::kUnhealthy, 20).ok());
+  GroupState& s = d.state();
+  Decide(d.spec(), s, Obs(d.spec(), false), 21);
+  ASSERT_EQ(s.Find(victim)->state, InstanceState::kTerminating);
+  Action term;
+  term.kind = ActionKind::kTerminate;
+  term.instance = victim;
+  Seconds now = 21;
+  for (int i = 0; i < 3; ++i) {  // throttled three times in a row: the condition shows
+    RecordOutcome(s, term, Status::Throttled("Request limit exceeded"), now);
+    now = s.Find(victim)->retry.next_at;
+  }
+  ASSERT_EQ(s.conditions.size(), 1u);
+  EXPECT_EQ(s.conditions[0].type, "TerminateFailing");
+  Decide(d.spec(), s, Obs(d.spec(), false), now - 1);
+  EXPECT_EQ(s.conditions.size(), 1u) << "still retrying";
+  // The cloud confirms it gone (a listing, a spot interruption): no call
+  // succeeded, but none is failing any more.
+  ASSERT_TRUE(d.Observe(victim, InstanceEvent::kTerminated, now).ok());
+  Decide(d.spec(), s, Obs(d.spec(), false), now + 1);
+  EXPECT_TRUE(s.conditions.empty());
+}
+
 TEST(AdoptInstance, AnInstanceCarryingAPendingTokenBecomesThatLaunch) {
   GroupSpec g = SpotGroup();
   GroupState s = InitialState(g);
