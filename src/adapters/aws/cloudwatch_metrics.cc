@@ -84,7 +84,9 @@ void CloudWatchMetrics::Keep(const std::string& group, std::int64_t minute, cons
   const auto first = kept_.lower_bound({group, INT64_MIN});
   const auto end = kept_.upper_bound({group, INT64_MAX});
   const auto held = static_cast<std::size_t>(std::distance(first, end));
-  if (held > options_.kept_minutes) kept_.erase(first, std::next(first, static_cast<std::ptrdiff_t>(held - options_.kept_minutes)));
+  if (held > options_.kept_minutes) {
+    kept_.erase(first, std::next(first, static_cast<std::ptrdiff_t>(held - options_.kept_minutes)));
+  }
 }
 
 Datapoint CloudWatchMetrics::Read(const std::string& group, MetricName metric, std::int64_t minute) {

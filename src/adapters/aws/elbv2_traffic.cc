@@ -49,7 +49,8 @@ Result<std::string> Elbv2Traffic::ArnLocked(const std::string& group) {
     tg.arn = options->target_group;
     return tg.arn;
   }
-  auto doc = client_->Query(Service::kElbv2, "DescribeTargetGroups", DescribeTargetGroupByNameParams(options->target_group));
+  auto doc = client_->Query(Service::kElbv2, "DescribeTargetGroups",
+                            DescribeTargetGroupByNameParams(options->target_group));
   if (!doc.ok()) {
     return doc.status().WithContext("finding target group " + options->target_group + " of group " + group);
   }
@@ -106,7 +107,9 @@ Status Elbv2Traffic::Register(const std::string& group, InstanceId id, const Ins
 
 Result<std::vector<Elbv2TargetRef>> Elbv2Traffic::RegisteredLocked(const std::string& arn, InstanceId id) {
   const auto known = targets_.find(id);
-  if (known != targets_.end() && known->second.port > 0) return std::vector<Elbv2TargetRef>{{id.str(), known->second.port}};
+  if (known != targets_.end() && known->second.port > 0) {
+    return std::vector<Elbv2TargetRef>{{id.str(), known->second.port}};
+  }
   // Not registered since this adapter started (a restart): ask ELB on which ports it is.
   auto doc = client_->Query(Service::kElbv2, "DescribeTargetHealth", {{"TargetGroupArn", arn}});
   if (!doc.ok()) return doc.status();

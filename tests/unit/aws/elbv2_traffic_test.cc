@@ -52,9 +52,10 @@ HttpOutcome Health(const std::vector<Listed>& targets) {
                (t.description.empty() ? "" : "<Description>" + t.description + "</Description>") +
                "</TargetHealth></member>";
   }
-  return ScriptedHttp::Answer(200, "<DescribeTargetHealthResponse><DescribeTargetHealthResult><TargetHealthDescriptions>" +
-                                       members + "</TargetHealthDescriptions></DescribeTargetHealthResult>"
-                                                 "</DescribeTargetHealthResponse>");
+  return ScriptedHttp::Answer(200,
+                              "<DescribeTargetHealthResponse><DescribeTargetHealthResult><TargetHealthDescriptions>" +
+                                  members + "</TargetHealthDescriptions></DescribeTargetHealthResult>"
+                                            "</DescribeTargetHealthResponse>");
 }
 
 HttpOutcome Ok(const std::string& action) {
@@ -233,9 +234,12 @@ TEST_F(Elbv2TrafficTest, AnInstanceNotRunningYetIsARetryableRefusal) {
 
 TEST_F(Elbv2TrafficTest, PollReportsHealthyOnceAndUnhealthyOnlyAfterHealthyWithElbsReason) {
   RegisterOne();
-  EXPECT_TRUE(PollOn(Health({{"i-1", 8080, "initial", "Elb.RegistrationInProgress", "Target registration is in progress"}})).empty());
+  EXPECT_TRUE(
+      PollOn(Health({{"i-1", 8080, "initial", "Elb.RegistrationInProgress", "Target registration is in progress"}}))
+          .empty());
   // Failing while it boots: the health-check grace decides, not this.
-  EXPECT_TRUE(PollOn(Health({{"i-1", 8080, "unhealthy", "Target.FailedHealthChecks", "Health checks failed"}})).empty());
+  EXPECT_TRUE(
+      PollOn(Health({{"i-1", 8080, "unhealthy", "Target.FailedHealthChecks", "Health checks failed"}})).empty());
   auto healthy = PollOn(Health({{"i-1", 8080, "healthy"}}));
   ASSERT_EQ(healthy.size(), 1u);
   EXPECT_EQ(healthy[0].group, "web");
