@@ -89,6 +89,10 @@ constexpr std::array kCodes = {
     CodeRow{"NoSuchUpload", StatusCode::kNotFound},
     CodeRow{"NotFound", StatusCode::kNotFound},
     CodeRow{"TargetGroupNotFound", StatusCode::kNotFound},
+    // ELBv2: the target is not in the target group (deregistering it again)
+    // or cannot be yet (an instance that is still pending): either way
+    // retryable, never a bad request.
+    CodeRow{"InvalidTarget", StatusCode::kNotFound},
     CodeRow{"LoadBalancerNotFound", StatusCode::kNotFound},
     CodeRow{"ListenerNotFound", StatusCode::kNotFound},
     CodeRow{"RuleNotFound", StatusCode::kNotFound},

@@ -28,6 +28,8 @@ RateLimitOptions DefaultRateLimits() {
   b["ec2:Get*"] = {100, 20};
   b["ec2:List*"] = {100, 20};
   b["ec2:*"] = {50, 5};
+  b["elbv2:Describe*"] = {40, 10};
+  b["cloudwatch:GetMetricData"] = {50, 50};
   return options;
 }
 

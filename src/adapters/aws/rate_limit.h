@@ -49,6 +49,11 @@ struct RateLimitOptions {
 //   CreateTags, DeleteTags  100 / 10
 //   CancelSpotInstanceRequests, RequestSpotInstances  50 / 5 (resource-intensive)
 //   other Describe*/Get*/List*: non-mutating 100 / 20; other actions: mutating 50 / 5
+// ELBv2's non-mutating (Describe*) bucket, 40 / 10, from "Request throttling
+// for the Elastic Load Balancing API"
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html),
+// and CloudWatch's GetMetricData quota of 50 transactions per second. Their
+// other actions are left to the server's throttling and the retries.
 RateLimitOptions DefaultRateLimits();
 
 class RateLimiter {

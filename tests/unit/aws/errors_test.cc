@@ -48,6 +48,8 @@ TEST(ErrorMapTest, NotFound) {
              "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
             StatusCode::kNotFound, 404);
   EXPECT_EQ(MapAwsError("", 404), StatusCode::kNotFound);
+  // ELBv2 answers 400 for a target it does not have or cannot take yet.
+  EXPECT_EQ(MapAwsError("InvalidTarget", 400), StatusCode::kNotFound);
 }
 
 TEST(ErrorMapTest, Conflict) {

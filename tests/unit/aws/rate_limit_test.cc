@@ -96,5 +96,20 @@ TEST(RateLimitTest, Ec2DefaultsFollowTheDocumentedBuckets) {
   EXPECT_FALSE(limiter.SpecFor("sqs:SendMessage").has_value());
 }
 
+TEST(RateLimitTest, Elbv2DescribesAndCloudWatchGetMetricDataHaveTheirDocumentedBuckets) {
+  FakeSleeper sleeper;
+  RateLimiter limiter(DefaultRateLimits(), &sleeper);
+  const auto describe = limiter.SpecFor("elbv2:DescribeTargetHealth");
+  ASSERT_TRUE(describe.has_value());
+  EXPECT_EQ(describe->capacity, 40);
+  EXPECT_EQ(describe->refill_per_second, 10);
+  const auto metrics = limiter.SpecFor("cloudwatch:GetMetricData");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_EQ(metrics->capacity, 50);
+  EXPECT_EQ(metrics->refill_per_second, 50);
+  EXPECT_FALSE(limiter.SpecFor("elbv2:RegisterTargets").has_value());
+  EXPECT_FALSE(limiter.SpecFor("cloudwatch:PutMetricData").has_value());
+}
+
 }  // namespace
 }  // namespace shoal::aws
