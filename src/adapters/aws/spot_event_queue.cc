@@ -103,7 +103,7 @@ Result<std::vector<ReceivedEvent>> SpotEventQueue::Receive() {
     const std::string_view text = body != message.end() && body->is_string()
                                       ? std::string_view(body->get_ref<const std::string&>())
                                       : std::string_view();
-    const Verdict verdict = Classify(id, handle, text, &out);
+    const Verdict verdict = Classify(id, handle, ParseQueueEvent(text), &out);
     if (verdict == Verdict::kDuplicate || verdict == Verdict::kPoison) to_delete.push_back({id, handle});
   }
   if (!to_delete.empty()) {
@@ -116,7 +116,7 @@ Result<std::vector<ReceivedEvent>> SpotEventQueue::Receive() {
 }
 
 SpotEventQueue::Verdict SpotEventQueue::Classify(const std::string& message_id, const std::string& receipt_handle,
-                                                 std::string_view body, std::vector<ReceivedEvent>* out) {
+                                                 Result<QueueEvent> event, std::vector<ReceivedEvent>* out) {
   std::lock_guard lock(mu_);
   if (message_id.empty()) {
     LogWarn(log_, "spot_queue_poison_message").With("message_id", "").With("error", "no usable MessageId");
@@ -132,7 +132,6 @@ SpotEventQueue::Verdict SpotEventQueue::Classify(const std::string& message_id, 
     LogInfo(log_, "spot_queue_duplicate").With("message_id", message_id).With("of", "message");
     return Verdict::kDuplicate;
   }
-  auto event = ParseQueueEvent(body);
   if (!event.ok()) {
     LogWarn(log_, "spot_queue_poison_message").With("message_id", message_id).With("error", event.status().message());
     return Verdict::kPoison;

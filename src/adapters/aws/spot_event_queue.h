@@ -24,7 +24,8 @@
 // for no more messages than max_pending leaves room for.
 //
 // Receive blocks up to wait_time_seconds (long polling): call it from a
-// thread of its own when that is more than 0. Thread-safe; no lock is held
+// thread of its own when that is more than 0, and keep the client's HTTP
+// total timeout above it (30 s by default). Thread-safe; no lock is held
 // during a call to SQS.
 #pragma once
 
@@ -33,7 +34,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -100,8 +100,8 @@ class SpotEventQueue {
   enum class Verdict { kNew, kRefreshed, kDuplicate, kPoison };
 
   SpotEventQueue(SpotEventQueueOptions options, AwsClient* client, Logger* log);
-  // Decides about one received message; a new event goes into *out.
-  Verdict Classify(const std::string& message_id, const std::string& receipt_handle, std::string_view body,
+  // Decides about one received message (its body parsed); a new event goes into *out.
+  Verdict Classify(const std::string& message_id, const std::string& receipt_handle, Result<QueueEvent> event,
                    std::vector<ReceivedEvent>* out);
   // DeleteMessageBatch over `receipts`, 10 per call; the ids SQS deleted in
   // *deleted, and a Status naming those it did not.
