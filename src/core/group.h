@@ -65,15 +65,29 @@ struct HealthCheckSpec {
   Seconds grace = 300;  // provisioning must finish within this
 };
 
-// How the live provider starts an instance of the group: the seed's
-// user-data script and Ansible playbook, as data. Commands are argv lists,
-// never shell strings. "{port}" in an argument becomes the instance's port,
-// "{dir}" its directory, "{id}" its id.
+// What the AWS provider needs to start an instance of the group: the
+// instance boots the image and runs `user_data` (cloud-init), and its
+// service listens on `port`, where the group's target group sends requests.
+struct AwsLaunchSpec {
+  std::string user_data;     // the script cloud-init runs at first boot (at most 16 KiB)
+  int port = 0;              // the service's port on the instance (the target's port)
+  std::string target_group;  // the ELBv2 target group: an ARN, or a name
+};
+
+// How a live provider starts an instance of the group: the seed's
+// user-data script and Ansible playbook, as data. `env` is common to every
+// provider; `provision`, `command` and `cpu_share` are the local provider's
+// (commands are argv lists, never shell strings; "{port}" in an argument
+// becomes the instance's port, "{dir}" its directory, "{id}" its id); `aws`
+// is the AWS provider's.
 struct LaunchSpec {
+  std::vector<std::pair<std::string, std::string>> env;
+  // local
   std::vector<std::vector<std::string>> provision;  // run in order in the instance dir; any failure = unhealthy
   std::vector<std::string> command;                 // the service; must listen on 127.0.0.1:{port}
-  std::vector<std::pair<std::string, std::string>> env;
   double cpu_share = 1.0;  // CPU cores one capacity unit may use (cgroup quota where the machine allows)
+  // aws
+  AwsLaunchSpec aws;
 };
 
 struct GroupSpec {

@@ -57,14 +57,76 @@ ControllerSpec ReadController(const MapReader& m) {
   return c;
 }
 
+// Names AWS gives: ami-…, subnet-…, sg-… and 8 or 17 hex digits.
+void CheckAwsId(const MapReader& m, std::string_view key, const std::string& id, std::string_view prefix) {
+  const bool ok = id.size() > prefix.size() + 1 && id.compare(0, prefix.size(), prefix) == 0 &&
+                  id[prefix.size()] == '-' && id.size() <= prefix.size() + 1 + 17 &&
+                  id.find_first_not_of("0123456789abcdef", prefix.size() + 1) == std::string::npos;
+  if (!ok) {
+    m.FailAt(key, "\"" + id + "\" is not an id like " + std::string(prefix) + "-0123456789abcdef0");
+  }
+}
+
+AwsProviderSpec ReadAwsProvider(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::AwsProviderMap().shape()));
+  AwsProviderSpec a;
+  m.String("region", &a.region);
+  if (!a.region.empty() && a.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    m.FailAt("region", "\"" + a.region + "\" is not a region name like us-east-1");
+  }
+  m.String("endpoint", &a.endpoint);
+  if (!a.endpoint.empty() && a.endpoint.rfind("http://", 0) != 0 && a.endpoint.rfind("https://", 0) != 0) {
+    m.FailAt("endpoint", "must be an http:// or https:// URL, got \"" + a.endpoint + "\"");
+  }
+  m.String("profile", &a.profile);
+  m.String("owner", &a.owner);
+  if (a.owner.size() > 63 || a.owner.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                                 std::string::npos) {
+    m.FailAt("owner", "at most 63 letters, digits, '.', '_' or '-', got \"" + a.owner + "\"");
+  }
+  m.String("image", &a.image);
+  if (m.Has("image")) CheckAwsId(m, "image", a.image, "ami");
+  if (m.Has("subnets")) {
+    m.StringList("subnets", &a.subnets);
+    for (const std::string& s : a.subnets) CheckAwsId(m, "subnets", s, "subnet");
+  }
+  if (m.Has("security_groups")) {
+    m.StringList("security_groups", &a.security_groups);
+    for (const std::string& s : a.security_groups) CheckAwsId(m, "security_groups", s, "sg");
+  }
+  m.String("instance_profile", &a.instance_profile);
+  m.String("key_name", &a.key_name);
+  m.StringMap("tags", &a.tags, 128, 256);  // EC2's limits
+  for (const auto& [key, value] : a.tags) {
+    if (key.rfind("shoal:", 0) == 0 || key.rfind("aws:", 0) == 0) {
+      m.FailAt("tags", "tag \"" + key + "\": the shoal: and aws: prefixes are reserved");
+    }
+  }
+  m.String("spot_queue", &a.spot_queue);
+  if (!a.spot_queue.empty() && a.spot_queue.rfind("http://", 0) != 0 && a.spot_queue.rfind("https://", 0) != 0) {
+    m.FailAt("spot_queue", "must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got \"" +
+                               a.spot_queue + "\"");
+  }
+  return a;
+}
+
+ProviderSpec ReadProvider(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::ProviderMap().shape()));
+  ProviderSpec p;
+  m.Enum("type", &p.type, ParseProviderType, {"local", "aws"});
+  p.aws = ReadAwsProvider(m.Map("aws"));
+  return p;
+}
+
 std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source,
-                               std::vector<GroupLines>* lines, ControllerSpec* controller) {
+                               std::vector<GroupLines>* lines, ControllerSpec* controller, ProviderSpec* provider) {
   if (!root.IsDefined() || root.IsNull()) {
     Fail(source, 0, "", "the file is empty; expected a mapping with the key \"groups\"");
   }
   MapReader top(source, root, "", 1);
   top.AllowOnly(config_internal::KeyNames(config_internal::TopMap().shape()));
   *controller = ReadController(top.Map("controller"));
+  *provider = ReadProvider(top.Map("provider"));
   top.Require("groups");
   std::vector<GroupSpec> groups;
   for (const MapReader& g : top.List("groups")) {
@@ -153,7 +215,7 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   std::vector<GroupLines> lines;
   Config config;
   config.source = source;
-  config.groups = ReadTop(root, source, &lines, &config.controller);
+  config.groups = ReadTop(root, source, &lines, &config.controller, &config.provider);
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));
@@ -162,6 +224,25 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
 }
 
 }  // namespace
+
+std::string_view ToString(ProviderType type) {
+  switch (type) {
+    case ProviderType::kLocal: return "local";
+    case ProviderType::kAws: return "aws";
+  }
+  return "local";
+}
+
+bool ParseProviderType(std::string_view text, ProviderType* out) {
+  if (text == "local") {
+    *out = ProviderType::kLocal;
+  } else if (text == "aws") {
+    *out = ProviderType::kAws;
+  } else {
+    return false;
+  }
+  return true;
+}
 
 int Config::FindGroup(std::string_view name) const {
   for (std::size_t i = 0; i < groups.size(); ++i) {

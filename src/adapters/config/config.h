@@ -4,8 +4,10 @@
 //   examples/x.yaml: groups[0].policies[1].steps[0].lower_bound: expected a number, got "abc"
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/group.h"
@@ -21,10 +23,40 @@ struct ControllerSpec {
   Seconds activity_retention = 90 * 24 * kHour;  // activities older than this are pruned; 0 keeps all
 };
 
+// The `provider:` section: where `shoal serve` runs instances. The
+// simulator ignores it. What each provider needs of a group is checked when
+// the daemon starts with it (a config for the other provider still parses).
+enum class ProviderType : std::uint8_t {
+  kLocal,  // processes on this machine behind HAProxy (the default)
+  kAws,    // EC2 instances behind an ELBv2 target group
+};
+std::string_view ToString(ProviderType type);
+bool ParseProviderType(std::string_view text, ProviderType* out);
+
+struct AwsProviderSpec {
+  std::string region;    // "" = AWS_REGION, AWS_DEFAULT_REGION, the profile's
+  std::string endpoint;  // "" = AWS_ENDPOINT_URL[_<SERVICE>], else AWS's own (an emulator's URL, for tests)
+  std::string profile;   // "" = AWS_PROFILE, else "default"
+  std::string owner = "shoal";  // the shoal:owner tag: which daemon's instances are whose
+  std::string image;     // the AMI every group boots
+  std::vector<std::string> subnets;          // one per zone of the spot pools; none = the default VPC's
+  std::vector<std::string> security_groups;  // ids
+  std::string instance_profile;              // name ("" = none)
+  std::string key_name;                      // ("" = none; Shoal never needs one)
+  std::vector<std::pair<std::string, std::string>> tags;  // added to every instance
+  std::string spot_queue;  // SQS URL EventBridge sends spot events to ("" = the instances' agents report)
+};
+
+struct ProviderSpec {
+  ProviderType type = ProviderType::kLocal;
+  AwsProviderSpec aws;
+};
+
 struct Config {
   std::string source;  // file name (for messages)
   std::vector<GroupSpec> groups;
   ControllerSpec controller;
+  ProviderSpec provider;
 
   // Index of the group named `name`, or -1.
   int FindGroup(std::string_view name) const;

@@ -169,6 +169,22 @@ HealthCheckSpec ReadHealthCheck(const MapReader& m) {
   return h;
 }
 
+// EC2 takes at most 16 KiB of user data (before its base64 encoding).
+constexpr std::size_t kMaxUserData = 16 * 1024;
+
+AwsLaunchSpec ReadAwsLaunch(const MapReader& m) {
+  m.AllowOnly(KeyNames(AwsLaunchMap().shape()));
+  AwsLaunchSpec a;
+  m.String("user_data", &a.user_data);
+  if (a.user_data.size() > kMaxUserData) {
+    m.FailAt("user_data", "is " + std::to_string(a.user_data.size()) +
+                              " bytes; EC2 takes at most 16384 (fetch a larger script from S3 in it)");
+  }
+  m.Int("port", &a.port, 1, 65535);
+  m.String("target_group", &a.target_group);
+  return a;
+}
+
 LaunchSpec ReadLaunch(const MapReader& m) {
   m.AllowOnly(KeyNames(LaunchMap().shape()));
   LaunchSpec l;
@@ -177,6 +193,7 @@ LaunchSpec ReadLaunch(const MapReader& m) {
   m.Environment("env", &l.env);
   m.PositiveNumber("cpu_share", &l.cpu_share);
   CheckWithin(m, "cpu_share", l.cpu_share, kMinCpuShare, kMaxCpuShare);
+  l.aws = ReadAwsLaunch(m.Map("aws"));
   return l;
 }
 

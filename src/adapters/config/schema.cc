@@ -42,6 +42,7 @@ Json Steps(const std::vector<StepAdjustment>& steps) {
 Json Str(std::string_view text) { return Json(std::string(text)); }
 
 constexpr std::string_view kNewInstancesOnly = "instances launched from now on; running ones keep theirs";
+constexpr std::string_view kRestartOnly = "a running daemon refuses this change: restart `shoal serve` with the file";
 
 }  // namespace
 
@@ -69,7 +70,9 @@ const SpecMap<Config>& TopMap() {
           .Nested("groups", KeyKind::kNamedList, GroupMap().shape(),
                   [](const Config& c) { return Named(GroupMap(), c.groups); })
           .Nested("controller", KeyKind::kSection, ControllerMap().shape(),
-                  [](const Config& c) { return ControllerMap().Render(c.controller); }));
+                  [](const Config& c) { return ControllerMap().Render(c.controller); })
+          .Nested("provider", KeyKind::kSection, ProviderMap().shape(),
+                  [](const Config& c) { return ProviderMap().Render(c.provider); }));
   return map;
 }
 
@@ -182,7 +185,64 @@ const SpecMap<LaunchSpec>& LaunchMap() {
                  },
                  kAllPolicyTypes, kNewInstancesOnly)
           .Value("cpu_share", "0.5", [](const LaunchSpec& l) { return Json(l.cpu_share); }, kAllPolicyTypes,
-                 kNewInstancesOnly));
+                 kNewInstancesOnly)
+          .Nested("aws", KeyKind::kSection, AwsLaunchMap().shape(),
+                  [](const LaunchSpec& l) { return AwsLaunchMap().Render(l.aws); }));
+  return map;
+}
+
+const SpecMap<AwsLaunchSpec>& AwsLaunchMap() {
+  static const SpecMap<AwsLaunchSpec> map = std::move(
+      SpecMap<AwsLaunchSpec>("launch.aws")
+          .Value("user_data", "\"#!/bin/sh\\necho hi\\n\"", [](const AwsLaunchSpec& a) { return Json(a.user_data); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("port", "8081", [](const AwsLaunchSpec& a) { return Json(a.port); }, kAllPolicyTypes,
+                 kNewInstancesOnly)
+          .Value("target_group", "web-blue", [](const AwsLaunchSpec& a) { return Json(a.target_group); }));
+  return map;
+}
+
+const SpecMap<ProviderSpec>& ProviderMap() {
+  static const SpecMap<ProviderSpec> map = std::move(
+      SpecMap<ProviderSpec>("provider")
+          .Value("type", "aws", [](const ProviderSpec& p) { return Str(ToString(p.type)); }, kAllPolicyTypes,
+                 kRestartOnly)
+          .Nested("aws", KeyKind::kSection, AwsProviderMap().shape(),
+                  [](const ProviderSpec& p) { return AwsProviderMap().Render(p.aws); }));
+  return map;
+}
+
+const SpecMap<AwsProviderSpec>& AwsProviderMap() {
+  static const SpecMap<AwsProviderSpec> map = std::move(
+      SpecMap<AwsProviderSpec>("provider.aws")
+          .Value("region", "eu-west-1", [](const AwsProviderSpec& a) { return Json(a.region); }, kAllPolicyTypes,
+                 kRestartOnly)
+          .Value("endpoint", "http://127.0.0.1:5001", [](const AwsProviderSpec& a) { return Json(a.endpoint); },
+                 kAllPolicyTypes, kRestartOnly)
+          .Value("profile", "ops", [](const AwsProviderSpec& a) { return Json(a.profile); }, kAllPolicyTypes,
+                 kRestartOnly)
+          .Value("owner", "team-web", [](const AwsProviderSpec& a) { return Json(a.owner); }, kAllPolicyTypes,
+                 kRestartOnly)
+          .Value("image", "ami-0fedcba9876543210", [](const AwsProviderSpec& a) { return Json(a.image); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("subnets", "[subnet-0123456789abcdef0]", [](const AwsProviderSpec& a) { return Json(a.subnets); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("security_groups", "[sg-0123456789abcdef0]",
+                 [](const AwsProviderSpec& a) { return Json(a.security_groups); }, kAllPolicyTypes,
+                 kNewInstancesOnly)
+          .Value("instance_profile", "web-role", [](const AwsProviderSpec& a) { return Json(a.instance_profile); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("key_name", "ops-key", [](const AwsProviderSpec& a) { return Json(a.key_name); }, kAllPolicyTypes,
+                 kNewInstancesOnly)
+          .Value("tags", "{team: web}",
+                 [](const AwsProviderSpec& a) {
+                   Json tags = Json::object();
+                   for (const auto& [k, v] : a.tags) tags[k] = v;
+                   return tags;
+                 },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("spot_queue", "https://sqs.us-east-1.amazonaws.com/123456789012/spot-events",
+                 [](const AwsProviderSpec& a) { return Json(a.spot_queue); }, kAllPolicyTypes, kRestartOnly));
   return map;
 }
 

@@ -288,6 +288,34 @@ void MapReader::Environment(std::string_view key, std::vector<std::pair<std::str
   *out = std::move(env);
 }
 
+void MapReader::StringMap(std::string_view key, std::vector<std::pair<std::string, std::string>>* out,
+                          std::size_t max_name, std::size_t max_value) const {
+  if (!Has(key)) return;
+  const YAML::Node map = Value(key);
+  if (!map.IsMap()) FailAt(key, "expected a mapping of name: value, got " + Describe(map));
+  auto printable = [](const std::string& text) {
+    return std::none_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  };
+  std::vector<std::pair<std::string, std::string>> items;
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) FailAt(key, "names must be plain strings, got " + Describe(kv.first));
+    const std::string name = kv.first.Scalar();
+    if (name.empty() || name.size() > max_name || !printable(name)) {
+      FailAt(key, "\"" + Printable(name) + "\": a name has 1 to " + std::to_string(max_name) +
+                      " printable characters");
+    }
+    if (!seen.insert(name).second) FailAt(key, name + ": given twice");
+    if (!kv.second.IsScalar()) FailAt(key, name + ": expected a string, got " + Describe(kv.second));
+    const std::string value = kv.second.Scalar();
+    if (value.size() > max_value || !printable(value)) {
+      FailAt(key, name + ": the value has at most " + std::to_string(max_value) + " printable characters");
+    }
+    items.emplace_back(name, value);
+  }
+  *out = std::move(items);
+}
+
 void MapReader::IntList(std::string_view key, std::vector<int>* out, int min, int max) const {
   if (!Has(key)) return;
   const YAML::Node list = Value(key);

@@ -69,6 +69,10 @@ class MapReader {
   void StringLists(std::string_view key, std::vector<std::vector<std::string>>* out) const;
   // A mapping of environment variable names to values.
   void Environment(std::string_view key, std::vector<std::pair<std::string, std::string>>* out) const;
+  // A mapping of names to strings (like resource tags): names of 1 to
+  // `max_name` bytes, values of at most `max_value`, no control characters.
+  void StringMap(std::string_view key, std::vector<std::pair<std::string, std::string>>* out, std::size_t max_name,
+                 std::size_t max_value) const;
   // A list of integers, each within [min, max]; an empty list is an error.
   void IntList(std::string_view key, std::vector<int>* out, int min, int max) const;
   void Number(std::string_view key, double* out) const;

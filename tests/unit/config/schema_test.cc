@@ -34,6 +34,20 @@ controller:
   inventory_period: 60
   orphan_grace: 60
   activity_retention: 90d
+provider:
+  type: local
+  aws:
+    region: us-east-1
+    endpoint: http://127.0.0.1:5000
+    profile: default
+    owner: shoal
+    image: ami-0123456789abcdef0
+    subnets: [subnet-0aaaaaaaaaaaaaaaa]
+    security_groups: [sg-0aaaaaaaaaaaaaaaa]
+    instance_profile: shoal-web
+    key_name: deploy-key
+    tags: {team: ops}
+    spot_queue: https://sqs.us-east-1.amazonaws.com/123456789012/other
 groups:
   - name: web
     service: web
@@ -98,6 +112,7 @@ groups:
       command: ["/bin/sleep", "1000"]
       env: {A: "1"}
       cpu_share: 1
+      aws: {user_data: "#!/bin/sh\n", port: 8080, target_group: web-tg}
     listen_port: 18080
   - {name: api-spot, service: api, min: 0, max: 2, listen_port: 18081, spot: {on_notice: bump-group, bump_group: api-od}}
   - {name: api-od, service: api, min: 0, max: 2, listen_port: 18081}
