@@ -1,9 +1,9 @@
 # Fails when a source file includes a header from a layer above its own, or
 # when core reaches for the outside world (files, threads, clocks, I/O libs).
-# Layers, lowest first: core ports adapters controller sim api cli.
+# Layers, lowest first: core ports adapters controller sim providers api cli.
 # Run: cmake -DSRC=<src dir> -P CheckLayers.cmake   (-DSELFTEST=1 checks that
 # a wrong-way include is caught).
-set(LAYERS core ports adapters controller sim api cli)
+set(LAYERS core ports adapters controller sim providers api cli)
 set(CORE_FORBIDDEN "<fstream>" "<iostream>" "<thread>" "<mutex>" "<chrono>" "<filesystem>"
     "<cstdio>" "<random>" "<yaml-cpp/" "<sqlite3.h>" "<nlohmann/" "<fmt/")
 

@@ -15,53 +15,16 @@
 #include <set>
 
 #include "adapters/config/config_json.h"
-#include "adapters/data/prices.h"
 #include "adapters/system/stream_logger.h"
 #include "api/api_server.h"
 #include "api/api_token.h"
 #include "api/fault_points.h"
 #include "api/daemon_impl.h"
 #include "api/pid_file.h"
+#include "providers/make_provider.h"
 
 namespace shoal {
 namespace {
-
-// The live provider needs to know how to start a group and where its
-// service listens; the simulator does not, so the config allows leaving them
-// out and `serve` checks here. HAProxy would take a service port that is the
-// API's, so that is refused too.
-Status CheckLiveConfig(const Config& config, int api_port) {
-  for (const GroupSpec& g : config.groups) {
-    if (g.launch.command.empty()) {
-      return Status::InvalidArgument(config.source + ": group '" + g.name +
-                                     "' has no launch.command; `shoal serve` needs one (see docs/CONFIG.md)");
-    }
-    if (g.listen_port == 0) {
-      return Status::InvalidArgument(config.source + ": group '" + g.name +
-                                     "' has no listen_port; `shoal serve` puts its service behind HAProxy there");
-    }
-    if (g.listen_port == api_port) {
-      return Status::InvalidArgument(config.source + ": group '" + g.name + "' has listen_port " +
-                                     std::to_string(g.listen_port) +
-                                     ", the port of the daemon's API (--api); give the service another port");
-    }
-  }
-  return Status::Ok();
-}
-
-// Launch commands may name programs relative to the config file (like a
-// compose file); instances run in their own directories, so make them absolute.
-void ResolveCommandPaths(Config& config, const std::string& config_path) {
-  const std::filesystem::path base = std::filesystem::absolute(config_path).parent_path();
-  auto resolve = [&](std::vector<std::string>& argv) {
-    if (argv.empty() || argv[0].find('/') == std::string::npos || argv[0][0] == '/') return;
-    argv[0] = std::filesystem::weakly_canonical(base / argv[0]).string();
-  };
-  for (GroupSpec& g : config.groups) {
-    resolve(g.launch.command);
-    for (auto& step : g.launch.provision) resolve(step);
-  }
-}
 
 Status MakeDir(const std::string& dir) {
   std::error_code ec;
@@ -76,58 +39,17 @@ std::string SelfBinary() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("shoal");
 }
 
-std::vector<HaproxyBackend> Backends(const Config& config) {
-  std::vector<HaproxyBackend> out;
-  std::set<std::string> seen;
-  for (const GroupSpec& g : config.groups) {
-    if (!seen.insert(g.service).second) continue;
-    HaproxyBackend b;
-    b.name = g.service;
-    b.listen_port = g.listen_port;
-    b.health_path = g.health_check.path;
-    b.check_interval_ms = static_cast<int>(g.health_check.interval * 1000);
-    b.rise = g.health_check.rise;
-    b.fall = g.health_check.fall;
-    out.push_back(b);
-  }
-  return out;
-}
-
-// The config's `controller:` section as the reconciler takes it.
-ControllerOptions ControllerOptionsOf(const ControllerSpec& c) {
+// The config's `controller:` section as the reconciler takes it, and what
+// the provider's load balancer needs of it.
+ControllerOptions ControllerOptionsOf(const Config& config) {
+  const ControllerSpec& c = config.controller;
   ControllerOptions o;
   o.inventory_period = c.inventory_period;
   o.orphan_grace = c.orphan_grace;
   o.activity_retention = c.activity_retention;
+  // ELB refuses to register an instance that is not running yet.
+  o.register_after_boot = config.provider.type == ProviderType::kAws;
   return o;
-}
-
-// The spot price feed: real (or Advisor-derived) paths for the pools the
-// config names, from the bundled tables; a flat price when they cannot price them.
-std::unique_ptr<SpotMarket> BuildPrices(const DaemonOptions& o, const Config& config, std::vector<std::string>* names) {
-  std::vector<MarketPool> pools;
-  std::set<std::string> seen;
-  for (const GroupSpec& g : config.groups) {
-    for (const PoolSpec& p : g.capacity.spot_pools) {
-      if (!seen.insert(p.name).second) continue;
-      pools.push_back({p.instance_type, p.zone});
-      names->push_back(p.name);
-    }
-  }
-  if (pools.empty() || o.spot_prices_csv.empty()) return nullptr;
-  Result<PriceTables> tables = LoadPriceTables(o.spot_prices_csv, o.on_demand_csv, o.advisor_csv);
-  if (!tables.ok()) {
-    std::cerr << "event=spot_prices_unavailable reason=\"" << tables.status().message() << "\" price=flat\n";
-    return nullptr;
-  }
-  SpotMarketOptions mo;
-  mo.interruption_rate_scale = 0;  // live interruptions come from operators and prices, not from dice
-  Result<SpotMarket> market = SpotMarket::Build(*tables, pools, mo);
-  if (!market.ok()) {
-    std::cerr << "event=spot_prices_unavailable reason=\"" << market.status().message() << "\" price=flat\n";
-    return nullptr;
-  }
-  return std::make_unique<SpotMarket>(std::move(*market));
 }
 
 // A config text, checked as `serve` checks its file (clear errors, nothing changed).
@@ -135,8 +57,7 @@ Result<Config> ParseLive(const std::string& yaml, const std::string& source, con
                          int api_port) {
   Result<Config> next = ParseConfig(yaml, source);
   if (!next.ok()) return next.status();
-  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*next, api_port));
-  ResolveCommandPaths(*next, base_config);
+  SHOAL_RETURN_IF_ERROR(PrepareLiveConfig(&*next, base_config, api_port));
   return next;
 }
 
@@ -196,9 +117,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!config_text.ok()) return config_text.status();
   Result<Config> config = ParseConfig(*config_text, options.config_path);
   if (!config.ok()) return config.status();
-  SHOAL_RETURN_IF_ERROR(CheckLiveConfig(*config, options.api_port));
+  SHOAL_RETURN_IF_ERROR(PrepareLiveConfig(&*config, options.config_path, options.api_port));
   impl->config = std::move(*config);
-  ResolveCommandPaths(impl->config, options.config_path);
   // The API's address is checked and bound before anything is created or
   // started, so a bad or busy --api leaves no HAProxy and no directory behind.
   impl->api = std::make_unique<ApiServer>();
@@ -223,54 +143,42 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
                                              impl->clock.Now()));
 
-  std::vector<std::string> pool_names;
-  impl->prices = BuildPrices(options, impl->config, &pool_names);
-  impl->market = std::make_unique<LocalSpotMarket>(impl->prices.get(), pool_names, 0.03, options.notice_seconds);
-  impl->imds = std::make_unique<ImdsServer>();
-
-  LocalCloudOptions lo;
-  lo.data_dir = impl->options.data_dir;
-  lo.agent_binary = options.shoal_binary.empty() ? SelfBinary() : options.shoal_binary;
-  lo.agent_report_url = "http://" + options.api_host + ":" + std::to_string(options.api_port);
-  lo.agent_credential = [secret = impl->agent_secret](InstanceId id) { return AgentCredential(secret, id); };
-  lo.log = impl->log.get();
-  lo.cores = options.cores;
-  std::map<std::string, GroupSpec> groups;
-  for (const GroupSpec& g : impl->config.groups) groups[g.name] = g;
-  impl->cloud = std::make_unique<LocalCloud>(lo, &impl->clock, groups, impl->market.get(), impl->imds.get());
-
-  HaproxyOptions ho;
-  ho.run_dir = impl->options.data_dir + "/haproxy";
-  SHOAL_RETURN_IF_ERROR(MakeDir(ho.run_dir));
-  ho.backends = Backends(impl->config);
-  impl->haproxy_options = ho;
-  impl->haproxy = std::make_unique<HaproxyProcess>(ho);
-  SHOAL_RETURN_IF_ERROR(impl->haproxy->Start());
-  impl->runtime = std::make_unique<HaproxyRuntime>(impl->haproxy->socket_path());
-  std::map<std::string, HaproxyBackend> backend_of_group;
-  for (const GroupSpec& g : impl->config.groups) {
-    for (const HaproxyBackend& b : ho.backends) {
-      if (b.name == g.service) backend_of_group[g.name] = b;
+  ProviderContext pc;
+  pc.data_dir = impl->options.data_dir;
+  pc.config_path = options.config_path;
+  pc.api_url = "http://" + options.api_host + ":" + std::to_string(options.api_port);
+  pc.api_port = options.api_port;
+  pc.shoal_binary = options.shoal_binary.empty() ? SelfBinary() : options.shoal_binary;
+  pc.agent_credential = [secret = impl->agent_secret](InstanceId id) { return AgentCredential(secret, id); };
+  pc.spot_prices_csv = options.spot_prices_csv;
+  pc.on_demand_csv = options.on_demand_csv;
+  pc.advisor_csv = options.advisor_csv;
+  pc.notice_seconds = options.notice_seconds;
+  pc.cores = options.cores;
+  pc.clock = &impl->clock;
+  pc.log = impl->log.get();
+  // Kept in the reconciler's queue when it cannot be written now, and
+  // written with its next commit.
+  pc.record = [d = impl.get()](Activity a) {
+    if (Status s = d->reconciler->RecordActivity(a); !s.ok()) {
+      LogWarn(d->log.get(), "activity_not_committed").With("group", a.group).With("error", s.message());
     }
-  }
-  impl->traffic = std::make_unique<HaproxyTraffic>(impl->runtime.get(), backend_of_group);
+  };
+  Result<std::unique_ptr<Provider>> provider = MakeProvider(impl->config, std::move(pc));
+  if (!provider.ok()) return provider.status();
+  impl->provider = std::move(*provider);
 
-  Cloud* cloud_port = ArmCloudFaultPoints(impl->cloud.get(), &impl->faulty_cloud, impl->log.get());
-  ControllerPorts ports{&impl->clock, cloud_port, impl->traffic.get(), &impl->metrics, impl->sink.get(),
-                        impl->store.get(), impl->log.get()};
+  Cloud* cloud_port = ArmCloudFaultPoints(impl->provider->cloud(), &impl->faulty_cloud, impl->log.get());
+  ControllerPorts ports{&impl->clock,     cloud_port,         impl->provider->traffic(), impl->provider->metrics(),
+                        impl->sink.get(), impl->store.get(), impl->log.get()};
   impl->reconciler =
-      std::make_unique<Reconciler>(impl->config.groups, ports, ControllerOptionsOf(impl->config.controller));
+      std::make_unique<Reconciler>(impl->config.groups, ports, ControllerOptionsOf(impl->config));
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
-  // Leftovers of instances that exited while no daemon ran (their agent).
-  if (const int n = impl->cloud->StopStragglers(); n > 0) {
-    std::cerr << "event=stragglers_killed instances=" << n << "\n";
-  }
+  const std::string provider_line = impl->provider->Started();
   if (data_dir_existed) chmod(impl->options.data_dir.c_str(), 0700);
   impl->Publish();
   std::cerr << "event=daemon_started config=" << options.config_path << " data_dir=" << impl->options.data_dir
-            << " api=http://" << options.api_host << ":" << options.api_port
-            << " cpu_enforcement=\"" << impl->cloud->cpu_enforcement() << "\" instance_cores=" << impl->cloud->cores()
-            << "\n";
+            << " api=http://" << options.api_host << ":" << options.api_port << " " << provider_line << "\n";
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -319,21 +227,6 @@ void Daemon::Stop() {
   impl_->wake.notify_all();
 }
 
-namespace {
-
-std::map<std::string, HaproxyBackend> BackendOfGroup(const Config& config, const std::vector<HaproxyBackend>& backends) {
-  std::map<std::string, HaproxyBackend> out;
-  for (const GroupSpec& g : config.groups) {
-    for (const HaproxyBackend& b : backends) {
-      if (b.name == g.service) out[g.name] = b;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-
 static std::string ChangesJson(const std::vector<std::string>& changes, bool applied) {
   return nlohmann::json{{"changes", changes}, {"applied", applied}}.dump();
 }
@@ -362,39 +255,27 @@ Result<std::string> Daemon::Impl::ApplyConfig(const std::string& yaml, const std
   Result<std::optional<ConfigRecord>> previous = store->LoadLastConfig();
   if (!previous.ok()) return previous.status();
   SHOAL_RETURN_IF_ERROR(store->SaveLastConfig({source, yaml, clock.Now()}));
-  // A new or changed service needs HAProxy's frontends rewritten: the
-  // process is replaced softly and the new one starts with the servers of
-  // the old one, in their states. If it cannot start, the old one serves on
-  // untouched and nothing of the apply is kept.
-  const std::vector<HaproxyBackend> backends = Backends(next);
-  HaproxyOptions ho = haproxy_options;
-  ho.backends = backends;
-  if (HaproxyProcess::RenderConfig(ho) != HaproxyProcess::RenderConfig(haproxy_options)) {
-    auto replacement = std::make_unique<HaproxyProcess>(ho);
-    const Status started = replacement->Start(traffic->Servers());
-    if (!started.ok()) {
-      const Status restored = previous->has_value() ? store->SaveLastConfig(**previous) : Status::Ok();
-      const std::string put_back = !previous->has_value() ? "none stored before"
-                                   : restored.ok()         ? "restored"
-                                                           : "not restored: " + restored.message();
-      LogWarn(log.get(), "config_apply_refused")
-          .With("source", source)
-          .With("code", ToString(started.code()))
-          .With("error", started.message())
-          .With("last_config", put_back);
-      return started.WithContext(source + ": HAProxy cannot serve the new services, nothing was changed");
-    }
-    haproxy = std::move(replacement);
-    haproxy_options = ho;
+  // The provider first (a new service needs HAProxy's frontends rewritten):
+  // when it cannot take the config, the old one runs on untouched and
+  // nothing of the apply is kept.
+  Status taken = CheckProviderChange(config.provider, next.provider);
+  if (taken.ok()) taken = provider->Reconfigure(next);
+  if (!taken.ok()) {
+    const Status restored = previous->has_value() ? store->SaveLastConfig(**previous) : Status::Ok();
+    const std::string put_back = !previous->has_value() ? "none stored before"
+                                 : restored.ok()         ? "restored"
+                                                         : "not restored: " + restored.message();
+    LogWarn(log.get(), "config_apply_refused")
+        .With("source", source)
+        .With("code", ToString(taken.code()))
+        .With("error", taken.message())
+        .With("last_config", put_back);
+    return taken.WithContext(source + ": nothing was changed");
   }
-  traffic->SetBackends(BackendOfGroup(next, backends));
-  std::map<std::string, GroupSpec> groups;
-  for (const GroupSpec& g : next.groups) groups[g.name] = g;
-  cloud->SetGroups(groups);
   Result<std::vector<std::string>> done = reconciler->Reconfigure(next.groups);
   if (!done.ok()) return done.status();
   for (const std::string& d : *done) changes.push_back(d);
-  reconciler->SetOptions(ControllerOptionsOf(next.controller));
+  reconciler->SetOptions(ControllerOptionsOf(next));
   config = std::move(next);
   LogInfo(log.get(), "config_applied").With("source", source).With("changes", changes.size());
   return ChangesJson(changes, true);
@@ -455,9 +336,15 @@ void Daemon::Impl::RunCommands() {
   for (const std::shared_ptr<Command>& c : todo) c->done.set_value(c->work());
 }
 
+std::vector<const GroupState*> Daemon::Impl::States() const {
+  std::vector<const GroupState*> out;
+  for (std::size_t g = 0; g < config.groups.size(); ++g) out.push_back(&reconciler->state(g));
+  return out;
+}
+
 void Daemon::Impl::Tick() {
   const std::int64_t now = clock.Now();
-  SampleMetrics(now);
+  provider->BeforeTick(now, States());
   std::deque<GroupInstanceEvent> reported;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -473,89 +360,9 @@ void Daemon::Impl::Tick() {
           .With("error", s.message());
     }
   }
-  WatchLoadBalancer(now);
   // A failed commit is logged by the reconciler and stays queued; the
   // daemon keeps ticking so it is written as soon as the store recovers.
   reconciler->Tick();
-}
-
-void Daemon::Impl::WatchLoadBalancer(std::int64_t now) {
-  if (haproxy->Running()) {
-    haproxy_failures = 0;
-    return;
-  }
-  if (now < haproxy_retry_at) return;
-  const int was = haproxy->RecordedPid();
-  // The servers as the adapter knows them: those serving start UP, the others
-  // in MAINT until the next poll readies them behind their checks.
-  const std::vector<HaproxyServer> servers = traffic->Servers();
-  const Status started = haproxy->Start(servers);
-  const std::string old_pid = was > 0 ? "(pid " + std::to_string(was) + ") " : "";
-  if (!started.ok()) {
-    ++haproxy_failures;
-    const int wait = std::min(60, 1 << std::min(haproxy_failures - 1, 6));
-    haproxy_retry_at = now + wait;
-    LogError(log.get(), "load_balancer_restart_failed")
-        .With("old_pid", was)
-        .With("attempt", haproxy_failures)
-        .With("retry_in_s", wait)
-        .With("code", ToString(started.code()))
-        .With("error", started.message());
-    if (haproxy_failures == 1) {
-      RecordLoadBalancer(now, [&](const GroupSpec&) {
-        return "HAProxy " + old_pid + "is not running and could not be restarted: " + started.message() +
-               "; retrying";
-      });
-    }
-    return;
-  }
-  haproxy_failures = 0;
-  const int pid = haproxy->Pid();
-  LogWarn(log.get(), "load_balancer_restarted")
-      .With("old_pid", was)
-      .With("pid", pid)
-      .With("servers", servers.size());
-  RecordLoadBalancer(now, [&](const GroupSpec& g) {
-    const std::string backend = BackendProxyName(g.service);
-    const auto n = std::count_if(servers.begin(), servers.end(),
-                                 [&](const HaproxyServer& s) { return s.backend == backend; });
-    return "HAProxy " + old_pid + "was not running: restarted it (pid " + std::to_string(pid) + ") with the " +
-           std::to_string(n) + " server(s) of the group";
-  });
-}
-
-void Daemon::Impl::RecordLoadBalancer(std::int64_t now,
-                                      const std::function<std::string(const GroupSpec&)>& cause_of) {
-  for (std::size_t g = 0; g < config.groups.size(); ++g) {
-    const int desired = reconciler->state(g).desired;
-    const Status s = reconciler->RecordActivity(
-        {now, config.groups[g].name, ActivityKind::kLoadBalancer, cause_of(config.groups[g]), desired, desired});
-    if (!s.ok()) {
-      // Kept in the reconciler's queue and written with its next commit.
-      LogWarn(log.get(), "activity_not_committed").With("group", config.groups[g].name).With("error", s.message());
-    }
-  }
-}
-
-void Daemon::Impl::SampleMetrics(std::int64_t now) {
-  const std::int64_t seconds = last_sample == 0 ? 1 : std::max<std::int64_t>(1, now - last_sample);
-  last_sample = now;
-  std::map<InstanceId, double> cpu;
-  for (const CpuSample& s : cloud->SampleCpu()) cpu[s.id] = s.percent;
-  const std::map<InstanceId, double> rates = traffic->RequestRates();
-  for (std::size_t g = 0; g < config.groups.size(); ++g) {
-    const GroupState& state = reconciler->state(g);
-    std::vector<double> serving_cpu;
-    double units = 0;
-    double rps = 0;
-    for (const Instance& in : state.instances) {
-      if (in.state != InstanceState::kInService) continue;
-      units += in.weight;
-      if (auto c = cpu.find(in.id); c != cpu.end()) serving_cpu.push_back(c->second);
-      if (auto r = rates.find(in.id); r != rates.end()) rps += r->second;
-    }
-    metrics.Sample(config.groups[g].name, now, seconds, serving_cpu, units, rps);
-  }
 }
 
 }  // namespace shoal

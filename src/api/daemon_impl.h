@@ -16,17 +16,12 @@
 #include <vector>
 
 #include "adapters/config/config.h"
-#include "adapters/haproxy/haproxy.h"
-#include "adapters/local/imds_server.h"
-#include "adapters/local/local_cloud.h"
-#include "adapters/local/spot_market.h"
-#include "adapters/sim/spot_market.h"
 #include "adapters/sqlite/sqlite_state_store.h"
 #include "adapters/system/stream_logger.h"
 #include "adapters/system/system_clock.h"
 #include "api/daemon.h"
-#include "api/live_metrics.h"
 #include "controller/reconciler.h"
+#include "providers/provider.h"
 
 namespace shoal {
 
@@ -62,20 +57,13 @@ struct Daemon::Impl {
   std::unique_ptr<SqliteStateStore> store;
   std::unique_ptr<StreamLogger> log;
   std::unique_ptr<LogActivitySink> sink;
-  std::unique_ptr<SpotMarket> prices;  // may be null: flat prices
-  std::unique_ptr<LocalSpotMarket> market;
-  std::unique_ptr<ImdsServer> imds;
-  std::unique_ptr<LocalCloud> cloud;
-  std::unique_ptr<Cloud> faulty_cloud;  // a test's fault point around `cloud` (api/fault_points.h)
-  std::unique_ptr<HaproxyProcess> haproxy;
-  std::unique_ptr<HaproxyRuntime> runtime;
-  std::unique_ptr<HaproxyTraffic> traffic;
-  LiveMetrics metrics;
+  std::unique_ptr<Provider> provider;   // the cloud, the load balancer and the metrics (config `provider:`)
+  std::unique_ptr<Cloud> faulty_cloud;  // a test's fault point around the provider's cloud (api/fault_points.h)
   std::unique_ptr<Reconciler> reconciler;
   std::unique_ptr<ApiServer> api;
 
-  // Threads. Only the loop thread (Run) touches the reconciler, the cloud,
-  // the traffic adapter, HAProxy and `config`; the API threads read the
+  // Threads. Only the loop thread (Run) touches the reconciler, the
+  // provider and `config`; the API threads read the
   // published snapshot and hand every change to the loop as a command.
   std::mutex mu;  // guards commands, agent_events, loop_running
   std::condition_variable wake;
@@ -89,11 +77,6 @@ struct Daemon::Impl {
   bool loop_running = false;
   mutable std::mutex snapshot_mu;  // guards `snapshot` (the pointer, not what it points to)
   std::shared_ptr<const DaemonSnapshot> snapshot;
-  std::int64_t last_sample = 0;
-  HaproxyOptions haproxy_options;
-  // Restarts of a stopped HAProxy that failed in a row, and when to try again.
-  int haproxy_failures = 0;
-  std::int64_t haproxy_retry_at = 0;
 
   void Tick();
   // Publishes a snapshot of what runs now (loop thread only).
@@ -104,13 +87,11 @@ struct Daemon::Impl {
   Result<std::string> RunOnLoop(std::function<Result<std::string>()> work);
   // Runs the queued commands (loop thread).
   void RunCommands();
-  // `shoal apply` (loop thread): HAProxy for the new services, then the groups.
+  // `shoal apply` (loop thread): the provider (e.g. HAProxy for new
+  // services), then the groups.
   Result<std::string> ApplyConfig(const std::string& yaml, const std::string& source, Config next);
-  void SampleMetrics(std::int64_t now);
-  // Restarts HAProxy when it no longer runs, with the servers it had.
-  void WatchLoadBalancer(std::int64_t now);
-  // One load-balancer activity per group (its cause from `cause_of`).
-  void RecordLoadBalancer(std::int64_t now, const std::function<std::string(const GroupSpec&)>& cause_of);
+  // The reconciler's group states, in config order (loop thread).
+  std::vector<const GroupState*> States() const;
 };
 
 }  // namespace shoal

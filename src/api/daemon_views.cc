@@ -150,22 +150,24 @@ Result<std::string> Daemon::Scale(const std::string& group, int desired) {
 Result<std::string> Daemon::InterruptInstance(const std::string& instance) {
   const auto id = InstanceId::Parse(instance);
   if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id (like i-000000000000002a; `shoal get instances` lists them)");
-  Result<LocalNotice> notice = impl_->market->Interrupt(*id, impl_->clock.Now());
-  if (!notice.ok()) return notice.status();
-  impl_->wake.notify_all();
-  return ordered_json{{"instance", instance}, {"issued", notice->issued}, {"terminate_at", notice->terminate_at}}
-      .dump();
+  // On the loop thread: the provider is the loop's.
+  return impl_->RunOnLoop([d = impl_.get(), id = *id]() -> Result<std::string> {
+    Result<DrillNotice> n = d->provider->Interrupt(id, d->clock.Now());
+    if (!n.ok()) return n.status();
+    return ordered_json{{"instance", n->id.str()}, {"issued", n->issued}, {"terminate_at", n->terminate_at}}.dump();
+  });
 }
 
 Result<std::string> Daemon::InterruptPool(const std::string& pool) {
-  Result<std::vector<LocalNotice>> notices = impl_->market->InterruptPool(pool, impl_->clock.Now());
-  if (!notices.ok()) return notices.status();
-  ordered_json out = ordered_json::array();
-  for (const LocalNotice& n : *notices) {
-    out.push_back({{"instance", n.id.str()}, {"issued", n.issued}, {"terminate_at", n.terminate_at}});
-  }
-  impl_->wake.notify_all();
-  return out.dump();
+  return impl_->RunOnLoop([d = impl_.get(), pool]() -> Result<std::string> {
+    Result<std::vector<DrillNotice>> notices = d->provider->InterruptPool(pool, d->clock.Now());
+    if (!notices.ok()) return notices.status();
+    ordered_json out = ordered_json::array();
+    for (const DrillNotice& n : *notices) {
+      out.push_back({{"instance", n.id.str()}, {"issued", n.issued}, {"terminate_at", n.terminate_at}});
+    }
+    return out.dump();
+  });
 }
 
 Result<std::string> Daemon::Shortage(const std::string& pool, std::int64_t seconds) {
@@ -178,8 +180,10 @@ Result<std::string> Daemon::Shortage(const std::string& pool, std::int64_t secon
   }
   if (!known) return Status::NotFound("no spot pool '" + pool + "' in the config; pools are named type/zone");
   const std::int64_t until = impl_->clock.Now() + seconds;
-  impl_->market->SetShortage(pool, until);
-  return ordered_json{{"pool", pool}, {"until", until}}.dump();
+  return impl_->RunOnLoop([d = impl_.get(), pool, until]() -> Result<std::string> {
+    SHOAL_RETURN_IF_ERROR(d->provider->SetShortage(pool, until));
+    return ordered_json{{"pool", pool}, {"until", until}}.dump();
+  });
 }
 
 Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::string& event) {

@@ -4,21 +4,22 @@
 #include <thread>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "adapters/haproxy/haproxy.h"
-#include "adapters/local/local_cloud.h"
+#include "adapters/config/config.h"
 #include "adapters/local/proc_stat.h"
-#include "adapters/system/system_clock.h"
+#include "adapters/sqlite/sqlite_state_store.h"
 #include "api/api_server.h"
 #include "api/daemon.h"
 #include "api/pid_file.h"
 #include "cli/bundled_data.h"
 #include "cli/cluster_commands.h"
+#include "providers/make_provider.h"
 
 namespace shoal {
 namespace {
@@ -112,8 +113,29 @@ void StopDaemon(const std::string& data_dir) {
   }
 }
 
+// The config the data dir's daemon last ran (from its store), if any: it
+// says which provider's instances `down` must stop.
+std::optional<Config> LastConfig(const std::string& data_dir) {
+  const std::string db = data_dir + "/shoal.db";
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) return std::nullopt;
+  Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(db);
+  if (!store.ok()) {
+    std::cerr << "warning: cannot read " << db << ": " << store.status().message() << "\n";
+    return std::nullopt;
+  }
+  Result<std::optional<ConfigRecord>> record = (*store)->LoadLastConfig();
+  if (!record.ok() || !record->has_value()) return std::nullopt;
+  Result<Config> config = ParseConfig((*record)->yaml, (*record)->source);
+  if (!config.ok()) {
+    std::cerr << "warning: the last run config no longer parses: " << config.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*config);
+}
+
 // Stops the daemon (from its pid file), then every instance it left running
-// and its HAProxy: the whole local cluster, gone.
+// (and, on the local provider, its HAProxy): the whole cluster, gone.
 int Down(const std::string& data_dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(data_dir, ec)) {
@@ -122,38 +144,10 @@ int Down(const std::string& data_dir) {
     return 1;
   }
   StopDaemon(data_dir);
-  SystemClock clock;
-  LocalCloudOptions lo;
-  lo.data_dir = data_dir;
-  lo.terminate_grace = 5;
-  LocalCloud cloud(lo, &clock, {}, nullptr, nullptr);
-  Result<std::vector<DescribedInstance>> running = cloud.Describe();
-  if (!running.ok()) {
-    std::cerr << "error: " << running.status().message() << "\n";
+  if (Status s = TearDown(data_dir, LastConfig(data_dir), std::cout); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
     return 1;
   }
-  int stopped = 0;
-  for (const DescribedInstance& d : *running) {
-    if (!d.running) continue;
-    if (Status s = cloud.Terminate(d.id); !s.ok()) {
-      std::cerr << "warning: cannot stop " << d.id.str() << ": " << s.message() << "\n";
-      continue;
-    }
-    ++stopped;
-  }
-  // SIGTERM first: services finish what they serve; SIGKILL after the grace.
-  if (stopped > 0 && !cloud.WaitForStops(std::chrono::seconds(lo.terminate_grace + 5))) {
-    std::cerr << "warning: some instances were still stopping; they are being killed\n";
-  }
-  const int stragglers = cloud.StopStragglers();
-  if (stragglers > 0) std::cout << "killed the processes left by " << stragglers << " exited instance(s)\n";
-  HaproxyOptions ho;
-  ho.run_dir = data_dir + "/haproxy";
-  HaproxyProcess haproxy(ho);
-  if (haproxy.Running()) {
-    if (Status s = haproxy.Stop(); !s.ok()) std::cerr << "warning: HAProxy did not stop: " << s.message() << "\n";
-  }
-  std::cout << "terminated " << stopped << " instance(s) and HAProxy; state stays in " << data_dir << "\n";
   return 0;
 }
 

@@ -89,6 +89,11 @@ void CloudWatchMetrics::Keep(const std::string& group, std::int64_t minute, cons
   }
 }
 
+void CloudWatchMetrics::SetGroups(std::map<std::string, CloudWatchGroupOptions> groups) {
+  std::lock_guard lock(mu_);
+  options_.groups = std::move(groups);
+}
+
 Datapoint CloudWatchMetrics::Read(const std::string& group, MetricName metric, std::int64_t minute) {
   if (minute < 0 || (minute + 1) * kMinute > clock_->Now()) return {};  // not over yet: nothing to ask
   auto pick = [metric](const Minute& m) { return metric == MetricName::kCpuUtilization ? m.cpu : m.requests; };

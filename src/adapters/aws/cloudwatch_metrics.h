@@ -58,6 +58,9 @@ class CloudWatchMetrics final : public Metrics {
 
   Datapoint Read(const std::string& group, MetricName metric, std::int64_t minute) override;
 
+  // New groups (after `shoal apply`); answers kept for the old ones stay.
+  void SetGroups(std::map<std::string, CloudWatchGroupOptions> groups);
+
  private:
   struct Minute {
     Datapoint cpu;

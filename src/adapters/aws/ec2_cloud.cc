@@ -31,8 +31,10 @@ Result<std::vector<Ec2Instance>> Ec2Cloud::List(const std::vector<std::string>& 
     for (Ec2Instance& inst : ParseInstances(doc->Root().All("reservationSet/item/instancesSet/item"), 0)) {
       DescribedInstance& d = inst.described;
       if (d.group.empty()) continue;  // tagged with our owner but not by us: leave it alone
-      const auto group = options_.groups.find(d.group);
-      if (!d.address.host.empty()) d.address.port = group == options_.groups.end() ? 0 : group->second.service_port;
+      if (!d.address.host.empty()) {
+        const std::optional<Ec2LaunchOptions> launch = LaunchOptionsOf(d.group);
+        d.address.port = launch ? launch->service_port : 0;
+      }
       out.push_back(std::move(inst));
     }
     next = doc->Root().Text("nextToken");
@@ -74,12 +76,22 @@ Result<std::string> Ec2Cloud::SubnetFor(const std::string& group, const Ec2Launc
   return Status::InvalidArgument("group " + group + " has no subnet in zone " + zone);
 }
 
+std::optional<Ec2LaunchOptions> Ec2Cloud::LaunchOptionsOf(const std::string& group) {
+  std::lock_guard lock(mu_);
+  const auto it = options_.groups.find(group);
+  if (it == options_.groups.end()) return std::nullopt;
+  return it->second;
+}
+
+void Ec2Cloud::SetGroups(std::map<std::string, Ec2LaunchOptions> groups) {
+  std::lock_guard lock(mu_);
+  options_.groups = std::move(groups);
+}
+
 Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
-  const auto group = options_.groups.find(request.group);
-  if (group == options_.groups.end()) {
-    return Status::InvalidArgument("ec2: no launch options for group " + request.group);
-  }
-  const Ec2LaunchOptions& launch = group->second;
+  const std::optional<Ec2LaunchOptions> options = LaunchOptionsOf(request.group);
+  if (!options) return Status::InvalidArgument("ec2: no launch options for group " + request.group);
+  const Ec2LaunchOptions& launch = *options;
   if (!request.launch_token.empty()) {
     // An instance already made for this token is the answer (a retried launch).
     auto existing = List(kLiveStates, request.launch_token);
@@ -123,6 +135,12 @@ Result<std::vector<DescribedInstance>> Ec2Cloud::Describe() {
 }
 
 std::vector<GroupInstanceEvent> Ec2Cloud::Poll() {
+  {
+    std::lock_guard lock(mu_);
+    const Seconds now = clock_->Now();
+    if (polled_at_ != kNever && now - polled_at_ < options_.poll_interval) return {};
+    polled_at_ = now;
+  }
   auto listed = List(kListedStates, "");
   std::vector<GroupInstanceEvent> out;
   if (!listed.ok()) return out;  // the client logged it; the next poll sees what this one missed

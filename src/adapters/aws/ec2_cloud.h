@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -53,6 +54,10 @@ struct Ec2CloudOptions {
   // missing from them for a while. One launched but never listed for this
   // long is reported terminated (e.g. a spot request EC2 ended at once).
   Seconds list_grace = 300;
+  // Poll lists the instances at most this often (the reconciler asks every
+  // tick): one DescribeInstances per 5 s is 12 a minute, whatever the fleet's
+  // size, well inside EC2's limits for Describe calls.
+  Seconds poll_interval = 5;
 };
 
 class Ec2Cloud final : public Cloud {
@@ -66,6 +71,9 @@ class Ec2Cloud final : public Cloud {
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
   double OnDemandPrice(const std::string& instance_type) override;
   Result<std::vector<DescribedInstance>> Describe() override;
+
+  // New launch options (after `shoal apply`): later launches use them.
+  void SetGroups(std::map<std::string, Ec2LaunchOptions> groups);
 
  private:
   // An instance Poll watches: from its launch, or from the first list that shows it.
@@ -87,7 +95,10 @@ class Ec2Cloud final : public Cloud {
   // Each subnet's zone, asked once (DescribeSubnets) and then kept.
   Status LearnSubnetZones(const std::vector<std::string>& subnets);
 
-  Ec2CloudOptions options_;
+  // The launch options of `group` (a copy: an apply may replace them meanwhile).
+  std::optional<Ec2LaunchOptions> LaunchOptionsOf(const std::string& group);
+
+  Ec2CloudOptions options_;  // `groups` under mu_; the rest fixed
   AwsClient* client_;
   const Clock* clock_;
   Logger* log_;
@@ -99,6 +110,7 @@ class Ec2Cloud final : public Cloud {
   std::map<std::string, bool> price_unknown_logged_;
   std::set<std::pair<std::string, std::string>> price_missing_logged_;
   std::map<InstanceId, Seen> seen_;  // Poll's previous view, plus launches not listed yet
+  Seconds polled_at_ = kNever;       // the last Poll that listed
 };
 
 }  // namespace shoal::aws

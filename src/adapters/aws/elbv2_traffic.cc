@@ -35,6 +35,19 @@ const Elbv2TargetHealth* FindListed(const std::vector<Elbv2TargetHealth>& listed
 Elbv2Traffic::Elbv2Traffic(Elbv2TrafficOptions options, AwsClient* client, const Clock* clock, Logger* log)
     : options_(std::move(options)), client_(client), clock_(clock), log_(log) {}
 
+void Elbv2Traffic::SetGroups(std::map<std::string, Elbv2GroupOptions> groups) {
+  std::lock_guard lock(mu_);
+  for (auto it = target_groups_.begin(); it != target_groups_.end();) {
+    const auto next = groups.find(it->first);
+    const auto was = options_.groups.find(it->first);
+    const bool same = next != groups.end() && was != options_.groups.end() &&
+                      next->second.target_group == was->second.target_group &&
+                      next->second.drain_seconds == was->second.drain_seconds;
+    it = same ? std::next(it) : target_groups_.erase(it);
+  }
+  options_.groups = std::move(groups);
+}
+
 const Elbv2GroupOptions* Elbv2Traffic::OptionsOf(const std::string& group) const {
   const auto it = options_.groups.find(group);
   return it == options_.groups.end() ? nullptr : &it->second;

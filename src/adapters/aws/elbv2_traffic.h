@@ -65,6 +65,10 @@ class Elbv2Traffic final : public Traffic {
   Status Deregister(const std::string& group, InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;
 
+  // New groups (after `shoal apply`): a group whose target group changed is
+  // looked up and prepared again at its next call.
+  void SetGroups(std::map<std::string, Elbv2GroupOptions> groups);
+
   // The group's target group ARN (looked up once when configured by name):
   // what CloudWatch's TargetGroup dimension is made from.
   Result<std::string> TargetGroupArn(const std::string& group);

@@ -151,11 +151,29 @@ FlakyProxy::~FlakyProxy() {
   thread_.join();
 }
 
+void FlakyProxy::FailWhen(std::function<bool(const std::string& body)> match, int status, std::string body) {
+  std::lock_guard lock(rule_mu_);
+  match_ = std::move(match);
+  match_status_ = status;
+  match_body_ = std::move(body);
+}
+
+bool FlakyProxy::Matches(const httplib::Request& req, int* status, std::string* body) {
+  std::lock_guard lock(rule_mu_);
+  if (!match_ || !match_(req.body)) return false;
+  *status = match_status_;
+  *body = match_body_;
+  ++matched_;
+  return true;
+}
+
 void FlakyProxy::Handle(const httplib::Request& req, httplib::Response& res) {
-  if (++requests_ <= failures_) {
-    res.status = failure_status_;
+  int status = 0;
+  std::string body;
+  if (++requests_ <= failures_ || Matches(req, &status, &body)) {
+    res.status = status != 0 ? status : failure_status_;
     res.set_header("x-amzn-RequestId", "proxy-" + std::to_string(requests_.load()));
-    res.set_content(failure_body_, "text/xml");
+    res.set_content(status != 0 ? body : failure_body_, "text/xml");
     return;
   }
   httplib::Client target("127.0.0.1", target_port_);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,15 +100,27 @@ class FlakyProxy {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int requests() const { return requests_.load(); }
+  // From now on, a request whose form body `match`es gets `status` with
+  // `body` instead of reaching the target (an empty `match` stops that).
+  // Counts the requests it failed so.
+  void FailWhen(std::function<bool(const std::string& body)> match, int status, std::string body);
+  int matched() const { return matched_.load(); }
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
+  // The rule's answer for `req`, when it matches.
+  bool Matches(const httplib::Request& req, int* status, std::string* body);
 
   int target_port_;
   int failures_;
   int failure_status_;
   std::string failure_body_;
   std::atomic<int> requests_{0};
+  std::atomic<int> matched_{0};
+  std::mutex rule_mu_;
+  std::function<bool(const std::string&)> match_;
+  int match_status_ = 0;
+  std::string match_body_;
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;

@@ -53,6 +53,7 @@ class Ec2CloudMotoTest : public testing::MotoSuite {
     // One owner per test: the suite shares one moto.
     options.owner = std::string("it-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     options.groups["web"] = web;
+    options.poll_interval = 0;  // the test polls when it wants a view
     options.on_demand_prices[{"m5.large", "us-east-1"}] = 0.096;
     cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
   }

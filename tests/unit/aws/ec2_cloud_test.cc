@@ -82,6 +82,7 @@ class Ec2CloudTest : public ::testing::Test {
     client_ = std::move(*client);
     Ec2CloudOptions options;
     options.owner = "me";
+    options.poll_interval = 0;  // every Poll lists (PollListsAtMostEveryInterval sets one)
     Ec2LaunchOptions web;
     web.image_id = "ami-1";
     web.subnets = {"subnet-a", "subnet-b"};
@@ -438,6 +439,28 @@ TEST_F(Ec2CloudTest, OnDemandPriceOfAnUnknownTypeIsZeroAndLoggedOnce) {
   int logged = 0;
   for (const LogEvent& e : log_.events()) logged += e.event == "ec2_on_demand_price_unknown";
   EXPECT_EQ(logged, 1);
+}
+
+}  // namespace
+}  // namespace shoal::aws
+
+namespace shoal::aws {
+namespace {
+
+TEST_F(Ec2CloudTest, PollListsAtMostEveryInterval) {
+  Ec2CloudOptions options;
+  options.owner = "me";
+  options.poll_interval = 5;
+  Ec2Cloud cloud(std::move(options), client_.get(), &clock_, &log_);
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml(InstanceXml("i-01", "running", "10.0.0.1", "web", ""))));
+  ASSERT_EQ(cloud.Poll().size(), 1u);
+  const std::size_t calls = http_.requests().size();
+  clock_.Set(kNow + 4);
+  EXPECT_TRUE(cloud.Poll().empty());
+  EXPECT_EQ(http_.requests().size(), calls) << "no call within the interval";
+  clock_.Set(kNow + 5);
+  EXPECT_TRUE(cloud.Poll().empty()) << "booted already";
+  EXPECT_EQ(http_.requests().size(), calls + 1);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "api/live_metrics.h"
+#include "adapters/local/live_metrics.h"
 
 namespace shoal {
 

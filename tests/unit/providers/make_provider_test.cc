@@ -1,0 +1,116 @@
+// What `shoal serve` asks of a config per provider, and which provider
+// changes a running daemon refuses.
+#include "providers/make_provider.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace shoal {
+namespace {
+
+using ::testing::HasSubstr;
+
+Config Parsed(const std::string& yaml) {
+  Result<Config> c = ParseConfig(yaml, "p.yaml");
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return c.ok() ? *c : Config{};
+}
+
+const std::string kAws =
+    "provider:\n"
+    "  type: aws\n"
+    "  aws: {region: us-east-1, owner: team-a, image: ami-1e749f67, subnets: [subnet-0aaaaaaaaaaaaaaaa],\n"
+    "        security_groups: [sg-0bbbbbbbbbbbbbbbb], instance_profile: web, tags: {team: web, Name: web-server},\n"
+    "        spot_queue: https://sqs.us-east-1.amazonaws.com/123456789012/q}\n"
+    "groups:\n"
+    "  - name: web\n"
+    "    min: 1\n"
+    "    max: 3\n"
+    "    launch: {aws: {port: 8080, target_group: web-tg, user_data: \"#!/bin/sh\\necho hi\\n\"}}\n";
+
+TEST(ProviderConfig, TheAwsSectionIsReadIntoTheSpec) {
+  const Config c = Parsed(kAws);
+  EXPECT_EQ(c.provider.type, ProviderType::kAws);
+  const AwsProviderSpec& a = c.provider.aws;
+  EXPECT_EQ(a.region, "us-east-1");
+  EXPECT_EQ(a.owner, "team-a");
+  EXPECT_EQ(a.image, "ami-1e749f67");
+  EXPECT_EQ(a.subnets, std::vector<std::string>{"subnet-0aaaaaaaaaaaaaaaa"});
+  EXPECT_EQ(a.security_groups, std::vector<std::string>{"sg-0bbbbbbbbbbbbbbbb"});
+  EXPECT_EQ(a.instance_profile, "web");
+  ASSERT_EQ(a.tags.size(), 2u);
+  EXPECT_EQ(a.tags[1], (std::pair<std::string, std::string>{"Name", "web-server"}));
+  EXPECT_EQ(a.spot_queue, "https://sqs.us-east-1.amazonaws.com/123456789012/q");
+  EXPECT_EQ(c.groups[0].launch.aws.port, 8080);
+  EXPECT_EQ(c.groups[0].launch.aws.target_group, "web-tg");
+  EXPECT_EQ(c.groups[0].launch.aws.user_data, "#!/bin/sh\necho hi\n");
+}
+
+TEST(ProviderConfig, WithoutTheSectionTheProviderIsLocal) {
+  const Config c = Parsed("groups:\n  - {name: web, min: 1, max: 2}\n");
+  EXPECT_EQ(c.provider.type, ProviderType::kLocal);
+  EXPECT_EQ(c.provider.aws.owner, "shoal");
+}
+
+TEST(PrepareLiveConfig, AwsNeedsAnImageAndEachGroupsPortAndTargetGroup) {
+  Config c = Parsed(kAws);
+  EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
+
+  Config no_image = c;
+  no_image.provider.aws.image.clear();
+  EXPECT_THAT(PrepareLiveConfig(&no_image, "p.yaml", 7400).message(), HasSubstr("provider.aws.image is required"));
+  Config no_port = c;
+  no_port.groups[0].launch.aws.port = 0;
+  EXPECT_THAT(PrepareLiveConfig(&no_port, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.port"));
+  Config no_tg = c;
+  no_tg.groups[0].launch.aws.target_group.clear();
+  EXPECT_THAT(PrepareLiveConfig(&no_tg, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.target_group"));
+}
+
+TEST(PrepareLiveConfig, AwsDoesNotAskForTheLocalProvidersKeys) {
+  Config c = Parsed(kAws);
+  ASSERT_TRUE(c.groups[0].launch.command.empty());
+  ASSERT_EQ(c.groups[0].listen_port, 0);
+  EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
+}
+
+TEST(PrepareLiveConfig, LocalNeedsACommandAndAListenPortOtherThanTheApis) {
+  Config c = Parsed("groups:\n  - {name: web, min: 1, max: 2, listen_port: 7400, launch: {command: [/bin/true]}}\n");
+  EXPECT_THAT(PrepareLiveConfig(&c, "p.yaml", 7400).message(), HasSubstr("the port of the daemon's API"));
+  Config no_command = Parsed("groups:\n  - {name: web, min: 1, max: 2, listen_port: 8080}\n");
+  EXPECT_THAT(PrepareLiveConfig(&no_command, "p.yaml", 7400).message(), HasSubstr("has no launch.command"));
+}
+
+TEST(CheckProviderChange, TheTypeAndHowToReachTheCloudAreFixedTheRestMayChange) {
+  const Config c = Parsed(kAws);
+  EXPECT_TRUE(CheckProviderChange(c.provider, c.provider).ok());
+
+  ProviderSpec local;
+  const Status to_local = CheckProviderChange(c.provider, local);
+  EXPECT_EQ(to_local.code(), StatusCode::kConflict);
+  EXPECT_THAT(to_local.message(), HasSubstr("provider.type cannot change while the daemon runs (aws -> local)"));
+
+  for (auto change : std::vector<std::pair<std::string, void (*)(AwsProviderSpec&)>>{
+           {"aws.region", [](AwsProviderSpec& a) { a.region = "eu-west-1"; }},
+           {"aws.endpoint", [](AwsProviderSpec& a) { a.endpoint = "http://127.0.0.1:1"; }},
+           {"aws.profile", [](AwsProviderSpec& a) { a.profile = "other"; }},
+           {"aws.owner", [](AwsProviderSpec& a) { a.owner = "team-b"; }},
+           {"aws.spot_queue", [](AwsProviderSpec& a) { a.spot_queue = "https://sqs/other"; }}}) {
+    ProviderSpec next = c.provider;
+    change.second(next.aws);
+    EXPECT_THAT(CheckProviderChange(c.provider, next).message(), HasSubstr("provider." + change.first)) << change.first;
+  }
+  for (auto change : std::vector<void (*)(AwsProviderSpec&)>{
+           [](AwsProviderSpec& a) { a.image = "ami-0123456789abcdef0"; },
+           [](AwsProviderSpec& a) { a.subnets.clear(); },
+           [](AwsProviderSpec& a) { a.security_groups.push_back("sg-1"); },
+           [](AwsProviderSpec& a) { a.tags.clear(); },
+       }) {
+    ProviderSpec next = c.provider;
+    change(next.aws);
+    EXPECT_TRUE(CheckProviderChange(c.provider, next).ok()) << "applies to later launches";
+  }
+}
+
+}  // namespace
+}  // namespace shoal
