@@ -218,6 +218,13 @@ Result<AgentEventRequest> ParseAgentEventRequest(std::string_view body) {
   return AgentEventRequest{std::move(*instance), std::move(*event), time->value_or("")};
 }
 
+Result<InstanceEvent> AgentEventKind(std::string_view event) {
+  if (event == "spot-interruption") return InstanceEvent::kNotice;
+  if (event == "rebalance-recommendation") return InstanceEvent::kRebalanceRecommended;
+  return Status::InvalidArgument("event must be spot-interruption or rebalance-recommendation, got '" +
+                                 std::string(event) + "'");
+}
+
 Result<ActivitiesQuery> ParseActivitiesQuery(const QueryParams& params) {
   Result<std::map<std::string, std::string>> p =
       SingleParams(params, {"group", "after", "before", "since", "limit"}, "/v1/activities");

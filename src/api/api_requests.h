@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/decide.h"
 #include "core/status.h"
 
 namespace shoal {
@@ -53,6 +54,11 @@ struct AgentEventRequest {
   std::string event;
   std::string time;  // as the agent read it from the metadata service; informational
 };
+
+// The instance fact an agent's event stands for: "spot-interruption" is a
+// notice (kNotice), "rebalance-recommendation" puts the spot instance at
+// risk (kRebalanceRecommended). Any other name is InvalidArgument.
+Result<InstanceEvent> AgentEventKind(std::string_view event);
 
 // GET /v1/activities?group=G&after=SEQ | before=SEQ&since=UNIX &limit=N
 //   after:  the oldest `limit` activities with seq > after (following new ones);

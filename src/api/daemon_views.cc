@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/json/activity_json.h"
+#include "api/api_requests.h"
 #include "api/daemon_impl.h"
 
 namespace shoal {
@@ -25,6 +26,7 @@ ordered_json InstanceJson(const GroupSpec& spec, const Instance& in) {
   j["launched_at"] = in.launched_at;
   j["in_service_at"] = in.in_service_at;
   if (in.notice_deadline != kNever) j["notice_deadline"] = in.notice_deadline;
+  if (in.at_risk()) j["rebalance_recommended_at"] = in.rebalance_recommended_at;
   return j;
 }
 
@@ -189,23 +191,24 @@ Result<std::string> Daemon::Shortage(const std::string& pool, std::int64_t secon
 Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::string& event) {
   const auto id = InstanceId::Parse(instance);
   if (!id) return Status::InvalidArgument("'" + instance + "' is not an instance id");
-  if (event != "spot-interruption" && event != "rebalance-recommendation") {
-    return Status::InvalidArgument("event must be spot-interruption or rebalance-recommendation, got '" + event + "'");
-  }
+  const Result<InstanceEvent> kind = AgentEventKind(event);
+  if (!kind.ok()) return kind.status();
   const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
   for (std::size_t g = 0; g < snap->config.groups.size(); ++g) {
     for (const Instance& in : snap->states[g].instances) {
       if (in.id != *id) continue;
-      if (event == "spot-interruption") {
-        GroupInstanceEvent e;
-        e.group = snap->config.groups[g].name;
-        e.observation = {*id, InstanceEvent::kNotice, impl_->clock.Now() + impl_->options.notice_seconds, ""};
-        {
-          std::lock_guard<std::mutex> lock(impl_->mu);
-          impl_->agent_events.push_back(e);
-        }
-        impl_->wake.notify_all();
+      // Both reach the group's decision on the next tick: a notice drains and
+      // replaces the instance; a recommendation has it replaced launch-first.
+      GroupInstanceEvent e;
+      e.group = snap->config.groups[g].name;
+      const Seconds deadline =
+          *kind == InstanceEvent::kNotice ? impl_->clock.Now() + impl_->options.notice_seconds : kNever;
+      e.observation = {*id, *kind, deadline, ""};
+      {
+        std::lock_guard<std::mutex> lock(impl_->mu);
+        impl_->agent_events.push_back(e);
       }
+      impl_->wake.notify_all();
       return ordered_json{{"accepted", true}}.dump();
     }
   }

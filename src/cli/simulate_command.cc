@@ -118,6 +118,15 @@ void AddSimInputOptions(CLI::App* cmd, SimInputPaths* paths, SimOptions* options
   cmd->add_option("--interruption-scale", options->interruption_scale,
                   "multiply every pool's interruption rate (0 = none)")
       ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--rebalance-fraction", options->rebalance_fraction,
+                  "share of burst interruptions preceded by a rebalance recommendation (0 = none)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--rebalance-lead-min", options->rebalance_lead_min,
+                  "seconds a recommendation comes before its notice, at least")
+      ->check(CLI::Range(0, 86400));
+  cmd->add_option("--rebalance-lead-max", options->rebalance_lead_max,
+                  "seconds a recommendation comes before its notice, at most")
+      ->check(CLI::Range(0, 86400));
 }
 
 void AddSimulateCommand(CLI::App& app, int* exit_code) {

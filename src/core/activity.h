@@ -17,7 +17,7 @@ enum class ActivityKind : std::uint8_t {
   kSpotNotice,        // a spot instance got its two-minute notice
   kReplace,           // a launch replacing an interrupted or unhealthy instance
   kFallbackOnDemand,  // spot could not be had: on-demand launched instead
-  kRebalance,         // on-demand above target replaced by spot
+  kRebalance,         // on-demand above target replaced by spot; a spot instance at risk replaced
   kUnhealthy,         // an instance failed provisioning or health checks
   kLaunchFailed,      // the cloud refused a launch, or it failed too often to retry
   kInventory,         // the inventory pass found the cloud and the state apart and mended it

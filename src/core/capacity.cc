@@ -212,6 +212,7 @@ std::vector<InstanceId> ChooseScaleIn(const std::vector<const Instance*>& instan
     const bool a_serving = a->state == InstanceState::kInService;
     const bool b_serving = b->state == InstanceState::kInService;
     if (a_serving != b_serving) return !a_serving;
+    if (a->at_risk() != b->at_risk()) return a->at_risk();
     const bool a_beyond = is_beyond(a);
     const bool b_beyond = is_beyond(b);
     if (a_beyond != b_beyond) return a_beyond;

@@ -42,8 +42,9 @@ std::vector<int> ChooseSpotPools(const CapacitySpec& spec, const std::vector<Poo
                                  int count);
 
 // Which instances to remove so that `units` capacity units go away, in order:
-// not in service first (pending, provisioning), then on-demand beyond
-// `on_demand_target` units, then the oldest version, then the oldest launch
+// not in service first (pending, provisioning), then spot instances at risk
+// of interruption (removing one spares its replacement), then on-demand
+// beyond `on_demand_target` units, then the oldest version, then the oldest launch
 // (then lowest id, for determinism). Protected instances are never chosen.
 // Only instances that count toward capacity are candidates. May return
 // fewer units than asked when protection forbids.

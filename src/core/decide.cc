@@ -1,12 +1,14 @@
 // The "decide" half of a tick. Order matters and is fixed:
 //   1. alarms and policies (a new minute only) → desired
 //   2. instances leaving: notices and unhealthy ones, drains that are done,
-//      provisioning that took too long, rebalance swaps that completed
+//      provisioning that took too long, rebalance swaps that completed (a
+//      replacement whose instance left first is plain capacity from then on)
 //   3. capacity: launch the shortfall (on-demand share first, spot by
 //      strategy, on-demand when no pool can take it) or remove the excess
 //      (capacity.h's scale-in order)
-//   4. rebalance: when all is steady, swap on-demand above its share for spot,
-//      launch first, within the churn budget
+//   4. rebalance, launch first and within the churn budget: spot instances at
+//      risk (a rebalance recommendation) get a replacement in another pool;
+//      then, when all is steady, on-demand above its share is swapped for spot
 //   5. the calls that are due: launches planned now or waiting for a retry,
 //      and each instance's register / drain / terminate call that has not
 //      succeeded yet (a failed one comes back after its backoff)
@@ -34,9 +36,11 @@ class Decider {
     CloseSimpleActivityIfDone();
     if (obs_.evaluate_alarms && MinuteOf(now_) > state_.last_evaluated_minute) ApplyPolicies();
     HandleLeaving();
+    ReleaseOrphanedReplacements();
     FinishRebalanceSwaps();
     RetryLaunches();
     const bool changed = ReconcileCapacity();
+    ReplaceAtRisk();
     if (!changed) Rebalance();
     DueOperations();
     DropTerminated();
@@ -131,15 +135,40 @@ class Decider {
     reasons_[in.id] = why;
   }
 
+  // A replacement whose instance left before it served (interrupted,
+  // unhealthy, scaled in, gone) is plain capacity from now on. Left marked,
+  // it would keep counting as extra (see Count) and the capacity the leaver
+  // gave would be launched a second time.
+  void ReleaseOrphanedReplacements() {
+    auto left = [this](InstanceId id) {
+      const Instance* target = state_.Find(id);
+      return target == nullptr || !CountsTowardCapacity(target->state);
+    };
+    for (Instance& in : state_.instances) {
+      if (!in.replaces.empty() && left(in.replaces)) in.replaces = {};
+    }
+    for (PendingLaunch& p : state_.launches) {
+      if (!p.replaces.empty() && left(p.replaces)) p.replaces = {};
+    }
+  }
+
+  // A replacement that serves: the instance it replaces leaves now (drained
+  // if it serves; an at-risk one that never got to serve is terminated).
   void FinishRebalanceSwaps() {
     for (std::size_t i = 0; i < state_.instances.size(); ++i) {
       Instance& fresh = state_.instances[i];
       if (fresh.replaces.empty() || fresh.state != InstanceState::kInService) continue;
       const InstanceId old_id = fresh.replaces;
+      const std::string by = fresh.id.str();
       fresh.replaces = {};  // before Find: no reference into the vector is kept
       Instance* old = state_.Find(old_id);
-      if (old != nullptr && old->state == InstanceState::kInService) {
-        StartDrain(*old, "rebalanced to spot");
+      if (old == nullptr) continue;
+      if (!old->at_risk()) {
+        if (old->state == InstanceState::kInService) StartDrain(*old, "rebalanced to spot");
+      } else if (old->state == InstanceState::kInService) {
+        StartDrain(*old, "at risk of interruption, replaced by " + by);
+      } else if (CountsTowardCapacity(old->state)) {
+        Terminate(*old, "at risk of interruption, replaced by " + by + " before it served");
       }
     }
   }
@@ -263,8 +292,9 @@ class Decider {
     p.market = market;
     p.pool = pool;
     p.weight = market == Market::kSpot ? spec_.capacity.spot_pools[pool].weight : spec_.capacity.on_demand_weight;
+    // A replacement belongs to no simple-scaling activity: it adds nothing.
+    p.simple_activity = simple_now_ && replaces.empty();
     p.replaces = replaces;
-    p.simple_activity = simple_now_;
     p.planned_at = now_;
     EmitLaunch(p, market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
                                           : "on-demand " + spec_.capacity.on_demand_type);
@@ -359,6 +389,72 @@ class Decider {
   }
 
   // --- 4. rebalance ------------------------------------------------------
+  // Launch-first replacements under way: instances and pending launches
+  // marked as replacing another (both kinds of rebalance share the budget).
+  int ReplacementsInFlight() const {
+    int n = 0;
+    for (const Instance& in : state_.instances) n += !in.replaces.empty() && CountsTowardCapacity(in.state);
+    for (const PendingLaunch& p : state_.launches) n += !p.replaces.empty();
+    return n;
+  }
+
+  // The instances a launch-first replacement is under way for (as
+  // GroupState::IsBeingReplaced, for all at once).
+  std::set<InstanceId> ReplacedIds() const {
+    std::set<InstanceId> ids;
+    for (const Instance& in : state_.instances) {
+      if (!in.replaces.empty() && CountsTowardCapacity(in.state)) ids.insert(in.replaces);
+    }
+    for (const PendingLaunch& p : state_.launches) {
+      if (!p.replaces.empty()) ids.insert(p.replaces);
+    }
+    return ids;
+  }
+
+  // EC2 Capacity Rebalancing: each spot instance at risk (a rebalance
+  // recommendation) gets one replacement, launched first, in another spot
+  // pool, else on-demand when the group falls back; FinishRebalanceSwaps
+  // drains it once the replacement serves. Bounded like the on-demand swap
+  // (rebalance_max_in_flight) and by the group's max: a replacement never
+  // takes the counted capacity above it. When none can be placed the
+  // instance stays; its notice, if it comes, is replaced as any other.
+  void ReplaceAtRisk() {
+    if (!spec_.spot.capacity_rebalance) return;  // turned off since the instance was marked
+    if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
+    int in_flight = ReplacementsInFlight();
+    double counted = Count().total;
+    std::vector<PoolView> views = PoolViews();
+    const std::set<InstanceId> replaced = ReplacedIds();
+    for (std::size_t i = 0; i < state_.instances.size(); ++i) {
+      if (in_flight >= spec_.spot.rebalance_max_in_flight) return;
+      const Instance& in = state_.instances[i];  // launches never add instances: no reallocation
+      if (!in.at_risk() || !CountsTowardCapacity(in.state) || replaced.count(in.id) > 0) continue;
+      std::vector<PoolView> elsewhere = views;
+      if (in.pool >= 0 && in.pool < static_cast<int>(elsewhere.size())) elsewhere[in.pool].available = false;
+      const std::vector<int> pick = ChooseSpotPools(spec_.capacity, elsewhere, 1);
+      if (pick.empty() && !spec_.spot.fallback_to_on_demand) continue;
+      const bool spot = !pick.empty();
+      const double weight = spot ? spec_.capacity.spot_pools[pick[0]].weight : spec_.capacity.on_demand_weight;
+      if (counted + weight > spec_.max + kEps) continue;
+      const InstanceId at_risk = in.id;
+      const std::string where = in.pool >= 0 ? spec_.capacity.spot_pools[in.pool].name : "no known pool";
+      if (spot) {
+        LaunchOne(Market::kSpot, pick[0], at_risk);
+        views[pick[0]].running += 1;
+      } else {
+        LaunchOne(Market::kOnDemand, kOnDemandPool, at_risk);
+      }
+      counted += weight;
+      ++in_flight;
+      AddActivity(ActivityKind::kRebalance,
+                  "rebalance recommendation for " + at_risk.str() + " (spot " + where + "): replacing in " +
+                      (spot ? "spot pool " + spec_.capacity.spot_pools[pick[0]].name
+                            : "on-demand " + spec_.capacity.on_demand_type + " (no other spot pool usable)") +
+                      ", launch first then drain",
+                  state_.desired, state_.desired);
+    }
+  }
+
   void Rebalance() {
     if (!spec_.spot.rebalance_to_spot) return;
     const Counted c = Count();
@@ -383,7 +479,7 @@ class Decider {
     for (Instance& in : state_.instances) {
       if (excess < in.weight - kEps || in_flight >= spec_.spot.rebalance_max_in_flight) break;
       if (in.market != Market::kOnDemand || in.state != InstanceState::kInService) continue;
-      if (IsBeingReplaced(in.id)) {
+      if (state_.IsBeingReplaced(in.id)) {
         excess -= in.weight;
         continue;
       }
@@ -398,13 +494,6 @@ class Decider {
       excess -= in.weight;
       ++in_flight;
     }
-  }
-
-  bool IsBeingReplaced(InstanceId id) const {
-    return std::any_of(state_.instances.begin(), state_.instances.end(),
-                       [&](const Instance& x) { return x.replaces == id && CountsTowardCapacity(x.state); }) ||
-           std::any_of(state_.launches.begin(), state_.launches.end(),
-                       [&](const PendingLaunch& p) { return p.replaces == id; });
   }
 
   void DropTerminated() {

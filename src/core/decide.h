@@ -30,7 +30,7 @@ struct PendingLaunch {
   Market market = Market::kOnDemand;
   int pool = kOnDemandPool;            // spot pool index, or kOnDemandPool
   double weight = 1.0;
-  InstanceId replaces;             // rebalance: the on-demand instance it replaces
+  InstanceId replaces;                 // rebalance: the on-demand or at-risk spot instance it replaces
   bool simple_activity = false;
   Seconds planned_at = 0;
   Retry retry;                         // failed attempts so far and when to try again
@@ -80,7 +80,11 @@ struct GroupState {
   std::vector<Condition> conditions;
 
   Instance* Find(InstanceId id);  // instances are kept sorted by id
+  const Instance* Find(InstanceId id) const;
   PendingLaunch* FindLaunch(const std::string& token);
+  // A launch-first replacement of `id` is under way: a pending launch, or an
+  // instance that counts toward capacity, marked as replacing it.
+  bool IsBeingReplaced(InstanceId id) const;
 };
 
 // Fresh state for a group: desired from the spec, alarms INSUFFICIENT_DATA.
@@ -110,7 +114,7 @@ struct Action {
   InstanceId instance;            // register, drain, terminate
   Market market = Market::kOnDemand;  // launch
   int pool = kOnDemandPool;           // launch
-  InstanceId replaces;            // launch for rebalance
+  InstanceId replaces;            // launch for rebalance (on-demand to spot, or an at-risk spot instance)
   bool simple_activity = false;       // launch belongs to the open simple activity
   std::string target_group;           // bump-desired
   std::string reason;
@@ -128,6 +132,7 @@ enum class InstanceEvent : std::uint8_t {
   kHealthy,      // health check passed → in service
   kUnhealthy,    // health check failed or provisioning failed
   kNotice,       // spot interruption notice (deadline given)
+  kRebalanceRecommended,  // spot instance at elevated risk of interruption (EC2 rebalance recommendation)
   kDrained,      // no more in-flight requests
   kTerminated,   // gone
 };

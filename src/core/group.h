@@ -53,6 +53,9 @@ struct SpotHandlingSpec {
   bool fallback_to_on_demand = true;  // launch on-demand when no spot pool can take it
   bool rebalance_to_spot = true;  // move on-demand above target back to spot when healthy
   int rebalance_max_in_flight = 2;  // churn budget: replacements under way at once
+  // EC2 Capacity Rebalancing: a spot instance at risk (a rebalance
+  // recommendation) is replaced launch-first in another pool, then drained.
+  bool capacity_rebalance = true;
 };
 
 // What the live provider runs and checks (the simulator models these delays

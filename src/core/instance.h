@@ -88,9 +88,13 @@ struct Instance {
   Seconds state_since = 0;
   Seconds in_service_at = kNever;
   Seconds notice_deadline = kNever;  // when the cloud will take it (spot notice)
+  // When the cloud said this spot instance is at elevated risk of
+  // interruption (an EC2 rebalance recommendation); kNever: not at risk.
+  // Decide replaces an at-risk instance launch-first, then drains it.
+  Seconds rebalance_recommended_at = kNever;
   int version = 0;               // release version it runs (newer = larger)
   bool scale_in_protected = false;
-  InstanceId replaces;           // rebalance: the on-demand instance to drain once this one serves
+  InstanceId replaces;           // rebalance: the on-demand or at-risk instance to drain once this one serves
   bool simple_activity = false;  // launched or removed by the open simple-scaling activity
   bool drained = false;          // the load balancer reports no request in flight
   std::string launch_token;      // the idempotency key it was launched with
@@ -101,6 +105,8 @@ struct Instance {
   bool drain_requested = false;      // draining: the load balancer was told
   bool terminate_requested = false;  // terminating: the cloud accepted the request
   Retry retry;                       // of whichever of those is under way
+
+  bool at_risk() const { return rebalance_recommended_at != kNever; }
 };
 
 // Moves `inst` to `to` at `now`, or refuses an illegal transition and leaves

@@ -22,12 +22,69 @@ void Emit(std::vector<Activity>* out, Activity a) {
   if (out != nullptr) out->push_back(std::move(a));
 }
 
+// Capacity `in` gave is lost: the next launch says it replaces it. Not so
+// when a launch-first replacement of it is already under way (it was at
+// risk), which then simply counts as capacity (ReleaseOrphanedReplacements
+// in decide), nor when `in` was itself such a replacement: it was counted
+// as extra, so its loss leaves no shortfall (its instance gets another).
+void NoteLost(GroupState& state, const Instance& in, const std::string& cause) {
+  if (!in.replaces.empty() || state.IsBeingReplaced(in.id)) return;
+  state.replace_causes.push_back(cause + " " + in.id.str());
+}
+
+void AvoidPool(GroupState& state, int pool, Seconds until) {
+  if (pool >= 0 && pool < static_cast<int>(state.pool_avoid_until.size())) {
+    state.pool_avoid_until[pool] = std::max(state.pool_avoid_until[pool], until);
+  }
+}
+
+// An EC2 rebalance recommendation: the spot instance is at elevated risk of
+// interruption. It is only marked here; Decide launches its replacement in
+// another pool and drains it once the replacement serves.
+Status MarkAtRisk(const GroupSpec& spec, GroupState& state, Instance& in, Seconds now,
+                  std::vector<Activity>* activities) {
+  // A group without Capacity Rebalancing waits for the notice, as an EC2
+  // Auto Scaling group without it does.
+  if (!spec.spot.capacity_rebalance) return Status::Ok();
+  // Only spot capacity can be interrupted: a recommendation for an on-demand
+  // instance is a provider's mistake, and replacing it would be churn.
+  if (in.market != Market::kSpot) return Status::Ok();
+  // Draining, interrupted (noticed), unhealthy or terminating instances are
+  // already leaving and replaced or removed by their own path: a second,
+  // launch-first replacement would be capacity nobody asked for.
+  if (!CountsTowardCapacity(in.state)) return Status::Ok();
+  // EC2 keeps answering the recommendation, and the agent and the provider
+  // may both report it: the first one counts.
+  if (in.at_risk()) return Status::Ok();
+  in.rebalance_recommended_at = now;
+  // The pool as a whole is at risk: new capacity goes elsewhere for as long
+  // as after an interruption.
+  AvoidPool(state, in.pool, now + spec.spot.avoid_pool_after_interruption);
+  Emit(activities, Make(spec, now, ActivityKind::kRebalance,
+                        "rebalance recommendation for " + Describe(spec, in) +
+                            ": at elevated risk of interruption, to be replaced launch-first",
+                        state.desired, state.desired));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Instance* GroupState::Find(InstanceId id) {
   auto it = std::lower_bound(instances.begin(), instances.end(), id,
                              [](const Instance& in, InstanceId v) { return in.id < v; });
   return it != instances.end() && it->id == id ? &*it : nullptr;
+}
+
+const Instance* GroupState::Find(InstanceId id) const {
+  auto it = std::lower_bound(instances.begin(), instances.end(), id,
+                             [](const Instance& in, InstanceId v) { return in.id < v; });
+  return it != instances.end() && it->id == id ? &*it : nullptr;
+}
+
+bool GroupState::IsBeingReplaced(InstanceId id) const {
+  return std::any_of(instances.begin(), instances.end(),
+                     [&](const Instance& x) { return x.replaces == id && CountsTowardCapacity(x.state); }) ||
+         std::any_of(launches.begin(), launches.end(), [&](const PendingLaunch& p) { return p.replaces == id; });
 }
 
 PendingLaunch* GroupState::FindLaunch(const std::string& token) {
@@ -157,32 +214,33 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
                             Describe(spec, *in) + " " + (obs.reason.empty() ? "failed its health check" : obs.reason),
                             state.desired, state.desired));
-      state.replace_causes.push_back("unhealthy " + in->id.str());
+      NoteLost(state, *in, "unhealthy");
       return Status::Ok();
     }
     case InstanceEvent::kNotice: {
       in->notice_deadline = obs.deadline;
-      if (in->pool >= 0 && in->pool < static_cast<int>(state.pool_avoid_until.size())) {
-        state.pool_avoid_until[in->pool] =
-            std::max(state.pool_avoid_until[in->pool], now + spec.spot.avoid_pool_after_interruption);
-      }
+      AvoidPool(state, in->pool, now + spec.spot.avoid_pool_after_interruption);
       if (!counted) return Status::Ok();  // already leaving; the notice only sets the deadline
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kInterrupted, now));
       in->simple_activity = false;
+      const bool replaced = state.IsBeingReplaced(in->id);
       Emit(activities, Make(spec, now, ActivityKind::kSpotNotice,
-                            "spot interruption notice for " + Describe(spec, *in) +
-                                ", terminates in " + std::to_string(obs.deadline - now) + "s",
+                            "spot interruption notice for " + Describe(spec, *in) + ", terminates in " +
+                                std::to_string(obs.deadline - now) + "s" +
+                                (replaced ? "; its replacement is already launched" : ""),
                             state.desired, state.desired));
-      state.replace_causes.push_back("spot notice " + in->id.str());
+      NoteLost(state, *in, "spot notice");
       return Status::Ok();
     }
+    case InstanceEvent::kRebalanceRecommended:
+      return MarkAtRisk(spec, state, *in, now, activities);
     case InstanceEvent::kDrained:
       in->drained = true;
       return Status::Ok();
     case InstanceEvent::kTerminated: {
       // A termination Shoal asked for, now confirmed: it leaves the state.
       if (counted) {
-        state.replace_causes.push_back("lost " + in->id.str());
+        NoteLost(state, *in, "lost");
         Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
                               Describe(spec, *in) + " " + (obs.reason.empty() ? "terminated by the cloud" : obs.reason),
                               state.desired, state.desired));

@@ -38,6 +38,7 @@ std::string FormatReportJson(const SimReport& r) {
   j["lost_pct"] = Round(r.lost_pct, 5);
   j["hot_minutes"] = r.hot_minutes;
   j["interruptions"] = r.interruptions;
+  j["rebalance_recommendations"] = r.rebalance_recommendations;
   j["replacements"] = r.replacements;
   j["fallbacks_to_ondemand"] = r.fallbacks_to_ondemand;
   j["activities"] = r.activities;
@@ -78,6 +79,7 @@ std::string FormatReportText(const SimReport& r) {
   line("max_instances", fmt::format("{}", r.max_instances));
   out += "Spot\n";
   line("interruptions", fmt::format("{}", r.interruptions));
+  line("rebalance_recommendations", fmt::format("{}", r.rebalance_recommendations));
   line("replacements", fmt::format("{}", r.replacements));
   line("fallbacks_to_ondemand", fmt::format("{}", r.fallbacks_to_ondemand));
   out += "Activity\n";

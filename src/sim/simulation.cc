@@ -85,6 +85,11 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     return Status::InvalidArgument(trace.source + ": the trace has no requests; nothing to simulate");
   }
   if (options.peak_instances < 1) return Status::InvalidArgument("--peak-instances must be at least 1");
+  if (options.rebalance_lead_min > options.rebalance_lead_max) {
+    return Status::InvalidArgument("--rebalance-lead-min (" + std::to_string(options.rebalance_lead_min) +
+                                   ") is above --rebalance-lead-max (" + std::to_string(options.rebalance_lead_max) +
+                                   ")");
+  }
   const Seconds start = static_cast<Seconds>(options.warmup_minutes) * kMinute;
   const Seconds end = start + static_cast<Seconds>(trace.requests.size()) * kMinute;
 
@@ -106,6 +111,9 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   env.capacity_per_unit_rpm = trace.peak() / options.peak_instances;
   env.boot_seconds = options.boot_seconds;
   env.notice_seconds = options.notice_seconds;
+  env.rebalance_fraction = options.rebalance_fraction;
+  env.rebalance_lead_min = options.rebalance_lead_min;
+  env.rebalance_lead_max = options.rebalance_lead_max;
   env.start_offset = start;
   env.seed = options.seed;
   std::map<std::string, std::string> group_service;
@@ -217,6 +225,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   r.cost_to_oracle = r.oracle_cost_usd > 0 ? r.cost_usd / r.oracle_cost_usd : 0;
   r.lost_pct = r.total_requests > 0 ? 100.0 * r.lost_requests / r.total_requests : 0;
   r.interruptions = world.interruptions();
+  r.rebalance_recommendations = world.recommendations();
   r.max_instances = world.max_instances();
   r.activity_log = std::move(log.log());
   r.activities = static_cast<int>(r.activity_log.size());

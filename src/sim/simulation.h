@@ -26,6 +26,10 @@ struct SimOptions {
   Seconds boot_seconds = 180;     // launch → in service, mean
   Seconds notice_seconds = 120;
   double interruption_scale = 1;  // multiplies every pool's Advisor rate
+  // Rebalance recommendations ahead of burst interruptions (SimEnvironment).
+  double rebalance_fraction = 0.6;
+  Seconds rebalance_lead_min = 10 * kMinute;
+  Seconds rebalance_lead_max = 60 * kMinute;
   std::string region = "us-east-1";
   std::string baseline_type = "m4.large";  // static baseline: this type, on-demand
   int warmup_minutes = 10;        // run before minute 0 at the first minute's demand, not counted
@@ -64,6 +68,7 @@ struct SimReport {
   double lost_pct = 0;
   int hot_minutes = 0;
   int interruptions = 0;
+  int rebalance_recommendations = 0;
   int replacements = 0;
   int fallbacks_to_ondemand = 0;
   int activities = 0;

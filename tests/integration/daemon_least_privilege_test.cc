@@ -64,8 +64,23 @@ TEST_F(DaemonTest, AnInstancesCredentialPostsOnlyItsOwnEventsAndNothingElse) {
   ASSERT_TRUE(read);
   EXPECT_EQ(read->status, 401);
   EXPECT_EQ(Group()["desired"], 2);
-  // Nothing the other instance's agent reported was accepted for it.
-  EXPECT_EQ(InService(), 2);
+  // Nothing the other instance's agent reported was accepted for it: no
+  // notice, still serving.
+  auto instances = Api("GET", "/v1/instances?group=web");
+  ASSERT_TRUE(instances);
+  for (const json& in : json::parse(instances->body)) {
+    if (in["id"] != other) continue;
+    EXPECT_EQ(in["state"], "in-service") << in;
+    EXPECT_FALSE(in.contains("notice_deadline")) << in;
+  }
+  // Its own report was: the group took the recommendation.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto acts = Api("GET", "/v1/activities?group=web");
+        return acts && acts->body.find("rebalance recommendation for " + mine) != std::string::npos;
+      },
+      10s))
+      << Log();
 }
 
 TEST_F(DaemonTest, AnInstanceWhoseRecordWasDeletedIsStillTrackedAndDownStopsIt) {

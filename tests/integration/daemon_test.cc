@@ -99,6 +99,51 @@ TEST_F(DaemonTest, SpotNoticeDrainsAndReplacesWithoutAFailedRequest) {
   EXPECT_NE(acts->body.find("replace"), std::string::npos);
 }
 
+// What the spot agent on an instance reports when IMDS shows a rebalance
+// recommendation reaches the group's decision: a replacement in the other
+// pool first, then the instance drains; service never drops below desired.
+TEST_F(DaemonTest, ARebalanceRecommendationReplacesTheInstanceLaunchFirst) {
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
+  Load load(web_port_, 20ms);
+  const json before = Group();
+  const std::string at_risk = before["instances"][0]["id"];
+  const std::string risky_pool = before["instances"][0]["pool"];
+  std::string credential;
+  std::getline(std::ifstream(dir_ + "/data/instances/" + at_risk.substr(2) + "/agent-token"), credential);
+  ASSERT_FALSE(credential.empty());
+  auto r = Api("POST", "/v1/agent/events", json{{"instance", at_risk}, {"event", "rebalance-recommendation"}}.dump(),
+               credential);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  int fewest = 2;
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    const json g = Group();
+                    if (g.is_null()) return false;
+                    fewest = std::min(fewest, g["in_service"].get<int>());
+                    if (g["in_service"] != 2) return false;
+                    for (const json& in : g["instances"]) {
+                      if (in["id"] == at_risk) return false;
+                    }
+                    return true;
+                  },
+                  60s))
+      << Log();
+  load.Stop();
+  EXPECT_EQ(fewest, 2) << "launch first, drain after";
+  EXPECT_GT(load.ok(), 50);
+  EXPECT_EQ(load.failed(), 0);
+  auto acts = Api("GET", "/v1/activities?group=web");
+  ASSERT_TRUE(acts);
+  const json after = Group();
+  int moved = 0;
+  for (const json& in : after["instances"]) moved += in["pool"] != risky_pool ? 1 : 0;
+  EXPECT_EQ(moved, 1) << "the replacement left the pool at risk: " << after.dump();
+  EXPECT_NE(acts->body.find("rebalance recommendation for " + at_risk), std::string::npos) << acts->body;
+  EXPECT_EQ(acts->body.find("spot-notice"), std::string::npos) << "no notice was needed";
+}
+
 TEST_F(DaemonTest, ACapacityShortageSendsLaunchesToAnotherPoolThenOnDemand) {
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();

@@ -37,7 +37,7 @@ TEST(SimulateCli, ReportHasEveryKey) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"cost_usd", "static_ondemand_cost_usd", "oracle_cost_usd", "savings_pct",
-                          "lost_requests", "hot_minutes", "interruptions", "replacements",
+                          "lost_requests", "hot_minutes", "interruptions", "rebalance_recommendations", "replacements",
                           "fallbacks_to_ondemand", "activities", "max_instances", "mean_utilization",
                           "cost_to_oracle", "fingerprint"}) {
     EXPECT_TRUE(j.contains(key)) << key;
@@ -114,7 +114,10 @@ INSTANTIATE_TEST_SUITE_P(
                  {}, "x9.huge"},
         BadInput{"MissingPriceFile", "", "", {"--spot-prices", "/nonexistent/prices.csv"}, "/nonexistent/prices.csv"},
         BadInput{"ZeroPeakInstances", "", "", {"--peak-instances", "0"}, "--peak-instances"},
-        BadInput{"NonsenseSeed", "", "", {"--seed", "many"}, "--seed"}),
+        BadInput{"NonsenseSeed", "", "", {"--seed", "many"}, "--seed"},
+        BadInput{"RebalanceFractionAboveOne", "", "", {"--rebalance-fraction", "1.5"}, "--rebalance-fraction"},
+        BadInput{"RebalanceLeadsCrossed", "", "", {"--rebalance-lead-min", "600", "--rebalance-lead-max", "60"},
+                 "--rebalance-lead-min (600) is above --rebalance-lead-max (60)"}),
     [](const ::testing::TestParamInfo<BadInput>& i) { return std::string(i.param.name); });
 
 TEST(SimulateCli, MissingConfigFileIsNamed) {

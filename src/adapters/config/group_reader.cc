@@ -126,6 +126,7 @@ SpotHandlingSpec ReadSpot(const MapReader& m, GroupLines* lines) {
   m.Bool("fallback_to_on_demand", &s.fallback_to_on_demand);
   m.Bool("rebalance_to_spot", &s.rebalance_to_spot);
   m.Int("rebalance_max_in_flight", &s.rebalance_max_in_flight);
+  m.Bool("capacity_rebalance", &s.capacity_rebalance);
   return s;
 }
 

@@ -155,7 +155,9 @@ const SpecMap<SpotHandlingSpec>& SpotMap() {
                  [](const SpotHandlingSpec& s) { return Json(s.fallback_to_on_demand); })
           .Value("rebalance_to_spot", "false", [](const SpotHandlingSpec& s) { return Json(s.rebalance_to_spot); })
           .Value("rebalance_max_in_flight", "4",
-                 [](const SpotHandlingSpec& s) { return Json(s.rebalance_max_in_flight); }));
+                 [](const SpotHandlingSpec& s) { return Json(s.rebalance_max_in_flight); })
+          .Value("capacity_rebalance", "false",
+                 [](const SpotHandlingSpec& s) { return Json(s.capacity_rebalance); }));
   return map;
 }
 

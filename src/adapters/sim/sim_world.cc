@@ -38,7 +38,13 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
   for (std::size_t p = 0; p < market_pools_.size(); ++p) {
     market_index_[market_pools_[p].instance_type + "/" + market_pools_[p].zone] = static_cast<int>(p);
     const auto& bursts = market_->Bursts(p);
-    for (std::size_t b = 0; b < bursts.size(); ++b) Schedule(bursts[b].start, EventType::kBurst, BurstSubject(p, b));
+    for (std::size_t b = 0; b < bursts.size(); ++b) {
+      if (RecommendationsOn()) {
+        Schedule(std::max<Seconds>(0, bursts[b].start - env_.rebalance_lead_max), EventType::kBurstWarning,
+                 BurstSubject(p, b));
+      }
+      Schedule(bursts[b].start, EventType::kBurst, BurstSubject(p, b));
+    }
     const Seconds change = market_->NextPriceChange(p, 0);
     if (change != kNever) Schedule(change, EventType::kPriceChange, p);
   }
@@ -207,16 +213,18 @@ void SimWorld::Schedule(Seconds t, EventType type, std::uint64_t subject) {
 }
 
 void SimWorld::Run(const Event& e) {
-  if (e.type == EventType::kBurst) {
+  if (e.type == EventType::kBurst || e.type == EventType::kBurstWarning) {
+    // The instances of the pool are drawn once per burst: at its warning
+    // those in the pool then, at its start those that joined since.
     const std::size_t pool = e.subject >> 32;
     const Burst& burst = market_->Bursts(pool)[e.subject & 0xffffffffULL];
-    std::uniform_real_distribution<double> hit(0.0, 1.0);
-    const double spread = static_cast<double>(burst.end - burst.start);
+    std::set<std::uint64_t>& drawn = drawn_at_warning_[e.subject];
     for (InstanceId id : pool_members_[pool]) {
       SimInstance& in = instances_.at(id);
-      if (in.noticed || hit(rng_) >= env_.burst_hit_probability) continue;
-      StartNotice(in, now_ + static_cast<Seconds>(std::floor(hit(rng_) * spread)));
+      if (!drawn.insert(in.serial).second) continue;
+      DrawBurstHit(in, burst);
     }
+    if (e.type == EventType::kBurst) drawn_at_warning_.erase(e.subject);
     return;
   }
   if (e.type == EventType::kLbBack) {
@@ -261,7 +269,12 @@ void SimWorld::Run(const Event& e) {
       Emit(in, InstanceEvent::kHealthy);
       return;
     case EventType::kNotice:
+      ++interruptions_;
       Emit(in, InstanceEvent::kNotice, in.notice_issued + env_.notice_seconds);
+      return;
+    case EventType::kRecommendation:
+      ++recommendations_;
+      Emit(in, InstanceEvent::kRebalanceRecommended);
       return;
     case EventType::kReclaim:
       Emit(in, InstanceEvent::kTerminated);
@@ -278,10 +291,39 @@ void SimWorld::Run(const Event& e) {
 void SimWorld::StartNotice(SimInstance& in, Seconds issued) {
   in.noticed = true;
   in.notice_issued = issued;
-  ++interruptions_;
   std::uniform_int_distribution<Seconds> poll(0, std::max<Seconds>(0, env_.imds_poll_seconds));
   Schedule(issued + poll(rng_), EventType::kNotice, in.serial);
   Schedule(issued + env_.notice_seconds, EventType::kReclaim, in.serial);
+}
+
+bool SimWorld::RecommendationsOn() const {
+  return env_.rebalance_fraction > 0 && env_.rebalance_lead_max > 0;
+}
+
+// Whether `burst` interrupts `in` and when (its notice falls within the
+// burst's spread), with maybe a recommendation ahead of the notice.
+void SimWorld::DrawBurstHit(SimInstance& in, const Burst& burst) {
+  std::uniform_real_distribution<double> hit(0.0, 1.0);
+  if (in.noticed || hit(rng_) >= env_.burst_hit_probability) return;
+  const double spread = static_cast<double>(burst.end - burst.start);
+  const Seconds issued = burst.start + static_cast<Seconds>(std::floor(hit(rng_) * spread));
+  StartNotice(in, issued);
+  MaybeRecommend(in, issued);
+}
+
+// A rebalance recommendation `lead` before the notice, for a share of the
+// interruptions. One drawn at the burst's start (the instance joined the
+// pool after the warning) comes no earlier than now: EC2, too, sends some
+// along with the notice. The agent sees it within its poll, as a notice.
+void SimWorld::MaybeRecommend(SimInstance& in, Seconds notice_issued) {
+  if (!RecommendationsOn()) return;  // no draw: the seed gives the world it gives without them
+  std::uniform_real_distribution<double> share(0.0, 1.0);
+  if (share(rng_) >= env_.rebalance_fraction) return;
+  const Seconds lo = std::clamp<Seconds>(env_.rebalance_lead_min, 0, env_.rebalance_lead_max);
+  std::uniform_int_distribution<Seconds> lead(lo, env_.rebalance_lead_max);
+  std::uniform_int_distribution<Seconds> poll(0, std::max<Seconds>(0, env_.imds_poll_seconds));
+  const Seconds at = std::max(now_, notice_issued - lead(rng_));
+  Schedule(at + poll(rng_), EventType::kRecommendation, in.serial);
 }
 
 void SimWorld::SetServing(SimInstance& in, bool serving) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <queue>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct SimEnvironment {
   Seconds drain_seconds = 10;        // in-flight requests finish within this
   Seconds start_offset = 0;          // simulated time of the trace's minute 0
   double burst_hit_probability = 0.5;  // share of a pool's instances a burst interrupts
+  // EC2 rebalance recommendations (docs/ARCHITECTURE.md, Simulator):
+  // the share of burst interruptions preceded by one, and how long before
+  // the notice it comes, uniform in [min, max]. 0 turns them off.
+  double rebalance_fraction = 0.6;
+  Seconds rebalance_lead_min = 10 * kMinute;
+  Seconds rebalance_lead_max = 60 * kMinute;
   std::uint64_t seed = 1;
 };
 
@@ -108,13 +115,17 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Results.
   const std::vector<MinuteRecord>& Minutes(const std::string& service) const;
   const std::vector<InstanceBill>& Bills() const { return bills_; }
+  // Notices that reached a live instance, and rebalance recommendations.
   int interruptions() const { return interruptions_; }
+  int recommendations() const { return recommendations_; }
   int max_instances() const { return max_instances_; }
 
  private:
   enum class Phase : std::uint8_t { kBooting, kProvisioning, kChecking, kServing, kDraining, kGone };
   enum class EventType : std::uint8_t {
-    kBooted, kProvisioned, kHealthy, kNotice, kReclaim, kDrained, kBurst, kPriceChange, kLbBack
+    kBooted, kProvisioned, kHealthy, kNotice, kReclaim, kDrained, kBurst, kPriceChange, kLbBack,
+    kBurstWarning,   // a burst's hits are drawn early, so their recommendations can precede them
+    kRecommendation  // the agent sees a rebalance recommendation
   };
   struct Event {
     Seconds time;
@@ -170,6 +181,9 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   Seconds Jittered(double seconds);
   void SetServing(SimInstance& in, bool serving);
   void StartNotice(SimInstance& in, Seconds issued);
+  bool RecommendationsOn() const;
+  void DrawBurstHit(SimInstance& in, const Burst& burst);
+  void MaybeRecommend(SimInstance& in, Seconds notice_issued);
   void End(SimInstance& in, Seconds t);
   double SpotCost(int pool, Seconds from, Seconds to) const;
   int MarketIndex(const std::string& type, const std::string& zone) const;
@@ -195,6 +209,10 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::vector<InstanceBill> bills_;
   std::vector<std::vector<InstanceId>> pool_members_;  // alive spot instances per market pool
   int interruptions_ = 0;
+  int recommendations_ = 0;
+  // Per burst whose warning ran and which has not started: the instances
+  // drawn at the warning (the start draws only the others).
+  std::map<std::uint64_t, std::set<std::uint64_t>> drawn_at_warning_;
   int max_instances_ = 0;
   Seconds lb_down_until_ = 0;  // a restarted load balancer serves nothing before this
 };

@@ -63,6 +63,7 @@ void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
   w.Key("state_since").Int(in.state_since);
   w.Key("in_service_at").Int(in.in_service_at);
   w.Key("notice_deadline").Int(in.notice_deadline);
+  w.Key("rebalance_recommended_at").Int(in.rebalance_recommended_at);
   w.Key("version").Int(in.version);
   w.Key("scale_in_protected").Bool(in.scale_in_protected);
   w.Key("replaces");
@@ -242,7 +243,17 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "launched_at", json_fields::ReadInt64, &in->launched_at));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state_since", json_fields::ReadInt64, &in->state_since));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "in_service_at", json_fields::ReadInt64, &in->in_service_at));
-    return ReadMember(j, path, "notice_deadline", json_fields::ReadInt64, &in->notice_deadline);
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "notice_deadline", json_fields::ReadInt64, &in->notice_deadline));
+    // State written before rebalance recommendations were handled has no
+    // such key: the instance is not at risk.
+    in->rebalance_recommended_at = kNever;
+    if (!j.contains("rebalance_recommended_at")) return Status::Ok();
+    SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "rebalance_recommended_at", json_fields::ReadInt64,
+                                     &in->rebalance_recommended_at));
+    if (in->rebalance_recommended_at < kNever) {
+      return Status::InvalidArgument(Join(path, "rebalance_recommended_at") + ": negative (-1 means none)");
+    }
+    return Status::Ok();
   }
 
   Status ReadInstanceFlags(const Json& j, const std::string& path, Instance* in) {

@@ -10,7 +10,8 @@
 //   {"format": 2, "desired": 3,
 //    "instances": [{"id": "i-...", "group": 0, "market": "spot", "pool": "m4.large/us-east-1a" | null,
 //                   "weight": 1.0, "state": "in-service", "launched_at": 0, "state_since": 0,
-//                   "in_service_at": 0, "notice_deadline": -1, "version": 0,
+//                   "in_service_at": 0, "notice_deadline": -1, "rebalance_recommended_at": -1,
+//                   "version": 0,
 //                   "scale_in_protected": false, "replaces": null | "i-...", "simple_activity": false,
 //                   "drained": false, "launch_token": "web-3-0", "registered": true,
 //                   "drain_requested": false, "terminate_requested": false,
@@ -28,7 +29,9 @@
 //    "conditions": [{"type": "LaunchFailing", "code": "permission-denied", "message": "...",
 //                    "since": 0, "last_seen": 0, "count": 1}, ...]}
 // Format 1 (per-alarm/policy/pool arrays by position, pools as indexes) is
-// still read, so a database written before format 2 keeps working.
+// still read, so a database written before format 2 keeps working; so is an
+// instance without "address" or "rebalance_recommended_at" (written before
+// those existed: none yet, and not at risk).
 //
 // Metric histories and the load history are not in this row: the store
 // keeps them per minute (StateStore::LoadMetrics).

@@ -114,6 +114,19 @@ TEST(ParseAgentEventRequest, InstanceEventAndOptionalTime) {
   ExpectRefused(ParseAgentEventRequest(R"({"instance": "i-1"})"), {"needs \"event\""}, "no event");
 }
 
+TEST(AgentEventKind, EachAgentEventIsAnInstanceFact) {
+  Result<InstanceEvent> notice = AgentEventKind("spot-interruption");
+  ASSERT_TRUE(notice.ok());
+  EXPECT_EQ(*notice, InstanceEvent::kNotice);
+  Result<InstanceEvent> recommendation = AgentEventKind("rebalance-recommendation");
+  ASSERT_TRUE(recommendation.ok()) << "delivered to the group, no longer dropped";
+  EXPECT_EQ(*recommendation, InstanceEvent::kRebalanceRecommended);
+  Result<InstanceEvent> other = AgentEventKind("reboot");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(other.status().message().find("'reboot'"), std::string::npos);
+}
+
 TEST(ParseActivitiesQuery, DefaultsToTheNewestHundred) {
   Result<ActivitiesQuery> q = ParseActivitiesQuery({});
   ASSERT_TRUE(q.ok());

@@ -71,6 +71,7 @@ TEST(ConfigExamplesTest, SeedParsesAndModelsTheSeedsTwoGroups) {
   EXPECT_EQ(spot.spot.on_notice, NoticeAction::kBumpGroup);
   EXPECT_EQ(spot.spot.bump_group, "appengine-ondemand");
   EXPECT_FALSE(spot.spot.rebalance_to_spot);
+  EXPECT_FALSE(spot.spot.capacity_rebalance);
 
   const GroupSpec& od = r->groups[r->FindGroup("appengine-ondemand")];
   EXPECT_EQ(od.service, "obelix-appengine");
@@ -112,6 +113,7 @@ TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   EXPECT_EQ(g.spot.on_notice, NoticeAction::kReplace);
   EXPECT_TRUE(g.spot.fallback_to_on_demand);
   EXPECT_TRUE(g.spot.rebalance_to_spot);
+  EXPECT_TRUE(g.spot.capacity_rebalance);
 }
 
 TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
@@ -162,6 +164,7 @@ TEST(ConfigDefaultsTest, OmittedKeysTakeTheStructDefaults) {
   EXPECT_EQ(g.spot.on_notice, defaults.spot.on_notice);
   EXPECT_EQ(g.spot.avoid_pool_after_interruption, defaults.spot.avoid_pool_after_interruption);
   EXPECT_EQ(g.spot.rebalance_max_in_flight, defaults.spot.rebalance_max_in_flight);
+  EXPECT_TRUE(g.spot.capacity_rebalance);
   EXPECT_EQ(g.health_check.path, defaults.health_check.path);
   EXPECT_EQ(g.health_check.grace, defaults.health_check.grace);
   EXPECT_TRUE(g.alarms.empty());

@@ -106,6 +106,7 @@ groups:
       fallback_to_on_demand: true
       rebalance_to_spot: true
       rebalance_max_in_flight: 2
+      capacity_rebalance: true
     health_check: {path: /health, interval: 5, rise: 2, fall: 3, grace: 300}
     launch:
       provision: [["/bin/true"]]

@@ -231,6 +231,18 @@ TEST(CapacityScaleInTest, NotInServiceBeatsOnDemandExcess) {
   EXPECT_EQ(ChooseScaleIn(f.View(), 1, 0), (Ids{Id(2)}));
 }
 
+TEST(CapacityScaleInTest, AtRiskSpotAfterNotInServiceBeforeOnDemandExcessAndAge) {
+  Fleet f;
+  f.Add(1, kOd, S::kInService, 1, 0);
+  f.Add(2, kSpot, S::kInService, 1, 5);
+  f.Add(3, kSpot, S::kInService, 2, 90).rebalance_recommended_at = 100;  // newest version, newest launch
+  f.Add(4, kSpot, S::kPending, 1, 95);
+  // Not serving first; then the instance at risk (removing it spares its
+  // replacement), though on-demand is beyond a target of 0 and older.
+  EXPECT_EQ(ChooseScaleIn(f.View(), 2, 0), (Ids{Id(4), Id(3)}));
+  EXPECT_EQ(ChooseScaleIn(f.View(), 3, 0), (Ids{Id(4), Id(3), Id(1)}));
+}
+
 TEST(CapacityScaleInTest, OnDemandAboveTargetBeforeSpot) {
   Fleet f;
   f.Add(1, kOd, S::kInService, 1, 10);

@@ -40,6 +40,16 @@ TEST(GroupStateCodecTest, StateWrittenBeforeAddressesLoadsWithNone) {
   for (const Instance& in : loaded->instances) EXPECT_TRUE(in.address.empty()) << in.id;
 }
 
+TEST(GroupStateCodecTest, StateWrittenBeforeRebalanceRecommendationsLoadsNotAtRisk) {
+  const GroupSpec spec = RichSpec();
+  json j = json::parse(EncodeGroupState(spec, RichState(spec)));
+  ASSERT_EQ(j["instances"][1]["rebalance_recommended_at"], 8'000'000'000) << "written when set";
+  for (json& in : j["instances"]) in.erase("rebalance_recommended_at");
+  Result<GroupState> loaded = DecodeGroupState(j.dump(), spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  for (const Instance& in : loaded->instances) EXPECT_FALSE(in.at_risk()) << in.id;
+}
+
 TEST(GroupStateCodecTest, WritesNamesForEveryPartOfTheSpec) {
   const json j = json::parse(Encoded());
   EXPECT_EQ(j["format"], kGroupStateFormat);
@@ -222,6 +232,10 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
        "instances[0].pool: an on-demand instance"},
       {"replaces bad", "", "/instances/1/replaces", true, "instances[1].replaces: not a string"},
       {"drained not bool", "", "/instances/1/drained", 1, "instances[1].drained: not true or false"},
+      {"recommended not int", "", "/instances/1/rebalance_recommended_at", "now",
+       "instances[1].rebalance_recommended_at: not an integer"},
+      {"recommended negative", "", "/instances/1/rebalance_recommended_at", -2,
+       "instances[1].rebalance_recommended_at: negative"},
       {"retry not object", "", "/instances/1/retry", 3, "instances[1].retry: not an object"},
       {"negative attempts", "", "/instances/1/retry/attempts", -1, "instances[1].retry.attempts: negative"},
       {"bad alarm state", "", "/alarms/cpu-low", "WARN", "alarms.cpu-low: unknown value 'WARN'"},
