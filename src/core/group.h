@@ -78,14 +78,13 @@ struct AwsLaunchSpec {
 };
 
 // How a live provider starts an instance of the group: the seed's
-// user-data script and Ansible playbook, as data. `env` is common to every
-// provider; `provision`, `command` and `cpu_share` are the local provider's
-// (commands are argv lists, never shell strings; "{port}" in an argument
-// becomes the instance's port, "{dir}" its directory, "{id}" its id); `aws`
-// is the AWS provider's.
+// user-data script and Ansible playbook, as data. `provision`, `command`,
+// `env` and `cpu_share` are the local provider's (commands are argv lists,
+// never shell strings; "{port}" in an argument becomes the instance's port,
+// "{dir}" its directory, "{id}" its id); `aws` is the AWS provider's.
 struct LaunchSpec {
-  std::vector<std::pair<std::string, std::string>> env;
   // local
+  std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::vector<std::string>> provision;  // run in order in the instance dir; any failure = unhealthy
   std::vector<std::string> command;                 // the service; must listen on 127.0.0.1:{port}
   double cpu_share = 1.0;  // CPU cores one capacity unit may use (cgroup quota where the machine allows)

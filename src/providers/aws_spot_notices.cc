@@ -78,11 +78,8 @@ std::vector<GroupInstanceEvent> AwsSpotNotices::Poll() {
         obs.deadline = e.deadline;
         break;
       case aws::QueueEvent::Kind::kRebalanceRecommendation:
-        LogInfo(log_, "spot_event_ignored")
-            .With("instance", e.instance_id.str())
-            .With("kind", aws::ToString(e.kind))
-            .With("why", "rebalance recommendations are not acted on");
-        continue;
+        obs.event = InstanceEvent::kRebalanceRecommended;
+        break;
       case aws::QueueEvent::Kind::kStateChange:
         if (e.state != "shutting-down" && e.state != "terminated") continue;  // the list reports the rest
         obs.event = InstanceEvent::kTerminated;

@@ -137,9 +137,20 @@ FlakyProxy::FlakyProxy(int target_port, int failures, int failure_status, std::s
     : target_port_(target_port), failures_(failures), failure_status_(failure_status),
       failure_body_(std::move(failure_body)) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  // Bodies through a content reader: cpp-httplib refuses a form body over
+  // 8 KiB (413) before a plain handler sees it, and GetMetricData of a
+  // hundred instances is larger.
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+    httplib::Request whole = req;
+    read([&](const char* data, std::size_t size) {
+      whole.body.append(data, size);
+      return true;
+    });
+    Handle(whole, res);
+  };
   server_.Get(".*", handler);
-  server_.Post(".*", handler);
-  server_.Put(".*", handler);
+  server_.Post(".*", with_body);
+  server_.Put(".*", with_body);
   server_.Delete(".*", handler);
   port_ = server_.bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -158,8 +169,28 @@ void FlakyProxy::FailWhen(std::function<bool(const std::string& body)> match, in
   match_body_ = std::move(body);
 }
 
+std::map<std::string, int> FlakyProxy::CountsByAction() {
+  std::lock_guard lock(rule_mu_);
+  return by_action_;
+}
+
+void FlakyProxy::ResetCounts() {
+  std::lock_guard lock(rule_mu_);
+  by_action_.clear();
+}
+
 bool FlakyProxy::Matches(const httplib::Request& req, int* status, std::string* body) {
   std::lock_guard lock(rule_mu_);
+  std::string action;
+  const std::string target = req.get_header_value("X-Amz-Target");
+  if (!target.empty()) {
+    action = target.substr(target.find('.') + 1);
+  } else if (const std::size_t at = req.body.find("Action="); at != std::string::npos) {
+    action = req.body.substr(at + 7, req.body.find('&', at) - at - 7);
+  } else {
+    action = req.method + " " + req.path;
+  }
+  ++by_action_[action];
   if (!match_ || !match_(req.body)) return false;
   *status = match_status_;
   *body = match_body_;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -105,6 +106,10 @@ class FlakyProxy {
   // Counts the requests it failed so.
   void FailWhen(std::function<bool(const std::string& body)> match, int status, std::string body);
   int matched() const { return matched_.load(); }
+  // Requests by AWS action (the form's Action, or X-Amz-Target's operation)
+  // since the last ResetCounts.
+  std::map<std::string, int> CountsByAction();
+  void ResetCounts();
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
@@ -117,7 +122,8 @@ class FlakyProxy {
   std::string failure_body_;
   std::atomic<int> requests_{0};
   std::atomic<int> matched_{0};
-  std::mutex rule_mu_;
+  std::mutex rule_mu_;  // guards the rule and the counts
+  std::map<std::string, int> by_action_;
   std::function<bool(const std::string&)> match_;
   int match_status_ = 0;
   std::string match_body_;
