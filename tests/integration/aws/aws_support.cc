@@ -235,6 +235,15 @@ void FlakyProxy::Handle(const httplib::Request& req, httplib::Response& res) {
 
 MotoServer* MotoSuite::moto_ = nullptr;
 
+EnvLookup MotoSuite::MotoEnv() {
+  return MapEnv({{"AWS_REGION", "us-east-1"},
+                 {"AWS_ENDPOINT_URL", moto_->url()},
+                 {"AWS_ACCESS_KEY_ID", "testing"},
+                 {"AWS_SECRET_ACCESS_KEY", "testing"},
+                 {"HOME", "/nonexistent"},
+                 {"AWS_EC2_METADATA_DISABLED", "true"}});
+}
+
 void MotoSuite::SetUpTestSuite() {
   if (!Executable(MotoServerPath())) return;  // each test says so
   moto_ = new MotoServer();

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "adapters/aws/environment.h"
 #include "adapters/aws/sleeper.h"
 
 namespace shoal::aws::testing {
@@ -74,6 +75,10 @@ class MotoSuite : public ::testing::Test {
   static void SetUpTestSuite();
   static void TearDownTestSuite();
   void SetUp() override;
+
+  // What a client pointed at this suite's moto sees: its URL as the
+  // endpoint, the test credentials, us-east-1, no shared files, no IMDS.
+  static EnvLookup MotoEnv();
 
   static MotoServer* moto_;
 };

@@ -27,12 +27,7 @@ class Elbv2TrafficMotoTest : public testing::MotoSuite {
     deps.clock = &clock_;
     deps.log = &log_;
     deps.sleeper = &sleeper_;
-    deps.env = MapEnv({{"AWS_REGION", "us-east-1"},
-                       {"AWS_ENDPOINT_URL", moto_->url()},
-                       {"AWS_ACCESS_KEY_ID", "testing"},
-                       {"AWS_SECRET_ACCESS_KEY", "testing"},
-                       {"HOME", "/nonexistent"},
-                       {"AWS_EC2_METADATA_DISABLED", "true"}});
+    deps.env = MotoEnv();
     auto client = AwsClient::Create({}, std::move(deps));
     ASSERT_TRUE(client.ok()) << client.status().message();
     client_ = std::move(*client);
