@@ -68,8 +68,8 @@ bool TokenMatches(const std::string& presented, const std::string& expected) {
   return diff == 0;
 }
 
-std::string AgentCredential(const std::string& secret, InstanceId id) {
-  const std::string message = "shoal-agent:" + id.str();
+namespace {
+std::string HmacHex(const std::string& secret, const std::string& message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
@@ -81,6 +81,15 @@ std::string AgentCredential(const std::string& secret, InstanceId id) {
     out += kHex[mac[i] & 15];
   }
   return out;
+}
+}  // namespace
+
+std::string AgentCredential(const std::string& secret, InstanceId id) {
+  return HmacHex(secret, "shoal-agent:" + id.str());
+}
+
+std::string AgentLaunchCredential(const std::string& secret, const std::string& launch_token) {
+  return HmacHex(secret, "shoal-agent-launch:" + launch_token);
 }
 
 }  // namespace shoal

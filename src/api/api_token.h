@@ -20,5 +20,10 @@ bool TokenMatches(const std::string& presented, const std::string& expected);
 // out). It lets the agent post its own instance's events and nothing else;
 // nothing needs storing, and it survives daemon restarts.
 std::string AgentCredential(const std::string& secret, InstanceId id);
+// The same for an instance whose id is not known when its agent's
+// credential is written (EC2 names an instance only in RunInstances' answer,
+// after the user data is sent): keyed by the launch token instead, which the
+// instance record keeps. Distinct messages keep the two kinds apart.
+std::string AgentLaunchCredential(const std::string& secret, const std::string& launch_token);
 
 }  // namespace shoal

@@ -150,6 +150,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   pc.api_port = options.api_port;
   pc.shoal_binary = options.shoal_binary.empty() ? SelfBinary() : options.shoal_binary;
   pc.agent_credential = [secret = impl->agent_secret](InstanceId id) { return AgentCredential(secret, id); };
+  pc.launch_credential = [secret = impl->agent_secret](const std::string& launch_token) {
+    return AgentLaunchCredential(secret, launch_token);
+  };
   pc.spot_prices_csv = options.spot_prices_csv;
   pc.on_demand_csv = options.on_demand_csv;
   pc.advisor_csv = options.advisor_csv;
@@ -285,7 +288,21 @@ const std::string& Daemon::token() const { return impl_->token; }
 
 bool Daemon::AgentMayReport(const std::string& credential, const std::string& instance) const {
   const std::optional<InstanceId> id = InstanceId::Parse(instance);
-  return id && !credential.empty() && TokenMatches(credential, AgentCredential(impl_->agent_secret, *id));
+  if (!id || credential.empty()) return false;
+  if (TokenMatches(credential, AgentCredential(impl_->agent_secret, *id))) return true;
+  // An agent whose credential was written before its instance had an id
+  // (EC2): it holds its launch token's credential, checked against the
+  // token the daemon recorded for that instance.
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  if (!snap) return false;
+  for (const GroupState& state : snap->states) {
+    for (const Instance& in : state.instances) {
+      if (in.id != *id) continue;
+      return !in.launch_token.empty() &&
+             TokenMatches(credential, AgentLaunchCredential(impl_->agent_secret, in.launch_token));
+    }
+  }
+  return false;
 }
 int Daemon::api_port() const { return impl_->options.api_port; }
 

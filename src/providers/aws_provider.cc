@@ -60,6 +60,19 @@ aws::Elbv2TrafficOptions TrafficOptions(const Config& config) {
   return o;
 }
 
+std::string SpotNoticeSources(bool queue, bool agent) {
+  if (queue && agent) return "queue+agents";
+  if (queue) return "queue";
+  return agent ? "agents" : "none";
+}
+
+aws::AgentBootstrap AgentOf(const AwsAgentSpec& a) {
+  return {a.report_url, a.binary, a.binary_url, a.binary_sha256};
+}
+
+// EC2's limit on user data, before base64.
+constexpr std::size_t kMaxUserData = 16 * 1024;
+
 Status Spot(const std::string& what) {
   return Status::InvalidArgument(what +
                                  " plays the local provider's spot market; EC2's cannot be told to. On AWS, "
@@ -87,6 +100,21 @@ Status AwsProvider::Prepare(Config* config) {
                                      "' has no launch.aws.target_group: the ELBv2 target group (ARN or name) "
                                      "its instances serve in (create it first, see docs/AWS.md)");
     }
+    if (a.agent.enabled()) {
+      const Status fits = aws::CheckUserDataForAgent(g.launch.aws.user_data);
+      if (!fits.ok()) {
+        return Status::InvalidArgument(config->source + ": group '" + g.name + "': launch.aws." + fits.message() +
+                                       " (provider.aws.agent puts the agent's part before it)");
+      }
+      // The credential is 64 hex digits whatever the launch.
+      const std::size_t size =
+          aws::AgentUserData(AgentOf(a.agent), std::string(64, '0'), g.launch.aws.user_data).size();
+      if (size > kMaxUserData) {
+        return Status::InvalidArgument(config->source + ": group '" + g.name + "': with the agent's part, its user " +
+                                       "data is " + std::to_string(size) +
+                                       " bytes; EC2 takes at most 16384 (fetch a larger script from S3 in it)");
+      }
+    }
   }
   return Status::Ok();
 }
@@ -111,6 +139,7 @@ std::map<std::string, aws::Ec2LaunchOptions> AwsProvider::LaunchOptions(const Co
     o.user_data = g.launch.aws.user_data;
     o.extra_tags = a.tags;
     o.service_port = g.launch.aws.port;
+    if (a.agent.enabled()) o.agent = AgentOf(a.agent);
     out[g.name] = std::move(o);
   }
   return out;
@@ -128,6 +157,7 @@ Result<std::unique_ptr<AwsProvider>> AwsProvider::Start(const Config& config, Pr
   eo.owner = a.owner;
   eo.groups = p->LaunchOptions(config);
   eo.on_demand_prices = OnDemandPrices(c);
+  eo.agent_credential = c.launch_credential;
   p->ec2_ = std::make_unique<aws::Ec2Cloud>(std::move(eo), p->client_.get(), c.clock, c.log);
   p->traffic_ = std::make_unique<aws::Elbv2Traffic>(TrafficOptions(config), p->client_.get(), c.clock, c.log);
 
@@ -154,12 +184,17 @@ Result<std::unique_ptr<AwsProvider>> AwsProvider::Start(const Config& config, Pr
     p->queue_ = std::move(*queue);
     p->notices_ = std::make_unique<AwsSpotNotices>(p->queue_.get(), c.log);
   }
+  if (a.spot_queue.empty() && !a.agent.enabled()) {
+    LogWarn(c.log, "spot_notices_off")
+        .With("why", "neither provider.aws.spot_queue nor provider.aws.agent is set: an interruption is seen "
+                     "only when EC2 lists the instance as going, with no two minutes to replace it");
+  }
   return p;
 }
 
 std::string AwsProvider::Started() {
   return "provider=aws region=" + client_->region() + " owner=" + config_.provider.aws.owner +
-         " spot_notices=" + (notices_ ? "queue" : "agents");
+         " spot_notices=" + SpotNoticeSources(notices_ != nullptr, config_.provider.aws.agent.enabled());
 }
 
 std::vector<std::string> AwsProvider::InService(const std::string& group) {

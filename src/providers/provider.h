@@ -31,6 +31,9 @@ struct ProviderContext {
   std::string shoal_binary;  // the agent's binary
   // The credential of one instance's agent (only its own events).
   std::function<std::string(InstanceId)> agent_credential;
+  // The same, keyed by the launch token, for a provider that writes the
+  // credential before the cloud names the instance (AWS user data).
+  std::function<std::string(const std::string& launch_token)> launch_credential;
   std::string spot_prices_csv, on_demand_csv, advisor_csv;  // the local price feed (empty: flat)
   Seconds notice_seconds = 120;
   double cores = 0;

@@ -103,8 +103,16 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   }
   auto subnet = SubnetFor(request.group, launch, request.zone);
   if (!subnet.ok()) return subnet.status();
+  std::string user_data = launch.user_data;
+  if (launch.agent) {
+    if (!options_.agent_credential || request.launch_token.empty()) {
+      return Status::Internal("ec2: group " + request.group +
+                              " starts the agent, but the launch has no token to derive its credential from");
+    }
+    user_data = AgentUserData(*launch.agent, options_.agent_credential(request.launch_token), launch.user_data);
+  }
   RunInstancesInput input{options_.owner, launch.image_id, *subnet, launch.security_groups,
-                          launch.instance_profile, launch.key_name, launch.user_data, launch.extra_tags};
+                          launch.instance_profile, launch.key_name, user_data, launch.extra_tags};
   auto doc = client_->Query(Service::kEc2, "RunInstances", RunInstancesParams(request, input), 1);
   if (!doc.ok()) {
     return doc.status().WithContext("launching " + request.group + " (" + request.instance_type +

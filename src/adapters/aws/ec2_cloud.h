@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/aws/agent_user_data.h"
 #include "adapters/aws/client.h"
 #include "adapters/aws/ec2_wire.h"
 #include "adapters/data/prices.h"
@@ -43,11 +45,17 @@ struct Ec2LaunchOptions {
   std::string user_data;                      // plain text (the adapter encodes it)
   std::vector<std::pair<std::string, std::string>> extra_tags;
   int service_port = 0;                       // the address's port (what the load balancer targets)
+  // Set: the user data starts the spot agent first (agent_user_data.h),
+  // with the credential Ec2CloudOptions::agent_credential gives the launch.
+  std::optional<AgentBootstrap> agent;
 };
 
 struct Ec2CloudOptions {
   std::string owner;  // the value of the shoal:owner tag: tells this daemon's instances from others'
   std::map<std::string, Ec2LaunchOptions> groups;
+  // The credential of the agent of the instance a launch token makes
+  // (needed when a group has `agent`); the daemon checks it on each report.
+  std::function<std::string(const std::string& launch_token)> agent_credential;
   std::map<TypeRegion, double> on_demand_prices;  // USD/h (data/ondemand_prices.csv)
   Seconds spot_price_ttl = 300;                    // how long a pool's spot price is reused
   // EC2's lists are eventually consistent: an instance just launched may be

@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "adapters/aws/agent_user_data.h"
 #include "adapters/config/field_names.h"
 #include "adapters/config/group_reader.h"
 #include "adapters/config/schema.h"
@@ -67,6 +68,20 @@ void CheckAwsId(const MapReader& m, std::string_view key, const std::string& id,
   }
 }
 
+AwsAgentSpec ReadAwsAgent(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::AwsAgentMap().shape()));
+  AwsAgentSpec a;
+  if (!m.Has("report_url") && !m.Has("binary") && !m.Has("binary_url") && !m.Has("binary_sha256")) return a;
+  m.Require("report_url");
+  m.String("report_url", &a.report_url);
+  m.String("binary", &a.binary);
+  m.String("binary_url", &a.binary_url);
+  m.String("binary_sha256", &a.binary_sha256);
+  const Status ok = aws::CheckAgentBootstrap({a.report_url, a.binary, a.binary_url, a.binary_sha256});
+  if (!ok.ok()) m.FailAt("report_url", ok.message());
+  return a;
+}
+
 AwsProviderSpec ReadAwsProvider(const MapReader& m) {
   m.AllowOnly(config_internal::KeyNames(config_internal::AwsProviderMap().shape()));
   AwsProviderSpec a;
@@ -107,6 +122,7 @@ AwsProviderSpec ReadAwsProvider(const MapReader& m) {
     m.FailAt("spot_queue", "must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got \"" +
                                a.spot_queue + "\"");
   }
+  a.agent = ReadAwsAgent(m.Map("agent"));
   return a;
 }
 

@@ -33,6 +33,15 @@ enum class ProviderType : std::uint8_t {
 std::string_view ToString(ProviderType type);
 bool ParseProviderType(std::string_view text, ProviderType* out);
 
+// How instances start Shoal's spot agent (adapters/aws/agent_user_data.h).
+struct AwsAgentSpec {
+  std::string report_url;  // the daemon's API as instances reach it ("" = no agent)
+  std::string binary = "/usr/local/bin/shoal";
+  std::string binary_url;     // "" = the image has the binary
+  std::string binary_sha256;  // required with binary_url
+  bool enabled() const { return !report_url.empty(); }
+};
+
 struct AwsProviderSpec {
   std::string region;    // "" = AWS_REGION, AWS_DEFAULT_REGION, the profile's
   std::string endpoint;  // "" = AWS_ENDPOINT_URL[_<SERVICE>], else AWS's own (an emulator's URL, for tests)
@@ -44,7 +53,8 @@ struct AwsProviderSpec {
   std::string instance_profile;              // name ("" = none)
   std::string key_name;                      // ("" = none; Shoal never needs one)
   std::vector<std::pair<std::string, std::string>> tags;  // added to every instance
-  std::string spot_queue;  // SQS URL EventBridge sends spot events to ("" = the instances' agents report)
+  std::string spot_queue;  // SQS URL EventBridge sends spot events to ("" = none)
+  AwsAgentSpec agent;      // the agent on each instance (report_url "" = none)
 };
 
 struct ProviderSpec {

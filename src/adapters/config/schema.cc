@@ -244,7 +244,23 @@ const SpecMap<AwsProviderSpec>& AwsProviderMap() {
                  },
                  kAllPolicyTypes, kNewInstancesOnly)
           .Value("spot_queue", "https://sqs.us-east-1.amazonaws.com/123456789012/spot-events",
-                 [](const AwsProviderSpec& a) { return Json(a.spot_queue); }, kAllPolicyTypes, kRestartOnly));
+                 [](const AwsProviderSpec& a) { return Json(a.spot_queue); }, kAllPolicyTypes, kRestartOnly)
+          .Nested("agent", KeyKind::kSection, AwsAgentMap().shape(),
+                  [](const AwsProviderSpec& a) { return AwsAgentMap().Render(a.agent); }));
+  return map;
+}
+
+const SpecMap<AwsAgentSpec>& AwsAgentMap() {
+  static const SpecMap<AwsAgentSpec> map = std::move(
+      SpecMap<AwsAgentSpec>("provider.aws.agent")
+          .Value("report_url", "http://10.0.0.5:7400", [](const AwsAgentSpec& a) { return Json(a.report_url); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("binary", "/usr/local/bin/shoal", [](const AwsAgentSpec& a) { return Json(a.binary); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("binary_url", "https://artifacts.example.com/shoal-1.0-amd64",
+                 [](const AwsAgentSpec& a) { return Json(a.binary_url); }, kAllPolicyTypes, kNewInstancesOnly)
+          .Value("binary_sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                 [](const AwsAgentSpec& a) { return Json(a.binary_sha256); }, kAllPolicyTypes, kNewInstancesOnly));
   return map;
 }
 

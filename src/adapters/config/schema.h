@@ -112,6 +112,7 @@ const SpecMap<LaunchSpec>& LaunchMap();
 const SpecMap<AwsLaunchSpec>& AwsLaunchMap();
 const SpecMap<ProviderSpec>& ProviderMap();
 const SpecMap<AwsProviderSpec>& AwsProviderMap();
+const SpecMap<AwsAgentSpec>& AwsAgentMap();
 const SpecMap<AlarmSpec>& AlarmMap();
 const SpecMap<PolicySpec>& PolicyMap();
 const SpecMap<StepAdjustment>& StepMap();

@@ -48,6 +48,11 @@ provider:
     key_name: deploy-key
     tags: {team: ops}
     spot_queue: https://sqs.us-east-1.amazonaws.com/123456789012/other
+    agent:
+      report_url: http://10.0.0.9:7400
+      binary: /opt/shoal/bin/shoal
+      binary_url: https://artifacts.example.org/shoal
+      binary_sha256: 0000000000000000000000000000000000000000000000000000000000000000
 groups:
   - name: web
     service: web

@@ -67,6 +67,37 @@ TEST(PrepareLiveConfig, AwsNeedsAnImageAndEachGroupsPortAndTargetGroup) {
   EXPECT_THAT(PrepareLiveConfig(&no_tg, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.target_group"));
 }
 
+TEST(ProviderConfig, TheAgentSectionIsReadWithItsDefaultBinary) {
+  std::string yaml = kAws;
+  yaml.replace(yaml.find("        spot_queue:"), 0, "        agent: {report_url: \"http://10.0.0.5:7400\"},\n");
+  const Config c = Parsed(yaml);
+  EXPECT_TRUE(c.provider.aws.agent.enabled());
+  EXPECT_EQ(c.provider.aws.agent.report_url, "http://10.0.0.5:7400");
+  EXPECT_EQ(c.provider.aws.agent.binary, "/usr/local/bin/shoal");
+  EXPECT_FALSE(Parsed(kAws).provider.aws.agent.enabled());
+}
+
+TEST(PrepareLiveConfig, WithTheAgentTheUserDataMustBeAPartCloudInitKnowsAndFitWithIt) {
+  Config c = Parsed(kAws);
+  c.provider.aws.agent.report_url = "http://10.0.0.5:7400";
+  EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
+
+  Config mime = c;
+  mime.groups[0].launch.aws.user_data = "Content-Type: multipart/mixed; boundary=x\n\n--x\n";
+  EXPECT_THAT(PrepareLiveConfig(&mime, "p.yaml", 7400).message(),
+              HasSubstr("group 'web': launch.aws.user_data must start with #!"));
+  Config plain = c;
+  plain.groups[0].launch.aws.user_data = "echo hi\n";
+  EXPECT_THAT(PrepareLiveConfig(&plain, "p.yaml", 7400).message(), HasSubstr("it starts \"echo hi\""));
+  Config big = c;  // fits alone, not with the agent's part
+  big.groups[0].launch.aws.user_data = "#!/bin/sh\n" + std::string(16 * 1024 - 20, '#');
+  EXPECT_THAT(PrepareLiveConfig(&big, "p.yaml", 7400).message(),
+              HasSubstr("with the agent's part, its user data is"));
+  Config none = c;
+  none.groups[0].launch.aws.user_data.clear();
+  EXPECT_TRUE(PrepareLiveConfig(&none, "p.yaml", 7400).ok());
+}
+
 TEST(PrepareLiveConfig, AwsDoesNotAskForTheLocalProvidersKeys) {
   Config c = Parsed(kAws);
   ASSERT_TRUE(c.groups[0].launch.command.empty());

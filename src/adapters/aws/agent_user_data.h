@@ -1,0 +1,50 @@
+// The user data that starts Shoal's spot agent on an EC2 instance.
+//
+// With `provider.aws.agent` set, each launch's user data becomes a MIME
+// multipart message (the format cloud-init reads): first Shoal's part, a
+// shell script that writes the instance's agent credential and starts
+// `shoal agent` against the real IMDS (as a systemd service where systemd
+// runs, else in the background), then the group's own `launch.aws.user_data`
+// unchanged. The credential is per launch (it is derived from the launch
+// token, which is known before EC2 names the instance), so it lets the agent
+// report events of that one instance and nothing else.
+//
+// Every value put into the script is checked to a character set that needs
+// no quoting beyond single quotes (CheckAgentBootstrap), so the config cannot
+// inject shell.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace shoal::aws {
+
+struct AgentBootstrap {
+  std::string report_url;  // the daemon's API as instances reach it: http://HOST:PORT
+  std::string binary = "/usr/local/bin/shoal";  // where the image has (or the script puts) shoal
+  std::string binary_url;     // "" = the image has the binary; else fetched from here at boot
+  std::string binary_sha256;  // required with binary_url: the fetched file must match it
+};
+
+// Why `a` cannot be put into a script, or Ok.
+Status CheckAgentBootstrap(const AgentBootstrap& a);
+
+// Why `user_data` cannot follow the agent's part in one multipart message
+// (it must be a script, cloud-config or other cloud-init text part, not MIME
+// itself), or Ok. Empty user data is fine.
+Status CheckUserDataForAgent(const std::string& user_data);
+
+// The cloud-init content type of a text part, from its first line
+// ("#!" -> text/x-shellscript, "#cloud-config" -> text/cloud-config, ...),
+// or "" when cloud-init would not recognise it.
+std::string CloudInitContentType(const std::string& part);
+
+// The whole user data of one launch. `a` and `user_data` must have passed
+// the checks above; `credential` is hex.
+std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data);
+
+// Just Shoal's shell script (the first part), for tests and docs.
+std::string AgentScript(const AgentBootstrap& a, const std::string& credential);
+
+}  // namespace shoal::aws
