@@ -11,9 +11,6 @@
 namespace shoal {
 namespace {
 
-// How far behind the clock CloudWatch is read: EC2's and ELB's one-minute
-// data lands one to three minutes after the minute ends.
-constexpr std::int64_t kCloudWatchLagMinutes = 3;
 // The queue's long poll: the reader thread stops within this.
 constexpr int kQueueWaitSeconds = 5;
 
@@ -230,7 +227,7 @@ std::vector<GroupInstanceEvent> AwsProvider::NoticedCloud::Poll() {
 }
 
 Datapoint AwsProvider::LaggedMetrics::Read(const std::string& group, MetricName metric, std::int64_t minute) {
-  return p_->cloudwatch_->Read(group, metric, minute - kCloudWatchLagMinutes);
+  return p_->cloudwatch_->Read(group, metric, minute - p_->config_.provider.aws.metrics_delay / 60);
 }
 
 Status AwsProvider::Reconfigure(const Config& next) {

@@ -12,15 +12,14 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <cmath>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "daemon_fixture.h"
+#include "scaling_steps.h"
 #include "test_util.h"
 
 namespace shoal {
@@ -28,6 +27,9 @@ namespace {
 
 using nlohmann::json;
 using shoal::testing::DaemonTest;
+using shoal::testing::DescribeSteps;
+using shoal::testing::ScalingStep;
+using shoal::testing::ScalingSteps;
 using shoal::testing::Spawn;
 using shoal::testing::WaitUntil;
 using namespace std::chrono_literals;
@@ -58,41 +60,6 @@ const char* kPolicies =
     "        adjustment: -1\n"
     "        cooldown: 0s\n";
 
-struct Step {
-  std::string kind;
-  std::string policy;
-  int from = 0;
-  int to = 0;
-  long minute = 0;  // of the script, in which the activity was decided
-
-  bool operator==(const Step&) const = default;
-};
-
-std::string PolicyOf(const std::string& cause) {
-  static const std::regex kPolicy("policy '([^']+)'");
-  std::smatch m;
-  return std::regex_search(cause, m, kPolicy) ? m[1].str() : cause;
-}
-
-// `time_origin` is when minute 0 of the script began, in the activity's clock.
-std::vector<Step> Steps(const json& activities, long time_origin) {
-  std::vector<Step> out;
-  for (const json& a : activities) {
-    const long t = a["time"].get<long>() - time_origin;
-    out.push_back({a["kind"], PolicyOf(a["cause"]), a["from"], a["to"], static_cast<long>(std::floor(t / 60.0))});
-  }
-  return out;
-}
-
-std::string Describe(const std::vector<Step>& steps) {
-  std::string s;
-  for (const Step& x : steps) {
-    s += "  minute " + std::to_string(x.minute) + ": " + x.kind + " " + std::to_string(x.from) + " -> " +
-         std::to_string(x.to) + " (" + x.policy + ")\n";
-  }
-  return s;
-}
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -119,11 +86,11 @@ TEST_F(DaemonTest, AScriptedLoadScalesTheSameLiveAsInTheSimulator) {
   int status = 0;
   waitpid(sim, &status, 0);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadAll(dir_ + "/simulate.log");
-  const std::vector<Step> simulated = Steps(json::parse(ReadAll(sim_log)), 0);
-  const std::vector<Step> expected = {{"scale-out", "step-out", 1, 3, 2},
+  const std::vector<ScalingStep> simulated = ScalingSteps(json::parse(ReadAll(sim_log)), 0);
+  const std::vector<ScalingStep> expected = {{"scale-out", "step-out", 1, 3, 2},
                                       {"scale-in", "shed-one", 3, 2, 4},
                                       {"scale-in", "shed-one", 2, 1, 5}};
-  ASSERT_EQ(simulated, expected) << "simulated:\n" << Describe(simulated);
+  ASSERT_EQ(simulated, expected) << "simulated:\n" << DescribeSteps(simulated);
 
   // 2. The live cluster, with the script played in wall-clock minutes (the
   // daemon's metric minutes): each minute's requests spread over its seconds
@@ -162,8 +129,8 @@ TEST_F(DaemonTest, AScriptedLoadScalesTheSameLiveAsInTheSimulator) {
   auto r = Api("GET", "/v1/activities?group=web");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  const std::vector<Step> live = Steps(json::parse(r->body), start);
-  EXPECT_EQ(live, simulated) << "live:\n" << Describe(live) << "simulated:\n" << Describe(simulated) << Log();
+  const std::vector<ScalingStep> live = ScalingSteps(json::parse(r->body), start);
+  EXPECT_EQ(live, simulated) << "live:\n" << DescribeSteps(live) << "simulated:\n" << DescribeSteps(simulated) << Log();
 }
 
 }  // namespace

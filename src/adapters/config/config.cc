@@ -123,6 +123,11 @@ AwsProviderSpec ReadAwsProvider(const MapReader& m) {
                                a.spot_queue + "\"");
   }
   a.agent = ReadAwsAgent(m.Map("agent"));
+  m.Duration("metrics_delay", &a.metrics_delay);
+  if (a.metrics_delay % 60 != 0 || a.metrics_delay > 15 * 60) {
+    m.FailAt("metrics_delay", "must be whole minutes from 0 to 15m (CloudWatch's data is per minute), got " +
+                                  std::to_string(a.metrics_delay) + "s");
+  }
   return a;
 }
 

@@ -55,6 +55,9 @@ struct AwsProviderSpec {
   std::vector<std::pair<std::string, std::string>> tags;  // added to every instance
   std::string spot_queue;  // SQS URL EventBridge sends spot events to ("" = none)
   AwsAgentSpec agent;      // the agent on each instance (report_url "" = none)
+  // How far behind the clock CloudWatch is read (whole minutes): EC2's and
+  // ELB's one-minute data lands one to three minutes after the minute ends.
+  Seconds metrics_delay = 180;
 };
 
 struct ProviderSpec {

@@ -246,7 +246,8 @@ const SpecMap<AwsProviderSpec>& AwsProviderMap() {
           .Value("spot_queue", "https://sqs.us-east-1.amazonaws.com/123456789012/spot-events",
                  [](const AwsProviderSpec& a) { return Json(a.spot_queue); }, kAllPolicyTypes, kRestartOnly)
           .Nested("agent", KeyKind::kSection, AwsAgentMap().shape(),
-                  [](const AwsProviderSpec& a) { return AwsAgentMap().Render(a.agent); }));
+                  [](const AwsProviderSpec& a) { return AwsAgentMap().Render(a.agent); })
+          .Value("metrics_delay", "2m", [](const AwsProviderSpec& a) { return Json(a.metrics_delay); }));
   return map;
 }
 

@@ -53,6 +53,7 @@ provider:
       binary: /opt/shoal/bin/shoal
       binary_url: https://artifacts.example.org/shoal
       binary_sha256: 0000000000000000000000000000000000000000000000000000000000000000
+    metrics_delay: 3m
 groups:
   - name: web
     service: web
