@@ -147,3 +147,41 @@ TEST_F(ServeAwsTest, ASteadyHundredInstanceGroupStaysWithinItsCallBudget) {
 
 }  // namespace
 }  // namespace shoal::aws
+
+namespace shoal::aws {
+namespace {
+
+// A target group that does not exist stops the start with its name, before
+// anything is launched.
+TEST_F(ServeAwsTest, AMissingTargetGroupStopsTheStartNamingIt) {
+  std::string yaml = ReadText(config_);
+  yaml = Replace(yaml, "target_group: " + target_group_name_, "target_group: no-such-tg");
+  std::ofstream(config_) << yaml;
+  const std::string binary = std::string(SHOAL_BUILD_DIR) + "/shoal";
+  const std::string log = dir_ + "/daemon.log";
+  const std::string endpoint = proxy_->url();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    setenv("AWS_ENDPOINT_URL", endpoint.c_str(), 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    const std::string api = "127.0.0.1:" + std::to_string(api_port_);
+    execl(binary.c_str(), binary.c_str(), "serve", "--config", config_.c_str(), "--data-dir",
+          (dir_ + "/data").c_str(), "--api", api.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ASSERT_TRUE(Eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 60s)) << Log();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << Log();
+  EXPECT_NE(Log().find("target group 'no-such-tg'"), std::string::npos) << Log();
+  EXPECT_TRUE(Instances().empty()) << "nothing was launched";
+}
+
+}  // namespace
+}  // namespace shoal::aws
