@@ -1,6 +1,7 @@
 #include "adapters/blob/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -30,6 +31,9 @@ Result<int> OpenTempBeside(const std::string& path, std::string* temp) {
   buffer.push_back('\0');
   const int fd = ::mkostemp(buffer.data(), O_CLOEXEC);
   if (fd < 0) return Status::IoError("cannot create a temporary file in " + DirOf(path) + ": " + Errno());
+  // mkostemp makes it 0600; a stored blob is readable as cp would leave it
+  // (umask is not read: changing it to read it would race other threads).
+  ::fchmod(fd, 0644);
   *temp = buffer.data();
   return fd;
 }
