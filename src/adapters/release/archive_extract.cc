@@ -16,8 +16,12 @@ struct DiskFree {
   void operator()(archive* a) const { archive_write_free(a); }
 };
 
+// Not SECURE_NOABSOLUTEPATHS: each entry is written at "<dest>/<its clean
+// name>", absolute by construction, after names that were absolute were
+// refused. dest itself is canonical, so SECURE_SYMLINKS only meets links
+// the archive made.
 constexpr int kExtractFlags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                              ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+                              ARCHIVE_EXTRACT_SECURE_NODOTDOT;
 
 Status ExtractInto(const std::string& tar_path, const std::string& dest, const ArchiveLimits& limits) {
   auto reader = OpenTarForReading(tar_path);
@@ -82,9 +86,11 @@ Result<ArchiveSummary> ExtractArchive(const std::string& tar_path, const std::st
     return errno == EEXIST ? Status::Conflict(dest + " already exists: a release unpacks into a new folder")
                            : Status::IoError("cannot create " + dest + ": " + std::strerror(errno));
   }
-  Status status = ExtractInto(tar_path, dest, limits);
+  std::error_code ec;
+  const std::string canonical = std::filesystem::canonical(dest, ec).string();
+  Status status = ec ? Status::IoError("cannot resolve " + dest + ": " + ec.message())
+                     : ExtractInto(tar_path, canonical, limits);
   if (!status.ok()) {
-    std::error_code ec;
     std::filesystem::remove_all(dest, ec);
     return status.WithContext("unpacking " + tar_path);
   }
