@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "adapters/blob/blob_key.h"
@@ -84,6 +85,15 @@ Result<Response> S3BlobStore::PutObject(const std::string& object, const std::st
   if (!request.ok()) return request.status();
   request->headers = std::move(headers);
   request->body = bytes;
+  return client_->Send(*request);
+}
+
+Result<Response> S3BlobStore::HeadObject(const std::string& object) {
+  auto request = client_->S3Request("HEAD", bucket_, object);
+  if (!request.ok()) return request.status();
+  // libcurl holds a HEAD's Content-Length to the body cap although no body
+  // comes; let it name any size the store accepts.
+  request->max_response_bytes = kMaxBlobBytes + 1;
   return client_->Send(*request);
 }
 
@@ -203,7 +213,10 @@ Status S3BlobStore::CreateMultipart(const std::string& object, const std::string
       abort->action = "AbortMultipartUpload";
       abort->query = {{"uploadId", upload_id}};
       // Best effort: a left-over upload costs storage, not correctness; a lifecycle rule cleans it.
-      if (auto aborted = client_->Send(*abort); !aborted.ok()) status = status.WithContext("(abort failed too)");
+      if (auto aborted = client_->Send(*abort); !aborted.ok()) {
+        status = Status::FromCode(status.code(), status.message() + " (and aborting upload " + upload_id +
+                                                     " failed: " + aborted.status().message() + ")");
+      }
     }
   }
   return status;
@@ -212,7 +225,7 @@ Status S3BlobStore::CreateMultipart(const std::string& object, const std::string
 Status S3BlobStore::GetToFile(const std::string& key, const std::string& path) {
   auto object = ObjectKey(key);
   if (!object.ok()) return object.status();
-  auto head = client_->S3("HEAD", bucket_, *object);
+  auto head = HeadObject(*object);
   if (!head.ok()) return NotFoundOr(head.status(), key, Url());
   const std::string etag = head->Header("ETag");
   const std::uint64_t size = std::strtoull(head->Header("Content-Length").c_str(), nullptr, 10);
@@ -252,7 +265,7 @@ Status S3BlobStore::GetToFile(const std::string& key, const std::string& path) {
 Result<BlobInfo> S3BlobStore::Head(const std::string& key) {
   auto object = ObjectKey(key);
   if (!object.ok()) return object.status();
-  auto head = client_->S3("HEAD", bucket_, *object);
+  auto head = HeadObject(*object);
   if (!head.ok()) return NotFoundOr(head.status(), key, Url());
   return BlobInfo{key, std::strtoull(head->Header("Content-Length").c_str(), nullptr, 10)};
 }

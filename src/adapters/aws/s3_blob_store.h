@@ -42,6 +42,7 @@ class S3BlobStore final : public BlobStore {
   S3BlobStore(AwsClient* client, std::string bucket, std::string prefix)
       : client_(client), bucket_(std::move(bucket)), prefix_(std::move(prefix)) {}
   Result<std::string> ObjectKey(const std::string& key) const;
+  Result<Response> HeadObject(const std::string& object);
   Result<Response> PutObject(const std::string& key, const std::string& bytes, Headers headers);
   Status CreateMultipart(const std::string& object, const std::string& key, int fd, std::uint64_t size);
 
