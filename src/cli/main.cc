@@ -4,6 +4,7 @@
 
 #include "cli/agent_command.h"
 #include "cli/cluster_commands.h"
+#include "cli/release_command.h"
 #include "cli/simulate_command.h"
 #include "cli/swarm_command.h"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   shoal::AddServeCommand(app, &exit_code);
   shoal::AddClusterCommands(app, &exit_code);
   shoal::AddAgentCommand(app, &exit_code);
+  shoal::AddReleaseCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
