@@ -23,6 +23,7 @@ ordered_json InstanceJson(const GroupSpec& spec, const Instance& in) {
   j["pool"] = in.pool >= 0 ? spec.capacity.spot_pools[in.pool].name : "on-demand/" + spec.capacity.on_demand_type;
   j["address"] = in.address.ToString();
   j["port"] = in.address.port;
+  j["version"] = in.version;
   j["launched_at"] = in.launched_at;
   j["in_service_at"] = in.in_service_at;
   if (in.notice_deadline != kNever) j["notice_deadline"] = in.notice_deadline;

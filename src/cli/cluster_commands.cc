@@ -118,7 +118,7 @@ int Get(const GetArgs& a) {
                         {"MIN", "min"}, {"MAX", "max"}, {"PORT", "listen_port"}});
     } else {
       PrintTable(rows, {{"ID", "id"}, {"GROUP", "group"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"},
-                        {"ADDRESS", "address"}, {"AGE", "launched_at", Show::kAge}});
+                        {"VERSION", "version"}, {"ADDRESS", "address"}, {"AGE", "launched_at", Show::kAge}});
     }
     if (a.watch) {
       std::cout << std::flush;
@@ -148,8 +148,8 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
   for (const json& p : g["policies"]) std::cout << fmt::format("  {:<28} {}\n", CellText(p["name"]), CellText(p["type"]));
   std::cout << "Instances\n";
   PrintTable(g["instances"],
-             {{"ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"ADDRESS", "address"},
-              {"AGE", "launched_at", Show::kAge}},
+             {{"ID", "id"}, {"STATE", "state"}, {"MARKET", "market"}, {"POOL", "pool"}, {"VERSION", "version"},
+              {"ADDRESS", "address"}, {"AGE", "launched_at", Show::kAge}},
              "  ");
   Result<std::string> acts = ApiGet(t, "/v1/activities?group=" + group + "&limit=10");
   if (acts.ok()) {

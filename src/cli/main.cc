@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/agent_command.h"
+#include "cli/bootstrap_command.h"
 #include "cli/cluster_commands.h"
 #include "cli/release_command.h"
 #include "cli/simulate_command.h"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   shoal::AddClusterCommands(app, &exit_code);
   shoal::AddAgentCommand(app, &exit_code);
   shoal::AddReleaseCommand(app, &exit_code);
+  shoal::AddBootstrapCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,7 +18,7 @@
 #include "adapters/release/git_tag.h"
 #include "adapters/release/publish.h"
 #include "adapters/release/release_store.h"
-#include "cli/release_store_open.h"
+#include "providers/release_store_open.h"
 #include "cli/table.h"
 
 namespace shoal {

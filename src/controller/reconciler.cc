@@ -33,6 +33,7 @@ Instance FromDescribed(const GroupSpec& spec, const DescribedInstance& d, int gr
   in.launched_at = d.launched_at;
   in.state_since = now;
   in.launch_token = d.launch_token;
+  in.version = d.version;
   in.address = d.address;
   return in;
 }
@@ -365,6 +366,7 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   req.market = pending->market;
   req.weight = pending->weight;
   req.launch_token = pending->token;
+  req.release = spec.launch.release;
   if (pending->market == Market::kSpot && pending->pool >= 0) {
     const PoolSpec& pool = spec.capacity.spot_pools[pending->pool];
     req.instance_type = pool.instance_type;

@@ -83,6 +83,9 @@ struct AwsLaunchSpec {
 // never shell strings; "{port}" in an argument becomes the instance's port,
 // "{dir}" its directory, "{id}" its id); `aws` is the AWS provider's.
 struct LaunchSpec {
+  // Both providers: the release each instance boots ("latest-stable",
+  // "latest" or a version number), resolved when it launches; "" = none.
+  std::string release;
   // local
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::vector<std::string>> provision;  // run in order in the instance dir; any failure = unhealthy

@@ -69,6 +69,7 @@ std::ostream& operator<<(std::ostream& out, const InstanceAddress& a);  // for t
 struct LaunchedInstance {
   InstanceId id;
   InstanceAddress address;
+  int version = 0;  // the release it boots (0: none)
 };
 
 // A call to the outside that failed and waits for its next attempt.

@@ -123,6 +123,7 @@ bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::st
     in.replaces = p.replaces;
     in.simple_activity = p.simple_activity && state.simple_activity_open;
     in.launch_token = p.token;
+    in.version = outcome->version;
     state.launches.erase(it);
     ClearCondition(state, ConditionType(ActionKind::kLaunch));
     state.launch_retry = {};

@@ -19,7 +19,9 @@ struct LaunchRequest {
   std::string pool;             // spot pool name, for tagging
   double bid_usd_per_hour = 0;  // spot only; 0 = the on-demand price of the type
   double weight = 1;            // capacity units the instance provides
-  int version = 0;
+  // The release to boot: "latest-stable", "latest" or a version number
+  // ("" = none). The cloud resolves it and answers the version.
+  std::string release;
   // Idempotency key (like EC2's ClientToken): a second Launch with the same
   // token returns the instance the first one made instead of a new one, so a
   // controller that crashed mid-launch can safely ask again.
@@ -37,6 +39,7 @@ struct DescribedInstance {
   double weight = 1;
   Seconds launched_at = 0;
   std::string launch_token;
+  int version = 0;          // the release it booted (0: none or unknown)
   InstanceAddress address;  // empty when the cloud does not know it yet
   bool running = true;  // false: gone or going (the controller forgets it)
 };

@@ -97,6 +97,12 @@ Status AwsProvider::Prepare(Config* config) {
                                      "' has no launch.aws.target_group: the ELBv2 target group (ARN or name) "
                                      "its instances serve in (create it first, see docs/AWS.md)");
     }
+    if (!g.launch.release.empty()) {
+      return Status::InvalidArgument(config->source + ": group '" + g.name + "': launch.release (" +
+                                     g.launch.release +
+                                     ") is the local provider's for now; on AWS, boot the release from "
+                                     "launch.aws.user_data (docs/RELEASES.md shows how)");
+    }
     if (a.agent.enabled()) {
       const Status fits = aws::CheckUserDataForAgent(g.launch.aws.user_data);
       if (!fits.ok()) {

@@ -136,6 +136,10 @@ Result<std::unique_ptr<LocalProvider>> LocalProvider::Start(const Config& config
   lo.agent_credential = c.agent_credential;
   lo.log = c.log;
   lo.cores = c.cores;
+  p->releases_ = std::make_unique<ReleaseResolver>(c.data_dir, config.releases);
+  lo.resolve_release = [resolver = p->releases_.get()](const std::string& service, const std::string& ref) {
+    return resolver->Resolve(service, ref);
+  };
   p->cloud_ = std::make_unique<LocalCloud>(lo, c.clock, GroupsByName(config), p->market_.get(), p->imds_.get());
 
   HaproxyOptions ho;
@@ -181,6 +185,7 @@ Status LocalProvider::Reconfigure(const Config& next) {
   }
   traffic_->SetBackends(BackendOfGroup(next, backends));
   cloud_->SetGroups(GroupsByName(next));
+  releases_->SetSpec(next.releases);
   config_ = next;
   return Status::Ok();
 }

@@ -15,6 +15,7 @@
 #include "adapters/sim/spot_market.h"
 #include "adapters/local/live_metrics.h"
 #include "providers/provider.h"
+#include "providers/release_resolver.h"
 
 namespace shoal {
 
@@ -62,6 +63,7 @@ class LocalProvider final : public Provider {
   std::unique_ptr<HaproxyRuntime> runtime_;
   std::unique_ptr<HaproxyTraffic> traffic_;
   LiveMetrics metrics_;
+  std::unique_ptr<ReleaseResolver> releases_;
   Seconds last_sample_ = 0;
   // Restarts of a stopped HAProxy that failed in a row, and when to try again.
   int haproxy_failures_ = 0;

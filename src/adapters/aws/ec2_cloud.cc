@@ -98,7 +98,7 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
     if (!existing.ok()) return existing.status().WithContext("launching " + request.group);
     if (!existing->empty()) {
       const DescribedInstance& found = existing->front().described;
-      return LaunchedInstance{found.id, found.address};
+      return LaunchedInstance{found.id, found.address, found.version};
     }
   }
   auto subnet = SubnetFor(request.group, launch, request.zone);
@@ -124,7 +124,7 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   std::lock_guard lock(mu_);
   // Poll watches it from now, so it is reported gone even if no list ever shows it.
   seen_.try_emplace(d.id, Seen{request.group, false, false, clock_->Now()});
-  return LaunchedInstance{d.id, d.address};
+  return LaunchedInstance{d.id, d.address, d.version};
 }
 
 Status Ec2Cloud::Terminate(InstanceId id) {

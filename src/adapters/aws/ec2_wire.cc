@@ -78,7 +78,7 @@ Params RunInstancesParams(const LaunchRequest& request, const RunInstancesInput&
       {kEc2TagMarket, std::string(ToString(request.market))},
       {kEc2TagPool, request.pool},
       {kEc2TagWeight, FormatNumber(request.weight)},
-      {kEc2TagVersion, std::to_string(request.version)},
+      {kEc2TagVersion, std::to_string(input.version)},
   };
   if (!request.launch_token.empty()) tags.emplace_back(kEc2TagToken, request.launch_token);
   for (const auto& tag : input.extra_tags) tags.push_back(tag);
@@ -124,6 +124,7 @@ std::vector<Ec2Instance> ParseInstances(const std::vector<XmlNode>& items, int p
     const auto launched = ParseEc2Time(item.Text("launchTime"));
     d.launched_at = launched.ok() ? *launched : 0;
     d.launch_token = TagOr(tags, kEc2TagToken);
+    d.version = static_cast<int>(ParseDoubleOr(TagOr(tags, kEc2TagVersion), 0));
     const std::string ip = item.Text("privateIpAddress");
     if (!ip.empty()) d.address = InstanceAddress{ip, port};
     d.running = inst.state == "pending" || inst.state == "running";

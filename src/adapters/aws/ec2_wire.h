@@ -43,6 +43,7 @@ struct RunInstancesInput {
   std::string key_name;          // "" leaves it out
   std::string user_data;         // plain text; base64-encoded here
   std::vector<std::pair<std::string, std::string>> extra_tags;
+  int version = 0;  // the release it boots (the shoal:version tag)
 };
 
 Params RunInstancesParams(const LaunchRequest& request, const RunInstancesInput& input);

@@ -12,6 +12,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "adapters/aws/agent_user_data.h"
+#include "adapters/blob/store_url.h"
+#include "adapters/release/release_file.h"
 #include "adapters/config/field_names.h"
 #include "adapters/config/group_reader.h"
 #include "adapters/config/schema.h"
@@ -139,8 +141,21 @@ ProviderSpec ReadProvider(const MapReader& m) {
   return p;
 }
 
+ReleasesSpec ReadReleases(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::ReleasesMap().shape()));
+  ReleasesSpec r;
+  m.String("store", &r.store);
+  if (m.Has("store")) {
+    if (Result<StoreUrl> url = ParseStoreUrl(r.store); !url.ok()) m.FailAt("store", url.status().message());
+  }
+  m.String("env", &r.env);
+  if (Status ok = ValidateName("env", r.env); !ok.ok()) m.FailAt("env", ok.message());
+  return r;
+}
+
 std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source,
-                               std::vector<GroupLines>* lines, ControllerSpec* controller, ProviderSpec* provider) {
+                               std::vector<GroupLines>* lines, ControllerSpec* controller, ProviderSpec* provider,
+                               ReleasesSpec* releases) {
   if (!root.IsDefined() || root.IsNull()) {
     Fail(source, 0, "", "the file is empty; expected a mapping with the key \"groups\"");
   }
@@ -148,6 +163,7 @@ std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source
   top.AllowOnly(config_internal::KeyNames(config_internal::TopMap().shape()));
   *controller = ReadController(top.Map("controller"));
   *provider = ReadProvider(top.Map("provider"));
+  *releases = ReadReleases(top.Map("releases"));
   top.Require("groups");
   std::vector<GroupSpec> groups;
   for (const MapReader& g : top.List("groups")) {
@@ -236,7 +252,7 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   std::vector<GroupLines> lines;
   Config config;
   config.source = source;
-  config.groups = ReadTop(root, source, &lines, &config.controller, &config.provider);
+  config.groups = ReadTop(root, source, &lines, &config.controller, &config.provider, &config.releases);
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));

@@ -65,11 +65,19 @@ struct ProviderSpec {
   AwsProviderSpec aws;
 };
 
+// Where groups' releases are (docs/RELEASES.md): the store `shoal release`
+// publishes to, and its environment folder.
+struct ReleasesSpec {
+  std::string store;  // file:///path or s3://bucket/prefix; "" = SHOAL_STORE, else DATA/releases
+  std::string env = "prod";
+};
+
 struct Config {
   std::string source;  // file name (for messages)
   std::vector<GroupSpec> groups;
   ControllerSpec controller;
   ProviderSpec provider;
+  ReleasesSpec releases;
 
   // Index of the group named `name`, or -1.
   int FindGroup(std::string_view name) const;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapters/config/scaling_reader.h"
+#include "adapters/release/release_layout.h"
 #include "adapters/config/schema.h"
 
 namespace shoal::config_internal {
@@ -189,6 +190,13 @@ AwsLaunchSpec ReadAwsLaunch(const MapReader& m) {
 LaunchSpec ReadLaunch(const MapReader& m) {
   m.AllowOnly(KeyNames(LaunchMap().shape()));
   LaunchSpec l;
+  m.String("release", &l.release);
+  // Versions start at 1; an instance records its version as an int.
+  const std::optional<std::uint64_t> number = ParseVersionNumber(l.release);
+  if (m.Has("release") && l.release != "latest" && l.release != "latest-stable" &&
+      (!number || *number < 1 || *number > 2147483647u)) {
+    m.FailAt("release", "must be latest-stable, latest or a version number, got \"" + l.release + "\"");
+  }
   m.StringLists("provision", &l.provision);
   m.StringList("command", &l.command);
   m.Environment("env", &l.env);

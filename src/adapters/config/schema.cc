@@ -72,7 +72,19 @@ const SpecMap<Config>& TopMap() {
           .Nested("controller", KeyKind::kSection, ControllerMap().shape(),
                   [](const Config& c) { return ControllerMap().Render(c.controller); })
           .Nested("provider", KeyKind::kSection, ProviderMap().shape(),
-                  [](const Config& c) { return ProviderMap().Render(c.provider); }));
+                  [](const Config& c) { return ProviderMap().Render(c.provider); })
+          .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
+                  [](const Config& c) { return ReleasesMap().Render(c.releases); }));
+  return map;
+}
+
+const SpecMap<ReleasesSpec>& ReleasesMap() {
+  static const SpecMap<ReleasesSpec> map = std::move(
+      SpecMap<ReleasesSpec>("releases")
+          .Value("store", "s3://artifacts/releases", [](const ReleasesSpec& r) { return Json(r.store); },
+                 kAllPolicyTypes, kNewInstancesOnly)
+          .Value("env", "staging", [](const ReleasesSpec& r) { return Json(r.env); }, kAllPolicyTypes,
+                 kNewInstancesOnly));
   return map;
 }
 
@@ -175,6 +187,8 @@ const SpecMap<HealthCheckSpec>& HealthCheckMap() {
 const SpecMap<LaunchSpec>& LaunchMap() {
   static const SpecMap<LaunchSpec> map = std::move(
       SpecMap<LaunchSpec>("launch")
+          .Value("release", "latest", [](const LaunchSpec& l) { return Json(l.release); }, kAllPolicyTypes,
+                 kNewInstancesOnly)
           .Value("provision", R"([["/bin/mkdir", "-p", "{dir}/www"]])",
                  [](const LaunchSpec& l) { return Json(l.provision); }, kAllPolicyTypes, kNewInstancesOnly)
           .Value("command", R"(["/bin/sleep", "60"])", [](const LaunchSpec& l) { return Json(l.command); },

@@ -113,6 +113,7 @@ const SpecMap<AwsLaunchSpec>& AwsLaunchMap();
 const SpecMap<ProviderSpec>& ProviderMap();
 const SpecMap<AwsProviderSpec>& AwsProviderMap();
 const SpecMap<AwsAgentSpec>& AwsAgentMap();
+const SpecMap<ReleasesSpec>& ReleasesMap();
 const SpecMap<AlarmSpec>& AlarmMap();
 const SpecMap<PolicySpec>& PolicyMap();
 const SpecMap<StepAdjustment>& StepMap();

@@ -32,11 +32,17 @@ std::string Join(const std::vector<std::string>& args) {
 }  // namespace
 
 Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord& rec, const std::string& dir,
-                                     const LocalCloudOptions& options) {
+                                     const LocalCloudOptions& options, const ReleaseToBoot* release) {
   const LaunchSpec& ls = spec.launch;
   const std::string id_text = rec.id.str();
-  const Placeholders ph{std::to_string(rec.port), dir, id_text};
+  const std::string release_dir = release != nullptr ? dir + "/release" : "";
+  const std::string version = release != nullptr ? std::to_string(release->version) : "";
+  const Placeholders ph{std::to_string(rec.port), dir, id_text, release_dir, version};
   std::vector<std::pair<std::string, std::string>> env = ls.env;
+  if (release != nullptr) {
+    env.emplace_back("SHOAL_RELEASE_DIR", release_dir);
+    env.emplace_back("SHOAL_RELEASE_VERSION", version);
+  }
   // Tags last: a config's env cannot forge another instance's ownership.
   for (auto& tag : InstanceTags(rec, InstanceOwner(options.data_dir))) env.push_back(std::move(tag));
   env.emplace_back("SHOAL_INSTANCE_DIR", dir);
@@ -53,6 +59,19 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
     if (kv.rfind("PATH=", 0) == 0) path_list = kv.substr(5);
   }
 
+  if (release != nullptr) {
+    // First, before any step of the group's: the release it runs.
+    if (options.agent_binary.empty()) {
+      return Status::InvalidArgument("group " + spec.name + " boots a release, but no shoal binary runs the bootstrap");
+    }
+    ExecSpec boot;
+    boot.path = options.agent_binary;
+    boot.args = {options.agent_binary, "bootstrap", "--store", release->store_url, "--service", spec.service,
+                 "--env", release->env, "--version", version, "--into", release_dir};
+    if (!release->cache_dir.empty()) boot.args.insert(boot.args.end(), {"--cache", release->cache_dir});
+    boot.label = "bootstrap of release " + version;
+    plan.provision.push_back(std::move(boot));
+  }
   for (std::size_t i = 0; i < ls.provision.size(); ++i) {
     const std::string where = "group " + spec.name + " launch.provision[" + std::to_string(i) + "]";
     if (ls.provision[i].empty()) return Status::InvalidArgument(where + " is an empty command");
@@ -69,7 +88,7 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
   plan.command.args = ExpandArgv(ls.command, ph);
   // Provisioning may unpack the program, so only a bare name is checked now.
   Result<std::string> path =
-      ResolveExecutable(plan.command.args[0], path_list, "the " + where, !ls.provision.empty());
+      ResolveExecutable(plan.command.args[0], path_list, "the " + where, !plan.provision.empty());
   if (!path.ok()) return path.status();
   plan.command.path = *path;
   plan.command.label = "command (" + Join(plan.command.args) + ")";

@@ -13,7 +13,9 @@
 
 namespace shoal {
 
+// `release` (null: the group boots none) adds the bootstrap as the first
+// provision step and gives "{release}" and "{version}" their values.
 Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord& rec, const std::string& dir,
-                                     const LocalCloudOptions& options);
+                                     const LocalCloudOptions& options, const ReleaseToBoot* release = nullptr);
 
 }  // namespace shoal

@@ -222,7 +222,7 @@ bool IsExecutableFile(const std::string& path) {
 
 std::string ExpandPlaceholders(std::string_view arg, const Placeholders& p) {
   const std::pair<std::string_view, const std::string*> keys[] = {
-      {"{port}", &p.port}, {"{dir}", &p.dir}, {"{id}", &p.id}};
+      {"{port}", &p.port}, {"{dir}", &p.dir}, {"{id}", &p.id}, {"{release}", &p.release}, {"{version}", &p.version}};
   std::string out;
   std::size_t i = 0;
   while (i < arg.size()) {

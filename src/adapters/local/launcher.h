@@ -28,10 +28,13 @@ struct Placeholders {
   std::string port;
   std::string dir;
   std::string id;
+  std::string release;  // the unpacked release's folder ("" when the group boots none)
+  std::string version;  // its version
 };
 
-// "{port}", "{dir}" and "{id}" anywhere in `arg` become their values; any
-// other text, including other braces, stays as written.
+// "{port}", "{dir}", "{id}", "{release}" and "{version}" anywhere in `arg`
+// become their values; any other text, including other braces, stays as
+// written.
 std::string ExpandPlaceholders(std::string_view arg, const Placeholders& p);
 std::vector<std::string> ExpandArgv(const std::vector<std::string>& argv, const Placeholders& p);
 

@@ -447,7 +447,8 @@ struct LocalCloud::Impl {
   Result<LaunchedInstance> Launch(const LaunchRequest& req) {
     std::lock_guard lock(mu);
     if (std::optional<InstanceId> same = FindToken(req.launch_token)) {
-      return LaunchedInstance{*same, AddressOf(instances.at(*same).rec)};
+      const InstanceRecord& known = instances.at(*same).rec;
+      return LaunchedInstance{*same, AddressOf(known), known.version};
     }
     auto g = groups.find(req.group);
     if (g == groups.end()) {
@@ -465,7 +466,22 @@ struct LocalCloud::Impl {
     rec.pool = req.market == Market::kSpot ? (req.pool.empty() ? market_pool : req.pool) : "";
     rec.weight = req.weight;
     rec.bid = req.bid_usd_per_hour > 0 ? req.bid_usd_per_hour : NotionalOnDemandPrice(rec.instance_type);
-    rec.version = req.version;
+    std::optional<ReleaseToBoot> release;
+    if (!req.release.empty()) {
+      if (!options.resolve_release) {
+        return Status::InvalidArgument("group " + req.group + " boots release " + req.release +
+                                          ", but this cloud has no release store");
+      }
+      // A store read (a file, or one S3 GET) under the lock: launches are
+      // made one at a time by the loop anyway.
+      Result<ReleaseToBoot> resolved = options.resolve_release(spec.service, req.release);
+      if (!resolved.ok()) {
+        return resolved.status().WithContext("launch of group " + req.group + ": release " + req.release +
+                                             " of service " + spec.service);
+      }
+      release = *resolved;
+      rec.version = release->version;
+    }
     rec.launch_token = req.launch_token;
     rec.launched_at = now;
     if (req.market == Market::kSpot && market != nullptr && !market->HasCapacity(market_pool, now)) {
@@ -483,7 +499,8 @@ struct LocalCloud::Impl {
     // A misconfigured group fails here, before an id or a directory exists,
     // so a controller retrying every tick leaves nothing behind.
     rec.id = InstanceId::FromCounter(next_id);
-    if (Result<LauncherPlan> check = BuildLaunchPlan(spec, rec, DirFor(rec.id), options); !check.ok())
+    const ReleaseToBoot* boot = release ? &*release : nullptr;
+    if (Result<LauncherPlan> check = BuildLaunchPlan(spec, rec, DirFor(rec.id), options, boot); !check.ok())
       return check.status();
     Result<InstanceId> id = AllocateId();
     if (!id.ok()) return id.status();
@@ -500,7 +517,7 @@ struct LocalCloud::Impl {
       }
       rec.imds_port = *port;
     }
-    Result<LauncherPlan> plan = BuildLaunchPlan(spec, rec, dir, options);  // again, now with the IMDS port
+    Result<LauncherPlan> plan = BuildLaunchPlan(spec, rec, dir, options, boot);  // again, now with the IMDS port
     if (!plan.ok()) return Abandon(rec, dir, plan.status());
     Runtime rt;
     rt.rec = rec;
@@ -531,7 +548,7 @@ struct LocalCloud::Impl {
     PersistOrLog(rt, "launched");
     if (market != nullptr && rec.market == Market::kSpot) market->Track(rec.id, market_pool, rec.bid);
     instances.emplace(rec.id, std::move(rt));
-    return LaunchedInstance{rec.id, AddressOf(rec)};
+    return LaunchedInstance{rec.id, AddressOf(rec), rec.version};
   }
 
   // A launch that failed before its process existed: nothing to stop. The
@@ -665,6 +682,7 @@ struct LocalCloud::Impl {
       d.weight = rec->weight;
       d.launched_at = rec->launched_at;
       d.launch_token = rec->launch_token;
+      d.version = rec->version;
       d.address = AddressOf(*rec);
       d.running = rec->state == kRecordRunning && LeaderAlive(*rec);
       out.push_back(std::move(d));

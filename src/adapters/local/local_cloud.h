@@ -31,6 +31,16 @@ namespace shoal {
 class LocalSpotMarket;
 class ImdsServer;
 
+// How an instance of a group whose launch names a release boots it: the
+// first provision step runs `shoal bootstrap`, which fetches that version
+// from the store, verifies and unpacks it into <dir>/release.
+struct ReleaseToBoot {
+  int version = 0;
+  std::string store_url;
+  std::string env;
+  std::string cache_dir;  // verified tars shared by instances ("" = none)
+};
+
 struct LocalCloudOptions {
   std::string data_dir;           // instances live in data_dir/instances/<id>/
   std::string agent_binary;       // the `shoal` binary (runs `shoal agent`); empty: no agent
@@ -39,6 +49,10 @@ struct LocalCloudOptions {
   // own instance's events); written to the instance's agent-token file
   // (0600). Empty function: the agent reports nothing.
   std::function<std::string(InstanceId)> agent_credential;
+  // Resolves a launch's release ("latest-stable", "latest", "N") of a
+  // service to what to boot; needed when a group names a release. A
+  // failure (the store unreachable, no such release) fails the launch.
+  std::function<Result<ReleaseToBoot>(const std::string& service, const std::string& ref)> resolve_release;
   Seconds terminate_grace = 10;   // SIGTERM → SIGKILL
   Seconds provision_timeout = 300;
   // CPU cores the instances may use together (each takes cpu_share ×

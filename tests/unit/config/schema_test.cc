@@ -54,6 +54,9 @@ provider:
       binary_url: https://artifacts.example.org/shoal
       binary_sha256: 0000000000000000000000000000000000000000000000000000000000000000
     metrics_delay: 3m
+releases:
+  store: file:///var/lib/shoal/releases
+  env: prod
 groups:
   - name: web
     service: web
@@ -119,6 +122,7 @@ groups:
       command: ["/bin/sleep", "1000"]
       env: {A: "1"}
       cpu_share: 1
+      release: "12"
       aws: {user_data: "#!/bin/sh\n", port: 8080, target_group: web-tg}
     listen_port: 18080
   - {name: api-spot, service: api, min: 0, max: 2, listen_port: 18081, spot: {on_notice: bump-group, bump_group: api-od}}

@@ -5,7 +5,8 @@
 namespace shoal {
 namespace {
 
-const Placeholders kPh{"8081", "/data/instances/00000000000000a3", "i-00000000000000a3"};
+const Placeholders kPh{"8081", "/data/instances/00000000000000a3", "i-00000000000000a3",
+                       "/data/instances/00000000000000a3/release", "12"};
 
 TEST(LocalCloudPlaceholders, EachPlaceholderIsReplacedWhereverItAppears) {
   EXPECT_EQ(ExpandPlaceholders("{port}", kPh), "8081");
@@ -13,6 +14,8 @@ TEST(LocalCloudPlaceholders, EachPlaceholderIsReplacedWhereverItAppears) {
   EXPECT_EQ(ExpandPlaceholders("{dir}/app/{id}.log", kPh),
             "/data/instances/00000000000000a3/app/i-00000000000000a3.log");
   EXPECT_EQ(ExpandPlaceholders("{port}{port}", kPh), "80818081");
+  EXPECT_EQ(ExpandPlaceholders("{release}/bin/web", kPh), "/data/instances/00000000000000a3/release/bin/web");
+  EXPECT_EQ(ExpandPlaceholders("--build={version}", kPh), "--build=12");
 }
 
 TEST(LocalCloudPlaceholders, OtherBracesStayAsWritten) {

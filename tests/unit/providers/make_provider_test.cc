@@ -67,6 +67,14 @@ TEST(PrepareLiveConfig, AwsNeedsAnImageAndEachGroupsPortAndTargetGroup) {
   EXPECT_THAT(PrepareLiveConfig(&no_tg, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.target_group"));
 }
 
+TEST(PrepareLiveConfig, AwsRefusesALaunchReleaseUntilItsUserDataCanBootOne) {
+  Config c = Parsed(kAws);
+  c.groups[0].launch.release = "latest-stable";
+  const Status refused = PrepareLiveConfig(&c, "p.yaml", 7400);
+  EXPECT_THAT(refused.message(), HasSubstr("group 'web': launch.release (latest-stable)"));
+  EXPECT_THAT(refused.message(), HasSubstr("local provider's"));
+}
+
 TEST(ProviderConfig, TheAgentSectionIsReadWithItsDefaultBinary) {
   std::string yaml = kAws;
   yaml.replace(yaml.find("        spot_queue:"), 0, "        agent: {report_url: \"http://10.0.0.5:7400\"},\n");

@@ -1,4 +1,4 @@
-#include "cli/release_store_open.h"
+#include "providers/release_store_open.h"
 
 #include <cstdlib>
 #include <filesystem>
