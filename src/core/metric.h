@@ -5,6 +5,7 @@
 #include <deque>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace shoal {
 
@@ -47,6 +48,22 @@ class MetricHistory {
   std::size_t capacity_;
   std::int64_t first_minute_ = 0;
   std::deque<Datapoint> points_;  // points_[i] is minute first_minute_ + i
+};
+
+// What the instances of one release answered in one minute, as the load
+// balancer saw it: the evidence a deploy's canary analysis compares (the
+// new release against the old over the same minutes).
+struct ReleaseTraffic {
+  int version = 0;             // the release (0: instances that boot none)
+  double requests = 0;         // responses sent
+  double errors = 0;           // of them, 5xx
+  double response_ms_sum = 0;  // their response times added up (mean = sum / requests)
+
+  void Merge(const ReleaseTraffic& o) {
+    requests += o.requests;
+    errors += o.errors;
+    response_ms_sum += o.response_ms_sum;
+  }
 };
 
 }  // namespace shoal

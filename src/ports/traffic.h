@@ -32,6 +32,14 @@ class Metrics {
  public:
   virtual ~Metrics() = default;
   virtual Datapoint Read(const std::string& group, MetricName metric, std::int64_t minute) = 0;
+  // Per release, what the group's instances answered in `minute` (one entry
+  // per version that served; empty when the provider cannot tell, e.g. a
+  // load balancer without per-target response counts).
+  virtual std::vector<ReleaseTraffic> ReadReleases(const std::string& group, std::int64_t minute) {
+    (void)group;
+    (void)minute;
+    return {};
+  }
 };
 
 }  // namespace shoal
