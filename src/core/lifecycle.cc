@@ -221,6 +221,18 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       in->notice_deadline = obs.deadline;
       AvoidPool(state, in->pool, now + spec.spot.avoid_pool_after_interruption);
       if (!counted) return Status::Ok();  // already leaving; the notice only sets the deadline
+      if (spec.spot.on_notice == NoticeAction::kBumpGroupOnly) {
+        // The seed as written: the instance keeps serving until the cloud
+        // takes it, and Decide bumps the other group once. Nothing is
+        // drained or replaced here; the termination, when it comes, is.
+        if (in->notice_bumped) return Status::Ok();  // a repeated notice
+        Emit(activities, Make(spec, now, ActivityKind::kSpotNotice,
+                              "spot interruption notice for " + Describe(spec, *in) + ", terminates in " +
+                                  std::to_string(obs.deadline - now) + "s; raising group '" +
+                                  spec.spot.bump_group + "' by one, nothing else",
+                              state.desired, state.desired));
+        return Status::Ok();
+      }
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kInterrupted, now));
       in->simple_activity = false;
       const bool replaced = state.IsBeingReplaced(in->id);

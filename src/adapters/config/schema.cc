@@ -144,7 +144,9 @@ const SpecMap<SpotHandlingSpec>& SpotMap() {
       SpecMap<SpotHandlingSpec>("spot")
           .Value("on_notice", kNoticeBumpGroup,
                  [](const SpotHandlingSpec& s) {
-                   return Str(s.on_notice == NoticeAction::kReplace ? kNoticeReplace : kNoticeBumpGroup);
+                   return Str(s.on_notice == NoticeAction::kReplace     ? kNoticeReplace
+                              : s.on_notice == NoticeAction::kBumpGroup ? kNoticeBumpGroup
+                                                                        : kNoticeBumpGroupOnly);
                  })
           .Value("bump_group", "web-ondemand", [](const SpotHandlingSpec& s) { return Json(s.bump_group); })
           .Value("avoid_pool_after_interruption", "1h",
