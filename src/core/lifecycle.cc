@@ -101,6 +101,7 @@ GroupState InitialState(const GroupSpec& spec) {
   s.tt_high_states.assign(spec.policies.size(), AlarmState::kInsufficientData);
   s.tt_low_states.assign(spec.policies.size(), AlarmState::kInsufficientData);
   s.tt_last_scale_in.assign(spec.policies.size(), kNever);
+  s.learned.assign(spec.policies.size(), PolicyLearning{});
   s.pool_avoid_until.assign(spec.capacity.spot_pools.size(), 0);
   std::size_t keep = 16;
   for (const auto& a : spec.alarms) keep = std::max<std::size_t>(keep, MinutesNeeded(a) + 2);

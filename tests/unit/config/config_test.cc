@@ -64,20 +64,35 @@ TEST(ConfigExamplesTest, SeedParsesAndModelsTheSeedsTwoGroups) {
   EXPECT_EQ(spot.alarms[2].evaluation_periods, 10);
   EXPECT_EQ(spot.alarms[2].datapoints_to_alarm, 10);
   ASSERT_EQ(spot.policies.size(), 3u);
-  EXPECT_EQ(spot.policies[1].scaling_adjustment, 2);
-  EXPECT_EQ(spot.policies[1].cooldown, Seconds{120});
+  // Step policies with a warm-up scale out, simple policies only scale in.
+  for (int i : {0, 1}) {
+    EXPECT_EQ(spot.policies[i].type, PolicyType::kStep) << i;
+    EXPECT_EQ(spot.policies[i].warmup, 300) << i;
+  }
+  ASSERT_EQ(spot.policies[1].steps.size(), 1u);
+  EXPECT_EQ(spot.policies[1].steps[0].adjustment, 2);
+  EXPECT_EQ(spot.policies[2].type, PolicyType::kSimple);
   EXPECT_EQ(spot.policies[2].adjustment_type, AdjustmentType::kPercentChangeInCapacity);
   EXPECT_EQ(spot.policies[2].scaling_adjustment, -10);
-  EXPECT_EQ(spot.spot.on_notice, NoticeAction::kBumpGroup);
+  // On a notice: the on-demand group up by one, nothing else.
+  EXPECT_EQ(spot.spot.on_notice, NoticeAction::kBumpGroupOnly);
   EXPECT_EQ(spot.spot.bump_group, "appengine-ondemand");
+  // None of Shoal's own defaults applies silently.
+  EXPECT_EQ(spot.spot.avoid_pool_after_interruption, 0);
+  EXPECT_EQ(spot.spot.avoid_pool_after_capacity_error, 0);
+  EXPECT_FALSE(spot.spot.fallback_to_on_demand);
   EXPECT_FALSE(spot.spot.rebalance_to_spot);
   EXPECT_FALSE(spot.spot.capacity_rebalance);
+  EXPECT_EQ(spot.drain_timeout, 300);
+  EXPECT_EQ(spot.default_cooldown, 300);
 
   const GroupSpec& od = r->groups[r->FindGroup("appengine-ondemand")];
   EXPECT_EQ(od.service, "obelix-appengine");
   EXPECT_EQ(od.capacity.on_demand_base, 1);
   EXPECT_EQ(od.capacity.on_demand_percent_above_base, 100);
   EXPECT_GT(od.alarms[0].threshold, spot.alarms[0].threshold);
+  EXPECT_EQ(od.policies[0].type, PolicyType::kStep);
+  EXPECT_EQ(od.policies[1].type, PolicyType::kSimple);
 }
 
 TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
