@@ -172,9 +172,11 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   if (i >= state.learned.size()) return best;
   const PolicyLearning& l = state.learned[i];
   const int lead = LaunchLeadMinutes(state, p.horizon_minutes);
+  double periodic = 0;  // what the periods say is coming
   for (const LearnedPeriod& period : l.periods) {
     const auto units = PeriodForecast(state.load, period.minutes, p.repetitions, now, lead + 1);
     if (!units) continue;
+    periodic = std::max(periodic, *units);
     consider(UnitsAt(*units, p.target_value), [&] {
       return "load " + FormatValue(*units) + " units within the next " + std::to_string(lead + 1) +
              " minutes in each of the last " + std::to_string(p.repetitions) + " repetitions of its " +
@@ -183,12 +185,17 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     });
   }
   if (l.growth) {
-    const auto latest = state.load.MaxIn(state.load.latest(), state.load.latest() + 1);
-    if (latest) {
-      consider(UnitsAt(*latest * *l.growth, 100), [&] {
-        return "headroom: load " + FormatValue(*latest) + " units x " + FormatValue(*l.growth) +
+    // The growth is measured from the busiest minute of the lead before.
+    // The growth is measured from the busiest minute of the lead before,
+    // or from what the periods forecast when that is more.
+    const std::int64_t latest = state.load.latest();
+    if (const auto recent = state.load.MaxIn(latest - l.lead + 1, latest + 1)) {
+      const double base = std::max({*recent, periodic, kGrowthFloorUnits});
+      consider(UnitsAt(base * *l.growth, 100), [&] {
+        return "headroom: " + FormatValue(base) + " units x " + FormatValue(*l.growth) +
                ", the growth over " + std::to_string(l.lead) + " minutes that " +
-               FormatValue(p.headroom_quantile * 100) + "% of the minutes seen stayed within";
+               FormatValue(p.headroom_quantile * 100) +
+               "% of the minutes seen stayed within (beyond the learned periods), at 100% CPU";
       });
     }
   }

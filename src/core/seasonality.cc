@@ -7,19 +7,24 @@
 namespace shoal {
 namespace {
 
-// Two resolutions. Minutes find the short periods (cron jobs, scheduled
-// pushes). Hourly means find the long ones (the day, the week): a bucket of
-// an hour averages away every period that divides an hour, which is where
-// schedules live, so short bursts do not alias into long "periods".
+// Three resolutions. Minutes find the short periods (cron jobs, scheduled
+// pushes, up to three hours); five-minute means the ones of a few hours;
+// hourly means the long ones (the day, the week). A bucket of an hour
+// averages away every period that divides an hour, which is where schedules
+// live, so short bursts do not alias into long "periods" there; at five
+// minutes they do (a quarter-hourly job repeats every 3 h too), so that
+// scale also sets aside multiples of the minute scale's periods.
 struct Scale {
   int bucket;              // minutes per sample
   int lo;                  // shortest period (minutes)
   int hi;                  // longest period (minutes), before max_period
   std::int64_t min_window; // minutes of history used at least (when there are that many)
+  bool below_finer;        // a multiple of a finer scale's period is a candidate only if clearly stronger
 };
 constexpr Scale kScales[] = {
-    {1, 2, 180, 1440},
-    {60, 240, std::numeric_limits<int>::max(), 0},
+    {1, 2, 180, 1440, false},
+    {5, 185, 720, 0, true},
+    {60, 780, std::numeric_limits<int>::max(), 0, false},
 };
 
 // A period must explain the load at least this much better than a shorter
@@ -60,7 +65,8 @@ struct Candidate {
 };
 
 // Periods at one resolution: peaks of the autocorrelation of the changes.
-std::vector<Candidate> AtScale(const std::vector<float>& load, const Scale& s, const LearnOptions& o) {
+std::vector<Candidate> AtScale(const std::vector<float>& load, const Scale& s, const LearnOptions& o,
+                               const std::vector<Candidate>& finer) {
   const int hi = std::min(s.hi, o.max_period);
   if (hi < s.lo) return {};
   const std::int64_t window = std::max<std::int64_t>(s.min_window, static_cast<std::int64_t>(o.repetitions + 1) * hi);
@@ -109,14 +115,17 @@ std::vector<Candidate> AtScale(const std::vector<float>& load, const Scale& s, c
   // A schedule every P minutes also repeats every 2P, 3P...: keep a multiple
   // only when it explains the load clearly better (the week beside the day).
   std::vector<Candidate> kept;
-  for (const Candidate& c : merged) {
-    const bool multiple = std::any_of(kept.begin(), kept.end(), [&](const Candidate& q) {
+  const auto explained_by = [&](const Candidate& c, const std::vector<Candidate>& shorter) {
+    return std::any_of(shorter.begin(), shorter.end(), [&](const Candidate& q) {
       const int k = static_cast<int>(std::lround(static_cast<double>(c.minutes) / q.minutes));
       const int tolerance = std::max(s.bucket, c.minutes / 50);
       return k >= 2 && std::abs(c.minutes - k * q.minutes) <= tolerance &&
              c.correlation < kMultipleMargin * q.correlation;
     });
-    if (!multiple) kept.push_back(c);
+  };
+  for (const Candidate& c : merged) {
+    if (explained_by(c, kept) || (s.below_finer && explained_by(c, finer))) continue;
+    kept.push_back(c);
   }
   return kept;
 }
@@ -125,8 +134,11 @@ std::vector<Candidate> AtScale(const std::vector<float>& load, const Scale& s, c
 
 std::vector<LearnedPeriod> LearnPeriods(const std::vector<float>& load, const LearnOptions& o) {
   std::vector<LearnedPeriod> out;
+  std::vector<Candidate> finer;
   for (const Scale& s : kScales) {
-    for (const Candidate& c : AtScale(load, s, o)) out.push_back({c.minutes, c.correlation});
+    const std::vector<Candidate> found = AtScale(load, s, o, finer);
+    for (const Candidate& c : found) out.push_back({c.minutes, c.correlation});
+    finer.insert(finer.end(), found.begin(), found.end());
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const LearnedPeriod& a, const LearnedPeriod& b) { return a.correlation > b.correlation; });
@@ -134,20 +146,46 @@ std::vector<LearnedPeriod> LearnPeriods(const std::vector<float>& load, const Le
   return out;
 }
 
-std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, double quantile, double floor) {
+std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, double quantile, double floor,
+                                     const std::vector<LearnedPeriod>& periods, int repetitions,
+                                     std::int64_t window) {
   if (lead < 1) return std::nullopt;
   const auto n = static_cast<std::int64_t>(load.size());
-  std::vector<double> ratios;
-  ratios.reserve(load.size());
-  for (std::int64_t t = 0; t + lead < n; ++t) {
-    const float now = load[static_cast<std::size_t>(t)];
-    if (std::isnan(now)) continue;
-    std::optional<double> ahead;
-    for (std::int64_t m = t + 1; m <= t + lead; ++m) {
+  const auto busiest = [&](std::int64_t from, std::int64_t to) {
+    std::optional<double> best;
+    for (std::int64_t m = std::max<std::int64_t>(0, from); m < to; ++m) {
       const float v = load[static_cast<std::size_t>(m)];
-      if (!std::isnan(v) && (!ahead || v > *ahead)) ahead = v;
+      if (!std::isnan(v) && (!best || v > *best)) best = v;
     }
-    if (ahead) ratios.push_back(*ahead / std::max<double>(now, floor));
+    return best;
+  };
+  // What the periods say of [from, from + lead): the least of the
+  // repetitions' busiest minutes, the most of the periods.
+  const auto forecast = [&](std::int64_t from) {
+    double most = 0;
+    for (const LearnedPeriod& p : periods) {
+      std::optional<double> least;
+      for (int k = 1; k <= repetitions; ++k) {
+        const std::int64_t at = from - static_cast<std::int64_t>(k) * p.minutes;
+        const auto seen = at >= 0 ? busiest(at, at + lead) : std::nullopt;
+        if (!seen) {
+          least.reset();
+          break;
+        }
+        if (!least || *seen < *least) least = seen;
+      }
+      if (least) most = std::max(most, *least);
+    }
+    return most;
+  };
+  std::vector<double> ratios;
+  ratios.reserve(static_cast<std::size_t>(std::min(n, window)));
+  for (std::int64_t t = std::max<std::int64_t>(lead - 1, n - lead - window); t + lead < n; ++t) {
+    const auto before = busiest(t - lead + 1, t + 1);
+    const auto ahead = busiest(t + 1, t + lead + 1);
+    if (!before || !ahead) continue;
+    const double base = std::max({*before, forecast(t + 1), floor});
+    ratios.push_back(*ahead / base);
   }
   if (ratios.size() < 60) return std::nullopt;
   // The smallest ratio at least `quantile` of the minutes stay within.
@@ -183,7 +221,8 @@ void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, i
   }
   out->learned_at = now_minute;
   out->lead = lead;
-  out->growth = p.headroom_quantile > 0 ? GrowthQuantile(load, lead, p.headroom_quantile, kGrowthFloorUnits)
+  out->growth = p.headroom_quantile > 0 ? GrowthQuantile(load, lead, p.headroom_quantile, kGrowthFloorUnits,
+                                                        out->periods, p.repetitions)
                                         : std::nullopt;
 }
 

@@ -22,6 +22,9 @@
 
 namespace shoal {
 
+// The minutes of history headroom's growth is measured over.
+inline constexpr std::int64_t kHeadroomHistoryMinutes = 3 * 1440;
+
 struct LearnedPeriod {
   int minutes = 0;
   double correlation = 0;  // of the load's changes at this lag (0..1)
@@ -43,10 +46,15 @@ struct LearnOptions {
 // period that explains it as well. Strongest first, at most max_periods.
 std::vector<LearnedPeriod> LearnPeriods(const std::vector<float>& load, const LearnOptions& o);
 
-// The `quantile` of the load's growth over `lead` minutes, as a ratio: for
-// each minute t with a known load, max(load[t+1 .. t+lead]) / max(load[t], floor).
-// nullopt with fewer than 60 such minutes.
-std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, double quantile, double floor);
+// The `quantile` of the load's growth over `lead` minutes that the learned
+// `periods` do not explain, as a ratio: for each minute t of the last
+// `window` minutes, the busiest of the next `lead` minutes over the busiest
+// of the `lead` minutes up to t, or over what the periods forecast for the
+// next `lead` minutes when that is more (at least `floor`). nullopt with
+// fewer than 60 such minutes.
+std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, double quantile, double floor,
+                                     const std::vector<LearnedPeriod>& periods = {}, int repetitions = 1,
+                                     std::int64_t window = kHeadroomHistoryMinutes);
 
 // The load a learned period says is coming within [now, now + window): for
 // each of the last `repetitions` repetitions, the busiest minute of the same
@@ -67,8 +75,6 @@ struct PolicyLearning {
 };
 
 inline constexpr std::int64_t kRelearnMinutes = 60;
-// History headroom is measured over when no learned period needs more.
-inline constexpr std::int64_t kHeadroomHistoryMinutes = 7 * 1440;
 // A load below this many units counts as this many when growth is a ratio:
 // one instance's worth, so a near-idle group does not read 0.1 -> 1 as 10x.
 inline constexpr double kGrowthFloorUnits = 1.0;
