@@ -60,7 +60,7 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
     if (p.learn_periods) {
       need = std::max<std::int64_t>(need, static_cast<std::int64_t>(p.max_period_minutes) * (p.repetitions + 1) + 1);
     }
-    if (p.headroom_quantile > 0) need = std::max<std::int64_t>(need, 7 * 1440LL);
+    if (p.headroom_quantile > 0) need = std::max<std::int64_t>(need, kHeadroomHistoryMinutes + 61);
   }
   return need;
 }

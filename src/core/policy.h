@@ -20,6 +20,8 @@ constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
 // at most this many days.
 constexpr int kMaxPeriodMinutes = 14 * 1440;
 constexpr int kMaxLearnHistoryDays = 42;
+// The minutes of history headroom's growth is measured over (the latest).
+constexpr std::int64_t kHeadroomHistoryMinutes = 3 * 1440;
 
 enum class PolicyType : std::uint8_t { kSimple, kStep, kTargetTracking, kPredictive };
 enum class AdjustmentType : std::uint8_t {

@@ -22,9 +22,6 @@
 
 namespace shoal {
 
-// The minutes of history headroom's growth is measured over.
-inline constexpr std::int64_t kHeadroomHistoryMinutes = 3 * 1440;
-
 struct LearnedPeriod {
   int minutes = 0;
   double correlation = 0;  // of the load's changes at this lag (0..1)

@@ -131,6 +131,57 @@ TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   EXPECT_TRUE(g.spot.capacity_rebalance);
 }
 
+TEST(ConfigPredictiveTest, ReadsLearnedPeriodsAndHeadroomAndRejectsBadOnes) {
+  const std::string base =
+      "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
+      "      - name: seasonal\n        type: predictive\n        target: 60\n";
+  Result<Config> ok = ParseConfig(base +
+                                      "        learn_periods: true\n        max_period: 2d\n"
+                                      "        repetitions: 4\n        min_correlation: 0.4\n"
+                                      "        headroom_quantile: 0.9999\n",
+                                  "p.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  const PolicySpec& p = ok->groups[0].policies[0];
+  EXPECT_TRUE(p.learn_periods);
+  EXPECT_EQ(p.max_period_minutes, 2 * 1440);
+  EXPECT_EQ(p.repetitions, 4);
+  EXPECT_DOUBLE_EQ(p.min_correlation, 0.4);
+  EXPECT_DOUBLE_EQ(p.headroom_quantile, 0.9999);
+  Result<Config> plain = ParseConfig(base, "p.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->groups[0].policies[0].learn_periods) << "off unless asked";
+  EXPECT_EQ(plain->groups[0].policies[0].headroom_quantile, 0) << "no headroom unless asked";
+  const std::string on = "        learn_periods: true\n";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"        learn_periods: maybe\n", "learn_periods: "},
+      {"        max_period: 1d\n", "p.yaml:9: groups[0].policies[0].max_period: only used when learn_periods is true"},
+      {"        repetitions: 2\n", "repetitions: only used when learn_periods is true"},
+      {"        min_correlation: 0.5\n", "min_correlation: only used when learn_periods is true"},
+      {on + "        max_period: 5m\n", "max_period: must be a whole number of minutes between 10m and 14d"},
+      {on + "        max_period: 90s\n", "max_period: must be a whole number of minutes"},
+      {on + "        max_period: 15d\n", "max_period: must be a whole number of minutes between 10m and 14d"},
+      {on + "        repetitions: 0\n", "repetitions: must be"},
+      {on + "        repetitions: 21\n", "repetitions: must be"},
+      {on + "        max_period: 14d\n        repetitions: 3\n", "at most 42 days of history"},
+      {on + "        min_correlation: 0\n", "min_correlation: must be above 0 and below 1, got 0"},
+      {on + "        min_correlation: 1.5\n", "min_correlation: must be above 0 and below 1, got 1.5"},
+      {"        headroom_quantile: 1\n", "headroom_quantile: must be at least 0 and below 1"},
+      {"        headroom_quantile: -0.5\n", "headroom_quantile: must be at least 0 and below 1"},
+      {"        headroom_quantile: lots\n", "headroom_quantile: "},
+  };
+  for (const auto& [extra, want] : bad) {
+    Result<Config> r = ParseConfig(base + extra, "p.yaml");
+    ASSERT_FALSE(r.ok()) << extra;
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << extra << " -> " << r.status().message();
+  }
+  const std::string tracking =
+      "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
+      "      - {name: t, type: target-tracking, target: 60, headroom_quantile: 0.9}\n";
+  Result<Config> r = ParseConfig(tracking, "p.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not used by a target-tracking policy"), std::string::npos);
+}
+
 TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
   const std::string base =
       "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
