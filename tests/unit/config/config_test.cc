@@ -111,7 +111,10 @@ TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   EXPECT_EQ(seasonal.type, PolicyType::kPredictive);
   EXPECT_EQ(seasonal.target_value, 65);
   EXPECT_EQ(seasonal.lag_days, std::vector<int>{1});
-  EXPECT_EQ(seasonal.horizon_minutes, 20);
+  EXPECT_EQ(seasonal.horizon_minutes, 10);
+  EXPECT_TRUE(seasonal.learn_periods);
+  EXPECT_EQ(seasonal.repetitions, 2);
+  EXPECT_DOUBLE_EQ(seasonal.headroom_quantile, 0.9);
   const PolicySpec& track = g.policies[1];
   EXPECT_EQ(track.type, PolicyType::kTargetTracking);
   EXPECT_EQ(track.target_value, 65);
