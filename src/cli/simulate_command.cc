@@ -64,6 +64,10 @@ int Run(SimulateArgs a) {
     std::cerr << "error: " << report.status().message() << "\n";
     return 1;
   }
+  if (Status s = MeasureHeadroom(in->config, in->trace, in->prices, a.options, &*report); !s.ok()) {
+    std::cerr << "error: measuring the headroom's cost: " << s.message() << "\n";
+    return 1;
+  }
   std::cout << (a.json ? FormatReportJson(*report) : FormatReportText(*report));
   if (!a.plot.empty() && !WriteFile(a.plot, RenderPlotSvg(*report))) {
     std::cerr << "error: cannot write plot '" << a.plot << "'\n";

@@ -80,10 +80,15 @@ class Decider {
   // --- 2. instances leaving ---------------------------------------------
   void HandleLeaving() {
     for (Instance& in : state_.instances) {
+      if (spec_.spot.on_notice == NoticeAction::kBumpGroupOnly && in.notice_deadline != kNever &&
+          !in.notice_bumped && CountsTowardCapacity(in.state)) {
+        BumpOtherGroup(in);
+        in.notice_bumped = true;
+      }
       switch (in.state) {
         case InstanceState::kInterrupted:
           StartDrain(in, "spot notice");
-          if (spec_.spot.on_notice == NoticeAction::kBumpGroup) BumpOtherGroup(in);
+          if (BumpsGroup(spec_.spot.on_notice)) BumpOtherGroup(in);
           break;
         case InstanceState::kUnhealthy:
           Terminate(in, "unhealthy");

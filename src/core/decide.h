@@ -13,6 +13,7 @@
 #include "core/activity.h"
 #include "core/alarm.h"
 #include "core/forecast.h"
+#include "core/seasonality.h"
 #include "core/group.h"
 #include "core/instance.h"
 #include "core/metric.h"
@@ -59,6 +60,7 @@ struct GroupState {
   MetricHistory cpu{64};
   MetricHistory requests_per_target{64};
   LoadHistory load;                         // only when a predictive policy needs it
+  std::vector<PolicyLearning> learned;      // per policy (predictive only); derived, not persisted
   // Simple scaling: one activity at a time, then the cooldown.
   bool simple_activity_open = false;
   Seconds simple_activity_started = 0;

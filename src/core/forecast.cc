@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace shoal {
 
@@ -26,6 +27,19 @@ std::optional<double> LoadHistory::MaxIn(std::int64_t from, std::int64_t to) con
   return best;
 }
 
+std::vector<float> LoadHistory::Series() const {
+  std::vector<float> out;
+  if (ring_.empty() || latest_ < 0) return out;
+  const auto size = static_cast<std::int64_t>(ring_.size());
+  const std::int64_t from = std::max<std::int64_t>(0, latest_ - size + 1);
+  out.reserve(static_cast<std::size_t>(latest_ - from + 1));
+  for (std::int64_t m = from; m <= latest_; ++m) {
+    const float v = ring_[m % size];
+    out.push_back(v == kMissing ? std::numeric_limits<float>::quiet_NaN() : v);
+  }
+  return out;
+}
+
 LoadHistory LoadHistory::Resized(std::int64_t minutes) const {
   LoadHistory out(minutes);
   if (!out.enabled() || !enabled() || latest_ < 0) return out;
@@ -43,6 +57,10 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
   for (const PolicySpec& p : policies) {
     if (p.type != PolicyType::kPredictive) continue;
     for (int lag : p.lag_days) need = std::max<std::int64_t>(need, lag * 1440LL + p.horizon_minutes + 1);
+    if (p.learn_periods) {
+      need = std::max<std::int64_t>(need, static_cast<std::int64_t>(p.max_period_minutes) * (p.repetitions + 1) + 1);
+    }
+    if (p.headroom_quantile > 0) need = std::max<std::int64_t>(need, kHeadroomHistoryMinutes + 61);
   }
   return need;
 }

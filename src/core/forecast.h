@@ -25,6 +25,9 @@ class LoadHistory {
   void Record(std::int64_t minute, double units);
   // The largest load recorded in [from, to), or nullopt when none is known.
   std::optional<double> MaxIn(std::int64_t from, std::int64_t to) const;
+  // What the history holds, oldest first, up to the latest minute recorded
+  // (minutes before 0 are not included); NaN for a missing minute.
+  std::vector<float> Series() const;
   // The latest minute recorded (-1: none).
   std::int64_t latest() const { return latest_; }
   // The same history kept for `minutes` instead (a changed policy needs a

@@ -203,8 +203,8 @@ Status ValidateTimings(const GroupSpec& g, const GroupErrors& err) {
 }
 
 Status ValidateSpotHandling(const SpotHandlingSpec& s, const GroupErrors& err) {
-  if (s.on_notice == NoticeAction::kBumpGroup && s.bump_group.empty()) {
-    return err.At("spot.bump_group", "must name a group when spot.on_notice is bump-group");
+  if (BumpsGroup(s.on_notice) && s.bump_group.empty()) {
+    return err.At("spot.bump_group", "must name a group when spot.on_notice is bump-group or bump-group-only");
   }
   if (s.avoid_pool_after_interruption < 0) {
     return err.AtLeast("spot.avoid_pool_after_interruption", s.avoid_pool_after_interruption, "0");

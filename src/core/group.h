@@ -42,12 +42,21 @@ struct CapacitySpec {
 
 enum class NoticeAction : std::uint8_t {
   kReplace,    // drain, and launch a replacement at once in this group
-  kBumpGroup,  // the seed's way: raise another group's desired by one
+  kBumpGroup,  // raise another group's desired by one, and drain and replace here too
+  // The seed as written: raise another group's desired by one and do
+  // nothing else. The instance serves until the cloud takes it; only then
+  // does the group launch to its desired again (as an EC2 group would).
+  kBumpGroupOnly,
 };
+
+// Whether the notice raises spot.bump_group's desired.
+constexpr bool BumpsGroup(NoticeAction a) {
+  return a == NoticeAction::kBumpGroup || a == NoticeAction::kBumpGroupOnly;
+}
 
 struct SpotHandlingSpec {
   NoticeAction on_notice = NoticeAction::kReplace;
-  std::string bump_group;                     // for kBumpGroup
+  std::string bump_group;                     // for kBumpGroup and kBumpGroupOnly
   Seconds avoid_pool_after_interruption = 1800;  // treat a pool as unhealthy this long
   Seconds avoid_pool_after_capacity_error = 600;
   bool fallback_to_on_demand = true;  // launch on-demand when no spot pool can take it

@@ -89,6 +89,9 @@ struct Instance {
   Seconds state_since = 0;
   Seconds in_service_at = kNever;
   Seconds notice_deadline = kNever;  // when the cloud will take it (spot notice)
+  // spot.on_notice bump-group-only: the noticed instance keeps serving, and
+  // this records that its one bump of the other group was made.
+  bool notice_bumped = false;
   // When the cloud said this spot instance is at elevated risk of
   // interruption (an EC2 rebalance recommendation); kNever: not at risk.
   // Decide replaces an at-risk instance launch-first, then drains it.

@@ -101,6 +101,7 @@ GroupState InitialState(const GroupSpec& spec) {
   s.tt_high_states.assign(spec.policies.size(), AlarmState::kInsufficientData);
   s.tt_low_states.assign(spec.policies.size(), AlarmState::kInsufficientData);
   s.tt_last_scale_in.assign(spec.policies.size(), kNever);
+  s.learned.assign(spec.policies.size(), PolicyLearning{});
   s.pool_avoid_until.assign(spec.capacity.spot_pools.size(), 0);
   std::size_t keep = 16;
   for (const auto& a : spec.alarms) keep = std::max<std::size_t>(keep, MinutesNeeded(a) + 2);
@@ -221,6 +222,18 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       in->notice_deadline = obs.deadline;
       AvoidPool(state, in->pool, now + spec.spot.avoid_pool_after_interruption);
       if (!counted) return Status::Ok();  // already leaving; the notice only sets the deadline
+      if (spec.spot.on_notice == NoticeAction::kBumpGroupOnly) {
+        // The seed as written: the instance keeps serving until the cloud
+        // takes it, and Decide bumps the other group once. Nothing is
+        // drained or replaced here; the termination, when it comes, is.
+        if (in->notice_bumped) return Status::Ok();  // a repeated notice
+        Emit(activities, Make(spec, now, ActivityKind::kSpotNotice,
+                              "spot interruption notice for " + Describe(spec, *in) + ", terminates in " +
+                                  std::to_string(obs.deadline - now) + "s; raising group '" +
+                                  spec.spot.bump_group + "' by one, nothing else",
+                              state.desired, state.desired));
+        return Status::Ok();
+      }
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kInterrupted, now));
       in->simple_activity = false;
       const bool replaced = state.IsBeingReplaced(in->id);

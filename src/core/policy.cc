@@ -359,6 +359,24 @@ static Status ValidatePredictive(const PolicySpec& p) {
     return Status::InvalidArgument("horizon_minutes (" + std::to_string(p.horizon_minutes) +
                                    ") must be between 1 and 240");
   }
+  if (p.max_period_minutes < 10 || p.max_period_minutes > kMaxPeriodMinutes) {
+    return Status::InvalidArgument("max_period_minutes (" + std::to_string(p.max_period_minutes) +
+                                   ") must be between 10 and " + std::to_string(kMaxPeriodMinutes));
+  }
+  if (p.repetitions < 1 || p.repetitions > 20) {
+    return Status::InvalidArgument("repetitions (" + std::to_string(p.repetitions) + ") must be between 1 and 20");
+  }
+  if (static_cast<std::int64_t>(p.max_period_minutes) * (p.repetitions + 1) > kMaxLearnHistoryDays * 1440LL) {
+    return Status::InvalidArgument("max_period_minutes x (repetitions + 1) must be at most " +
+                                   std::to_string(kMaxLearnHistoryDays) + " days of history");
+  }
+  if (!(p.min_correlation > 0 && p.min_correlation < 1)) {
+    return Status::InvalidArgument("min_correlation (" + Num(p.min_correlation) + ") must be in (0, 1)");
+  }
+  if (!(p.headroom_quantile >= 0 && p.headroom_quantile < 1)) {
+    return Status::InvalidArgument("headroom_quantile (" + Num(p.headroom_quantile) +
+                                   ") must be in [0, 1) (0: no headroom)");
+  }
   return Status::Ok();
 }
 

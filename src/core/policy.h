@@ -16,6 +16,12 @@
 namespace shoal {
 
 constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
+// Learned periods: the longest, and history = max_period x (repetitions + 1)
+// at most this many days.
+constexpr int kMaxPeriodMinutes = 14 * 1440;
+constexpr int kMaxLearnHistoryDays = 42;
+// The minutes of history headroom's growth is measured over (the latest).
+constexpr std::int64_t kHeadroomHistoryMinutes = 3 * 1440;
 
 enum class PolicyType : std::uint8_t { kSimple, kStep, kTargetTracking, kPredictive };
 enum class AdjustmentType : std::uint8_t {
@@ -64,6 +70,18 @@ struct PolicySpec {
   // the same time of day, over the next `horizon_minutes`
   std::vector<int> lag_days = {1, 7};
   int horizon_minutes = 15;
+  // predictive, learned periods (core/seasonality.h): the periods the load
+  // repeats with, found in its recent history; capacity is raised a
+  // launch-to-in-service time ahead of a recurring burst, to the smallest
+  // load the last `repetitions` repetitions showed there.
+  bool learn_periods = false;
+  int max_period_minutes = 7 * 1440;
+  int repetitions = 3;
+  double min_correlation = 0.3;
+  // predictive, headroom: when > 0, capacity at least the latest load times
+  // the growth over the launch-to-in-service time that this share of the
+  // minutes seen stayed within (run at 100% CPU: the growth fits, unlost).
+  double headroom_quantile = 0;
   TargetTrackingShape shape;
   bool disable_scale_in = false;
 };

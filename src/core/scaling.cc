@@ -146,30 +146,91 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
   return {};
 }
 
+// What one predictive policy wants ready now, and why.
+struct PredictiveWant {
+  int capacity = 0;
+  std::string cause;
+};
+
+int UnitsAt(double units, double cpu) {
+  return static_cast<int>(std::ceil(units * 100.0 / cpu - 1e-9));
+}
+
+std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& state, std::size_t i) {
+  const std::int64_t now = state.last_evaluated_minute;
+  std::optional<PredictiveWant> best;
+  const auto consider = [&](int capacity, auto describe) {
+    if (!best || capacity > best->capacity) best = PredictiveWant{capacity, describe()};
+  };
+  if (const auto f = SeasonalForecast(p, state.load, now)) {
+    consider(PredictiveCapacity(*f, p.target_value), [&] {
+      return "load " + FormatValue(f->units) + " units " + std::to_string(f->lag_days) +
+             " day(s) ago within the next " + std::to_string(p.horizon_minutes) + " minutes, at " +
+             FormatValue(p.target_value) + "% CPU";
+    });
+  }
+  if (i >= state.learned.size()) return best;
+  const PolicyLearning& l = state.learned[i];
+  const int lead = LaunchLeadMinutes(state, p.horizon_minutes);
+  double periodic = 0;  // what the periods say is coming
+  for (const LearnedPeriod& period : l.periods) {
+    const auto units = PeriodForecast(state.load, period.minutes, p.repetitions, now, lead + 1);
+    if (!units) continue;
+    periodic = std::max(periodic, *units);
+    consider(UnitsAt(*units, p.target_value), [&] {
+      return "load " + FormatValue(*units) + " units within the next " + std::to_string(lead + 1) +
+             " minutes in each of the last " + std::to_string(p.repetitions) + " repetitions of its " +
+             std::to_string(period.minutes) + "-minute period (correlation " + FormatValue(period.correlation) +
+             "), at " + FormatValue(p.target_value) + "% CPU";
+    });
+  }
+  if (l.growth) {
+    // The growth is measured from the busiest minute of the lead before.
+    // The growth is measured from the busiest minute of the lead before,
+    // or from what the periods forecast when that is more.
+    const std::int64_t latest = state.load.latest();
+    if (const auto recent = state.load.MaxIn(latest - l.lead + 1, latest + 1)) {
+      const double base = std::max({*recent, periodic, kGrowthFloorUnits});
+      consider(UnitsAt(base * *l.growth, 100), [&] {
+        return "headroom: " + FormatValue(base) + " units x " + FormatValue(*l.growth) +
+               ", the growth over " + std::to_string(l.lead) + " minutes that " +
+               FormatValue(p.headroom_quantile * 100) +
+               "% of the minutes seen stayed within (beyond the learned periods), at 100% CPU";
+      });
+    }
+  }
+  return best;
+}
+
 std::optional<Proposal> ProposePredictive(const GroupSpec& spec, const GroupState& state, int i) {
   const PolicySpec& p = spec.policies[i];
-  const auto forecast = SeasonalForecast(p, state.load, state.last_evaluated_minute);
-  if (!forecast) return {};
-  const int capacity = PredictiveCapacity(*forecast, p.target_value);
-  if (capacity <= state.desired) return {};
+  const auto want = WantOf(p, state, static_cast<std::size_t>(i));
+  if (!want || want->capacity <= state.desired) return {};
   Proposal out;
   out.policy = i;
-  out.desired = capacity;
-  out.cause = "predictive '" + p.name + "' (load " + FormatValue(forecast->units) + " units " +
-              std::to_string(forecast->lag_days) + " day(s) ago within the next " +
-              std::to_string(p.horizon_minutes) + " minutes, at " + FormatValue(p.target_value) + "% CPU)";
+  out.desired = want->capacity;
+  out.cause = "predictive '" + p.name + "' (" + want->cause + ")";
   return out;
 }
 
 }  // namespace
 
+int LaunchLeadMinutes(const GroupState& state, int fallback) {
+  Seconds longest = -1;
+  for (const Instance& in : state.instances) {
+    if (in.in_service_at == kNever || in.in_service_at < in.launched_at) continue;
+    longest = std::max(longest, in.in_service_at - in.launched_at);
+  }
+  if (longest < 0) return fallback;
+  return std::clamp(static_cast<int>((longest + kMinute - 1) / kMinute), 1, 60);
+}
+
 int PredictiveFloor(const GroupSpec& spec, const GroupState& state) {
   int floor = 0;
-  for (const PolicySpec& p : spec.policies) {
+  for (std::size_t i = 0; i < spec.policies.size(); ++i) {
+    const PolicySpec& p = spec.policies[i];
     if (p.type != PolicyType::kPredictive) continue;
-    if (const auto f = SeasonalForecast(p, state.load, state.last_evaluated_minute)) {
-      floor = std::max(floor, PredictiveCapacity(*f, p.target_value));
-    }
+    if (const auto want = WantOf(p, state, i)) floor = std::max(floor, want->capacity);
   }
   return floor;
 }
@@ -197,6 +258,11 @@ void EvaluateAlarms(const GroupSpec& spec, GroupState& state, std::int64_t now_m
     const AlarmSpec& alarm = spec.alarms[a];
     state.alarm_states[a] =
         EvaluateAlarm(alarm, HistoryOf(state, alarm.metric), now_minute, state.alarm_states[a]);
+  }
+  for (std::size_t i = 0; i < spec.policies.size() && i < state.learned.size(); ++i) {
+    const PolicySpec& p = spec.policies[i];
+    if (p.type != PolicyType::kPredictive) continue;
+    Learn(p, state.load, now_minute, LaunchLeadMinutes(state, p.horizon_minutes), &state.learned[i]);
   }
   for (std::size_t i = 0; i < spec.policies.size(); ++i) {
     const PolicySpec& p = spec.policies[i];

@@ -35,6 +35,10 @@ std::vector<Proposal> ProposeAll(const GroupSpec& spec, const GroupState& state,
 // Whether a policy can ever lower capacity (it then has a vote on scale-in).
 bool CanScaleIn(const PolicySpec& p);
 
+// The launch-to-in-service time the group has seen, in whole minutes: the
+// longest among its instances that served (`fallback` when none has).
+int LaunchLeadMinutes(const GroupState& state, int fallback);
+
 // The capacity the predictive policies want ready now (0 when none has a
 // forecast yet): scale-in never goes below it.
 int PredictiveFloor(const GroupSpec& spec, const GroupState& state);

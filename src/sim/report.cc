@@ -48,6 +48,16 @@ std::string FormatReportJson(const SimReport& r) {
   j["ondemand_instance_hours"] = Round(r.ondemand_instance_hours, 2);
   j["fingerprint"] = r.fingerprint;
   j["price_sources"] = r.price_sources;
+  if (r.headroom) {
+    nlohmann::ordered_json h;
+    h["quantiles"] = r.headroom->quantiles;
+    h["cost_usd"] = Round(r.headroom->cost_usd, 4);
+    h["cost_without_usd"] = Round(r.headroom->cost_without_usd, 4);
+    h["lost_requests_without"] = Round(r.headroom->lost_requests_without, 1);
+    h["lost_pct_without"] = Round(r.headroom->lost_pct_without, 5);
+    h["hot_minutes_without"] = r.headroom->hot_minutes_without;
+    j["headroom"] = h;
+  }
   if (r.faulty) {
     j["faults"] = r.fault_spec;
     j["faults_stop_seconds"] = r.faults_stop;
@@ -85,6 +95,14 @@ std::string FormatReportText(const SimReport& r) {
   out += "Activity\n";
   line("activities", fmt::format("{}", r.activities));
   line("fingerprint", r.fingerprint);
+  if (r.headroom) {
+    out += "Headroom (the same run without it)\n";
+    line("headroom_cost_usd", fmt::format("{:.2f}  (cost without: {:.2f})", r.headroom->cost_usd,
+                                          r.headroom->cost_without_usd));
+    line("lost_requests_without", fmt::format("{:.0f}  ({:.5f}% of requests)", r.headroom->lost_requests_without,
+                                              r.headroom->lost_pct_without));
+    line("hot_minutes_without", fmt::format("{}", r.headroom->hot_minutes_without));
+  }
   if (r.faulty) {
     out += "Faults\n";
     line("faults", r.fault_spec);

@@ -254,4 +254,30 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   return r;
 }
 
+Status MeasureHeadroom(const Config& config, const Trace& trace, const PriceTables& prices,
+                       const SimOptions& options, SimReport* r) {
+  if (options.faults) return Status::Ok();
+  Config without = config;
+  HeadroomCost h;
+  for (GroupSpec& g : without.groups) {
+    for (PolicySpec& p : g.policies) {
+      if (p.headroom_quantile <= 0) continue;
+      h.quantiles.push_back(p.headroom_quantile);
+      p.headroom_quantile = 0;
+    }
+  }
+  if (h.quantiles.empty()) return Status::Ok();
+  SimOptions quiet = options;
+  quiet.log = nullptr;
+  Result<SimReport> base = RunSimulation(without, trace, prices, quiet);
+  if (!base.ok()) return base.status();
+  h.cost_without_usd = base->cost_usd;
+  h.cost_usd = r->cost_usd - base->cost_usd;
+  h.lost_requests_without = base->lost_requests;
+  h.lost_pct_without = base->lost_pct;
+  h.hot_minutes_without = base->hot_minutes;
+  r->headroom = h;
+  return Status::Ok();
+}
+
 }  // namespace shoal

@@ -50,6 +50,17 @@ struct SimSeries {
   std::vector<std::vector<float>> pool_units;  // [pool][minute]
 };
 
+// What the predictive policies' headroom (headroom_quantile) costs: the same
+// run (same seed, same world) with every headroom_quantile at 0, compared.
+struct HeadroomCost {
+  std::vector<double> quantiles;     // of the policies that keep headroom
+  double cost_usd = 0;               // cost with headroom minus cost without
+  double cost_without_usd = 0;
+  double lost_requests_without = 0;
+  double lost_pct_without = 0;
+  int hot_minutes_without = 0;
+};
+
 struct SimReport {
   std::string config;
   std::string trace;
@@ -87,10 +98,17 @@ struct SimReport {
   std::map<std::string, std::int64_t> faults_injected;  // by kind
   int restarts = 0;                                  // control-plane crashes recovered
   std::vector<std::string> violations;               // broken invariants, described
+  std::optional<HeadroomCost> headroom;              // set by MeasureHeadroom
 };
 
 // Fails with a clear message when the config uses a pool the price tables
 // cannot price, or the trace is empty.
+// When a policy of `config` keeps headroom, runs the simulation again with
+// none and records in `r` what the headroom cost and what it saved; does
+// nothing otherwise, or with faults (a faulty run is not comparable).
+Status MeasureHeadroom(const Config& config, const Trace& trace, const PriceTables& prices,
+                       const SimOptions& options, SimReport* r);
+
 Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const PriceTables& prices,
                                 const SimOptions& options);
 

@@ -47,6 +47,39 @@ TEST(SimulateCli, ReportHasEveryKey) {
   EXPECT_NE(text.out.find("savings_pct"), std::string::npos);
 }
 
+// The headroom's cost is the same run without it, compared: the run with
+// every headroom_quantile at 0 is what a config without the key gives.
+TEST(SimulateCli, ReportsWhatTheHeadroomCostsAgainstTheSameRunWithout) {
+  const std::string group =
+      "groups:\n"
+      "  - name: web\n    service: web\n    min: 2\n    max: 80\n    desired: 2\n"
+      "    capacity: {on_demand_base: 0, on_demand_percent_above_base: 0,\n"
+      "               spot_pools: [{instance_type: m4.large, zone: us-east-1a}]}\n"
+      "    policies:\n"
+      "      - {name: track, type: target-tracking, target: 60}\n";
+  const std::string plain = WriteTemp("plain.yaml", group + "      - {name: ahead, type: predictive, target: 60}\n");
+  const std::string headroom = WriteTemp(
+      "headroom.yaml", group + "      - {name: ahead, type: predictive, target: 60, headroom_quantile: 0.99}\n");
+  const auto without = RunShoal({"simulate", "--config", plain, "--trace", kJul, "--json"});
+  const auto with = RunShoal({"simulate", "--config", headroom, "--trace", kJul, "--json"});
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  const auto a = nlohmann::json::parse(without.out);
+  const auto b = nlohmann::json::parse(with.out);
+  EXPECT_FALSE(a.contains("headroom")) << "no headroom, nothing to report";
+  ASSERT_TRUE(b.contains("headroom"));
+  const auto& h = b["headroom"];
+  EXPECT_EQ(h["quantiles"], nlohmann::json::array({0.99}));
+  EXPECT_EQ(h["cost_without_usd"], a["cost_usd"]);
+  EXPECT_EQ(h["lost_requests_without"], a["lost_requests"]);
+  EXPECT_EQ(h["hot_minutes_without"], a["hot_minutes"]);
+  EXPECT_NEAR(h["cost_usd"].get<double>(), b["cost_usd"].get<double>() - a["cost_usd"].get<double>(), 1e-3);
+  EXPECT_GT(h["cost_usd"].get<double>(), 0) << "headroom is capacity held beyond the load";
+  EXPECT_LE(b["lost_requests"].get<double>(), a["lost_requests"].get<double>());
+  const auto text = RunShoal({"simulate", "--config", headroom, "--trace", kJul});
+  EXPECT_NE(text.out.find("headroom_cost_usd"), std::string::npos);
+}
+
 TEST(SimulateCli, ActivityLogAsJsonHasOneEntryPerActivityTimedFromTheTraceStart) {
   const std::string log = WriteTemp("activities.json", "");
   const auto r = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", kJul, "--json",

@@ -205,7 +205,7 @@ Status CheckUniqueNames(const Config& config, const std::vector<GroupLines>& lin
 Status CheckBumpGroups(const Config& config, const std::vector<GroupLines>& lines) {
   for (std::size_t i = 0; i < config.groups.size(); ++i) {
     const GroupSpec& g = config.groups[i];
-    if (g.spot.on_notice != NoticeAction::kBumpGroup) continue;
+    if (!BumpsGroup(g.spot.on_notice)) continue;
     std::string path = GroupPath(i) + ".spot.bump_group";
     auto error = [&](const std::string& what) {
       return Status::InvalidArgument(

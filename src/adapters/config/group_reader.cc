@@ -33,6 +33,7 @@ constexpr std::size_t kMaxServiceLength = 63;
 bool ParseNoticeAction(std::string_view text, NoticeAction* out) {
   if (text == kNoticeReplace) *out = NoticeAction::kReplace;
   else if (text == kNoticeBumpGroup) *out = NoticeAction::kBumpGroup;
+  else if (text == kNoticeBumpGroupOnly) *out = NoticeAction::kBumpGroupOnly;
   else return false;
   return true;
 }
@@ -113,13 +114,13 @@ SpotHandlingSpec ReadSpot(const MapReader& m, GroupLines* lines) {
   m.AllowOnly(KeyNames(SpotMap().shape()));
   SpotHandlingSpec s;
   m.Enum("on_notice", &s.on_notice, &ParseNoticeAction,
-         {std::string(kNoticeReplace), std::string(kNoticeBumpGroup)});
+         {std::string(kNoticeReplace), std::string(kNoticeBumpGroup), std::string(kNoticeBumpGroupOnly)});
   m.String("bump_group", &s.bump_group);
   // Both mistakes would otherwise pass silently: a notice that bumps nothing,
   // or a bump_group that is never used.
-  if (s.on_notice == NoticeAction::kBumpGroup) m.Require("bump_group");
-  if (s.on_notice != NoticeAction::kBumpGroup && m.Has("bump_group")) {
-    m.FailAt("bump_group", "only used when on_notice is bump-group");
+  if (BumpsGroup(s.on_notice)) m.Require("bump_group");
+  if (!BumpsGroup(s.on_notice) && m.Has("bump_group")) {
+    m.FailAt("bump_group", "only used when on_notice is bump-group or bump-group-only");
   }
   lines->bump_group = m.LineOf("bump_group");
   m.Duration("avoid_pool_after_interruption", &s.avoid_pool_after_interruption);

@@ -1,5 +1,6 @@
 #include "adapters/config/scaling_reader.h"
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,40 @@ void ReadTargetTracking(const MapReader& m, PolicySpec* p) {
   ReadShape(m.Map("alarm_shape"), &p->shape);
 }
 
+std::string Shown(double v) {
+  std::ostringstream text;
+  text << v;
+  return text.str();
+}
+
+// learn_periods and what tunes it; the tuning keys without learn_periods
+// would be ignored, so they are refused.
+void ReadLearning(const MapReader& m, PolicySpec* p) {
+  m.Bool("learn_periods", &p->learn_periods);
+  if (!p->learn_periods) {
+    for (std::string_view key : {"max_period", "repetitions", "min_correlation"}) {
+      if (m.Has(key)) m.FailAt(key, "only used when learn_periods is true");
+    }
+    return;
+  }
+  Seconds max_period = static_cast<Seconds>(p->max_period_minutes) * kMinute;
+  m.Duration("max_period", &max_period);
+  if (max_period < 10 * kMinute || max_period % kMinute != 0 || max_period > kMaxPeriodMinutes * kMinute) {
+    m.FailAt("max_period", "must be a whole number of minutes between 10m and " +
+                               std::to_string(kMaxPeriodMinutes / 1440) + "d, got " + std::to_string(max_period) + "s");
+  }
+  p->max_period_minutes = static_cast<int>(max_period / kMinute);
+  m.Int("repetitions", &p->repetitions, 1, 20);
+  if (static_cast<std::int64_t>(p->max_period_minutes) * (p->repetitions + 1) > kMaxLearnHistoryDays * 1440LL) {
+    m.FailAt("repetitions", "max_period x (repetitions + 1) must be at most " +
+                                std::to_string(kMaxLearnHistoryDays) + " days of history");
+  }
+  m.Number("min_correlation", &p->min_correlation);
+  if (!(p->min_correlation > 0 && p->min_correlation < 1)) {
+    m.FailAt("min_correlation", "must be above 0 and below 1, got " + Shown(p->min_correlation));
+  }
+}
+
 // lags: days back, e.g. [1, 7] (yesterday and the same day last week);
 // horizon: how far ahead capacity is made ready (a duration, whole minutes).
 void ReadPredictive(const MapReader& m, PolicySpec* p) {
@@ -114,6 +149,12 @@ void ReadPredictive(const MapReader& m, PolicySpec* p) {
                             std::to_string(horizon) + "s");
   }
   p->horizon_minutes = static_cast<int>(horizon / kMinute);
+  ReadLearning(m, p);
+  m.Number("headroom_quantile", &p->headroom_quantile);
+  if (!(p->headroom_quantile >= 0 && p->headroom_quantile < 1)) {
+    m.FailAt("headroom_quantile", "must be at least 0 and below 1 (0: no headroom; 0.99: the growth 99% of "
+                                  "the minutes stayed within), got " + Shown(p->headroom_quantile));
+  }
 }
 
 }  // namespace

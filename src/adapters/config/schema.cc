@@ -156,7 +156,9 @@ const SpecMap<SpotHandlingSpec>& SpotMap() {
       SpecMap<SpotHandlingSpec>("spot")
           .Value("on_notice", kNoticeBumpGroup,
                  [](const SpotHandlingSpec& s) {
-                   return Str(s.on_notice == NoticeAction::kReplace ? kNoticeReplace : kNoticeBumpGroup);
+                   return Str(s.on_notice == NoticeAction::kReplace     ? kNoticeReplace
+                              : s.on_notice == NoticeAction::kBumpGroup ? kNoticeBumpGroup
+                                                                        : kNoticeBumpGroupOnly);
                  })
           .Value("bump_group", "web-ondemand", [](const SpotHandlingSpec& s) { return Json(s.bump_group); })
           .Value("avoid_pool_after_interruption", "1h",
@@ -321,6 +323,13 @@ const SpecMap<PolicySpec>& PolicyMap() {
                   [](const PolicySpec& p) { return AlarmShapeMap().Render(p.shape); }, kTargetTracking)
           .Value("lags", "[2]", [](const PolicySpec& p) { return Json(p.lag_days); }, kPredictive)
           .Value("horizon", "30m", [](const PolicySpec& p) { return Json(Seconds{p.horizon_minutes} * kMinute); },
+                 kPredictive)
+          .Value("learn_periods", "false", [](const PolicySpec& p) { return Json(p.learn_periods); }, kPredictive)
+          .Value("max_period", "2d",
+                 [](const PolicySpec& p) { return Json(Seconds{p.max_period_minutes} * kMinute); }, kPredictive)
+          .Value("repetitions", "4", [](const PolicySpec& p) { return Json(p.repetitions); }, kPredictive)
+          .Value("min_correlation", "0.5", [](const PolicySpec& p) { return Json(p.min_correlation); }, kPredictive)
+          .Value("headroom_quantile", "0.999", [](const PolicySpec& p) { return Json(p.headroom_quantile); },
                  kPredictive));
   return map;
 }

@@ -23,6 +23,7 @@ using Json = nlohmann::ordered_json;
 // Spellings of NoticeAction (only the config names it).
 inline constexpr std::string_view kNoticeReplace = "replace";
 inline constexpr std::string_view kNoticeBumpGroup = "bump-group";
+inline constexpr std::string_view kNoticeBumpGroupOnly = "bump-group-only";
 
 enum class KeyKind : std::uint8_t {
   kValue,      // one value, compared whole

@@ -63,6 +63,7 @@ void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
   w.Key("state_since").Int(in.state_since);
   w.Key("in_service_at").Int(in.in_service_at);
   w.Key("notice_deadline").Int(in.notice_deadline);
+  if (in.notice_bumped) w.Key("notice_bumped").Bool(true);
   w.Key("rebalance_recommended_at").Int(in.rebalance_recommended_at);
   w.Key("version").Int(in.version);
   w.Key("scale_in_protected").Bool(in.scale_in_protected);
@@ -244,6 +245,11 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "state_since", json_fields::ReadInt64, &in->state_since));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "in_service_at", json_fields::ReadInt64, &in->in_service_at));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "notice_deadline", json_fields::ReadInt64, &in->notice_deadline));
+    // Written only when set (spot.on_notice bump-group-only).
+    in->notice_bumped = false;
+    if (j.contains("notice_bumped")) {
+      SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "notice_bumped", json_fields::ReadBool, &in->notice_bumped));
+    }
     // State written before rebalance recommendations were handled has no
     // such key: the instance is not at risk.
     in->rebalance_recommended_at = kNever;

@@ -10,7 +10,8 @@
 //   {"format": 2, "desired": 3,
 //    "instances": [{"id": "i-...", "group": 0, "market": "spot", "pool": "m4.large/us-east-1a" | null,
 //                   "weight": 1.0, "state": "in-service", "launched_at": 0, "state_since": 0,
-//                   "in_service_at": 0, "notice_deadline": -1, "rebalance_recommended_at": -1,
+//                   "in_service_at": 0, "notice_deadline": -1, ["notice_bumped": true,]
+//                   "rebalance_recommended_at": -1,
 //                   "version": 0,
 //                   "scale_in_protected": false, "replaces": null | "i-...", "simple_activity": false,
 //                   "drained": false, "launch_token": "web-3-0", "registered": true,

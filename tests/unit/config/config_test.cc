@@ -64,20 +64,35 @@ TEST(ConfigExamplesTest, SeedParsesAndModelsTheSeedsTwoGroups) {
   EXPECT_EQ(spot.alarms[2].evaluation_periods, 10);
   EXPECT_EQ(spot.alarms[2].datapoints_to_alarm, 10);
   ASSERT_EQ(spot.policies.size(), 3u);
-  EXPECT_EQ(spot.policies[1].scaling_adjustment, 2);
-  EXPECT_EQ(spot.policies[1].cooldown, Seconds{120});
+  // Step policies with a warm-up scale out, simple policies only scale in.
+  for (int i : {0, 1}) {
+    EXPECT_EQ(spot.policies[i].type, PolicyType::kStep) << i;
+    EXPECT_EQ(spot.policies[i].warmup, 300) << i;
+  }
+  ASSERT_EQ(spot.policies[1].steps.size(), 1u);
+  EXPECT_EQ(spot.policies[1].steps[0].adjustment, 2);
+  EXPECT_EQ(spot.policies[2].type, PolicyType::kSimple);
   EXPECT_EQ(spot.policies[2].adjustment_type, AdjustmentType::kPercentChangeInCapacity);
   EXPECT_EQ(spot.policies[2].scaling_adjustment, -10);
-  EXPECT_EQ(spot.spot.on_notice, NoticeAction::kBumpGroup);
+  // On a notice: the on-demand group up by one, nothing else.
+  EXPECT_EQ(spot.spot.on_notice, NoticeAction::kBumpGroupOnly);
   EXPECT_EQ(spot.spot.bump_group, "appengine-ondemand");
+  // None of Shoal's own defaults applies silently.
+  EXPECT_EQ(spot.spot.avoid_pool_after_interruption, 0);
+  EXPECT_EQ(spot.spot.avoid_pool_after_capacity_error, 0);
+  EXPECT_FALSE(spot.spot.fallback_to_on_demand);
   EXPECT_FALSE(spot.spot.rebalance_to_spot);
   EXPECT_FALSE(spot.spot.capacity_rebalance);
+  EXPECT_EQ(spot.drain_timeout, 300);
+  EXPECT_EQ(spot.default_cooldown, 300);
 
   const GroupSpec& od = r->groups[r->FindGroup("appengine-ondemand")];
   EXPECT_EQ(od.service, "obelix-appengine");
   EXPECT_EQ(od.capacity.on_demand_base, 1);
   EXPECT_EQ(od.capacity.on_demand_percent_above_base, 100);
   EXPECT_GT(od.alarms[0].threshold, spot.alarms[0].threshold);
+  EXPECT_EQ(od.policies[0].type, PolicyType::kStep);
+  EXPECT_EQ(od.policies[1].type, PolicyType::kSimple);
 }
 
 TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
@@ -96,7 +111,10 @@ TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   EXPECT_EQ(seasonal.type, PolicyType::kPredictive);
   EXPECT_EQ(seasonal.target_value, 65);
   EXPECT_EQ(seasonal.lag_days, std::vector<int>{1});
-  EXPECT_EQ(seasonal.horizon_minutes, 20);
+  EXPECT_EQ(seasonal.horizon_minutes, 10);
+  EXPECT_TRUE(seasonal.learn_periods);
+  EXPECT_EQ(seasonal.repetitions, 2);
+  EXPECT_DOUBLE_EQ(seasonal.headroom_quantile, 0.9);
   const PolicySpec& track = g.policies[1];
   EXPECT_EQ(track.type, PolicyType::kTargetTracking);
   EXPECT_EQ(track.target_value, 65);
@@ -114,6 +132,57 @@ TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   EXPECT_TRUE(g.spot.fallback_to_on_demand);
   EXPECT_TRUE(g.spot.rebalance_to_spot);
   EXPECT_TRUE(g.spot.capacity_rebalance);
+}
+
+TEST(ConfigPredictiveTest, ReadsLearnedPeriodsAndHeadroomAndRejectsBadOnes) {
+  const std::string base =
+      "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
+      "      - name: seasonal\n        type: predictive\n        target: 60\n";
+  Result<Config> ok = ParseConfig(base +
+                                      "        learn_periods: true\n        max_period: 2d\n"
+                                      "        repetitions: 4\n        min_correlation: 0.4\n"
+                                      "        headroom_quantile: 0.9999\n",
+                                  "p.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  const PolicySpec& p = ok->groups[0].policies[0];
+  EXPECT_TRUE(p.learn_periods);
+  EXPECT_EQ(p.max_period_minutes, 2 * 1440);
+  EXPECT_EQ(p.repetitions, 4);
+  EXPECT_DOUBLE_EQ(p.min_correlation, 0.4);
+  EXPECT_DOUBLE_EQ(p.headroom_quantile, 0.9999);
+  Result<Config> plain = ParseConfig(base, "p.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->groups[0].policies[0].learn_periods) << "off unless asked";
+  EXPECT_EQ(plain->groups[0].policies[0].headroom_quantile, 0) << "no headroom unless asked";
+  const std::string on = "        learn_periods: true\n";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"        learn_periods: maybe\n", "learn_periods: "},
+      {"        max_period: 1d\n", "p.yaml:9: groups[0].policies[0].max_period: only used when learn_periods is true"},
+      {"        repetitions: 2\n", "repetitions: only used when learn_periods is true"},
+      {"        min_correlation: 0.5\n", "min_correlation: only used when learn_periods is true"},
+      {on + "        max_period: 5m\n", "max_period: must be a whole number of minutes between 10m and 14d"},
+      {on + "        max_period: 90s\n", "max_period: must be a whole number of minutes"},
+      {on + "        max_period: 15d\n", "max_period: must be a whole number of minutes between 10m and 14d"},
+      {on + "        repetitions: 0\n", "repetitions: must be"},
+      {on + "        repetitions: 21\n", "repetitions: must be"},
+      {on + "        max_period: 14d\n        repetitions: 3\n", "at most 42 days of history"},
+      {on + "        min_correlation: 0\n", "min_correlation: must be above 0 and below 1, got 0"},
+      {on + "        min_correlation: 1.5\n", "min_correlation: must be above 0 and below 1, got 1.5"},
+      {"        headroom_quantile: 1\n", "headroom_quantile: must be at least 0 and below 1"},
+      {"        headroom_quantile: -0.5\n", "headroom_quantile: must be at least 0 and below 1"},
+      {"        headroom_quantile: lots\n", "headroom_quantile: "},
+  };
+  for (const auto& [extra, want] : bad) {
+    Result<Config> r = ParseConfig(base + extra, "p.yaml");
+    ASSERT_FALSE(r.ok()) << extra;
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << extra << " -> " << r.status().message();
+  }
+  const std::string tracking =
+      "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
+      "      - {name: t, type: target-tracking, target: 60, headroom_quantile: 0.9}\n";
+  Result<Config> r = ParseConfig(tracking, "p.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not used by a target-tracking policy"), std::string::npos);
 }
 
 TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
@@ -358,7 +427,7 @@ std::vector<ErrorCase> ErrorCases() {
        "test.yaml:5: groups[0].capacity.allocation_strategy: ",
        {"allowed: lowest-price, capacity-optimized, price-capacity-optimized"}},
       {"BadNoticeAction", Group("    spot: {on_notice: panic}\n"),
-       "test.yaml:5: groups[0].spot.on_notice: ", {"allowed: replace, bump-group"}},
+       "test.yaml:5: groups[0].spot.on_notice: ", {"allowed: replace, bump-group, bump-group-only"}},
       {"BadMetric", Group("    alarms: [{name: hot, threshold: 1, metric: memory}]\n"),
        "test.yaml:5: groups[0].alarms[0].metric: ",
        {"allowed: cpu_utilization, request_count_per_target"}},
@@ -411,6 +480,10 @@ std::vector<ErrorCase> ErrorCases() {
        "test.yaml:5: groups[0].spot.bump_group: ", {"must name another group"}},
       {"BumpGroupMissing", Group("    spot: {on_notice: bump-group}\n"),
        "test.yaml:5: groups[0].spot.bump_group: ", {"missing required key"}},
+      {"BumpGroupOnlyMissing", Group("    spot: {on_notice: bump-group-only}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"missing required key"}},
+      {"BumpGroupOnlyItself", Group("    spot: {on_notice: bump-group-only, bump_group: web}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"must name another group"}},
       {"BumpGroupWithoutBumpGroupAction", Group("    spot: {bump_group: web}\n"),
        "test.yaml:5: groups[0].spot.bump_group: ", {"only used when on_notice is bump-group"}},
       // Not YAML, or nothing at all.

@@ -307,6 +307,34 @@ TEST(DecideSpot, BumpGroupOnNoticeAsTheSeedDid) {
   }
 }
 
+// The seed as written: the notice raises the other group by one and does
+// nothing else here. The instance keeps serving; only when the cloud takes
+// it does the group launch back to its desired, as an EC2 group would.
+TEST(DecideSpot, BumpGroupOnlyBumpsOnceAndNeitherDrainsNorReplaces) {
+  GroupSpec g = SpotGroup();
+  g.spot.on_notice = NoticeAction::kBumpGroupOnly;
+  g.spot.bump_group = "web-od";
+  Driver d = Steady(g);
+  InstanceId spot = Id(0);
+  for (const Instance& in : d.state().instances) {
+    if (in.market == Market::kSpot) spot = in.id;
+  }
+  ASSERT_TRUE(d.Observe(spot, InstanceEvent::kNotice, 10, 130).ok());
+  const Plan p = d.Step(10);
+  EXPECT_EQ(CountActions(p, ActionKind::kBumpDesired), 1);
+  EXPECT_EQ(CountActions(p, ActionKind::kDrain), 0);
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 0);
+  EXPECT_EQ(d.state().Find(spot)->state, InstanceState::kInService) << "it serves until the cloud takes it";
+  ASSERT_TRUE(d.Observe(spot, InstanceEvent::kNotice, 15, 130).ok()) << "a repeated notice";
+  const Plan again = d.Step(20);
+  EXPECT_EQ(CountActions(again, ActionKind::kBumpDesired), 0) << "one bump per instance";
+  EXPECT_EQ(CountActions(again, ActionKind::kLaunch), 0);
+  ASSERT_TRUE(d.Observe(spot, InstanceEvent::kTerminated, 130).ok());
+  const Plan after = d.Step(130);
+  EXPECT_EQ(CountActions(after, ActionKind::kLaunch), 1) << "the group keeps its desired once the instance is gone";
+  EXPECT_EQ(CountActions(after, ActionKind::kBumpDesired), 0);
+}
+
 TEST(DecideRebalance, OnDemandAboveShareIsReplacedLaunchFirstWithinBudget) {
   GroupSpec g = SpotGroup();
   g.desired = 4;

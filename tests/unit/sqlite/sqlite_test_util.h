@@ -53,6 +53,7 @@ inline Instance MakeInstance(InstanceId id, Market market, int pool, InstanceSta
   in.in_service_at = 250;
   in.notice_deadline = 9'000'000'000;  // beyond 32 bits
   in.rebalance_recommended_at = 8'000'000'000;
+  in.notice_bumped = true;
   in.version = 7;
   in.scale_in_protected = true;
   in.replaces = Id(0xABCDEF0123456789);
@@ -78,6 +79,7 @@ inline GroupState RichState(const GroupSpec& spec) {
   s.instances[0].replaces = {};  // "no replacement" is written as null
   s.instances[0].notice_deadline = kNever;
   s.instances[0].rebalance_recommended_at = kNever;  // not at risk
+  s.instances[0].notice_bumped = false;
   s.instances[1].address = {};  // not known yet: written as null
   s.alarm_states = {AlarmState::kAlarm, AlarmState::kOk};
   s.tt_high_states = {AlarmState::kOk, AlarmState::kAlarm};
@@ -122,6 +124,7 @@ inline void ExpectSameInstance(const Instance& a, const Instance& b) {
   EXPECT_EQ(a.in_service_at, b.in_service_at);
   EXPECT_EQ(a.notice_deadline, b.notice_deadline);
   EXPECT_EQ(a.rebalance_recommended_at, b.rebalance_recommended_at);
+  EXPECT_EQ(a.notice_bumped, b.notice_bumped);
   EXPECT_EQ(a.version, b.version);
   EXPECT_EQ(a.scale_in_protected, b.scale_in_protected);
   EXPECT_EQ(a.replaces, b.replaces);
