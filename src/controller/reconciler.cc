@@ -264,6 +264,12 @@ void Reconciler::ObserveMetrics(Seconds now) {
                     ports_.metrics->Read(name, MetricName::kCpuUtilization, next_metrics_minute_),
                     ports_.metrics->Read(name, MetricName::kRequestCountPerTarget, next_metrics_minute_)};
       RecordMetrics(states_[g], row.minute, row.cpu, row.requests_per_target);
+      // A deploy comparing releases reads what each one answered.
+      if (states_[g].deploy && states_[g].deploy->active() && states_[g].deploy->analysis_until > 0) {
+        RecordReleaseTraffic(*states_[g].deploy, next_metrics_minute_,
+                             ports_.metrics->ReadReleases(name, next_metrics_minute_));
+        MarkDirty(g);
+      }
       if (ports_.store != nullptr) metrics_.push_back(std::move(row));
     }
   }
@@ -366,7 +372,7 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   req.market = pending->market;
   req.weight = pending->weight;
   req.launch_token = pending->token;
-  req.release = spec.launch.release;
+  req.release = pending->release;
   if (pending->market == Market::kSpot && pending->pool >= 0) {
     const PoolSpec& pool = spec.capacity.spot_pools[pending->pool];
     req.instance_type = pool.instance_type;

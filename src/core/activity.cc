@@ -17,6 +17,7 @@ std::string_view ToString(ActivityKind k) {
     case ActivityKind::kLaunchFailed: return "launch-failed";
     case ActivityKind::kInventory: return "inventory";
     case ActivityKind::kLoadBalancer: return "load-balancer";
+    case ActivityKind::kDeploy: return "deploy";
   }
   return "unknown";
 }
@@ -25,7 +26,7 @@ bool ParseActivityKind(std::string_view text, ActivityKind* out) {
   using K = ActivityKind;
   return ParseEnumName(text,
                        {K::kScaleOut, K::kScaleIn, K::kSetDesired, K::kSpotNotice, K::kReplace, K::kFallbackOnDemand,
-                        K::kRebalance, K::kUnhealthy, K::kLaunchFailed, K::kInventory, K::kLoadBalancer},
+                        K::kRebalance, K::kUnhealthy, K::kLaunchFailed, K::kInventory, K::kLoadBalancer, K::kDeploy},
                        out);
 }
 

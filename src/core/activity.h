@@ -22,6 +22,7 @@ enum class ActivityKind : std::uint8_t {
   kLaunchFailed,      // the cloud refused a launch, or it failed too often to retry
   kInventory,         // the inventory pass found the cloud and the state apart and mended it
   kLoadBalancer,      // the load balancer in front of the group stopped, was restarted, ...
+  kDeploy,            // a deploy began, replaced a batch, analysed it, rolled back or ended
 };
 
 std::string_view ToString(ActivityKind k);

@@ -8,7 +8,9 @@
 //      (capacity.h's scale-in order)
 //   4. rebalance, launch first and within the churn budget: spot instances at
 //      risk (a rebalance recommendation) get a replacement in another pool;
-//      then, when all is steady, on-demand above its share is swapped for spot
+//      then a deploy's next step (deploy.h: health gate, canary analysis,
+//      the next batch, rollback); then, when all is steady and no deploy is
+//      under way, on-demand above its share is swapped for spot
 //   5. the calls that are due: launches planned now or waiting for a retry,
 //      and each instance's register / drain / terminate call that has not
 //      succeeded yet (a failed one comes back after its backoff)
@@ -41,7 +43,8 @@ class Decider {
     RetryLaunches();
     const bool changed = ReconcileCapacity();
     ReplaceAtRisk();
-    if (!changed) Rebalance();
+    const bool deploying = StepDeploy();
+    if (!changed && !deploying) Rebalance();
     DueOperations();
     DropTerminated();
     return std::move(plan_);
@@ -168,7 +171,13 @@ class Decider {
       fresh.replaces = {};  // before Find: no reference into the vector is kept
       Instance* old = state_.Find(old_id);
       if (old == nullptr) continue;
-      if (!old->at_risk()) {
+      if (old->version != fresh.version) {
+        if (old->state == InstanceState::kInService) {
+          StartDrain(*old, "deploy: replaced by " + by + " (release " + std::to_string(fresh.version) + ")");
+        } else if (CountsTowardCapacity(old->state)) {
+          Terminate(*old, "deploy: replaced by " + by + " before it served");
+        }
+      } else if (!old->at_risk()) {
         if (old->state == InstanceState::kInService) StartDrain(*old, "rebalanced to spot");
       } else if (old->state == InstanceState::kInService) {
         StartDrain(*old, "at risk of interruption, replaced by " + by);
@@ -290,7 +299,8 @@ class Decider {
 
   // Plans one launch: a pending launch with its token joins the state (and
   // is saved before the call), and the call is due now.
-  void LaunchOne(Market market, int pool, InstanceId replaces) {
+  // `release`: what it boots; by default what the group boots now (BootRelease).
+  void LaunchOne(Market market, int pool, InstanceId replaces, std::optional<std::string> release = std::nullopt) {
     if (slot_ == 0) ++state_.launch_decisions;
     PendingLaunch p;
     p.token = LaunchToken(spec_.name, state_.launch_decisions, slot_++);
@@ -300,6 +310,7 @@ class Decider {
     // A replacement belongs to no simple-scaling activity: it adds nothing.
     p.simple_activity = simple_now_ && replaces.empty();
     p.replaces = replaces;
+    p.release = release ? *release : BootRelease(spec_, state_);
     p.planned_at = now_;
     EmitLaunch(p, market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
                                           : "on-demand " + spec_.capacity.on_demand_type);
@@ -458,6 +469,211 @@ class Decider {
                       ", launch first then drain",
                   state_.desired, state_.desired);
     }
+  }
+
+  // --- 4b. deploy --------------------------------------------------------
+  // One step of the deploy under way; true while one is (no other churn
+  // then: the on-demand swap waits).
+  bool StepDeploy() {
+    if (!state_.deploy || !state_.deploy->active()) return false;
+    DeployState& d = *state_.deploy;
+    if (d.phase == DeployPhase::kRolling) {
+      if (std::string why = FailedNewInstance(d); !why.empty()) return BeginRollBack(why);
+      if (d.batch_open && now_ > d.batch_started_at + d.request.settings.batch_timeout) {
+        return BeginRollBack("batch " + std::to_string(d.batches) + " did not serve within " +
+                             std::to_string(d.request.settings.batch_timeout) + "s");
+      }
+    } else {
+      CancelNewReplacements(d);
+    }
+    if (!Steady()) return true;
+    if (d.batch_open) {
+      d.batch_open = false;
+      if (d.phase == DeployPhase::kRolling && d.request.settings.analysis > 0) {
+        d.analysis_from_minute = MinuteOf(now_) + 1;
+        const Seconds minutes = (d.request.settings.analysis + 59) / 60;
+        d.analysis_until = (d.analysis_from_minute + minutes) * 60;
+        d.new_traffic = {d.request.to_version};
+        d.old_traffic = {};
+        AddActivity(ActivityKind::kDeploy,
+                    DeployName(d) + ": batch " + std::to_string(d.batches) +
+                        " serves; comparing it with the old release for " + std::to_string(minutes) + " min",
+                    state_.desired, state_.desired);
+        return true;
+      }
+    }
+    if (d.analysis_until > 0) {
+      const CanaryVerdict verdict = JudgeCanary(d.request.settings, d.new_traffic, d.old_traffic);
+      if (!verdict.worse.empty()) {
+        return BeginRollBack("canary analysis of batch " + std::to_string(d.batches) + ": " + verdict.worse);
+      }
+      if (now_ < d.analysis_until) return true;
+      d.analysis_until = 0;
+      AddActivity(ActivityKind::kDeploy,
+                  DeployName(d) + ": batch " + std::to_string(d.batches) + " passed the canary analysis (" +
+                      TrafficWords(d) + ")",
+                  state_.desired, state_.desired);
+    }
+    const bool canary = !d.request.only.empty() && d.phase == DeployPhase::kRolling;
+    if (canary && d.replaced > 0) return FinishDeploy(DeployPhase::kSucceeded, "canary passed");
+    std::vector<Instance*> old = OldInstances(d, canary);
+    if (old.empty()) {
+      for (const Instance& in : state_.instances) {
+        if (CountsTowardCapacity(in.state) && in.version != d.target_version()) return true;  // not yet left
+      }
+      return FinishDeploy(d.phase == DeployPhase::kRolling ? DeployPhase::kSucceeded : DeployPhase::kRolledBack,
+                          d.phase == DeployPhase::kRolling ? "every instance runs the new release"
+                                                           : "every instance runs the old release again");
+    }
+    StartBatch(d, old, canary);
+    return true;
+  }
+
+  std::string DeployName(const DeployState& d) const {
+    return "deploy " + std::to_string(d.id) + " (release " + std::to_string(d.from_version) + " -> " +
+           std::to_string(d.request.to_version) + (d.phase == DeployPhase::kRollingBack ? ", rolling back" : "") + ")";
+  }
+
+  static std::string TrafficWords(const DeployState& d) {
+    auto words = [](const ReleaseTraffic& t) {
+      return std::to_string(static_cast<long long>(t.requests)) + " requests, " +
+             std::to_string(static_cast<long long>(t.errors)) + " 5xx";
+    };
+    return "new: " + words(d.new_traffic) + "; old: " + words(d.old_traffic);
+  }
+
+  // An instance of the new release that HandleLeaving found unhealthy in this tick.
+  std::string FailedNewInstance(const DeployState& d) const {
+    for (const auto& [id, why] : reasons_) {
+      const Instance* in = state_.Find(id);
+      if (why == "unhealthy" && in != nullptr && in->version == d.request.to_version) {
+        return in->id.str() + " of release " + std::to_string(in->version) + " failed its health checks";
+      }
+    }
+    return "";
+  }
+
+  // Nothing launching, everything counted serving: the batch is done.
+  bool Steady() const {
+    if (!state_.launches.empty()) return false;
+    for (const Instance& in : state_.instances) {
+      if (CountsTowardCapacity(in.state) && in.state != InstanceState::kInService) return false;
+    }
+    return true;
+  }
+
+  // Rolling back: new-release replacements that do not serve yet are
+  // stopped (the instance they would replace stays).
+  void CancelNewReplacements(const DeployState& d) {
+    for (Instance& in : state_.instances) {
+      if (in.version != d.request.to_version || in.replaces.empty()) continue;
+      if (in.state != InstanceState::kPending && in.state != InstanceState::kProvisioning) continue;
+      in.replaces = {};
+      Terminate(in, "deploy rolled back before it served");
+    }
+  }
+
+  // In-service instances not on the target release, the ones to replace
+  // first first (at risk, then the oldest launch); a canary: just it.
+  std::vector<Instance*> OldInstances(const DeployState& d, bool canary) {
+    const std::set<InstanceId> replaced = ReplacedIds();
+    std::vector<Instance*> old;
+    for (Instance& in : state_.instances) {
+      if (in.state != InstanceState::kInService || in.version == d.target_version()) continue;
+      if (replaced.count(in.id) > 0) continue;
+      if (canary && in.id != d.request.only) continue;
+      old.push_back(&in);
+    }
+    std::stable_sort(old.begin(), old.end(), [](const Instance* a, const Instance* b) {
+      if (a->at_risk() != b->at_risk()) return a->at_risk();
+      return a->launched_at < b->launched_at;
+    });
+    return old;
+  }
+
+  // Replaces up to a batch of `old`: launch first while the group's max
+  // allows, else drain first while min-healthy allows (the capacity step
+  // launches its replacement, booting the target release).
+  void StartBatch(DeployState& d, const std::vector<Instance*>& old, bool canary) {
+    int serving = 0;
+    double serving_units = 0;
+    for (const Instance& in : state_.instances) {
+      if (in.state != InstanceState::kInService) continue;
+      ++serving;
+      serving_units += in.weight;
+    }
+    const int size = canary ? 1
+                     : d.phase == DeployPhase::kRollingBack ? static_cast<int>(old.size())
+                                                            : BatchSize(d.request.settings, serving);
+    const double min_units = MinHealthyUnits(d.request.settings, state_.desired);
+    const std::string release = ReleaseRef(spec_, d.target_version());
+    double counted = Count().total;
+    std::vector<PoolView> views = PoolViews();
+    std::string ids;
+    int begun = 0;
+    for (Instance* in : old) {
+      if (begun >= size) break;
+      std::vector<int> pick;
+      if (in->market == Market::kSpot) pick = ChooseSpotPools(spec_.capacity, views, 1);
+      const bool spot = !pick.empty();
+      const double weight = spot ? spec_.capacity.spot_pools[pick[0]].weight : spec_.capacity.on_demand_weight;
+      if (counted + weight <= spec_.max + kEps &&
+          (spot || in->market == Market::kOnDemand || spec_.spot.fallback_to_on_demand)) {
+        LaunchOne(spot ? Market::kSpot : Market::kOnDemand, spot ? pick[0] : kOnDemandPool, in->id, release);
+        if (spot) views[pick[0]].running += 1;
+        counted += weight;
+      } else if (serving_units - in->weight >= min_units - kEps) {
+        serving_units -= in->weight;
+        state_.replace_causes.push_back("deploy " + std::to_string(d.id) + " of " + in->id.str());
+        StartDrain(*in, "deploy " + std::to_string(d.id) + ": drained first (the group is at its max)");
+      } else {
+        break;
+      }
+      ids += (ids.empty() ? "" : ", ") + in->id.str();
+      ++begun;
+    }
+    if (begun == 0) {
+      const std::string blocked = "blocked: no room above max and min_healthy leaves no instance to drain";
+      if (d.result != blocked) {
+        d.result = blocked;
+        AddActivity(ActivityKind::kDeploy, DeployName(d) + " " + blocked, state_.desired, state_.desired);
+      }
+      return;
+    }
+    d.result.clear();
+    ++d.batches;
+    d.batch_open = true;
+    d.batch_started_at = now_;
+    d.replaced += begun;
+    AddActivity(ActivityKind::kDeploy,
+                DeployName(d) + ": batch " + std::to_string(d.batches) + " replaces " + ids + " with release " +
+                    release + " (" + std::to_string(old.size() - static_cast<std::size_t>(begun)) + " to go after it)",
+                state_.desired, state_.desired);
+  }
+
+  bool BeginRollBack(const std::string& why) {
+    Result<Activity> a = RollBackDeploy(spec_, state_, why, now_);
+    if (a.ok()) plan_.activities.push_back(*a);
+    CancelNewReplacements(*state_.deploy);
+    return true;
+  }
+
+  bool FinishDeploy(DeployPhase phase, const std::string& why) {
+    DeployState& d = *state_.deploy;
+    d.phase = phase;
+    d.phase_since = now_;
+    d.ended_at = now_;
+    d.analysis_until = 0;
+    d.result = why;
+    const bool canary = !d.request.only.empty();
+    if (phase == DeployPhase::kSucceeded && !canary) {
+      if (d.from_version != d.request.to_version) state_.previous_release_version = d.from_version;
+      state_.release_version = d.request.to_version;
+    }
+    if (phase == DeployPhase::kRolledBack) state_.release_version = d.release_before;
+    AddActivity(ActivityKind::kDeploy, DeployName(d) + " " + std::string(ToString(phase)) + ": " + why,
+                state_.desired, state_.desired);
+    return false;
   }
 
   void Rebalance() {

@@ -12,6 +12,7 @@
 
 #include "core/activity.h"
 #include "core/alarm.h"
+#include "core/deploy.h"
 #include "core/forecast.h"
 #include "core/seasonality.h"
 #include "core/group.h"
@@ -31,7 +32,8 @@ struct PendingLaunch {
   Market market = Market::kOnDemand;
   int pool = kOnDemandPool;            // spot pool index, or kOnDemandPool
   double weight = 1.0;
-  InstanceId replaces;                 // rebalance: the on-demand or at-risk spot instance it replaces
+  InstanceId replaces;                 // rebalance or deploy: the instance it replaces
+  std::string release;                 // what it boots ("" none, "latest-stable", "latest", "N"), fixed when planned
   bool simple_activity = false;
   Seconds planned_at = 0;
   Retry retry;                         // failed attempts so far and when to try again
@@ -80,6 +82,13 @@ struct GroupState {
   // request): new launches wait until then, doubling, while it persists.
   Retry launch_retry;
   std::vector<Condition> conditions;
+  // The deploy under way, or the last one (kept to show and to revert).
+  std::optional<DeployState> deploy;
+  std::int64_t deploys = 0;  // deploys begun: the next one's id
+  // The release launches boot once a deploy has moved the group (0: the
+  // spec's launch.release), and the one before it (what a revert goes back to).
+  int release_version = 0;
+  int previous_release_version = 0;
 
   Instance* Find(InstanceId id);  // instances are kept sorted by id
   const Instance* Find(InstanceId id) const;
@@ -217,6 +226,27 @@ void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
 // Sets desired (operator or another group's rule), clamped to min/max.
 Activity SetDesired(const GroupSpec& spec, GroupState& state, int desired, Seconds now,
                     ActivityKind kind, std::string cause);
+
+// The release a launch planned now boots: the deploy's target while one is
+// under way, else the version the last deploy left, else the spec's
+// launch.release ("" when the group boots none).
+std::string BootRelease(const GroupSpec& spec, const GroupState& state);
+// Version `v` as a launch names it: "v", or the spec's launch.release for 0.
+std::string ReleaseRef(const GroupSpec& spec, int v);
+
+// Begins a deploy of `request.to_version` (`shoal deploy`). Refused, with
+// the state unchanged, when one is under way, when the group already runs
+// that release everywhere, or when the canary instance is not in service.
+Result<Activity> StartDeploy(const GroupSpec& spec, GroupState& state, DeployRequest request, Seconds now);
+
+// Turns a deploy under way back (the operator, or Decide on a failed batch
+// or a worse release): instances of the new release are replaced by the
+// old one, all at once as far as max and min-healthy allow.
+Result<Activity> RollBackDeploy(const GroupSpec& spec, GroupState& state, const std::string& why, Seconds now);
+
+// `shoal revert`: a deploy under way is rolled back; otherwise a deploy to
+// the release the group ran before the last one, in one batch.
+Result<Activity> Revert(const GroupSpec& spec, GroupState& state, DeploySettings settings, Seconds now);
 
 // observe is done; now decide. Mutates the decision parts of `state`
 // (alarm states, desired, cooldowns, lifecycle of chosen instances) and

@@ -166,6 +166,10 @@ GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const Gr
   s.launch_decisions = old.launch_decisions;
   s.launch_retry = old.launch_retry;
   s.conditions = old.conditions;
+  s.deploy = old.deploy;
+  s.deploys = old.deploys;
+  s.release_version = old.release_version;
+  s.previous_release_version = old.previous_release_version;
   // The load a predictive policy learns from is the group's, not the
   // spec's: a changed policy keeps what was seen.
   if (s.load.enabled()) s.load = old.load.Resized(LoadMinutesNeeded(new_spec.policies));

@@ -52,6 +52,20 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
 
 // --- Cloud ---------------------------------------------------------------
 
+namespace {
+
+int ReleaseNumber(const std::string& release) {
+  if (release.empty() || release.size() > 9) return 0;
+  int n = 0;
+  for (char c : release) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
 Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   // Idempotent by token: asking again returns the first instance, even one
   // that has ended since (as EC2 does for a ClientToken).
@@ -86,12 +100,14 @@ Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   in.weight = req.weight;
   in.launched = now_;
   in.launch_token = req.launch_token;
+  // The simulator has no store: a numbered release is what it boots.
+  in.version = ReleaseNumber(req.release);
   const InstanceId id = in.id;
   // A private address, as EC2 gives (nothing is ever sent to it).
   in.address = {"10." + std::to_string((in.serial >> 16) & 0xff) + "." + std::to_string((in.serial >> 8) & 0xff) +
                     "." + std::to_string(in.serial & 0xff),
                 80};
-  const LaunchedInstance launched{id, in.address};
+  const LaunchedInstance launched{id, in.address, in.version};
   if (!req.launch_token.empty()) launched_by_token_[req.launch_token] = launched;
   if (pool >= 0) pool_members_[pool].push_back(id);
   Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, in.serial);
@@ -141,6 +157,7 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
     d.weight = in.weight;
     d.launched_at = in.launched;
     d.launch_token = in.launch_token;
+    d.version = in.version;
     d.address = in.address;
     out.push_back(std::move(d));
   }

@@ -147,6 +147,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     std::string instance_type;
     double bid = 0;
     double weight = 1;
+    int version = 0;  // the release it boots: the launch's, when it names a number
     Phase phase = Phase::kBooting;
     bool serving_counted = false;
     bool registered = false;

@@ -1,5 +1,7 @@
 #include "adapters/sqlite/group_state_codec.h"
 
+#include "adapters/sqlite/deploy_codec.h"
+
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
@@ -95,6 +97,7 @@ void EncodeLaunch(JsonWriter& w, const GroupSpec& spec, const PendingLaunch& p) 
   w.Key("weight").Double(p.weight);
   w.Key("replaces");
   OptionalId(w, p.replaces);
+  w.Key("release").String(p.release);
   w.Key("simple_activity").Bool(p.simple_activity);
   w.Key("planned_at").Int(p.planned_at);
   w.Key("retry");
@@ -341,6 +344,9 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "weight", json_fields::ReadDouble, &p->weight));
     if (p->weight <= 0) return Status::InvalidArgument(Join(path, "weight") + ": must be positive");
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "replaces", ReadOptionalId, &p->replaces));
+    // Written before launches named their release: what the spec boots.
+    p->release = spec_.launch.release;
+    if (j.contains("release")) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "release", json_fields::ReadString, &p->release));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "simple_activity", json_fields::ReadBool, &p->simple_activity));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "planned_at", json_fields::ReadInt64, &p->planned_at));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "retry", ReadRetry, &p->retry));
@@ -387,7 +393,24 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(
         ReadMember(root_, "", "launch_backoff_until", json_fields::ReadInt64, &s->launch_backoff_until));
     SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "launch_decisions", json_fields::ReadInt64, &s->launch_decisions));
-    return ReadMember(root_, "", "launch_retry", ReadRetry, &s->launch_retry);
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "launch_retry", ReadRetry, &s->launch_retry));
+    return ReadReleaseState(s);
+  }
+
+  // Written only once the group has had a deploy.
+  Status ReadReleaseState(GroupState* s) {
+    if (!root_.contains("release_version")) return Status::Ok();
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "release_version", json_fields::ReadInt, &s->release_version));
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "previous_release_version", json_fields::ReadInt,
+                                     &s->previous_release_version));
+    SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "deploys", json_fields::ReadInt64, &s->deploys));
+    Result<const Json*> deploy = json_fields::Member(root_, "", "deploy");
+    if (!deploy.ok()) return deploy.status();
+    if ((*deploy)->is_null()) return Status::Ok();
+    DeployState d;
+    SHOAL_RETURN_IF_ERROR(DecodeDeploy(**deploy, "deploy", &d));
+    s->deploy = std::move(d);
+    return Status::Ok();
   }
 
   // Format 2: {"<name>": value}; names the spec does not have are dropped.
@@ -502,6 +525,17 @@ std::string EncodeGroupState(const GroupSpec& spec, const GroupState& s) {
     w.EndObject();
   }
   w.EndArray();
+  if (s.deploys > 0 || s.release_version > 0) {
+    w.Key("release_version").Int(s.release_version);
+    w.Key("previous_release_version").Int(s.previous_release_version);
+    w.Key("deploys").Int(s.deploys);
+    w.Key("deploy");
+    if (s.deploy) {
+      EncodeDeploy(w, *s.deploy);
+    } else {
+      w.Null();
+    }
+  }
   w.EndObject();
   return w.Take();
 }

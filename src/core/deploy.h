@@ -1,0 +1,111 @@
+// A deploy: moving a group's instances from one release to another, in
+// batches, launch-first where the group's max allows, each batch gated on
+// health within a timeout and followed by a canary analysis that compares
+// the new release's errors and latency with the old one's over the same
+// minutes. A failed batch or a worse release rolls the group back by
+// itself. The state lives in GroupState (persisted with it), so a daemon
+// that restarts mid-deploy carries on from where it was.
+//
+//   rolling ──(all replaced, analysis passed)──▶ succeeded
+//      │
+//      └──(unhealthy new instance, batch timeout, worse release, operator)──▶ rolling-back ──▶ rolled-back
+//
+// Decide runs the steps (decide.cc); the pure rules are here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/instance.h"
+#include "core/metric.h"
+#include "core/time.h"
+
+namespace shoal {
+
+enum class DeployPhase : std::uint8_t {
+  kRolling,      // replacing instances with the new release
+  kRollingBack,  // replacing the new release's instances with the old one
+  kSucceeded,    // every instance runs the new release (or the canary passed)
+  kRolledBack,   // every instance runs the old release again
+};
+std::string_view ToString(DeployPhase p);
+bool ParseDeployPhase(std::string_view text, DeployPhase* out);
+constexpr bool IsActive(DeployPhase p) { return p == DeployPhase::kRolling || p == DeployPhase::kRollingBack; }
+
+// How a deploy proceeds and what counts as a worse release (the group's
+// `deploy:` section, overridden per deploy from the CLI).
+struct DeploySettings {
+  double batch_percent = 25;        // of the instances, rounded up; used when batch_count == 0
+  int batch_count = 0;              // instances per batch (0: batch_percent)
+  double min_healthy_percent = 90;  // of desired, in service during drain-first batches
+  Seconds batch_timeout = 600;      // a batch's replacements must serve within this
+  Seconds analysis = 120;           // canary analysis after each batch (0: none)
+  double max_error_increase = 1;    // percentage points the new release's 5xx rate may exceed the old's
+  double max_latency_ratio = 1.5;   // the new release's mean response time / the old's
+  double min_requests = 100;        // fewer new requests in the analysis: not compared
+};
+
+// What the operator asked.
+struct DeployRequest {
+  int to_version = 0;       // the release to move to (resolved from `ref`)
+  std::string ref;          // as asked: "latest", "latest-stable", "7", "revert"
+  InstanceId only;          // a canary: this one instance only
+  DeploySettings settings;
+  std::string cause;        // "shoal deploy", "shoal revert", ...
+};
+
+struct DeployState {
+  std::int64_t id = 0;      // per group, increasing
+  DeployRequest request;
+  int from_version = 0;     // what most in-service instances ran when it began: the rollback target
+  int release_before = 0;   // GroupState::release_version when it began (restored by a rollback)
+  DeployPhase phase = DeployPhase::kRolling;
+  Seconds started_at = 0;
+  Seconds phase_since = 0;
+  Seconds ended_at = 0;     // 0 while active
+  int batches = 0;          // batches begun (in the current phase)
+  Seconds batch_started_at = 0;
+  bool batch_open = false;  // its replacements are not all serving yet
+  int replaced = 0;         // instances replaced so far (in the current phase)
+  // Canary analysis of the last batch: the minutes [analysis_from_minute,
+  // analysis_until) are compared; 0/none when not analysing.
+  Seconds analysis_until = 0;
+  std::int64_t analysis_from_minute = 0;
+  ReleaseTraffic new_traffic;  // the release moved to, over those minutes
+  ReleaseTraffic old_traffic;  // every other release of the group, the same minutes
+  std::string result;          // why it ended or rolls back, in words
+
+  bool active() const { return IsActive(phase); }
+  // The release instances launched now must boot.
+  int target_version() const {
+    return phase == DeployPhase::kRollingBack || phase == DeployPhase::kRolledBack ? from_version
+                                                                                    : request.to_version;
+  }
+};
+
+// Instances per batch for a group of `instances` in service: batch_count,
+// else ceil(batch_percent% of them); at least 1.
+int BatchSize(const DeploySettings& s, int instances);
+
+// In-service capacity units a drain-first batch must leave: ceil of
+// min_healthy_percent% of desired.
+double MinHealthyUnits(const DeploySettings& s, int desired);
+
+// The canary verdict over the analysed minutes: empty when the new release
+// is no worse than the thresholds allow (or there is too little traffic to
+// tell), else why it is worse, in words.
+struct CanaryVerdict {
+  bool compared = false;  // enough requests of both releases to compare
+  std::string worse;      // non-empty: roll back
+};
+CanaryVerdict JudgeCanary(const DeploySettings& s, const ReleaseTraffic& new_release,
+                          const ReleaseTraffic& old_release);
+
+// Folds one completed minute's per-release traffic into an analysing
+// deploy (minutes before the analysis window are ignored).
+void RecordReleaseTraffic(DeployState& deploy, std::int64_t minute, const std::vector<ReleaseTraffic>& traffic);
+
+}  // namespace shoal
