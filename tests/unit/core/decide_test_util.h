@@ -74,7 +74,12 @@ class Driver {
       switch (a.kind) {
         case ActionKind::kLaunch: {
           const InstanceId id = Id(next_id_++);
-          RecordLaunchOutcome(spec_, state_, a.token, LaunchedInstance{id, {}}, 0, now, nullptr);
+          // The cloud boots the numbered release the launch names.
+          const PendingLaunch* p = state_.FindLaunch(a.token);
+          const int version = p != nullptr && !p->release.empty() && p->release.find_first_not_of("0123456789") == std::string::npos
+                                  ? std::stoi(p->release)
+                                  : 0;
+          RecordLaunchOutcome(spec_, state_, a.token, LaunchedInstance{id, {}, version}, 0, now, nullptr);
           Action reg;
           reg.kind = ActionKind::kRegister;
           reg.instance = id;

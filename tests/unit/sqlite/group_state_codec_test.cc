@@ -265,3 +265,88 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+// A deploy resumes after a restart from what was stored: every field of it.
+TEST(GroupStateCodecTest, ADeployUnderWayRoundTripsWholeAndOldStateHasNone) {
+  const GroupSpec spec = sqlite_testing::RichSpec();
+  GroupState saved = sqlite_testing::RichState(spec);
+  saved.launches[0].release = "7";
+  saved.release_version = 6;
+  saved.previous_release_version = 5;
+  saved.deploys = 3;
+  DeployState d;
+  d.id = 3;
+  d.request.to_version = 7;
+  d.request.ref = "latest";
+  d.request.only = InstanceId::FromCounter(0xa3);
+  d.request.cause = "shoal deploy";
+  d.request.settings.batch_count = 2;
+  d.request.settings.min_healthy_percent = 80;
+  d.request.settings.analysis = 180;
+  d.request.settings.max_error_increase = 0.5;
+  d.from_version = 6;
+  d.release_before = 6;
+  d.phase = DeployPhase::kRollingBack;
+  d.started_at = 100;
+  d.phase_since = 200;
+  d.batches = 2;
+  d.batch_started_at = 150;
+  d.batch_open = true;
+  d.replaced = 4;
+  d.analysis_until = 600;
+  d.analysis_from_minute = 8;
+  d.new_traffic = {7, 1000, 50, 20000};
+  d.old_traffic = {6, 900, 1, 15000};
+  d.result = "canary analysis of batch 2: worse";
+  saved.deploy = d;
+  Result<GroupState> loaded = DecodeGroupState(EncodeGroupState(spec, saved), spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->launches[0].release, "7");
+  EXPECT_EQ(loaded->release_version, 6);
+  EXPECT_EQ(loaded->previous_release_version, 5);
+  EXPECT_EQ(loaded->deploys, 3);
+  ASSERT_TRUE(loaded->deploy);
+  const DeployState& l = *loaded->deploy;
+  EXPECT_EQ(l.request.to_version, 7);
+  EXPECT_EQ(l.request.ref, "latest");
+  EXPECT_EQ(l.request.only, d.request.only);
+  EXPECT_EQ(l.request.settings.batch_count, 2);
+  EXPECT_DOUBLE_EQ(l.request.settings.min_healthy_percent, 80);
+  EXPECT_EQ(l.request.settings.analysis, 180);
+  EXPECT_DOUBLE_EQ(l.request.settings.max_error_increase, 0.5);
+  EXPECT_EQ(l.phase, DeployPhase::kRollingBack);
+  EXPECT_EQ(l.batches, 2);
+  EXPECT_TRUE(l.batch_open);
+  EXPECT_EQ(l.analysis_until, 600);
+  EXPECT_EQ(l.analysis_from_minute, 8);
+  EXPECT_DOUBLE_EQ(l.new_traffic.errors, 50);
+  EXPECT_DOUBLE_EQ(l.old_traffic.response_ms_sum, 15000);
+  EXPECT_EQ(l.result, d.result);
+
+  nlohmann::json j = nlohmann::json::parse(EncodeGroupState(spec, sqlite_testing::RichState(spec)));
+  EXPECT_FALSE(j.contains("deploy")) << "nothing written for a group that never deployed";
+  for (nlohmann::json& p : j["launches"]) p.erase("release");
+  Result<GroupState> old = DecodeGroupState(j.dump(), spec);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_FALSE(old->deploy);
+  for (const PendingLaunch& p : old->launches) EXPECT_EQ(p.release, spec.launch.release);
+}
+
+TEST(GroupStateCodecTest, ADamagedDeployIsRefusedNamingTheField) {
+  const GroupSpec spec = sqlite_testing::RichSpec();
+  GroupState saved = sqlite_testing::RichState(spec);
+  saved.deploys = 1;
+  saved.deploy = DeployState{};
+  saved.deploy->request.to_version = 2;
+  nlohmann::json j = nlohmann::json::parse(EncodeGroupState(spec, saved));
+  j["deploy"]["phase"] = "sideways";
+  Result<GroupState> bad = DecodeGroupState(j.dump(), spec);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("deploy.phase"), std::string::npos) << bad.status().message();
+}
+
+}  // namespace
+}  // namespace shoal
