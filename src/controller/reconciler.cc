@@ -1,6 +1,7 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "core/forecast.h"
 
@@ -570,6 +571,39 @@ Status Reconciler::SetDesired(const std::string& group, int desired, const std::
     return s;
   }
   return Status::Ok();
+}
+
+Status Reconciler::ChangeDeploy(const std::string& group,
+                                const std::function<Result<Activity>(const GroupSpec&, GroupState&, Seconds)>& change) {
+  const int g = FindGroup(group);
+  if (g < 0) return Status::NotFound("no group named '" + group + "'");
+  const GroupState before = states_[g];
+  const std::size_t activities_before = activities_.size();
+  Result<Activity> a = change(groups_[g], states_[g], ports_.clock->Now());
+  if (!a.ok()) {
+    states_[g] = before;
+    return a.status();
+  }
+  Record(*a);
+  MarkDirty(static_cast<std::size_t>(g));
+  if (Status s = Commit(); !s.ok()) {
+    states_[g] = before;
+    activities_.resize(std::min(activities_.size(), activities_before));
+    return s;
+  }
+  return Status::Ok();
+}
+
+Status Reconciler::StartDeploy(const std::string& group, DeployRequest request) {
+  return ChangeDeploy(group, [&request](const GroupSpec& spec, GroupState& state, Seconds now) {
+    return shoal::StartDeploy(spec, state, std::move(request), now);
+  });
+}
+
+Status Reconciler::Revert(const std::string& group, const DeploySettings& settings) {
+  return ChangeDeploy(group, [&settings](const GroupSpec& spec, GroupState& state, Seconds now) {
+    return shoal::Revert(spec, state, settings, now);
+  });
 }
 
 // --- Recording ---------------------------------------------------------------------

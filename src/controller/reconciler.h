@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -101,6 +102,11 @@ class Reconciler {
 
   // Operator's `scale G --desired N`.
   Status SetDesired(const std::string& group, int desired, const std::string& cause);
+  // `shoal deploy` / `shoal revert`: begins a deploy (or rolls one back),
+  // stored before it returns; nothing changes when it is refused or the
+  // store cannot take it.
+  Status StartDeploy(const std::string& group, DeployRequest request);
+  Status Revert(const std::string& group, const DeploySettings& settings);
 
   // Compares what the cloud runs with the state (Tick runs it every
   // inventory_period): unknown instances of a group are adopted, instances
@@ -121,6 +127,10 @@ class Reconciler {
   std::int64_t failed_commits() const { return failed_commits_; }
 
  private:
+  // Applies one operator change of a group's deploy, recorded and stored,
+  // or undone when refused or not stored.
+  Status ChangeDeploy(const std::string& group,
+                      const std::function<Result<Activity>(const GroupSpec&, GroupState&, Seconds)>& change);
   void Observe(Seconds now);
   void ObserveMetrics(Seconds now);
   void DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms);

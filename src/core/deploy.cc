@@ -23,6 +23,73 @@ bool ParseDeployPhase(std::string_view text, DeployPhase* out) {
   return ParseEnumName(text, {P::kRolling, P::kRollingBack, P::kSucceeded, P::kRolledBack}, out);
 }
 
+namespace {
+
+// A whole or decimal number without sign or exponent, as people write percentages.
+bool ParsePlainNumber(std::string_view text, double* out) {
+  if (text.empty() || text.size() > 12) return false;
+  double v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::fixed);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || text.front() == '-' || text.front() == '+') {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+Status ParsePercent(std::string_view what, std::string_view text, double* out) {
+  std::string_view number = text;
+  if (!number.empty() && number.back() == '%') number.remove_suffix(1);
+  double v = 0;
+  if (!ParsePlainNumber(number, &v) || v < 0 || v > 100) {
+    return Status::InvalidArgument(std::string(what) + ": expected a percentage 0..100 like \"90%\", got \"" +
+                                   std::string(text.substr(0, 40)) + "\"");
+  }
+  *out = v;
+  return Status::Ok();
+}
+
+Status ParseBatch(std::string_view text, DeploySettings* s) {
+  const std::string shown(text.substr(0, 40));
+  if (!text.empty() && text.back() == '%') {
+    double v = 0;
+    if (!ParsePlainNumber(text.substr(0, text.size() - 1), &v) || v <= 0 || v > 100) {
+      return Status::InvalidArgument("batch: a percentage must be more than 0% and at most 100%, got \"" + shown + "\"");
+    }
+    s->batch_percent = v;
+    s->batch_count = 0;
+    return Status::Ok();
+  }
+  int n = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || n < 1 || n > 10000) {
+    return Status::InvalidArgument("batch: expected instances 1..10000 like \"2\" or a percentage like \"25%\", got \"" +
+                                   shown + "\"");
+  }
+  s->batch_count = n;
+  return Status::Ok();
+}
+
+Status ValidateDeploySettings(const DeploySettings& s) {
+  if (s.batch_count < 0 || s.batch_count > 10000) return Status::InvalidArgument("batch: instances must be 1..10000");
+  if (!(s.batch_percent > 0 && s.batch_percent <= 100)) return Status::InvalidArgument("batch: percent must be in (0, 100]");
+  if (!(s.min_healthy_percent >= 0 && s.min_healthy_percent <= 100)) {
+    return Status::InvalidArgument("min_healthy: must be 0..100%");
+  }
+  if (s.batch_timeout < 10 || s.batch_timeout > 86400) return Status::InvalidArgument("batch_timeout: must be 10s..24h");
+  if (s.analysis < 0 || s.analysis > 86400) return Status::InvalidArgument("analysis: must be 0..24h");
+  if (!(s.max_error_increase >= 0 && s.max_error_increase <= 100)) {
+    return Status::InvalidArgument("max_error_increase: must be 0..100 percentage points");
+  }
+  if (!(s.max_latency_ratio >= 1 && s.max_latency_ratio <= 1000)) {
+    return Status::InvalidArgument("max_latency_ratio: must be 1..1000");
+  }
+  if (!(s.min_requests >= 0 && s.min_requests <= 1e12)) return Status::InvalidArgument("min_requests: must be 0..1e12");
+  return Status::Ok();
+}
+
 int BatchSize(const DeploySettings& s, int instances) {
   if (s.batch_count > 0) return s.batch_count;
   const double n = std::ceil(std::max(0, instances) * s.batch_percent / 100.0 - 1e-9);

@@ -21,6 +21,7 @@
 
 #include "core/instance.h"
 #include "core/metric.h"
+#include "core/status.h"
 #include "core/time.h"
 
 namespace shoal {
@@ -85,6 +86,14 @@ struct DeployState {
                                                                                     : request.to_version;
   }
 };
+
+// "25%" (1..100 percent of the instances) or "3" (instances, 1..10000)
+// into the settings' batch; the message names what is wrong.
+Status ParseBatch(std::string_view text, DeploySettings* s);
+// "90%" or "90": a percentage 0..100.
+Status ParsePercent(std::string_view what, std::string_view text, double* out);
+// Checks the settings as a whole (ranges), naming the field.
+Status ValidateDeploySettings(const DeploySettings& s);
 
 // Instances per batch for a group of `instances` in service: batch_count,
 // else ceil(batch_percent% of them); at least 1.

@@ -255,6 +255,11 @@ Status AwsProvider::Reconfigure(const Config& next) {
   return Status::Ok();
 }
 
+Result<int> AwsProvider::ResolveRelease(const std::string& service, const std::string& ref) {
+  return Status::InvalidArgument("deploying release " + ref + " of " + service +
+                                 ": releases boot on the local provider only for now (docs/RELEASES.md)");
+}
+
 Result<DrillNotice> AwsProvider::Interrupt(InstanceId, Seconds) { return Spot("`shoal interrupt`"); }
 
 Result<std::vector<DrillNotice>> AwsProvider::InterruptPool(const std::string&, Seconds) {

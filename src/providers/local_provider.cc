@@ -190,6 +190,12 @@ Status LocalProvider::Reconfigure(const Config& next) {
   return Status::Ok();
 }
 
+Result<int> LocalProvider::ResolveRelease(const std::string& service, const std::string& ref) {
+  Result<ReleaseToBoot> r = releases_->Resolve(service, ref);
+  if (!r.ok()) return r.status();
+  return r->version;
+}
+
 Result<DrillNotice> LocalProvider::Interrupt(InstanceId id, Seconds now) {
   Result<LocalNotice> n = market_->Interrupt(id, now);
   if (!n.ok()) return n.status();

@@ -40,6 +40,7 @@ class LocalProvider final : public Provider {
   std::string Started() override;
   void BeforeTick(Seconds now, const std::vector<const GroupState*>& states) override;
   Status Reconfigure(const Config& next) override;
+  Result<int> ResolveRelease(const std::string& service, const std::string& ref) override;
   Result<DrillNotice> Interrupt(InstanceId id, Seconds now) override;
   Result<std::vector<DrillNotice>> InterruptPool(const std::string& pool, Seconds now) override;
   Status SetShortage(const std::string& pool, Seconds until) override;

@@ -67,6 +67,9 @@ class Provider {
   // An apply: takes the new config before the reconciler does. On an error
   // nothing changed (the old config keeps running).
   virtual Status Reconfigure(const Config& next) = 0;
+  // The version a deploy of `ref` ("latest", "latest-stable", N) of
+  // `service` moves to: a complete release in the configured store.
+  virtual Result<int> ResolveRelease(const std::string& service, const std::string& ref) = 0;
 
   // Spot drills (`shoal interrupt`, `shoal shortage`): the local provider
   // plays the spot market; a real cloud's market cannot be told to.
