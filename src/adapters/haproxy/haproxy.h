@@ -90,6 +90,14 @@ struct ServerStat {
   std::int64_t total_sessions = 0;  // stot: requests (sessions) since start
   std::int64_t request_rate = 0;    // rate: sessions per second over the last second
   std::int64_t http_responses_5xx = 0;
+  // hrsp_1xx..hrsp_5xx + hrsp_other: HTTP responses since the server was
+  // created (or HAProxy started); counters restart at 0 when either happens.
+  std::int64_t http_responses = 0;
+  // rtime and ttime: HAProxy's mean response time (to the response headers)
+  // and total session time in ms, each over the server's last 1024 requests
+  // (HAProxy 2.6 management guide, section 9.1), not over any interval.
+  std::int64_t response_time_ms = 0;
+  std::int64_t total_time_ms = 0;
   std::string check_status;         // L7OK, L4CON, INI, ... (empty without checks)
   std::string address;              // addr: "127.0.0.1:8081" (empty for backend rows, old versions)
 };
@@ -178,6 +186,16 @@ Status CheckServerAddress(const InstanceAddress& address);
 // "127.0.0.1:8081" (show stat's addr) → the address, if CheckServerAddress passes.
 std::optional<InstanceAddress> ParseServerAddress(std::string_view text);
 
+// What a server answered since HAProxy has had it, as of the last Poll.
+// responses and errors are cumulative (they restart at 0 when HAProxy
+// restarts or the server is re-added: a reader takes a decrease as a reset);
+// response_time_ms is HAProxy's rtime, a mean over its last 1024 requests.
+struct ServerCounters {
+  std::int64_t responses = 0;         // ServerStat::http_responses
+  std::int64_t errors = 0;            // ServerStat::http_responses_5xx
+  std::int64_t response_time_ms = 0;  // ServerStat::response_time_ms
+};
+
 // The Traffic port on HAProxy: instances are servers named after their id
 // (their ids) in the backend of their group.
 // Poll() turns status changes seen in `show stat` into kHealthy/kUnhealthy,
@@ -211,6 +229,9 @@ class HaproxyTraffic final : public Traffic {
   // Requests per second per server and per group's backend, from the last Poll.
   std::map<InstanceId, double> RequestRates() const;
   double BackendRequestRate(const std::string& group) const;
+  // The counters of every member `show stat` listed at the last Poll
+  // (members not seen yet are left out).
+  std::map<InstanceId, ServerCounters> Counters() const;
 
  private:
   struct Impl;
