@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,8 @@ struct Options {
   std::string bind = "127.0.0.1";
   int threads = kDefaultThreads;
   int cpu_ms = 20;
+  std::string error_percent;  // validated by ParseErrorPercent
+  int delay_ms = 0;
   shoal::web::WebConfig config;
 };
 
@@ -41,6 +44,31 @@ void AddOptions(CLI::App& app, Options& o) {
   app.add_option("--version", o.config.version, "version reported by GET /")->capture_default_str();
   app.add_option("--threads", o.threads, "worker threads")->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--error-percent", o.error_percent,
+                 "share of GET / answered 500, 0..100 (every k-th request; overrides DIR/web.conf)")
+      ->check([](const std::string& text) {
+        std::string error;
+        return shoal::web::ParseErrorPercent(text, &error) ? std::string() : error;
+      });
+  app.add_option("--delay-ms", o.delay_ms, "extra milliseconds slept on every GET / (overrides DIR/web.conf)")
+      ->check(CLI::Range(0, shoal::web::kMaxDelayMs));
+}
+
+// DIR/web.conf first, then the command line's options over it. False (with
+// a message on stderr) when either is invalid.
+bool ResolveBehaviour(const CLI::App& app, Options& o) {
+  std::string error;
+  const std::optional<shoal::web::WebConf> conf = shoal::web::LoadWebConf(o.config.dir, &error);
+  if (!conf) {
+    std::fprintf(stderr, "shoal_web: %s\n", error.c_str());
+    return false;
+  }
+  o.config.behaviour = conf->behaviour;
+  if (app.count("--error-percent") > 0) {
+    o.config.behaviour.error_basis_points = *shoal::web::ParseErrorPercent(o.error_percent, &error);
+  }
+  if (app.count("--delay-ms") > 0) o.config.behaviour.delay = std::chrono::milliseconds(o.delay_ms);
+  return true;
 }
 
 sigset_t TerminationSignals() {
@@ -95,8 +123,10 @@ int Serve(const Options& o) {
     std::fprintf(stderr, "shoal_web: cannot bind %s:%d\n", o.bind.c_str(), o.port);
     return 1;
   }
-  std::fprintf(stderr, "shoal_web: listening on %s:%d (instance %s, v%s)\n", o.bind.c_str(), o.port,
-               o.config.instance_id.c_str(), o.config.version.c_str());
+  std::fprintf(stderr, "shoal_web: listening on %s:%d (instance %s, v%s, errors %d.%02d%%, delay %lld ms)\n",
+               o.bind.c_str(), o.port, o.config.instance_id.c_str(), o.config.version.c_str(),
+               o.config.behaviour.error_basis_points / 100, o.config.behaviour.error_basis_points % 100,
+               static_cast<long long>(o.config.behaviour.delay.count()));
   {
     ShutdownWaiter waiter(server);
     server.listen_after_bind();
@@ -124,6 +154,7 @@ int main(int argc, char** argv) {
                  options.bind.c_str());
     return 2;
   }
+  if (!ResolveBehaviour(app, options)) return 2;
   options.config.cpu = std::chrono::milliseconds(options.cpu_ms);
   options.config.instance_id = shoal::web::InstanceIdFromEnvironment();
   // Block the termination signals before any thread starts, so every thread

@@ -30,6 +30,8 @@ std::string WebMetrics::RenderPrometheus() const {
   std::string out;
   AppendMetric(out, "shoal_web_requests_total", "counter",
                "Requests to / answered since start.", std::to_string(requests_.load()));
+  AppendMetric(out, "shoal_web_errors_total", "counter",
+               "Requests to / answered 500 (--error-percent) since start.", std::to_string(errors_.load()));
   AppendMetric(out, "shoal_web_request_cpu_seconds_total", "counter",
                "CPU seconds burnt serving requests to /.", FormatSeconds(cpu_nanoseconds_.load()));
   AppendMetric(out, "shoal_web_in_flight", "gauge", "Requests to / being served now.",

@@ -14,14 +14,21 @@ class WebMetrics {
   // Called once the answer is ready; `cpu_seconds` is what the request burnt.
   void RequestFinished(double cpu_seconds);
 
+  // Numbers the requests to / in the order they arrive, from 1.
+  uint64_t NextRequestNumber() { return arrivals_.fetch_add(1) + 1; }
+  void ErrorAnswered() { errors_.fetch_add(1); }
+
   uint64_t requests() const { return requests_.load(); }
+  uint64_t errors() const { return errors_.load(); }
   int64_t in_flight() const { return in_flight_.load(); }
 
   // # HELP / # TYPE, then one "name value" line per metric.
   std::string RenderPrometheus() const;
 
  private:
+  std::atomic<uint64_t> arrivals_{0};
   std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> errors_{0};
   // Nanoseconds, so the counter stays an exact integer under concurrency.
   std::atomic<uint64_t> cpu_nanoseconds_{0};
   std::atomic<int64_t> in_flight_{0};

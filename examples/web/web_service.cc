@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "cpu_burn.h"
 
@@ -12,8 +13,18 @@ namespace {
 
 void ServeWork(const WebConfig& config, WebMetrics& metrics, httplib::Response& res) {
   InFlightScope scope(metrics);
+  const std::uint64_t n = metrics.NextRequestNumber();
+  if (config.behaviour.delay.count() > 0) std::this_thread::sleep_for(config.behaviour.delay);
   const BurnResult burn = BurnCpu(config.cpu);
   scope.SetCpuSeconds(burn.cpu_seconds);
+  // A failing request costs what a good one does, so the error share and
+  // the latency can be set apart.
+  if (IsErrorRequest(n, config.behaviour.error_basis_points)) {
+    metrics.ErrorAnswered();
+    res.status = 500;
+    res.set_content("error " + config.instance_id + " v" + config.version + "\n", "text/plain");
+    return;
+  }
   res.set_content("ok " + config.instance_id + " v" + config.version + "\n", "text/plain");
 }
 

@@ -119,10 +119,11 @@ class WebServerTest : public ::testing::Test {
   }
 
   // Starts shoal_web and waits until it answers (503 or 200 on /health).
-  void Start(int cpu_ms, const std::string& instance_id = "") {
-    pid_ = Spawn({kWebBinary, "--port", std::to_string(port_), "--dir", dir_, "--cpu-ms",
-                  std::to_string(cpu_ms), "--version", "7"},
-                 instance_id);
+  void Start(int cpu_ms, const std::string& instance_id = "", const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {kWebBinary, "--port", std::to_string(port_), "--dir", dir_, "--cpu-ms",
+                                     std::to_string(cpu_ms), "--version", "7"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    pid_ = Spawn(argv, instance_id);
     ASSERT_GT(pid_, 0);
     ASSERT_TRUE(WaitUntil([&] { return HttpGet(port_, "/health") != 0; }, seconds(10)))
         << "shoal_web did not start on port " << port_;
@@ -225,6 +226,89 @@ TEST_F(WebServerTest, RefusesToBindWildcardOrPublicAddresses) {
     const auto code = WaitForExit(seconds(10));
     ASSERT_TRUE(code.has_value()) << bind;
     EXPECT_NE(*code, 0) << bind;
+  }
+  EXPECT_EQ(HttpGet(port_, "/health"), 0);
+}
+
+// The statuses of `n` GET / in a row.
+std::vector<int> Statuses(int port, int n) {
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i) out.push_back(HttpGet(port, "/"));
+  return out;
+}
+
+TEST_F(WebServerTest, ErrorPercentAnswersEveryKthRequest500AndLeavesHealthAlone) {
+  Start(1, "i-bad", {"--error-percent", "25"});
+  MarkProvisioned();
+  std::string body;
+  for (int i = 1; i <= 20; ++i) {
+    const int status = HttpGet(port_, "/", &body);
+    // Exactly floor(n/4) of the first n requests fail: the 4th, the 8th, ...
+    EXPECT_EQ(status, i % 4 == 0 ? 500 : 200) << "request " << i;
+    EXPECT_EQ(body, (i % 4 == 0 ? "error" : "ok") + std::string(" i-bad v7\n")) << "request " << i;
+    EXPECT_EQ(HttpGet(port_, "/health"), 200);
+  }
+  const auto metrics = Metrics();
+  EXPECT_EQ(metrics.at("shoal_web_requests_total"), 20);
+  EXPECT_EQ(metrics.at("shoal_web_errors_total"), 5);
+}
+
+TEST_F(WebServerTest, FractionalErrorPercentIsExactOverAnyPrefix) {
+  Start(0, "", {"--error-percent", "2.5"});  // one in 40
+  const std::vector<int> statuses = Statuses(port_, 80);
+  for (int i = 1; i <= 80; ++i) EXPECT_EQ(statuses[i - 1], i % 40 == 0 ? 500 : 200) << "request " << i;
+}
+
+TEST_F(WebServerTest, DelayAddsLatencyToRootOnly) {
+  constexpr int kDelayMs = 300;
+  Start(0, "", {"--delay-ms", std::to_string(kDelayMs)});
+  MarkProvisioned();
+  // A lower bound only: a sleep never ends early.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(HttpGet(port_, "/"), 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(kDelayMs));
+  EXPECT_EQ(HttpGet(port_, "/health"), 200);
+  EXPECT_EQ(Metrics().at("shoal_web_errors_total"), 0);
+}
+
+TEST_F(WebServerTest, WebConfInTheDirectoryCarriesABuildsBehaviour) {
+  std::ofstream(dir_ + "/web.conf") << "# a bad build\n\n  error_percent = 50 \ndelay_ms=100\n";
+  Start(0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Statuses(port_, 6), (std::vector<int>{200, 500, 200, 500, 200, 500}));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(6 * 100));
+}
+
+TEST_F(WebServerTest, CommandLineOverridesWebConf) {
+  std::ofstream(dir_ + "/web.conf") << "error_percent=100\n";
+  Start(0, "", {"--error-percent", "0"});
+  EXPECT_EQ(Statuses(port_, 5), std::vector<int>(5, 200));
+}
+
+TEST_F(WebServerTest, RefusesBadBehaviourOptions) {
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{{"--error-percent", "101"},
+                                                                                  {"--error-percent", "-1"},
+                                                                                  {"--error-percent", "5.555"},
+                                                                                  {"--error-percent", "five"},
+                                                                                  {"--delay-ms", "-5"},
+                                                                                  {"--delay-ms", "60001"},
+                                                                                  {"--delay-ms", "1.5"}}) {
+    std::vector<std::string> argv = {kWebBinary, "--port", std::to_string(port_), "--dir", dir_};
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    pid_ = Spawn(argv);
+    const auto code = WaitForExit(seconds(10));
+    ASSERT_TRUE(code.has_value()) << bad[0] << " " << bad[1];
+    EXPECT_NE(*code, 0) << bad[0] << " " << bad[1];
+  }
+  EXPECT_EQ(HttpGet(port_, "/health"), 0);
+}
+
+TEST_F(WebServerTest, RefusesAMalformedWebConf) {
+  for (const std::string text : {"error_percent=5\nerror_percent=6\n", "speed=3\n", "delay_ms=abc\n",
+                                 "error_percent\n", "error_percent=200\n", "delay_ms=-1\n"}) {
+    std::ofstream(dir_ + "/web.conf") << text;
+    pid_ = Spawn({kWebBinary, "--port", std::to_string(port_), "--dir", dir_});
+    EXPECT_EQ(WaitForExit(seconds(10)), 2) << text;
   }
   EXPECT_EQ(HttpGet(port_, "/health"), 0);
 }

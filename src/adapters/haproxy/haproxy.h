@@ -40,6 +40,13 @@
 //   start leaves them as they were, and a successful one refuses no
 //   connection (5 reloads under 200 req/s: 0 failed). `-x` against a process
 //   without `expose-fd` fails the start (exit 1).
+// - A server's hrsp_* columns count the responses it gave to proxied
+//   requests, not its health checks (release_traffic_test adds them up to
+//   exactly what the load sent, checks every 200 ms running). `rtime` is its
+//   mean over the last 1024 requests, or over all of them while it has had
+//   fewer (a new server at +80 ms reads ~83 after 300 requests, not a mean
+//   diluted by an empty window). Both restart at 0 with the process (seen
+//   after a stop and start with the same servers).
 #pragma once
 
 #include <functional>
@@ -90,6 +97,14 @@ struct ServerStat {
   std::int64_t total_sessions = 0;  // stot: requests (sessions) since start
   std::int64_t request_rate = 0;    // rate: sessions per second over the last second
   std::int64_t http_responses_5xx = 0;
+  // hrsp_1xx..hrsp_5xx + hrsp_other: HTTP responses since the server was
+  // added or HAProxy started (counters restart at 0 with the process).
+  std::int64_t http_responses = 0;
+  // rtime and ttime: HAProxy's mean response time (to the response headers)
+  // and total session time in ms, each over the server's last 1024 requests
+  // (HAProxy 2.6 management guide, section 9.1), not over any interval.
+  std::int64_t response_time_ms = 0;
+  std::int64_t total_time_ms = 0;
   std::string check_status;         // L7OK, L4CON, INI, ... (empty without checks)
   std::string address;              // addr: "127.0.0.1:8081" (empty for backend rows, old versions)
 };
@@ -178,6 +193,17 @@ Status CheckServerAddress(const InstanceAddress& address);
 // "127.0.0.1:8081" (show stat's addr) → the address, if CheckServerAddress passes.
 std::optional<InstanceAddress> ParseServerAddress(std::string_view text);
 
+// What a server answered since HAProxy has had it, as of the last Poll.
+// responses and errors are cumulative (they restart at 0 when HAProxy
+// restarts and its servers are added again: a reader takes a decrease as a
+// reset); response_time_ms is HAProxy's rtime, a mean over the server's last
+// 1024 requests.
+struct ServerCounters {
+  std::int64_t responses = 0;         // ServerStat::http_responses
+  std::int64_t errors = 0;            // ServerStat::http_responses_5xx
+  std::int64_t response_time_ms = 0;  // ServerStat::response_time_ms
+};
+
 // The Traffic port on HAProxy: instances are servers named after their id
 // (their ids) in the backend of their group.
 // Poll() turns status changes seen in `show stat` into kHealthy/kUnhealthy,
@@ -211,6 +237,9 @@ class HaproxyTraffic final : public Traffic {
   // Requests per second per server and per group's backend, from the last Poll.
   std::map<InstanceId, double> RequestRates() const;
   double BackendRequestRate(const std::string& group) const;
+  // The counters of every member `show stat` listed at the last Poll
+  // (members not seen yet are left out).
+  std::map<InstanceId, ServerCounters> Counters() const;
 
  private:
   struct Impl;

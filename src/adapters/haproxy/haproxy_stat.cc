@@ -57,6 +57,11 @@ ServerStat ToStat(const Columns& cols, const std::vector<std::string_view>& row)
   s.total_sessions = ToInt(cols.Get(row, "stot"));
   s.request_rate = ToInt(cols.Get(row, "rate"));
   s.http_responses_5xx = ToInt(cols.Get(row, "hrsp_5xx"));
+  for (const char* column : {"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other"}) {
+    s.http_responses += ToInt(cols.Get(row, column));
+  }
+  s.response_time_ms = ToInt(cols.Get(row, "rtime"));
+  s.total_time_ms = ToInt(cols.Get(row, "ttime"));
   s.check_status = std::string(cols.Get(row, "check_status"));
   s.address = std::string(cols.Get(row, "addr"));
   // HAProxy marks a check still running with a leading '*'.

@@ -35,6 +35,7 @@ struct Member {
   bool reported_up = false;
   std::int64_t last_stot = -1;
   double rate = 0;
+  std::optional<ServerCounters> counters;  // as `show stat` last listed them
 };
 
 GroupInstanceEvent Event(const std::string& group, InstanceId id, InstanceEvent event) {
@@ -144,6 +145,7 @@ struct HaproxyTraffic::Impl {
   void Observe(InstanceId id, Member& m, const ServerStat& s, double seconds, std::vector<GroupInstanceEvent>& out) {
     m.rate = RateFrom(m.last_stot, s.total_sessions, seconds, s.request_rate);
     m.last_stot = s.total_sessions;
+    m.counters = ServerCounters{s.http_responses, s.http_responses_5xx, s.response_time_ms};
     if (m.draining) {
       // Health no longer matters to an instance on its way out.
       if (!m.drained_reported && s.current_sessions == 0) {
@@ -295,6 +297,15 @@ std::map<InstanceId, double> HaproxyTraffic::RequestRates() const {
   std::lock_guard lock(impl_->mu);
   std::map<InstanceId, double> out;
   for (const auto& [id, m] : impl_->members) out[id] = m.rate;
+  return out;
+}
+
+std::map<InstanceId, ServerCounters> HaproxyTraffic::Counters() const {
+  std::lock_guard lock(impl_->mu);
+  std::map<InstanceId, ServerCounters> out;
+  for (const auto& [id, m] : impl_->members) {
+    if (m.counters) out[id] = *m.counters;
+  }
   return out;
 }
 

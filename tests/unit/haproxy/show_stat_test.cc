@@ -52,6 +52,45 @@ TEST(HaproxyShowStat, ParsesCapturedOutput) {
   EXPECT_EQ(frontend->status, "OPEN");
 }
 
+TEST(HaproxyShowStat, ReadsResponseCountersAndTimes) {
+  auto stats = ParseShowStat(kCaptured);
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  const ServerStat* up = Find(*stats, "i-0000000000000001");
+  ASSERT_NE(up, nullptr);
+  EXPECT_EQ(up->http_responses, 3);  // hrsp_2xx
+  EXPECT_EQ(up->http_responses_5xx, 0);
+  EXPECT_EQ(up->response_time_ms, 3);  // rtime, ms
+  const ServerStat* down = Find(*stats, "i-0000000000000004");
+  ASSERT_NE(down, nullptr);
+  EXPECT_EQ(down->http_responses, 0);
+}
+
+TEST(HaproxyShowStat, ResponsesAddEveryStatusClass) {
+  auto stats = ParseShowStat(
+      "# pxname,svname,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,rtime,ttime,stot\n"
+      "be_x,s1,1,90,2,3,4,5,27,31,120\n"
+      "be_x,s2,,,,,,,,,\n");
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  ASSERT_EQ(stats->size(), 2u);
+  const ServerStat& s1 = (*stats)[0];
+  EXPECT_EQ(s1.http_responses, 1 + 90 + 2 + 3 + 4 + 5);
+  EXPECT_EQ(s1.http_responses_5xx, 4);
+  EXPECT_EQ(s1.response_time_ms, 27);
+  EXPECT_EQ(s1.total_time_ms, 31);
+  EXPECT_EQ(s1.total_sessions, 120);  // sessions, counted apart from responses
+  const ServerStat& s2 = (*stats)[1];  // no traffic yet: empty cells
+  EXPECT_EQ(s2.http_responses, 0);
+  EXPECT_EQ(s2.response_time_ms, 0);
+}
+
+TEST(HaproxyShowStat, ResponseCountersMissingFromOlderVersionsReadAsZero) {
+  auto stats = ParseShowStat("# pxname,svname,stot\nbe_x,s1,9\n");
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ((*stats)[0].http_responses, 0);
+  EXPECT_EQ((*stats)[0].response_time_ms, 0);
+  EXPECT_EQ((*stats)[0].total_time_ms, 0);
+}
+
 TEST(HaproxyShowStat, MapsColumnsByNameInAnyOrder) {
   auto stats = ParseShowStat("# status,svname,hrsp_5xx,pxname,scur,stot,rate\nUP 1/3,s1,7,be_x,2,40,5\n");
   ASSERT_TRUE(stats.ok()) << stats.status().message();
