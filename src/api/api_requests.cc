@@ -167,6 +167,36 @@ Result<ScaleRequest> ParseScaleRequest(std::string_view body) {
   return ScaleRequest{static_cast<int>(*desired)};
 }
 
+Result<DeployApiRequest> ParseDeployRequest(std::string_view body) {
+  Result<json> j = ObjectBody(body, {"release", "batch", "min_healthy", "instance", "analysis_seconds"});
+  if (!j.ok()) return j.status();
+  DeployApiRequest r;
+  Result<std::string> release = RequiredString(*j, "release", kMaxNameLength, "latest, latest-stable or a version");
+  if (!release.ok()) return release.status();
+  r.release = *release;
+  if (j->contains("batch")) {
+    const json& b = (*j)["batch"];
+    if (b.is_number_integer()) {
+      r.batch = std::to_string(b.get<std::int64_t>());
+    } else if (b.is_string() && b.get<std::string>().size() <= 16) {
+      r.batch = b.get<std::string>();
+    } else {
+      return Status::InvalidArgument("\"batch\" must be a number of instances or a percentage like \"25%\", not " +
+                                     Describe(b));
+    }
+  }
+  Result<std::optional<std::string>> healthy = OptionalString(*j, "min_healthy", 16);
+  if (!healthy.ok()) return healthy.status();
+  r.min_healthy = *healthy;
+  Result<std::optional<std::string>> instance = OptionalString(*j, "instance", kMaxNameLength);
+  if (!instance.ok()) return instance.status();
+  r.instance = instance->value_or("");
+  Result<std::optional<std::int64_t>> analysis = OptionalInteger(*j, "analysis_seconds", 0, 86400);
+  if (!analysis.ok()) return analysis.status();
+  r.analysis_seconds = *analysis;
+  return r;
+}
+
 Result<InterruptRequest> ParseInterruptRequest(std::string_view body) {
   Result<json> j = ObjectBody(body, {"instance", "pool"});
   if (!j.ok()) return j.status();

@@ -30,6 +30,16 @@ struct ScaleRequest {
   int desired = 0;
 };
 
+// POST /v1/groups/{name}/deploy  {"release": "latest"|"latest-stable"|"N", "batch": "25%"|N,
+// "min_healthy": "90%", "instance": "i-…", "analysis_seconds": N}: unset fields take the group's `deploy:`.
+struct DeployApiRequest {
+  std::string release;
+  std::optional<std::string> batch;
+  std::optional<std::string> min_healthy;
+  std::string instance;  // "" = the whole group
+  std::optional<std::int64_t> analysis_seconds;
+};
+
 // POST /v1/spot/interrupt  {"instance": "i-…"} or {"pool": "type/zone"}: exactly one is set.
 struct InterruptRequest {
   std::string instance;
@@ -81,6 +91,7 @@ struct InstancesQuery {
 using QueryParams = std::multimap<std::string, std::string>;
 
 Result<ScaleRequest> ParseScaleRequest(std::string_view body);
+Result<DeployApiRequest> ParseDeployRequest(std::string_view body);
 Result<InterruptRequest> ParseInterruptRequest(std::string_view body);
 Result<ShortageRequest> ParseShortageRequest(std::string_view body);
 Result<ConfigRequest> ParseConfigRequest(std::string_view body);

@@ -145,6 +145,13 @@ void ApiServer::Serve(Daemon* d) {
     const Result<ScaleRequest> r = ParseScaleRequest(req.body);
     if (Parsed(r, res)) ReplyResult(res, d->Scale(req.matches[1], r->desired));
   });
+  s.Post(R"(/v1/groups/([a-z0-9-]+)/deploy)", [d](const httplib::Request& req, httplib::Response& res) {
+    const Result<DeployApiRequest> r = ParseDeployRequest(req.body);
+    if (Parsed(r, res)) ReplyResult(res, d->Deploy(req.matches[1], *r));
+  });
+  s.Post(R"(/v1/groups/([a-z0-9-]+)/revert)", [d](const httplib::Request& req, httplib::Response& res) {
+    ReplyResult(res, d->Revert(req.matches[1]));
+  });
   s.Get("/v1/instances", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<InstancesQuery> q = ParseInstancesQuery(req.params);
     if (Parsed(q, res)) Reply(res, 200, d->InstancesJson(q->group));

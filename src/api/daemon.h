@@ -52,6 +52,9 @@ class Daemon {
   std::string InstancesJson(const std::string& group);
   Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
   Result<std::string> Scale(const std::string& group, int desired);
+  // `shoal deploy` / `shoal revert`: the group's JSON with its deploy.
+  Result<std::string> Deploy(const std::string& group, const DeployApiRequest& request);
+  Result<std::string> Revert(const std::string& group);
   Result<std::string> InterruptInstance(const std::string& instance);
   Result<std::string> InterruptPool(const std::string& pool);
   // No spot capacity in `pool` for `seconds`: spot launches there fail.

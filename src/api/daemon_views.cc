@@ -31,6 +31,40 @@ ordered_json InstanceJson(const GroupSpec& spec, const Instance& in) {
   return j;
 }
 
+ordered_json TrafficJson(const ReleaseTraffic& t) {
+  ordered_json j;
+  j["version"] = t.version;
+  j["requests"] = t.requests;
+  j["errors"] = t.errors;
+  j["error_percent"] = t.requests > 0 ? 100.0 * t.errors / t.requests : 0.0;
+  j["mean_response_ms"] = t.requests > 0 ? t.response_ms_sum / t.requests : 0.0;
+  return j;
+}
+
+ordered_json DeployJson(const DeployState& d) {
+  ordered_json j;
+  j["id"] = d.id;
+  j["phase"] = std::string(ToString(d.phase));
+  j["from_version"] = d.from_version;
+  j["to_version"] = d.request.to_version;
+  j["ref"] = d.request.ref;
+  j["instance"] = d.request.only.empty() ? ordered_json() : ordered_json(d.request.only.str());
+  j["cause"] = d.request.cause;
+  j["batch"] = d.request.settings.batch_count > 0 ? std::to_string(d.request.settings.batch_count)
+                                                  : std::to_string(static_cast<int>(d.request.settings.batch_percent)) + "%";
+  j["batches"] = d.batches;
+  j["batch_open"] = d.batch_open;
+  j["replaced"] = d.replaced;
+  j["started_at"] = d.started_at;
+  j["phase_since"] = d.phase_since;
+  j["ended_at"] = d.ended_at;
+  j["analysing_until"] = d.analysis_until;
+  j["new_release"] = TrafficJson(d.new_traffic);
+  j["old_releases"] = TrafficJson(d.old_traffic);
+  j["result"] = d.result;
+  return j;
+}
+
 ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
   int serving = 0, starting = 0, leaving = 0, spot = 0, on_demand = 0;
   for (const Instance& in : state.instances) {
@@ -62,6 +96,15 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
                           {"count", c.count}});
   }
   j["conditions"] = conditions;
+  j["release"] = BootRelease(spec, state);
+  std::map<int, int> versions;
+  for (const Instance& in : state.instances) {
+    if (in.state == InstanceState::kInService) ++versions[in.version];
+  }
+  ordered_json by_version = ordered_json::object();
+  for (const auto& [v, n] : versions) by_version[std::to_string(v)] = n;
+  j["in_service_by_version"] = by_version;
+  j["deploy"] = state.deploy ? DeployJson(*state.deploy) : ordered_json();
   return j;
 }
 
@@ -146,6 +189,46 @@ Result<std::string> Daemon::Scale(const std::string& group, int desired) {
     SHOAL_RETURN_IF_ERROR(
         d.reconciler->SetDesired(group, desired, "operator: shoal scale --desired " + std::to_string(desired)));
     const int g = d.reconciler->FindGroup(group);
+    return Dump(GroupSummary(d.config.groups[g], d.reconciler->state(g)));
+  });
+}
+
+Result<std::string> Daemon::Deploy(const std::string& group, const DeployApiRequest& r) {
+  Impl& d = *impl_;
+  return d.RunOnLoop([&d, group, r]() -> Result<std::string> {
+    const int g = d.reconciler->FindGroup(group);
+    if (g < 0) return Status::NotFound("no group named '" + group + "'");
+    const GroupSpec& spec = d.config.groups[g];
+    DeployRequest request;
+    request.ref = r.release;
+    request.settings = spec.deploy;
+    if (r.batch) SHOAL_RETURN_IF_ERROR(ParseBatch(*r.batch, &request.settings));
+    if (r.min_healthy) {
+      SHOAL_RETURN_IF_ERROR(ParsePercent("min_healthy", *r.min_healthy, &request.settings.min_healthy_percent));
+    }
+    if (r.analysis_seconds) request.settings.analysis = *r.analysis_seconds;
+    SHOAL_RETURN_IF_ERROR(ValidateDeploySettings(request.settings));
+    if (!r.instance.empty()) {
+      const auto id = InstanceId::Parse(r.instance);
+      if (!id) return Status::InvalidArgument("'" + r.instance + "' is not an instance id (`shoal get instances` lists them)");
+      request.only = *id;
+    }
+    Result<int> version = d.provider->ResolveRelease(spec.service, r.release);
+    if (!version.ok()) return version.status().WithContext("deploying " + r.release + " to group " + group);
+    request.to_version = *version;
+    request.cause = "operator: shoal deploy --release " + r.release +
+                    (r.instance.empty() ? "" : " --instance " + r.instance);
+    SHOAL_RETURN_IF_ERROR(d.reconciler->StartDeploy(group, std::move(request)));
+    return Dump(GroupSummary(spec, d.reconciler->state(g)));
+  });
+}
+
+Result<std::string> Daemon::Revert(const std::string& group) {
+  Impl& d = *impl_;
+  return d.RunOnLoop([&d, group]() -> Result<std::string> {
+    const int g = d.reconciler->FindGroup(group);
+    if (g < 0) return Status::NotFound("no group named '" + group + "'");
+    SHOAL_RETURN_IF_ERROR(d.reconciler->Revert(group, d.config.groups[g].deploy));
     return Dump(GroupSummary(d.config.groups[g], d.reconciler->state(g)));
   });
 }

@@ -632,15 +632,15 @@ class Decider {
       ids += (ids.empty() ? "" : ", ") + in->id.str();
       ++begun;
     }
+    const std::string blocked = "blocked: no room above max and min_healthy leaves no instance to drain";
     if (begun == 0) {
-      const std::string blocked = "blocked: no room above max and min_healthy leaves no instance to drain";
       if (d.result != blocked) {
         d.result = blocked;
         AddActivity(ActivityKind::kDeploy, DeployName(d) + " " + blocked, state_.desired, state_.desired);
       }
       return;
     }
-    d.result.clear();
+    if (d.result == blocked) d.result.clear();  // a rollback keeps its reason
     ++d.batches;
     d.batch_open = true;
     d.batch_started_at = now_;
@@ -664,7 +664,7 @@ class Decider {
     d.phase_since = now_;
     d.ended_at = now_;
     d.analysis_until = 0;
-    d.result = why;
+    d.result = phase == DeployPhase::kRolledBack && !d.result.empty() ? d.result + "; " + why : why;
     const bool canary = !d.request.only.empty();
     if (phase == DeployPhase::kSucceeded && !canary) {
       if (d.from_version != d.request.to_version) state_.previous_release_version = d.from_version;

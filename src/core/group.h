@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/alarm.h"
+#include "core/deploy.h"
 #include "core/policy.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -118,6 +119,7 @@ struct GroupSpec {
   SpotHandlingSpec spot;
   HealthCheckSpec health_check;
   LaunchSpec launch;
+  DeploySettings deploy;  // how `shoal deploy` proceeds, unless its flags say otherwise
   int listen_port = 0;  // the service's load-balancer port on 127.0.0.1 (0: none; simulation only)
 };
 

@@ -148,6 +148,28 @@ void CheckHealthPath(const MapReader& m, const std::string& path) {
   if (path.front() != '/') m.FailAt("path", "must start with \"/\", got \"" + path + "\"");
 }
 
+DeploySettings ReadDeploy(const MapReader& m) {
+  m.AllowOnly(KeyNames(DeployMap().shape()));
+  DeploySettings d;
+  if (m.Has("batch")) {
+    std::string batch;
+    m.String("batch", &batch);
+    if (Status ok = ParseBatch(batch, &d); !ok.ok()) m.FailAt("batch", ok.message());
+  }
+  if (m.Has("min_healthy")) {
+    std::string text;
+    m.String("min_healthy", &text);
+    if (Status ok = ParsePercent("min_healthy", text, &d.min_healthy_percent); !ok.ok()) m.FailAt("min_healthy", ok.message());
+  }
+  m.Duration("batch_timeout", &d.batch_timeout);
+  m.Duration("analysis", &d.analysis);
+  m.NonNegativeNumber("max_error_increase", &d.max_error_increase);
+  m.PositiveNumber("max_latency_ratio", &d.max_latency_ratio);
+  m.NonNegativeNumber("min_requests", &d.min_requests);
+  if (Status ok = ValidateDeploySettings(d); !ok.ok()) m.FailHere(ok.message());
+  return d;
+}
+
 HealthCheckSpec ReadHealthCheck(const MapReader& m) {
   m.AllowOnly(KeyNames(HealthCheckMap().shape()));
   HealthCheckSpec h;
@@ -232,6 +254,7 @@ GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
   for (const MapReader& policy : m.List("policies")) g.policies.push_back(ReadPolicy(policy));
   g.spot = ReadSpot(m.Map("spot"), lines);
   g.health_check = ReadHealthCheck(m.Map("health_check"));
+  g.deploy = ReadDeploy(m.Map("deploy"));
   g.launch = ReadLaunch(m.Map("launch"));
   m.Int("listen_port", &g.listen_port, 1, 65535);
   return g;

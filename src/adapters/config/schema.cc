@@ -41,6 +41,14 @@ Json Steps(const std::vector<StepAdjustment>& steps) {
 
 Json Str(std::string_view text) { return Json(std::string(text)); }
 
+// 25 -> "25%", 12.5 -> "12.5%".
+std::string FormatPercent(double v) {
+  std::string text = std::to_string(v);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text + "%";
+}
+
 constexpr std::string_view kNewInstancesOnly = "instances launched from now on; running ones keep theirs";
 constexpr std::string_view kRestartOnly = "a running daemon refuses this change: restart `shoal serve` with the file";
 
@@ -120,6 +128,8 @@ const SpecMap<GroupSpec>& GroupMap() {
                   [](const GroupSpec& g) { return HealthCheckMap().Render(g.health_check); })
           .Nested("launch", KeyKind::kSection, LaunchMap().shape(),
                   [](const GroupSpec& g) { return LaunchMap().Render(g.launch); })
+          .Nested("deploy", KeyKind::kSection, DeployMap().shape(),
+                  [](const GroupSpec& g) { return DeployMap().Render(g.deploy); })
           .Value("listen_port", "9090", [](const GroupSpec& g) { return Json(g.listen_port); }));
   return map;
 }
@@ -172,6 +182,22 @@ const SpecMap<SpotHandlingSpec>& SpotMap() {
                  [](const SpotHandlingSpec& s) { return Json(s.rebalance_max_in_flight); })
           .Value("capacity_rebalance", "false",
                  [](const SpotHandlingSpec& s) { return Json(s.capacity_rebalance); }));
+  return map;
+}
+
+const SpecMap<DeploySettings>& DeployMap() {
+  static const SpecMap<DeploySettings> map = std::move(
+      SpecMap<DeploySettings>("deploy")
+          .Value("batch", "50%",
+                 [](const DeploySettings& d) {
+                   return d.batch_count > 0 ? Json(std::to_string(d.batch_count)) : Json(FormatPercent(d.batch_percent));
+                 })
+          .Value("min_healthy", "75%", [](const DeploySettings& d) { return Json(FormatPercent(d.min_healthy_percent)); })
+          .Value("batch_timeout", "15m", [](const DeploySettings& d) { return Json(d.batch_timeout); })
+          .Value("analysis", "5m", [](const DeploySettings& d) { return Json(d.analysis); })
+          .Value("max_error_increase", "0.5", [](const DeploySettings& d) { return Json(d.max_error_increase); })
+          .Value("max_latency_ratio", "2", [](const DeploySettings& d) { return Json(d.max_latency_ratio); })
+          .Value("min_requests", "500", [](const DeploySettings& d) { return Json(d.min_requests); }));
   return map;
 }
 

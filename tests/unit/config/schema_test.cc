@@ -120,6 +120,14 @@ groups:
       rebalance_max_in_flight: 2
       capacity_rebalance: true
     health_check: {path: /health, interval: 5, rise: 2, fall: 3, grace: 300}
+    deploy:
+      batch: "2"
+      min_healthy: 90%
+      batch_timeout: 10m
+      analysis: 2m
+      max_error_increase: 1
+      max_latency_ratio: 1.5
+      min_requests: 100
     launch:
       provision: [["/bin/true"]]
       command: ["/bin/sleep", "1000"]

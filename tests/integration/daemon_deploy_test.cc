@@ -1,0 +1,195 @@
+// Deploys end to end: a real daemon, real HAProxy and real instances of the
+// example service, each booting a release from a local store; the real
+// `shoal deploy` and `shoal revert` commands; a load through HAProxy all the
+// while. A good release rolls through with no failed request and reverts
+// the same way; a release that never gets healthy is rolled back by itself;
+// one that serves 5% errors is caught by the canary analysis and rolled
+// back; a daemon SIGKILLed mid-deploy resumes it. The figures the tests
+// print (durations, failed requests) are reported in the issue notes.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "aws/aws_support.h"
+#include "daemon_fixture.h"
+#include "test_util.h"
+
+namespace shoal {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using shoal::testing::WaitUntil;
+using namespace std::chrono_literals;
+
+class DaemonDeployTest : public shoal::testing::DaemonTest {
+ protected:
+  void SetUp() override {
+    DaemonTest::SetUp();
+    std::ofstream(config_) << ReleaseConfig(4);
+  }
+
+  std::string Store() const { return "file://" + dir_ + "/store"; }
+
+  // The fixture's group at `desired`, booting latest-stable from the store
+  // and serving from the release folder (healthy only with its `health`).
+  std::string ReleaseConfig(int desired, const std::string& deploy = "") const {
+    std::string c = "releases:\n  store: " + Store() + "\n" + Config(desired);
+    const std::string dir_arg = "\"--dir\", \"{dir}\"";
+    c.replace(c.find(dir_arg), dir_arg.size(), "\"--dir\", \"{release}\"");
+    c.replace(c.find("    launch:\n"), 12, "    launch:\n      release: latest-stable\n");
+    return c + (deploy.empty() ? "" : "    deploy: " + deploy + "\n");
+  }
+
+  // Publishes a release whose folder holds `files` (name -> text).
+  void Publish(const std::map<std::string, std::string>& files) {
+    const std::string src = dir_ + "/src-" + std::to_string(published_++);
+    fs::create_directories(src, ec_);
+    for (const auto& [name, text] : files) std::ofstream(src + "/" + name) << text;
+    Run({"release", "publish", "web", "--from", src, "--store", Store()});
+  }
+  void Good() { Publish({{"health", "ok\n"}}); }
+
+  int Run(const std::vector<std::string>& args, std::string* out = nullptr) {
+    std::vector<std::string> argv = {SHOAL_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string o, err;
+    const int rc = aws::testing::RunCapture(argv, &o, &err);
+    if (out != nullptr) *out = o;
+    if (rc != 0) std::cerr << "shoal " << args[0] << " exited " << rc << ": " << err << o << "\n";
+    return rc;
+  }
+  std::vector<std::string> Api() const {
+    return {"--api", "http://127.0.0.1:" + std::to_string(api_port_), "--token", token_};
+  }
+  int Cli(std::vector<std::string> args, std::string* out = nullptr) {
+    const std::vector<std::string> api = Api();
+    args.insert(args.end(), api.begin(), api.end());
+    return Run(args, out);
+  }
+
+  std::multiset<int> Versions() {
+    std::multiset<int> v;
+    auto r = DaemonTest::Api("GET", "/v1/instances?group=web");
+    if (!r || r->status != 200) return v;
+    for (const json& in : json::parse(r->body)) {
+      if (in["state"] == "in-service") v.insert(in["version"].get<int>());
+    }
+    return v;
+  }
+  // Waits for the group to serve `n` instances, all of release `version`.
+  bool AllOn(int version, int n, std::chrono::seconds within = 90s) {
+    std::multiset<int> want;
+    for (int i = 0; i < n; ++i) want.insert(version);
+    return WaitUntil([&] { return Versions() == want; }, within);
+  }
+  json Deploy() { return Group()["deploy"]; }
+
+  int published_ = 0;
+};
+
+TEST_F(DaemonDeployTest, ARollingDeployAndARevertUnderLoadFailNoRequest) {
+  Good();
+  Good();
+  ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
+  StartDaemon();
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  Load load(web_port_, 10ms);
+
+  auto started = std::chrono::steady_clock::now();
+  std::string out;
+  ASSERT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "50%", "--analysis", "0", "--json"}, &out), 0)
+      << out << Log();
+  const double deploy_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(Versions(), (std::multiset<int>{2, 2, 2, 2}));
+  EXPECT_NE(out.find("\"phase\":\"succeeded\""), std::string::npos) << out;
+  EXPECT_EQ(Deploy()["batches"], 2);
+  EXPECT_EQ(Group()["release"], "2") << "later launches boot what was deployed";
+
+  started = std::chrono::steady_clock::now();
+  ASSERT_EQ(Cli({"revert", "web"}, &out), 0) << out << Log();
+  const double revert_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(Versions(), (std::multiset<int>{1, 1, 1, 1}));
+  load.Stop();
+  std::cout << "[figure] rolling deploy of 4 instances in 2 batches: " << deploy_s << " s; revert: " << revert_s
+            << " s; requests " << load.ok() << " ok, " << load.failed() << " failed\n";
+  EXPECT_GT(load.ok(), 100);
+  EXPECT_EQ(load.failed(), 0);
+
+  // Every step is an activity with its cause.
+  auto acts = DaemonTest::Api("GET", "/v1/activities?group=web&limit=200");
+  ASSERT_TRUE(acts && acts->status == 200);
+  EXPECT_NE(acts->body.find("batch 1 replaces"), std::string::npos);
+  EXPECT_NE(acts->body.find("deploy 2 (release 2 -> 1)"), std::string::npos) << "the revert is deploy 2";
+}
+
+TEST_F(DaemonDeployTest, AReleaseThatNeverGetsHealthyIsRolledBackByItself) {
+  Good();
+  ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
+  Publish({{"README", "no health file: never ready\n"}});
+  std::ofstream(config_) << ReleaseConfig(4, "{batch_timeout: 15s}");
+  StartDaemon();
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  Load load(web_port_, 10ms);
+  const auto started = std::chrono::steady_clock::now();
+  std::string out;
+  EXPECT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "1"}, &out), 3) << out << "\n" << Log();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(Deploy()["phase"], "rolled-back");
+  EXPECT_NE(Deploy()["result"].get<std::string>().find("did not serve within 15s"), std::string::npos) << Deploy();
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  load.Stop();
+  std::cout << "[figure] unhealthy release: rolled back and done in " << s << " s; requests " << load.ok()
+            << " ok, " << load.failed() << " failed\n";
+  EXPECT_EQ(load.failed(), 0);
+}
+
+TEST_F(DaemonDeployTest, AReleaseServingFivePercentErrorsIsCaughtByTheCanaryAnalysis) {
+  Good();
+  ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
+  Publish({{"health", "ok\n"}, {"web.conf", "error_percent=5\n"}});
+  StartDaemon();
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  Load load(web_port_, 5ms);
+  std::string out;
+  EXPECT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "1", "--analysis", "120", "--json"}, &out), 3)
+      << out << "\n" << Log();
+  const json d = Deploy();
+  EXPECT_EQ(d["phase"], "rolled-back");
+  EXPECT_NE(d["result"].get<std::string>().find("canary analysis of batch 1: 5xx rate"), std::string::npos) << d;
+  EXPECT_GT(d["new_release"]["errors"].get<double>(), 0);
+  EXPECT_EQ(d["old_releases"]["errors"].get<double>(), 0);
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  load.Stop();
+  std::cout << "[figure] 5% errors release: new " << d["new_release"].dump() << " old " << d["old_releases"].dump()
+            << "; rollback began " << (d["phase_since"].get<long>() - d["started_at"].get<long>())
+            << " s after the deploy began; requests " << load.ok() << " ok, " << load.failed()
+            << " failed (the bad canary's 5%)\n";
+  EXPECT_GT(load.failed(), 0) << "the bad release did serve errors";
+  EXPECT_LT(load.failed(), load.ok() / 20) << "only the canary's share failed";
+}
+
+TEST_F(DaemonDeployTest, ADaemonKilledMidDeployResumesIt) {
+  Good();
+  Good();
+  ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
+  StartDaemon();
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  std::string out;
+  ASSERT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "1", "--analysis", "0", "--detach"}, &out), 0) << out;
+  ASSERT_TRUE(WaitUntil([&] { return Versions().count(2) >= 1; }, 60s)) << Log();
+  StopDaemon(SIGKILL);
+  StartDaemon();
+  ASSERT_TRUE(AllOn(2, 4, 120s)) << Group().dump(2) << Log();
+  EXPECT_EQ(Deploy()["phase"], "succeeded");
+  EXPECT_EQ(Deploy()["id"], 1) << "the same deploy, resumed";
+}
+
+}  // namespace
+}  // namespace shoal
