@@ -190,3 +190,61 @@ TEST(BearerToken, RefusesOtherSchemesAndEmptyTokens) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(ParseDeployRequest, TakesTheReleaseAndOptionalOverrides) {
+  Result<DeployApiRequest> r = ParseDeployRequest(
+      R"({"release": "latest", "batch": "25%", "min_healthy": "90%", "instance": "i-0000000000000003", "analysis_seconds": 60})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->release, "latest");
+  EXPECT_EQ(r->batch, "25%");
+  EXPECT_EQ(r->min_healthy, "90%");
+  EXPECT_EQ(r->instance, "i-0000000000000003");
+  EXPECT_EQ(r->analysis_seconds, 60);
+  Result<DeployApiRequest> n = ParseDeployRequest(R"({"release": "7", "batch": 2})");
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  EXPECT_EQ(n->batch, "2");
+  EXPECT_FALSE(n->min_healthy);
+  EXPECT_FALSE(n->analysis_seconds);
+}
+
+TEST(ParseDeployRequest, RefusesWhatItCannotUseNamingTheField) {
+  auto message = [](const char* body) {
+    Result<DeployApiRequest> r = ParseDeployRequest(body);
+    EXPECT_FALSE(r.ok()) << body;
+    return r.ok() ? std::string() : r.status().message();
+  };
+  EXPECT_NE(message(R"({})").find("\"release\""), std::string::npos);
+  EXPECT_NE(message(R"({"release": 7})").find("\"release\""), std::string::npos);
+  EXPECT_NE(message(R"({"release": "7", "batch": [1]})").find("\"batch\""), std::string::npos);
+  EXPECT_NE(message(R"({"release": "7", "batch": "xxxxxxxxxxxxxxxxxxxxxxxx"})").find("\"batch\""), std::string::npos);
+  EXPECT_NE(message(R"({"release": "7", "analysis_seconds": 100000})").find("analysis_seconds"), std::string::npos);
+  EXPECT_NE(message(R"({"release": "7", "bach": "25%"})").find("bach"), std::string::npos);
+}
+
+TEST(DeploySettingsText, BatchAndPercentParseOrSayWhatIsWrong) {
+  DeploySettings s;
+  ASSERT_TRUE(ParseBatch("25%", &s).ok());
+  EXPECT_DOUBLE_EQ(s.batch_percent, 25);
+  EXPECT_EQ(s.batch_count, 0);
+  ASSERT_TRUE(ParseBatch("3", &s).ok());
+  EXPECT_EQ(s.batch_count, 3);
+  for (const char* bad : {"0", "0%", "101%", "-1", "1.5", "abc", "", "25 %", "10001"}) {
+    const Status st = ParseBatch(bad, &s);
+    EXPECT_FALSE(st.ok()) << bad;
+    EXPECT_NE(st.message().find("batch"), std::string::npos) << st.message();
+  }
+  double p = 0;
+  ASSERT_TRUE(ParsePercent("min_healthy", "90%", &p).ok());
+  EXPECT_DOUBLE_EQ(p, 90);
+  ASSERT_TRUE(ParsePercent("min_healthy", "12.5", &p).ok());
+  EXPECT_DOUBLE_EQ(p, 12.5);
+  for (const char* bad : {"101%", "-5%", "ninety", "", "1e2"}) {
+    EXPECT_FALSE(ParsePercent("min_healthy", bad, &p).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace shoal
