@@ -22,6 +22,7 @@ struct SimulateArgs {
   std::string minutes;
   std::string faults;
   std::string log;
+  std::vector<std::string> deploys;
   bool json = false;
   SimOptions options;
 };
@@ -44,6 +45,14 @@ int Run(SimulateArgs a) {
       return 2;
     }
     a.options.faults = *faults;
+  }
+  for (const std::string& text : a.deploys) {
+    Result<SimDeployPlan> d = ParseSimDeploy(text);
+    if (!d.ok()) {
+      std::cerr << "error: " << d.status().message() << "\n";
+      return 2;
+    }
+    a.options.deploys.push_back(*d);
   }
   Result<SimInputs> in = LoadSimInputs(a.inputs);
   if (!in.ok()) {
@@ -145,6 +154,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "inject faults: \"default\", \"none\" or kind=rate,... (see docs/ARCHITECTURE.md, "
                   "fault swarm); the control plane then runs on a real SQLite store, may crash and restart, "
                   "and the invariants are checked (exit 3 when one breaks)");
+  cmd->add_option("--deploy", args->deploys,
+                  "replay an operator's deploy: GROUP@TIME=VERSION[,errors=PCT][,unhealthy][,latency_ms=MS] "
+                  "(e.g. web@2h=2,errors=5); repeatable; the report says how each ended");
   cmd->add_flag("--json", args->json, "one JSON object instead of text");
   cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");
   cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout); a JSON array with --json");

@@ -111,4 +111,9 @@ Status SimControlPlane::Tick(Seconds now) {
   return Status::Ok();
 }
 
+Status SimControlPlane::StartDeploy(const std::string& group, DeployRequest request) {
+  if (controller_ == nullptr) return Status::Unavailable("the control plane is down");
+  return controller_->StartDeploy(group, std::move(request));
+}
+
 }  // namespace shoal

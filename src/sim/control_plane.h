@@ -36,6 +36,8 @@ class SimControlPlane {
   Status Tick(Seconds now);
 
   bool up() const { return controller_ != nullptr; }
+  // An operator's `shoal deploy` (kUnavailable while the plane is down).
+  Status StartDeploy(const std::string& group, DeployRequest request);
   const Reconciler* controller() const { return controller_.get(); }
   const FaultInjector* faults() const { return faults_.get(); }
   const LaunchLedger& ledger() const { return ledger_; }

@@ -58,6 +58,14 @@ std::string FormatReportJson(const SimReport& r) {
     h["hot_minutes_without"] = r.headroom->hot_minutes_without;
     j["headroom"] = h;
   }
+  if (!r.deploys.empty()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const SimDeployOutcome& d : r.deploys) {
+      list.push_back({{"group", d.group}, {"id", d.id}, {"from_version", d.from_version}, {"to_version", d.to_version},
+                      {"phase", d.phase}, {"result", d.result}, {"started_at", d.started_at}, {"ended_at", d.ended_at}});
+    }
+    j["deploys"] = list;
+  }
   if (r.faulty) {
     j["faults"] = r.fault_spec;
     j["faults_stop_seconds"] = r.faults_stop;
@@ -102,6 +110,15 @@ std::string FormatReportText(const SimReport& r) {
     line("lost_requests_without", fmt::format("{:.0f}  ({:.5f}% of requests)", r.headroom->lost_requests_without,
                                               r.headroom->lost_pct_without));
     line("hot_minutes_without", fmt::format("{}", r.headroom->hot_minutes_without));
+  }
+  if (!r.deploys.empty()) {
+    out += "Deploys\n";
+    for (const SimDeployOutcome& d : r.deploys) {
+      line("  " + d.group + " -> " + std::to_string(d.to_version),
+           fmt::format("{} at {}{}{}", d.phase, d.started_at >= 0 ? DayClock(d.started_at) : std::string("-"),
+                       d.ended_at >= 0 ? ", ended " + DayClock(d.ended_at) : std::string(),
+                       d.result.empty() ? std::string() : ": " + d.result));
+    }
   }
   if (r.faulty) {
     out += "Faults\n";

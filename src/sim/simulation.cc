@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 
+#include "adapters/config/duration.h"
 #include "adapters/sim/sim_world.h"
 #include "adapters/sim/spot_market.h"
 #include "adapters/system/stream_logger.h"
@@ -13,6 +15,50 @@
 #include "sim/invariants.h"
 
 namespace shoal {
+
+Result<SimDeployPlan> ParseSimDeploy(std::string_view text) {
+  const std::string shown(text.substr(0, 80));
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("--deploy \"" + shown + "\": " + why +
+                                   " (like web@2h=2 or web@90m=3,errors=5 or web@1h=2,unhealthy or web@1h=2,latency_ms=80)");
+  };
+  const std::size_t at = text.find('@');
+  const std::size_t eq = text.find('=');
+  if (at == std::string_view::npos || eq == std::string_view::npos || eq < at || at == 0) return bad("expected GROUP@TIME=VERSION");
+  SimDeployPlan d;
+  d.group = std::string(text.substr(0, at));
+  const std::optional<Seconds> when = config_internal::ParseDuration(text.substr(at + 1, eq - at - 1));
+  if (!when) return bad("the time must be a duration like 2h or 90m");
+  d.at = *when;
+  std::string_view rest = text.substr(eq + 1);
+  const std::size_t comma = rest.find(',');
+  const std::string version(rest.substr(0, comma));
+  if (version.empty() || version.size() > 9 || version.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(version) < 1) {
+    return bad("the version must be a number of 1 or more");
+  }
+  d.to_version = std::stoi(version);
+  while (comma != std::string_view::npos && !rest.empty()) {
+    rest = rest.substr(rest.find(',') == std::string_view::npos ? rest.size() : rest.find(',') + 1);
+    if (rest.empty()) break;
+    const std::string item(rest.substr(0, rest.find(',')));
+    if (item == "unhealthy") {
+      d.release.healthy = false;
+    } else if (item.rfind("errors=", 0) == 0 || item.rfind("latency_ms=", 0) == 0) {
+      const bool errors = item[0] == 'e';
+      const std::string value = item.substr(item.find('=') + 1);
+      char* endp = nullptr;
+      const double v = std::strtod(value.c_str(), &endp);
+      if (value.empty() || endp != value.c_str() + value.size() || !(v >= 0) || v > (errors ? 100 : 600000)) {
+        return bad(std::string(errors ? "errors must be a percentage 0..100" : "latency_ms must be 0..600000"));
+      }
+      (errors ? d.release.error_percent : d.release.response_ms) = v;
+    } else {
+      return bad("unknown part \"" + item + "\"");
+    }
+  }
+  return d;
+}
 namespace {
 
 constexpr double kBaselineCpu = 0.8;  // baselines serve every minute at <= 80% CPU
@@ -145,6 +191,34 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     if (cp.up()) checker.AfterTick(t, ViewOf(*cp.controller()), world.AliveInstances());
     return Status::Ok();
   };
+  for (const SimDeployPlan& d : options.deploys) {
+    bool known = false;
+    for (const GroupSpec& g : config.groups) known = known || g.name == d.group;
+    if (!known) return Status::InvalidArgument("--deploy: no group named '" + d.group + "' in the config");
+    world.SetRelease(d.to_version, d.release);
+  }
+  std::vector<bool> deploy_started(options.deploys.size(), false);
+  std::vector<SimDeployOutcome> deploy_outcomes(options.deploys.size());
+  // The operator's deploys, each once its time has come (retried while the
+  // control plane is down).
+  auto start_deploys = [&](Seconds t) {
+    for (std::size_t i = 0; i < options.deploys.size(); ++i) {
+      const SimDeployPlan& d = options.deploys[i];
+      if (deploy_started[i] || t < start + d.at) continue;
+      const int g = cp.up() ? cp.controller()->FindGroup(d.group) : -1;
+      if (g < 0) continue;
+      DeployRequest request;
+      request.to_version = d.to_version;
+      request.ref = std::to_string(d.to_version);
+      request.settings = config.groups[g].deploy;
+      request.cause = "simulated operator: deploy " + std::to_string(d.to_version);
+      const Status s = cp.StartDeploy(d.group, std::move(request));
+      if (s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kIoError) continue;
+      deploy_started[i] = true;
+      deploy_outcomes[i].result = s.ok() ? "" : "refused: " + s.message();
+      if (s.ok()) deploy_outcomes[i].id = cp.controller()->state(g).deploy->id;
+    }
+  };
   SHOAL_RETURN_IF_ERROR(tick(0, 0));
   Seconds previous = 0;
   for (Seconds next_minute = kMinute;;) {
@@ -153,6 +227,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     if (t >= end) break;
     world.AdvanceTo(t);
     if (t == next_minute) cp.EachMinute();
+    if (t == next_minute && !options.deploys.empty()) start_deploys(t);
     SHOAL_RETURN_IF_ERROR(tick(t, previous));
     previous = t;
     if (t == next_minute) next_minute += kMinute;
@@ -166,8 +241,24 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     if (cp.up()) checker.AtEnd(end, ViewOf(*cp.controller()), world.AliveInstances());
   }
   world.Finish(end);
+  for (std::size_t i = 0; i < options.deploys.size(); ++i) {
+    SimDeployOutcome& o = deploy_outcomes[i];
+    o.group = options.deploys[i].group;
+    o.to_version = options.deploys[i].to_version;
+    o.phase = deploy_started[i] ? (o.result.empty() ? "" : "refused") : "not-started";
+    if (!deploy_started[i] || !o.result.empty() || !cp.up()) continue;
+    const int g = cp.controller()->FindGroup(o.group);
+    const std::optional<DeployState>& d = cp.controller()->state(g).deploy;
+    if (!d || d->id != o.id) continue;
+    o.from_version = d->from_version;
+    o.phase = std::string(ToString(d->phase));
+    o.result = d->result;
+    o.started_at = d->started_at - start;
+    o.ended_at = d->ended_at > 0 ? d->ended_at - start : -1;
+  }
 
   SimReport r;
+  r.deploys = std::move(deploy_outcomes);
   r.config = config.source;
   r.trace = trace.source;
   r.minutes = static_cast<std::int64_t>(trace.requests.size());

@@ -13,11 +13,37 @@
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
 #include "adapters/sim/faults.h"
+#include "adapters/sim/sim_world.h"
 #include "core/activity.h"
 #include "core/status.h"
 #include "core/time.h"
 
 namespace shoal {
+
+// A deploy replayed in the simulator: at `at` seconds into the trace, the
+// operator deploys release `to_version` to `group` (its `deploy:` settings),
+// whose instances behave as `release` says.
+struct SimDeployPlan {
+  std::string group;
+  Seconds at = 0;
+  int to_version = 0;
+  SimRelease release;
+};
+
+// "web@2h=2", "web@90m=3,errors=5", "web@1h=2,unhealthy", "web@1h=2,latency_ms=80".
+Result<SimDeployPlan> ParseSimDeploy(std::string_view text);
+
+// How a replayed deploy ended (or where it was when the trace ended).
+struct SimDeployOutcome {
+  std::string group;
+  std::int64_t id = 0;
+  int from_version = 0;
+  int to_version = 0;
+  std::string phase;
+  std::string result;
+  Seconds started_at = -1;  // trace seconds; -1: never started
+  Seconds ended_at = -1;
+};
 
 // The environment: what no operator chooses (see SimEnvironment).
 struct SimOptions {
@@ -38,6 +64,7 @@ struct SimOptions {
   // sim/invariants.h is checked. stop_at < 0: faults stop three quarters
   // into the trace.
   std::optional<FaultSpec> faults;
+  std::vector<SimDeployPlan> deploys;  // operator deploys to replay
   std::ostream* log = nullptr;    // the control plane's structured log, stamped with simulated time (optional)
 };
 
@@ -90,6 +117,7 @@ struct SimReport {
   std::string fingerprint;  // hash of the activity log: equal runs have equal fingerprints
   std::vector<std::string> price_sources;
   std::vector<Activity> activity_log;
+  std::vector<SimDeployOutcome> deploys;
   SimSeries series;
   // With faults.
   bool faulty = false;

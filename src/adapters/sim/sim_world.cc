@@ -204,6 +204,13 @@ Datapoint SimWorld::Read(const std::string& group, MetricName metric, std::int64
   return minute < static_cast<std::int64_t>(series.size()) ? series[minute] : Datapoint{};
 }
 
+std::vector<ReleaseTraffic> SimWorld::ReadReleases(const std::string& group, std::int64_t minute) {
+  const auto g = group_index_.find(group);
+  if (g == group_index_.end() || minute < 0) return {};
+  const auto& series = groups_[g->second].releases;
+  return minute < static_cast<std::int64_t>(series.size()) ? series[minute] : std::vector<ReleaseTraffic>{};
+}
+
 // --- Time ------------------------------------------------------------------
 
 Seconds SimWorld::NextEventTime() const { return events_.empty() ? kNever : events_.top().time; }
@@ -281,6 +288,10 @@ void SimWorld::Run(const Event& e) {
     }
     case EventType::kHealthy:
       if (in.phase != Phase::kChecking || !in.registered) return;
+      if (auto r = releases_.find(in.version); r != releases_.end() && !r->second.healthy) {
+        Emit(in, InstanceEvent::kUnhealthy);  // its checks fail: a broken build
+        return;
+      }
       in.phase = Phase::kServing;
       if (now_ >= lb_down_until_) SetServing(in, true);
       Emit(in, InstanceEvent::kHealthy);
@@ -349,6 +360,7 @@ void SimWorld::SetServing(SimInstance& in, bool serving) {
   const double d = serving ? in.weight : -in.weight;
   in.serving_counted = serving;
   groups_[in.group_index].serving_units += d;
+  groups_[in.group_index].serving_by_version[in.version] += d;
   ServiceAccum& s = services_[in.service];
   if (in.pool >= 0) {
     s.serving_pool_units[in.pool] += d;
@@ -402,7 +414,10 @@ void SimWorld::Integrate(Seconds until) {
     const Seconds minute_end = (open_minute_ + 1) * kMinute;
     const Seconds seg_end = std::min(until, minute_end);
     const double dt = static_cast<double>(seg_end - integrated_until_);
-    for (GroupAccum& g : groups_) g.unit_seconds += g.serving_units * dt;
+    for (GroupAccum& g : groups_) {
+      g.unit_seconds += g.serving_units * dt;
+      for (const auto& [version, units] : g.serving_by_version) g.version_unit_seconds[version] += units * dt;
+    }
     for (std::size_t s = 0; s < services_.size(); ++s) {
       ServiceAccum& svc = services_[s];
       double units = svc.serving_od_units;
@@ -459,6 +474,17 @@ void SimWorld::CloseMinute(std::int64_t minute) {
     }
     g.cpu[minute] = cpu;
     g.rpt[minute] = rpt;
+    if (static_cast<std::int64_t>(g.releases.size()) <= minute) g.releases.resize(minute + 1);
+    // Served requests (demand up to capacity) split by serving units.
+    const double served = std::min(services_[g.service].minutes.back().demand, total * env_.capacity_per_unit_rpm);
+    for (const auto& [version, unit_seconds] : g.version_unit_seconds) {
+      if (unit_seconds <= 0 || total <= 0) continue;
+      const auto behaviour = releases_.find(version);
+      const SimRelease r = behaviour != releases_.end() ? behaviour->second : SimRelease{};
+      const double requests = served * (unit_seconds / kMinute) / total;
+      g.releases[minute].push_back({version, requests, requests * r.error_percent / 100.0, requests * r.response_ms});
+    }
+    g.version_unit_seconds.clear();
     g.unit_seconds = 0;
   }
 }

@@ -69,6 +69,14 @@ struct WorldInstance {
   Seconds launched = 0;
 };
 
+// How the instances of one release behave in the simulator (a deploy's
+// replay: `shoal simulate --deploy`). Releases not described are good.
+struct SimRelease {
+  bool healthy = true;         // false: never passes its health checks
+  double error_percent = 0;    // share of its requests answered 5xx
+  double response_ms = 20;     // its mean response time
+};
+
 class SimWorld final : public Clock, public Cloud, public Traffic, public Metrics {
  public:
   // `group_service[g]` names the service of group g (by group name);
@@ -94,6 +102,10 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   Status Deregister(const std::string& group, InstanceId id) override;
   // Metrics
   Datapoint Read(const std::string& group, MetricName metric, std::int64_t minute) override;
+  // Per release: the group's share of the minute's requests by its serving
+  // units of that release, errors and response times as SimRelease says.
+  std::vector<ReleaseTraffic> ReadReleases(const std::string& group, std::int64_t minute) override;
+  void SetRelease(int version, SimRelease behaviour) { releases_[version] = behaviour; }
 
   // Time: the next scheduled event (kNever if none), and moving to `t`
   // (running every event at or before it and closing finished minutes).
@@ -160,6 +172,9 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     int service = 0;
     double serving_units = 0;
     double unit_seconds = 0;   // in the current minute
+    std::map<int, double> serving_by_version;       // units in service per release
+    std::map<int, double> version_unit_seconds;     // in the current minute
+    std::vector<std::vector<ReleaseTraffic>> releases;  // per simulated minute
     std::vector<Datapoint> cpu;  // per simulated minute
     std::vector<Datapoint> rpt;
   };
@@ -214,6 +229,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Per burst whose warning ran and which has not started: the instances
   // drawn at the warning (the start draws only the others).
   std::map<std::uint64_t, std::set<std::uint64_t>> drawn_at_warning_;
+  std::map<int, SimRelease> releases_;
   int max_instances_ = 0;
   Seconds lb_down_until_ = 0;  // a restarted load balancer serves nothing before this
 };
