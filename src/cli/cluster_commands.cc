@@ -142,6 +142,16 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
   std::cout << fmt::format("  desired {}  min {}  max {}  in service {}  starting {}  leaving {}\n",
                            CellText(g["desired"]), CellText(g["min"]), CellText(g["max"]), CellText(g["in_service"]),
                            CellText(g["starting"]), CellText(g["leaving"]));
+  std::cout << fmt::format("  release {}  in service by release {}\n", CellText(g.value("release", json(""))),
+                           g.value("in_service_by_version", json::object()).dump());
+  if (g.contains("deploy") && g["deploy"].is_object()) {
+    const json& d = g["deploy"];
+    std::cout << fmt::format("Deploy {} ({} -> {}): {}, batch {}, {} replaced{}\n", CellText(d["id"]),
+                             CellText(d["from_version"]), CellText(d["to_version"]), CellText(d["phase"]),
+                             CellText(d["batches"]), CellText(d["replaced"]),
+                             d.value("analysing_until", 0) > 0 ? ", analysing" : "");
+    if (!d.value("result", std::string()).empty()) std::cout << "  " << d["result"].get<std::string>() << "\n";
+  }
   std::cout << "Alarms\n";
   for (const json& a : g["alarms"]) std::cout << fmt::format("  {:<28} {}\n", CellText(a["name"]), CellText(a["state"]));
   std::cout << "Policies\n";

@@ -97,11 +97,17 @@ Status AwsProvider::Prepare(Config* config) {
                                      "' has no launch.aws.target_group: the ELBv2 target group (ARN or name) "
                                      "its instances serve in (create it first, see docs/AWS.md)");
     }
-    if (!g.launch.release.empty()) {
+    if (!g.launch.release.empty() && !a.agent.enabled()) {
       return Status::InvalidArgument(config->source + ": group '" + g.name + "': launch.release (" +
                                      g.launch.release +
-                                     ") is the local provider's for now; on AWS, boot the release from "
-                                     "launch.aws.user_data (docs/RELEASES.md shows how)");
+                                     ") is booted by Shoal's part of the user data: set provider.aws.agent "
+                                     "(docs/AWS.md step 5, docs/RELEASES.md)");
+    }
+    if (!g.launch.release.empty() && config->releases.store.rfind("s3://", 0) != 0) {
+      return Status::InvalidArgument(config->source + ": group '" + g.name + "': launch.release (" +
+                                     g.launch.release + ") on AWS needs releases.store to be an s3:// URL the "
+                                     "instances can read (their instance profile), not \"" +
+                                     config->releases.store + "\"");
     }
     if (a.agent.enabled()) {
       const Status fits = aws::CheckUserDataForAgent(g.launch.aws.user_data);
@@ -142,6 +148,7 @@ std::map<std::string, aws::Ec2LaunchOptions> AwsProvider::LaunchOptions(const Co
     o.user_data = g.launch.aws.user_data;
     o.extra_tags = a.tags;
     o.service_port = g.launch.aws.port;
+    o.service = g.service;
     if (a.agent.enabled()) o.agent = AgentOf(a.agent);
     out[g.name] = std::move(o);
   }
@@ -161,6 +168,13 @@ Result<std::unique_ptr<AwsProvider>> AwsProvider::Start(const Config& config, Pr
   eo.groups = p->LaunchOptions(config);
   eo.on_demand_prices = OnDemandPrices(c);
   eo.agent_credential = c.launch_credential;
+  p->releases_ = std::make_unique<ReleaseResolver>(c.data_dir, config.releases);
+  eo.resolve_release = [resolver = p->releases_.get()](const std::string& service,
+                                                        const std::string& ref) -> Result<aws::Ec2Release> {
+    Result<ReleaseToBoot> r = resolver->Resolve(service, ref);
+    if (!r.ok()) return r.status();
+    return aws::Ec2Release{r->version, r->store_url, r->env};
+  };
   p->ec2_ = std::make_unique<aws::Ec2Cloud>(std::move(eo), p->client_.get(), c.clock, c.log);
   p->traffic_ = std::make_unique<aws::Elbv2Traffic>(TrafficOptions(config), p->client_.get(), c.clock, c.log);
 
@@ -249,6 +263,7 @@ Status AwsProvider::Reconfigure(const Config& next) {
     metric_groups[g.name] = {*arn, ""};
   }
   ec2_->SetGroups(LaunchOptions(next));
+  releases_->SetSpec(next.releases);
   traffic_->SetGroups(TrafficOptions(next).groups);
   cloudwatch_->SetGroups(std::move(metric_groups));
   config_ = next;
@@ -256,8 +271,13 @@ Status AwsProvider::Reconfigure(const Config& next) {
 }
 
 Result<int> AwsProvider::ResolveRelease(const std::string& service, const std::string& ref) {
-  return Status::InvalidArgument("deploying release " + ref + " of " + service +
-                                 ": releases boot on the local provider only for now (docs/RELEASES.md)");
+  if (!config_.provider.aws.agent.enabled()) {
+    return Status::InvalidArgument("deploying release " + ref + " of " + service +
+                                   ": on AWS, Shoal's part of the user data boots releases: set provider.aws.agent");
+  }
+  Result<ReleaseToBoot> r = releases_->Resolve(service, ref);
+  if (!r.ok()) return r.status();
+  return r->version;
 }
 
 Result<DrillNotice> AwsProvider::Interrupt(InstanceId, Seconds) { return Spot("`shoal interrupt`"); }

@@ -20,6 +20,7 @@
 #include "adapters/aws/spot_event_queue.h"
 #include "providers/aws_spot_notices.h"
 #include "providers/provider.h"
+#include "providers/release_resolver.h"
 
 namespace shoal {
 
@@ -80,6 +81,7 @@ class AwsProvider final : public Provider {
   ProviderContext context_;
   std::unique_ptr<aws::AwsClient> client_;
   std::unique_ptr<aws::Ec2Cloud> ec2_;
+  std::unique_ptr<ReleaseResolver> releases_;  // the store launches and deploys resolve releases in
   std::unique_ptr<aws::Elbv2Traffic> traffic_;
   std::unique_ptr<aws::CloudWatchMetrics> cloudwatch_;
   std::unique_ptr<aws::SpotEventQueue> queue_;

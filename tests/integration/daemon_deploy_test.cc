@@ -111,6 +111,9 @@ TEST_F(DaemonDeployTest, ARollingDeployAndARevertUnderLoadFailNoRequest) {
   EXPECT_NE(out.find("\"phase\":\"succeeded\""), std::string::npos) << out;
   EXPECT_EQ(Deploy()["batches"], 2);
   EXPECT_EQ(Group()["release"], "2") << "later launches boot what was deployed";
+  std::string described;
+  ASSERT_EQ(Cli({"describe", "group", "web"}, &described), 0);
+  EXPECT_NE(described.find("Deploy 1 (1 -> 2): succeeded, batch 2, 4 replaced"), std::string::npos) << described;
 
   started = std::chrono::steady_clock::now();
   ASSERT_EQ(Cli({"revert", "web"}, &out), 0) << out << Log();
@@ -127,6 +130,63 @@ TEST_F(DaemonDeployTest, ARollingDeployAndARevertUnderLoadFailNoRequest) {
   ASSERT_TRUE(acts && acts->status == 200);
   EXPECT_NE(acts->body.find("batch 1 replaces"), std::string::npos);
   EXPECT_NE(acts->body.find("deploy 2 (release 2 -> 1)"), std::string::npos) << "the revert is deploy 2";
+}
+
+TEST_F(DaemonDeployTest, TenInstancesInBatchesOfQuarterUnderLoad) {
+  Good();
+  Good();
+  ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
+  std::string config = ReleaseConfig(10);
+  config.replace(config.find("max: 6"), 6, "max: 13");
+  std::ofstream(config_) << config;
+  StartDaemon();
+  ASSERT_TRUE(AllOn(1, 10, 120s)) << Log();
+  Load load(web_port_, 5ms);
+  const auto started = std::chrono::steady_clock::now();
+  std::string out;
+  ASSERT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "25%", "--analysis", "0"}, &out), 0) << out << Log();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(Versions().count(2), 10u);
+  EXPECT_EQ(Deploy()["batches"], 4) << "ceil(25% of 10) = 3 a batch";
+  load.Stop();
+  std::cout << "[figure] rolling deploy of 10 instances in batches of 3: " << s << " s; requests " << load.ok()
+            << " ok, " << load.failed() << " failed\n";
+  EXPECT_EQ(load.failed(), 0);
+}
+
+TEST_F(DaemonDeployTest, DeployRequestsThatCannotBeAreRefusedAndChangeNothing) {
+  Good();
+  ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
+  StartDaemon();
+  ASSERT_TRUE(AllOn(1, 4)) << Log();
+  auto unknown = DaemonTest::Api("POST", "/v1/groups/web/deploy", R"({"release": "9"})");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_NE(unknown->body.find("9"), std::string::npos) << unknown->body;
+  auto same = DaemonTest::Api("POST", "/v1/groups/web/deploy", R"({"release": "latest-stable"})");
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 400) << same->body;
+  EXPECT_NE(same->body.find("runs release 1 already"), std::string::npos) << same->body;
+  auto bad = DaemonTest::Api("POST", "/v1/groups/web/deploy", R"({"release": "1", "batch": "0%"})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  auto nothing = DaemonTest::Api("POST", "/v1/groups/web/revert", "{}");
+  ASSERT_TRUE(nothing);
+  EXPECT_EQ(nothing->status, 400) << nothing->body;
+  EXPECT_NE(nothing->body.find("no earlier release"), std::string::npos) << nothing->body;
+  auto nogroup = DaemonTest::Api("POST", "/v1/groups/nope/deploy", R"({"release": "1"})");
+  ASSERT_TRUE(nogroup);
+  EXPECT_EQ(nogroup->status, 404);
+  EXPECT_TRUE(Group()["deploy"].is_null()) << "nothing started";
+  std::string out;
+  EXPECT_EQ(Cli({"deploy", "web", "--release", "9"}, &out), 1);
+
+  Good();
+  ASSERT_EQ(Cli({"deploy", "web", "--release", "latest", "--batch", "1", "--analysis", "0", "--detach"}, &out), 0);
+  auto twice = DaemonTest::Api("POST", "/v1/groups/web/deploy", R"({"release": "2"})");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 409) << twice->body;
+  EXPECT_NE(twice->body.find("shoal revert web"), std::string::npos) << "says what to do: " << twice->body;
 }
 
 TEST_F(DaemonDeployTest, AReleaseThatNeverGetsHealthyIsRolledBackByItself) {

@@ -30,6 +30,21 @@ std::string FirstLine(const std::string& text) { return text.substr(0, text.find
 
 }  // namespace
 
+Status CheckReleaseBootstrap(const ReleaseBootstrap& r) {
+  const std::string names = std::string(kAlnum) + "._-";
+  if (r.store.rfind("s3://", 0) != 0 || r.store.size() > 1024 || r.store.find("..") != std::string::npos ||
+      !OnlyOf(r.store, std::string(kAlnum) + "/._:-")) {
+    return Status::InvalidArgument("release store \"" + r.store +
+                                   "\": instances on AWS boot releases from s3://bucket[/prefix] (letters, digits, "
+                                   "'/', '.', '_', '-'); set releases.store");
+  }
+  if (r.service.empty() || !OnlyOf(r.service, names) || r.env.empty() || !OnlyOf(r.env, names)) {
+    return Status::InvalidArgument("release service and env must be names (letters, digits, '.', '_', '-')");
+  }
+  if (r.version < 1) return Status::InvalidArgument("release version must be 1 or more");
+  return Status::Ok();
+}
+
 Status CheckAgentBootstrap(const AgentBootstrap& a) {
   if (!HostPortUrl(a.report_url)) {
     return Status::InvalidArgument("agent report_url \"" + a.report_url +
@@ -87,7 +102,7 @@ Status CheckUserDataForAgent(const std::string& user_data) {
   return Status::Ok();
 }
 
-std::string AgentScript(const AgentBootstrap& a, const std::string& credential) {
+std::string AgentScript(const AgentBootstrap& a, const std::string& credential, const ReleaseBootstrap* release) {
   std::string s;
   s += "#!/bin/sh\n";
   s += "# Shoal's spot agent, written by Shoal at launch: it reports this instance's spot\n";
@@ -126,10 +141,22 @@ std::string AgentScript(const AgentBootstrap& a, const std::string& credential) 
   s += "  nohup \"$binary\" agent --imds \"$imds\" --report \"$report\" --token-file \"$shoal_dir/agent-credential\" \\\n";
   s += "    >>\"$shoal_dir/agent.log\" 2>&1 </dev/null &\n";
   s += "fi\n";
+  if (release != nullptr) {
+    // After the agent is up (a notice during a slow download still counts),
+    // before the group's own part: it finds the release at /opt/shoal/release.
+    const std::string v = std::to_string(release->version);
+    s += "# The release this instance boots: fetched from the store, checked and unpacked.\n";
+    s += "install -d /opt/shoal/releases /var/cache/shoal\n";
+    s += "\"$binary\" bootstrap --store '" + release->store + "' --service '" + release->service + "' --env '" +
+         release->env + "' --version " + v + " --into /opt/shoal/releases/" + v + " --cache /var/cache/shoal\n";
+    s += "ln -sfn /opt/shoal/releases/" + v + " " + kReleaseLink + "\n";
+    s += "printf '%s\\n' " + v + " > \"$shoal_dir/release-version\"\n";
+  }
   return s;
 }
 
-std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data) {
+std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data,
+                          const ReleaseBootstrap* release) {
   const std::string boundary(kBoundary);
   auto part = [&](const std::string& type, const std::string& filename, const std::string& body) {
     std::string p = "--" + boundary + "\n";
@@ -141,7 +168,7 @@ std::string AgentUserData(const AgentBootstrap& a, const std::string& credential
     return p;
   };
   std::string out = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\nMIME-Version: 1.0\n\n";
-  out += part("text/x-shellscript", "shoal-agent.sh", AgentScript(a, credential));
+  out += part("text/x-shellscript", "shoal-agent.sh", AgentScript(a, credential, release));
   if (!user_data.empty()) out += part(CloudInitContentType(user_data), "user-data", user_data);
   out += "--" + boundary + "--\n";
   return out;

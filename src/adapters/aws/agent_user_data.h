@@ -27,6 +27,21 @@ struct AgentBootstrap {
   std::string binary_sha256;  // required with binary_url: the fetched file must match it
 };
 
+// A release the instance boots (launch.release): Shoal's part runs
+// `shoal bootstrap` into /opt/shoal/releases/<version> after starting the
+// agent, and points /opt/shoal/release at it, before the group's own user
+// data runs (cloud-init runs the parts in order).
+struct ReleaseBootstrap {
+  std::string store;    // s3://bucket[/prefix] (the instance profile must read it)
+  std::string service;
+  std::string env;
+  int version = 0;
+};
+inline constexpr const char* kReleaseLink = "/opt/shoal/release";
+
+// Why `r` cannot be put into a script, or Ok.
+Status CheckReleaseBootstrap(const ReleaseBootstrap& r);
+
 // Why `a` cannot be put into a script, or Ok.
 Status CheckAgentBootstrap(const AgentBootstrap& a);
 
@@ -42,9 +57,11 @@ std::string CloudInitContentType(const std::string& part);
 
 // The whole user data of one launch. `a` and `user_data` must have passed
 // the checks above; `credential` is hex.
-std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data);
+std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data,
+                          const ReleaseBootstrap* release = nullptr);
 
 // Just Shoal's shell script (the first part), for tests and docs.
-std::string AgentScript(const AgentBootstrap& a, const std::string& credential);
+std::string AgentScript(const AgentBootstrap& a, const std::string& credential,
+                        const ReleaseBootstrap* release = nullptr);
 
 }  // namespace shoal::aws

@@ -92,6 +92,10 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   const std::optional<Ec2LaunchOptions> options = LaunchOptionsOf(request.group);
   if (!options) return Status::InvalidArgument("ec2: no launch options for group " + request.group);
   const Ec2LaunchOptions& launch = *options;
+  if (!request.release.empty() && (!launch.agent || !options_.resolve_release)) {
+    return Status::InvalidArgument("group " + request.group + " boots release " + request.release +
+                                   ", which Shoal's part of the user data fetches: set provider.aws.agent");
+  }
   if (!request.launch_token.empty()) {
     // An instance already made for this token is the answer (a retried launch).
     auto existing = List(kLiveStates, request.launch_token);
@@ -103,16 +107,27 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   }
   auto subnet = SubnetFor(request.group, launch, request.zone);
   if (!subnet.ok()) return subnet.status();
+  std::optional<ReleaseBootstrap> release;
+  if (!request.release.empty()) {
+    Result<Ec2Release> resolved = options_.resolve_release(launch.service, request.release);
+    if (!resolved.ok()) {
+      return resolved.status().WithContext("launch of group " + request.group + ": release " + request.release);
+    }
+    release = ReleaseBootstrap{resolved->store_url, launch.service, resolved->env, resolved->version};
+    SHOAL_RETURN_IF_ERROR(CheckReleaseBootstrap(*release));
+  }
   std::string user_data = launch.user_data;
   if (launch.agent) {
     if (!options_.agent_credential || request.launch_token.empty()) {
       return Status::Internal("ec2: group " + request.group +
                               " starts the agent, but the launch has no token to derive its credential from");
     }
-    user_data = AgentUserData(*launch.agent, options_.agent_credential(request.launch_token), launch.user_data);
+    user_data = AgentUserData(*launch.agent, options_.agent_credential(request.launch_token), launch.user_data,
+                              release ? &*release : nullptr);
   }
   RunInstancesInput input{options_.owner, launch.image_id, *subnet, launch.security_groups,
                           launch.instance_profile, launch.key_name, user_data, launch.extra_tags};
+  input.version = release ? release->version : 0;
   auto doc = client_->Query(Service::kEc2, "RunInstances", RunInstancesParams(request, input), 1);
   if (!doc.ok()) {
     return doc.status().WithContext("launching " + request.group + " (" + request.instance_type +
@@ -124,7 +139,7 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   std::lock_guard lock(mu_);
   // Poll watches it from now, so it is reported gone even if no list ever shows it.
   seen_.try_emplace(d.id, Seen{request.group, false, false, clock_->Now()});
-  return LaunchedInstance{d.id, d.address, d.version};
+  return LaunchedInstance{d.id, d.address, input.version};
 }
 
 Status Ec2Cloud::Terminate(InstanceId id) {

@@ -48,6 +48,14 @@ struct Ec2LaunchOptions {
   // Set: the user data starts the spot agent first (agent_user_data.h),
   // with the credential Ec2CloudOptions::agent_credential gives the launch.
   std::optional<AgentBootstrap> agent;
+  std::string service;  // the group's service: the release a launch names is this service's
+};
+
+// What a launch's release resolved to (`Ec2CloudOptions::resolve_release`).
+struct Ec2Release {
+  int version = 0;
+  std::string store_url;  // s3://...
+  std::string env;
 };
 
 struct Ec2CloudOptions {
@@ -56,6 +64,11 @@ struct Ec2CloudOptions {
   // The credential of the agent of the instance a launch token makes
   // (needed when a group has `agent`); the daemon checks it on each report.
   std::function<std::string(const std::string& launch_token)> agent_credential;
+  // Resolves a launch's release ("latest-stable", "latest", "N") of a
+  // service; needed when a group boots a release (Shoal's user-data part
+  // runs the bootstrap, so the group needs `agent` too). A failure fails
+  // the launch before anything is asked of EC2.
+  std::function<Result<Ec2Release>(const std::string& service, const std::string& ref)> resolve_release;
   std::map<TypeRegion, double> on_demand_prices;  // USD/h (data/ondemand_prices.csv)
   Seconds spot_price_ttl = 300;                    // how long a pool's spot price is reused
   // EC2's lists are eventually consistent: an instance just launched may be

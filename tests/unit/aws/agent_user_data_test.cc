@@ -106,6 +106,32 @@ TEST(AgentUserData, FetchesTheBinaryOnlyWhenAUrlIsGivenAndChecksItsHash) {
   EXPECT_THAT(script, HasSubstr("sha256sum -c"));
 }
 
+TEST(AgentUserData, ARebootedReleaseIsBootstrappedAfterTheAgentStartsAndLinked) {
+  const ReleaseBootstrap boot{"s3://artifacts/releases", "shop", "prod", 12};
+  ASSERT_TRUE(CheckReleaseBootstrap(boot).ok());
+  const std::string script = AgentScript(Agent(), kCredential, &boot);
+  const std::size_t agent = script.find(" agent --imds");
+  const std::size_t bootstrap = script.find(
+      "\"$binary\" bootstrap --store 's3://artifacts/releases' --service 'shop' --env 'prod' --version 12 "
+      "--into /opt/shoal/releases/12 --cache /var/cache/shoal");
+  ASSERT_NE(agent, std::string::npos);
+  ASSERT_NE(bootstrap, std::string::npos) << script;
+  EXPECT_LT(agent, bootstrap) << "notices are reported even while the release downloads";
+  EXPECT_THAT(script, HasSubstr("ln -sfn /opt/shoal/releases/12 /opt/shoal/release"));
+  EXPECT_THAT(AgentScript(Agent(), kCredential), Not(HasSubstr("bootstrap")));
+}
+
+TEST(AgentUserData, AReleaseThatWouldNeedQuotingOrIsNotOnS3IsRefused) {
+  for (const ReleaseBootstrap& bad : {ReleaseBootstrap{"file:///srv/releases", "shop", "prod", 1},
+                                      ReleaseBootstrap{"s3://b/x';reboot;'", "shop", "prod", 1},
+                                      ReleaseBootstrap{"s3://b/../x", "shop", "prod", 1},
+                                      ReleaseBootstrap{"s3://b", "sh op", "prod", 1},
+                                      ReleaseBootstrap{"s3://b", "shop", "", 1},
+                                      ReleaseBootstrap{"s3://b", "shop", "prod", 0}}) {
+    EXPECT_FALSE(CheckReleaseBootstrap(bad).ok()) << bad.store << " " << bad.service << " " << bad.version;
+  }
+}
+
 // Runs the script with sh: its directory, metadata address and binary
 // replaced, as on an instance without systemd.
 class AgentScriptRun : public ::testing::Test {

@@ -80,6 +80,10 @@ class Ec2CloudTest : public ::testing::Test {
     auto client = AwsClient::Create({}, std::move(deps));
     ASSERT_TRUE(client.ok()) << client.status().message();
     client_ = std::move(*client);
+    cloud_ = std::make_unique<Ec2Cloud>(BaseOptions(), client_.get(), &clock_, &log_);
+  }
+
+  static Ec2CloudOptions BaseOptions() {
     Ec2CloudOptions options;
     options.owner = "me";
     options.poll_interval = 0;  // every Poll lists (PollListsAtMostEveryInterval sets one)
@@ -93,7 +97,7 @@ class Ec2CloudTest : public ::testing::Test {
     web.service_port = 8080;
     options.groups["web"] = web;
     options.on_demand_prices[{"m5.large", "us-east-1"}] = 0.096;
-    cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
+    return options;
   }
 
   static LaunchRequest SpotRequest() {
@@ -123,6 +127,58 @@ class Ec2CloudTest : public ::testing::Test {
   std::unique_ptr<AwsClient> client_;
   std::unique_ptr<Ec2Cloud> cloud_;
 };
+
+// A group that boots a release: the release is resolved before EC2 is
+// asked, Shoal's user-data part bootstraps it, and the tag says which.
+TEST_F(Ec2CloudTest, ALaunchThatBootsAReleaseResolvesItTagsItAndBootstrapsItInTheUserData) {
+  Ec2CloudOptions options = BaseOptions();
+  const AgentBootstrap agent{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""};
+  options.groups["web"].agent = agent;
+  options.groups["web"].service = "shop";
+  options.agent_credential = [](const std::string&) { return std::string(64, 'c'); };
+  std::vector<std::string> asked;
+  options.resolve_release = [&asked](const std::string& service, const std::string& ref) -> Result<Ec2Release> {
+    asked.push_back(service + ":" + ref);
+    return Ec2Release{12, "s3://artifacts/releases", "prod"};
+  };
+  cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
+  http_.Push(ScriptedHttp::Answer(200, "<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>"));
+  http_.Push(ScriptedHttp::Answer(200, kSubnets));
+  http_.Push(ScriptedHttp::Answer(200, "<RunInstancesResponse><instancesSet>" +
+                                           InstanceXml("i-0abc", "pending", "10.0.2.7", "web", "web-7") +
+                                           "</instancesSet></RunInstancesResponse>"));
+  LaunchRequest r = SpotRequest();
+  r.release = "latest-stable";
+  auto launched = cloud_->Launch(r);
+  ASSERT_TRUE(launched.ok()) << launched.status().message();
+  EXPECT_EQ(launched->version, 12);
+  EXPECT_EQ(asked, (std::vector<std::string>{"shop:latest-stable"}));
+  const auto run = FormOf(http_.requests()[2]);
+  EXPECT_EQ(TagValue(run, "shoal:version"), "12");
+  const ReleaseBootstrap boot{"s3://artifacts/releases", "shop", "prod", 12};
+  EXPECT_EQ(Field(run, "UserData"), Base64(AgentUserData(agent, std::string(64, 'c'), "#!/bin/sh\necho hi\n", &boot)));
+}
+
+TEST_F(Ec2CloudTest, AReleaseThatCannotBeResolvedOrBootedAsksNothingOfEc2) {
+  LaunchRequest r = SpotRequest();
+  r.release = "7";
+  auto no_agent = cloud_->Launch(r);
+  ASSERT_FALSE(no_agent.ok());
+  EXPECT_NE(no_agent.status().message().find("set provider.aws.agent"), std::string::npos) << no_agent.status().message();
+  Ec2CloudOptions options = BaseOptions();
+  options.groups["web"].agent = AgentBootstrap{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""};
+  options.agent_credential = [](const std::string&) { return std::string(64, 'c'); };
+  options.resolve_release = [](const std::string&, const std::string&) -> Result<Ec2Release> {
+    return Status::Unavailable("the store did not answer");
+  };
+  cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
+  http_.Push(ScriptedHttp::Answer(200, "<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>"));
+  http_.Push(ScriptedHttp::Answer(200, kSubnets));
+  auto down = cloud_->Launch(r);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.status().code(), StatusCode::kUnavailable);
+  for (const std::string& action : Actions()) EXPECT_NE(action, "RunInstances");
+}
 
 TEST(Ec2WireTest, ClientTokenIsTheLaunchTokenUpTo64AsciiCharactersElseItsHash) {
   EXPECT_EQ(Ec2ClientToken("web-7"), "web-7");

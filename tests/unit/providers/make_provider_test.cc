@@ -67,12 +67,17 @@ TEST(PrepareLiveConfig, AwsNeedsAnImageAndEachGroupsPortAndTargetGroup) {
   EXPECT_THAT(PrepareLiveConfig(&no_tg, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.target_group"));
 }
 
-TEST(PrepareLiveConfig, AwsRefusesALaunchReleaseUntilItsUserDataCanBootOne) {
+TEST(PrepareLiveConfig, AwsBootsAReleaseOnlyThroughTheAgentsPartFromAnS3Store) {
   Config c = Parsed(kAws);
   c.groups[0].launch.release = "latest-stable";
-  const Status refused = PrepareLiveConfig(&c, "p.yaml", 7400);
-  EXPECT_THAT(refused.message(), HasSubstr("group 'web': launch.release (latest-stable)"));
-  EXPECT_THAT(refused.message(), HasSubstr("local provider's"));
+  const Status no_agent = PrepareLiveConfig(&c, "p.yaml", 7400);
+  EXPECT_THAT(no_agent.message(), HasSubstr("group 'web': launch.release (latest-stable)"));
+  EXPECT_THAT(no_agent.message(), HasSubstr("set provider.aws.agent"));
+  c.provider.aws.agent.report_url = "http://10.0.0.9:7400";
+  c.releases.store = "file:///srv/releases";
+  EXPECT_THAT(PrepareLiveConfig(&c, "p.yaml", 7400).message(), HasSubstr("releases.store to be an s3:// URL"));
+  c.releases.store = "s3://artifacts/releases";
+  EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok()) << PrepareLiveConfig(&c, "p.yaml", 7400).message();
 }
 
 TEST(ProviderConfig, TheAgentSectionIsReadWithItsDefaultBinary) {
