@@ -138,6 +138,8 @@ TEST_F(DaemonDeployTest, TenInstancesInBatchesOfQuarterUnderLoad) {
   ASSERT_EQ(Run({"release", "promote", "web", "1", "--store", Store()}), 0);
   std::string config = ReleaseConfig(10);
   config.replace(config.find("max: 6"), 6, "max: 13");
+  // Thirteen at once must fit the cores the local provider hands out.
+  config.replace(config.find("cpu_share: 0.25"), 15, "cpu_share: 0.1");
   std::ofstream(config_) << config;
   StartDaemon();
   ASSERT_TRUE(AllOn(1, 10, 120s)) << Log();
