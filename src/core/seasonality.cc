@@ -164,17 +164,20 @@ std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, d
   const auto forecast = [&](std::int64_t from) {
     double most = 0;
     for (const LearnedPeriod& p : periods) {
-      std::optional<double> least;
+      // Plain values, not an optional: GCC 12 at -O1 (the TSan build) warns
+      // that an optional<double> fed to std::max may be uninitialized.
+      double least = 0;
+      bool every = repetitions > 0;
       for (int k = 1; k <= repetitions; ++k) {
         const std::int64_t at = from - static_cast<std::int64_t>(k) * p.minutes;
         const auto seen = at >= 0 ? busiest(at, at + lead) : std::nullopt;
         if (!seen) {
-          least.reset();
+          every = false;
           break;
         }
-        if (!least || *seen < *least) least = seen;
+        least = k == 1 ? *seen : std::min(least, *seen);
       }
-      if (least) most = std::max(most, *least);
+      if (every) most = std::max(most, least);
     }
     return most;
   };
@@ -197,12 +200,13 @@ std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, d
 
 std::optional<double> PeriodForecast(const LoadHistory& h, int period, int repetitions, std::int64_t now_minute,
                                      int window) {
-  std::optional<double> least;
+  if (repetitions < 1) return std::nullopt;
+  double least = 0;
   for (int k = 1; k <= repetitions; ++k) {
     const std::int64_t from = now_minute - static_cast<std::int64_t>(k) * period;
     const auto seen = h.MaxIn(from, from + window);
     if (!seen) return std::nullopt;
-    if (!least || *seen < *least) least = seen;
+    least = k == 1 ? *seen : std::min(least, *seen);
   }
   return least;
 }
