@@ -50,8 +50,7 @@ ordered_json DeployJson(const DeployState& d) {
   j["ref"] = d.request.ref;
   j["instance"] = d.request.only.empty() ? ordered_json() : ordered_json(d.request.only.str());
   j["cause"] = d.request.cause;
-  j["batch"] = d.request.settings.batch_count > 0 ? std::to_string(d.request.settings.batch_count)
-                                                  : std::to_string(static_cast<int>(d.request.settings.batch_percent)) + "%";
+  j["batch"] = FormatBatch(d.request.settings);
   j["batches"] = d.batches;
   j["batch_open"] = d.batch_open;
   j["replaced"] = d.replaced;

@@ -1,5 +1,7 @@
 #include "cli/api_client.h"
 
+#include <iostream>
+
 #include <httplib.h>
 
 #include <cstdlib>
@@ -62,6 +64,11 @@ Result<std::string> ApiPost(const ApiTarget& target, const std::string& path, co
   client.set_read_timeout(30);
   return Finish(client.Post(path.c_str(), {{"Authorization", "Bearer " + *token}}, json_body, "application/json"),
                 target);
+}
+
+int Fail(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
 }
 
 }  // namespace shoal

@@ -23,6 +23,9 @@ void AddApiOptions(CLI::App* cmd, ApiTarget* target);
 // GET or POST (JSON body) `path`; the response body on 2xx, else a Status
 // whose message is the daemon's error and what to do next.
 Result<std::string> ApiGet(const ApiTarget& target, const std::string& path);
+// Prints "error: <message>" on stderr; the exit code of a failed command (1).
+int Fail(const Status& s);
+
 Result<std::string> ApiPost(const ApiTarget& target, const std::string& path, const std::string& json_body);
 
 }  // namespace shoal

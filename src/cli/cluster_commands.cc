@@ -24,10 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Status& s) {
-  std::cerr << "error: " << s.message() << "\n";
-  return 1;
-}
 
 void PrintTable(const json& rows, const std::vector<Column>& columns, const std::string& indent = "") {
   std::cout << RenderTable(rows, columns, SystemClock().Now(), indent);

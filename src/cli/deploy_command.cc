@@ -32,10 +32,6 @@ struct DeployArgs {
 constexpr int kRolledBack = 3;
 constexpr int kTimedOut = 4;
 
-int Fail(const Status& s) {
-  std::cerr << "error: " << s.message() << "\n";
-  return 1;
-}
 
 std::string Versions(const json& group) {
   std::string out;

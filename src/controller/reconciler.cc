@@ -552,29 +552,17 @@ Status Reconciler::RecordActivity(const Activity& activity) {
 }
 
 Status Reconciler::SetDesired(const std::string& group, int desired, const std::string& cause) {
-  const int g = FindGroup(group);
-  if (g < 0) return Status::NotFound("no group named '" + group + "'");
-  const GroupSpec& spec = groups_[g];
-  if (desired < spec.min || desired > spec.max) {
-    return Status::InvalidArgument("desired " + std::to_string(desired) + " is outside group '" + group +
-                                   "' min " + std::to_string(spec.min) + " .. max " +
-                                   std::to_string(spec.max));
-  }
-  const GroupState before = states_[g];
-  const std::size_t activities_before = activities_.size();
-  Record(shoal::SetDesired(spec, states_[g], desired, ports_.clock->Now(), ActivityKind::kSetDesired, cause));
-  MarkDirty(static_cast<std::size_t>(g));
-  if (Status s = Commit(); !s.ok()) {
-    // Not recorded: not done.
-    states_[g] = before;
-    activities_.resize(std::min(activities_.size(), activities_before));
-    return s;
-  }
-  return Status::Ok();
+  return ChangeGroup(group, [desired, &cause](const GroupSpec& spec, GroupState& state, Seconds now) -> Result<Activity> {
+    if (desired < spec.min || desired > spec.max) {
+      return Status::InvalidArgument("desired " + std::to_string(desired) + " is outside group '" + spec.name +
+                                     "' min " + std::to_string(spec.min) + " .. max " + std::to_string(spec.max));
+    }
+    return shoal::SetDesired(spec, state, desired, now, ActivityKind::kSetDesired, cause);
+  });
 }
 
-Status Reconciler::ChangeDeploy(const std::string& group,
-                                const std::function<Result<Activity>(const GroupSpec&, GroupState&, Seconds)>& change) {
+Status Reconciler::ChangeGroup(const std::string& group,
+                               const std::function<Result<Activity>(const GroupSpec&, GroupState&, Seconds)>& change) {
   const int g = FindGroup(group);
   if (g < 0) return Status::NotFound("no group named '" + group + "'");
   const GroupState before = states_[g];
@@ -587,6 +575,7 @@ Status Reconciler::ChangeDeploy(const std::string& group,
   Record(*a);
   MarkDirty(static_cast<std::size_t>(g));
   if (Status s = Commit(); !s.ok()) {
+    // Not recorded: not done.
     states_[g] = before;
     activities_.resize(std::min(activities_.size(), activities_before));
     return s;
@@ -595,13 +584,13 @@ Status Reconciler::ChangeDeploy(const std::string& group,
 }
 
 Status Reconciler::StartDeploy(const std::string& group, DeployRequest request) {
-  return ChangeDeploy(group, [&request](const GroupSpec& spec, GroupState& state, Seconds now) {
+  return ChangeGroup(group, [&request](const GroupSpec& spec, GroupState& state, Seconds now) {
     return shoal::StartDeploy(spec, state, std::move(request), now);
   });
 }
 
 Status Reconciler::Revert(const std::string& group, const DeploySettings& settings) {
-  return ChangeDeploy(group, [&settings](const GroupSpec& spec, GroupState& state, Seconds now) {
+  return ChangeGroup(group, [&settings](const GroupSpec& spec, GroupState& state, Seconds now) {
     return shoal::Revert(spec, state, settings, now);
   });
 }

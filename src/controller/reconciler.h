@@ -127,9 +127,9 @@ class Reconciler {
   std::int64_t failed_commits() const { return failed_commits_; }
 
  private:
-  // Applies one operator change of a group's deploy, recorded and stored,
-  // or undone when refused or not stored.
-  Status ChangeDeploy(const std::string& group,
+  // Applies one operator change of a group (desired, a deploy), recorded
+  // and stored, or undone when refused or not stored.
+  Status ChangeGroup(const std::string& group,
                       const std::function<Result<Activity>(const GroupSpec&, GroupState&, Seconds)>& change);
   void Observe(Seconds now);
   void ObserveMetrics(Seconds now);

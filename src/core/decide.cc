@@ -94,6 +94,7 @@ class Decider {
           if (BumpsGroup(spec_.spot.on_notice)) BumpOtherGroup(in);
           break;
         case InstanceState::kUnhealthy:
+          unhealthy_now_.push_back(in.id);
           Terminate(in, "unhealthy");
           break;
         case InstanceState::kDraining:
@@ -109,6 +110,7 @@ class Decider {
                             std::to_string(spec_.health_check.grace) + "s)",
                         state_.desired, state_.desired);
             state_.replace_causes.push_back("unhealthy " + in.id.str());
+            unhealthy_now_.push_back(in.id);
             Terminate(in, "unhealthy");
           }
           break;
@@ -544,9 +546,9 @@ class Decider {
 
   // An instance of the new release that HandleLeaving found unhealthy in this tick.
   std::string FailedNewInstance(const DeployState& d) const {
-    for (const auto& [id, why] : reasons_) {
+    for (InstanceId id : unhealthy_now_) {
       const Instance* in = state_.Find(id);
-      if (why == "unhealthy" && in != nullptr && in->version == d.request.to_version) {
+      if (in != nullptr && in->version == d.request.to_version) {
         return in->id.str() + " of release " + std::to_string(in->version) + " failed its health checks";
       }
     }
@@ -734,6 +736,7 @@ class Decider {
   bool simple_now_ = false;
   int slot_ = 0;                                  // launches planned by this decision so far
   std::map<InstanceId, std::string> reasons_;     // why an instance leaves, for its call
+  std::vector<InstanceId> unhealthy_now_;         // found unhealthy by this decision (HandleLeaving)
 };
 
 }  // namespace

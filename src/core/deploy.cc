@@ -39,6 +39,16 @@ bool ParsePlainNumber(std::string_view text, double* out) {
 
 }  // namespace
 
+std::string FormatPercent(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return (r.ec == std::errc() ? std::string(buf, r.ptr) : std::string("?")) + "%";
+}
+
+std::string FormatBatch(const DeploySettings& s) {
+  return s.batch_count > 0 ? std::to_string(s.batch_count) : FormatPercent(s.batch_percent);
+}
+
 Status ParsePercent(std::string_view what, std::string_view text, double* out) {
   std::string_view number = text;
   if (!number.empty() && number.back() == '%') number.remove_suffix(1);

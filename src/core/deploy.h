@@ -92,6 +92,10 @@ struct DeployState {
 Status ParseBatch(std::string_view text, DeploySettings* s);
 // "90%" or "90": a percentage 0..100.
 Status ParsePercent(std::string_view what, std::string_view text, double* out);
+// 25 -> "25%", 12.5 -> "12.5%".
+std::string FormatPercent(double v);
+// The batch as ParseBatch reads it: "3" or "25%".
+std::string FormatBatch(const DeploySettings& s);
 // Checks the settings as a whole (ranges), naming the field.
 Status ValidateDeploySettings(const DeploySettings& s);
 

@@ -35,9 +35,7 @@ class Metrics {
   // Per release, what the group's instances answered in `minute` (one entry
   // per version that served; empty when the provider cannot tell, e.g. a
   // load balancer without per-target response counts).
-  virtual std::vector<ReleaseTraffic> ReadReleases(const std::string& group, std::int64_t minute) {
-    (void)group;
-    (void)minute;
+  virtual std::vector<ReleaseTraffic> ReadReleases(const std::string& /*group*/, std::int64_t /*minute*/) {
     return {};
   }
 };

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/aws_support.h"
-#include "daemon_fixture.h"
+#include "release_daemon_fixture.h"
 #include "test_util.h"
 
 namespace shoal {
@@ -28,23 +28,11 @@ using nlohmann::json;
 using shoal::testing::WaitUntil;
 using namespace std::chrono_literals;
 
-class DaemonDeployTest : public shoal::testing::DaemonTest {
+class DaemonDeployTest : public shoal::testing::ReleaseDaemonTest {
  protected:
   void SetUp() override {
     DaemonTest::SetUp();
     std::ofstream(config_) << ReleaseConfig(4);
-  }
-
-  std::string Store() const { return "file://" + dir_ + "/store"; }
-
-  // The fixture's group at `desired`, booting latest-stable from the store
-  // and serving from the release folder (healthy only with its `health`).
-  std::string ReleaseConfig(int desired, const std::string& deploy = "") const {
-    std::string c = "releases:\n  store: " + Store() + "\n" + Config(desired);
-    const std::string dir_arg = "\"--dir\", \"{dir}\"";
-    c.replace(c.find(dir_arg), dir_arg.size(), "\"--dir\", \"{release}\"");
-    c.replace(c.find("    launch:\n"), 12, "    launch:\n      release: latest-stable\n");
-    return c + (deploy.empty() ? "" : "    deploy: " + deploy + "\n");
   }
 
   // Publishes a release whose folder holds `files` (name -> text).
@@ -74,20 +62,11 @@ class DaemonDeployTest : public shoal::testing::DaemonTest {
     return Run(args, out);
   }
 
-  std::multiset<int> Versions() {
-    std::multiset<int> v;
-    auto r = DaemonTest::Api("GET", "/v1/instances?group=web");
-    if (!r || r->status != 200) return v;
-    for (const json& in : json::parse(r->body)) {
-      if (in["state"] == "in-service") v.insert(in["version"].get<int>());
-    }
-    return v;
-  }
   // Waits for the group to serve `n` instances, all of release `version`.
   bool AllOn(int version, int n, std::chrono::seconds within = 90s) {
     std::multiset<int> want;
     for (int i = 0; i < n; ++i) want.insert(version);
-    return WaitUntil([&] { return Versions() == want; }, within);
+    return WaitUntil([&] { return Versions(true) == want; }, within);
   }
   json Deploy() { return Group()["deploy"]; }
 
@@ -107,7 +86,7 @@ TEST_F(DaemonDeployTest, ARollingDeployAndARevertUnderLoadFailNoRequest) {
   ASSERT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "50%", "--analysis", "0", "--json"}, &out), 0)
       << out << Log();
   const double deploy_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  EXPECT_EQ(Versions(), (std::multiset<int>{2, 2, 2, 2}));
+  EXPECT_EQ(Versions(true), (std::multiset<int>{2, 2, 2, 2}));
   EXPECT_NE(out.find("\"phase\":\"succeeded\""), std::string::npos) << out;
   EXPECT_EQ(Deploy()["batches"], 2);
   EXPECT_EQ(Group()["release"], "2") << "later launches boot what was deployed";
@@ -118,7 +97,7 @@ TEST_F(DaemonDeployTest, ARollingDeployAndARevertUnderLoadFailNoRequest) {
   started = std::chrono::steady_clock::now();
   ASSERT_EQ(Cli({"revert", "web"}, &out), 0) << out << Log();
   const double revert_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  EXPECT_EQ(Versions(), (std::multiset<int>{1, 1, 1, 1}));
+  EXPECT_EQ(Versions(true), (std::multiset<int>{1, 1, 1, 1}));
   load.Stop();
   std::cout << "[figure] rolling deploy of 4 instances in 2 batches: " << deploy_s << " s; revert: " << revert_s
             << " s; requests " << load.ok() << " ok, " << load.failed() << " failed\n";
@@ -148,7 +127,7 @@ TEST_F(DaemonDeployTest, TenInstancesInBatchesOfQuarterUnderLoad) {
   std::string out;
   ASSERT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "25%", "--analysis", "0"}, &out), 0) << out << Log();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  EXPECT_EQ(Versions().count(2), 10u);
+  EXPECT_EQ(Versions(true).count(2), 10u);
   EXPECT_EQ(Deploy()["batches"], 4) << "ceil(25% of 10) = 3 a batch";
   load.Stop();
   std::cout << "[figure] rolling deploy of 10 instances in batches of 3: " << s << " s; requests " << load.ok()
@@ -182,6 +161,15 @@ TEST_F(DaemonDeployTest, DeployRequestsThatCannotBeAreRefusedAndChangeNothing) {
   EXPECT_TRUE(Group()["deploy"].is_null()) << "nothing started";
   std::string out;
   EXPECT_EQ(Cli({"deploy", "web", "--release", "9"}, &out), 1);
+  auto not_an_id = DaemonTest::Api("POST", "/v1/groups/web/deploy", R"({"release": "1", "instance": "i-0 ; reboot"})");
+  ASSERT_TRUE(not_an_id);
+  EXPECT_EQ(not_an_id->status, 400);
+  EXPECT_NE(not_an_id->body.find("is not an instance id"), std::string::npos) << not_an_id->body;
+  auto not_serving = DaemonTest::Api("POST", "/v1/groups/web/deploy",
+                                     R"({"release": "1", "instance": "i-00000000000000ff"})");
+  ASSERT_TRUE(not_serving);
+  EXPECT_EQ(not_serving->status, 400);
+  EXPECT_NE(not_serving->body.find("is not in service"), std::string::npos) << not_serving->body;
 
   Good();
   ASSERT_EQ(Cli({"deploy", "web", "--release", "latest", "--batch", "1", "--analysis", "0", "--detach"}, &out), 0);
@@ -245,7 +233,7 @@ TEST_F(DaemonDeployTest, ADaemonKilledMidDeployResumesIt) {
   ASSERT_TRUE(AllOn(1, 4)) << Log();
   std::string out;
   ASSERT_EQ(Cli({"deploy", "web", "--release", "2", "--batch", "1", "--analysis", "0", "--detach"}, &out), 0) << out;
-  ASSERT_TRUE(WaitUntil([&] { return Versions().count(2) >= 1; }, 60s)) << Log();
+  ASSERT_TRUE(WaitUntil([&] { return Versions(true).count(2) >= 1; }, 60s)) << Log();
   StopDaemon(SIGKILL);
   StartDaemon();
   ASSERT_TRUE(AllOn(2, 4, 120s)) << Group().dump(2) << Log();

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/aws_support.h"
-#include "daemon_fixture.h"
+#include "release_daemon_fixture.h"
 #include "test_util.h"
 
 namespace shoal {
@@ -23,24 +23,13 @@ using nlohmann::json;
 using shoal::testing::WaitUntil;
 using namespace std::chrono_literals;
 
-class DaemonReleaseTest : public shoal::testing::DaemonTest {
+class DaemonReleaseTest : public shoal::testing::ReleaseDaemonTest {
  protected:
   void SetUp() override {
     DaemonTest::SetUp();
     fs::create_directories(dir_ + "/app", ec_);
     std::ofstream(dir_ + "/app/health") << "ok\n";
     std::ofstream(config_) << ReleaseConfig(2);
-  }
-
-  std::string Store() const { return "file://" + dir_ + "/store"; }
-
-  // The fixture's group, booting latest-stable and serving from it.
-  std::string ReleaseConfig(int desired) const {
-    std::string c = "releases:\n  store: " + Store() + "\n" + Config(desired);
-    const std::string dir_arg = "\"--dir\", \"{dir}\"";
-    c.replace(c.find(dir_arg), dir_arg.size(), "\"--dir\", \"{release}\"");
-    c.replace(c.find("    launch:\n"), 12, "    launch:\n      release: latest-stable\n");
-    return c;
   }
 
   std::string Release(const std::vector<std::string>& args) {
@@ -52,15 +41,6 @@ class DaemonReleaseTest : public shoal::testing::DaemonTest {
     return out;
   }
 
-  json Instances() {
-    auto r = Api("GET", "/v1/instances?group=web");
-    return r && r->status == 200 ? json::parse(r->body) : json::array();
-  }
-  std::multiset<int> Versions() {
-    std::multiset<int> v;
-    for (const json& in : Instances()) v.insert(in["version"].get<int>());
-    return v;
-  }
   bool Scale(int desired) {
     auto r = Api("POST", "/v1/groups/web/scale", json{{"desired", desired}}.dump());
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
@@ -117,7 +97,7 @@ TEST_F(DaemonReleaseTest, WithTheStoreGoneLaunchesFailCleanlyAndRunningCapacityS
   ASSERT_TRUE(WaitUntil([&] { return HasCondition("LaunchFailing", "release latest-stable"); }, 30s))
       << Group().dump(2) << Log();
   EXPECT_EQ(InService(), 2);
-  EXPECT_EQ(Instances().size(), 2u) << "a launch that cannot resolve its release makes nothing";
+  EXPECT_EQ(Versions().size(), 2u) << "a launch that cannot resolve its release makes nothing";
   std::size_t dirs = 0;
   for (const auto& e : fs::directory_iterator(dir_ + "/data/instances", ec_)) dirs += e.is_directory();
   EXPECT_EQ(dirs, 2u);

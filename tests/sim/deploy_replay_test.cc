@@ -24,10 +24,12 @@ struct Inputs {
 
 const Inputs& Files() {
   static const Inputs in = [] {
-    const std::string all = ReadFile("data/nasa_jul95_requests_per_minute.csv");
+    // ctest runs from the build folder: read the repository's files by their full path.
+    const std::string source = SHOAL_SOURCE_DIR;
+    const std::string all = ReadFile(source + "/data/nasa_jul95_requests_per_minute.csv");
     std::size_t cut = 0;
     for (int line = 0; line < 2881 && cut != std::string::npos; ++line) cut = all.find('\n', cut + 1);
-    std::string config = ReadFile("examples/default.yaml");
+    std::string config = ReadFile(source + "/examples/default.yaml");
     const std::string group = "  - name: web\n";
     config.replace(config.find(group), group.size(), group + "    deploy: {min_requests: 5, analysis: 3m}\n");
     return Inputs{WriteTemp("jul2d.csv", all.substr(0, cut + 1)), WriteTemp("deploying.yaml", config)};

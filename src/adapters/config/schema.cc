@@ -41,13 +41,6 @@ Json Steps(const std::vector<StepAdjustment>& steps) {
 
 Json Str(std::string_view text) { return Json(std::string(text)); }
 
-// 25 -> "25%", 12.5 -> "12.5%".
-std::string FormatPercent(double v) {
-  std::string text = std::to_string(v);
-  text.erase(text.find_last_not_of('0') + 1);
-  if (!text.empty() && text.back() == '.') text.pop_back();
-  return text + "%";
-}
 
 constexpr std::string_view kNewInstancesOnly = "instances launched from now on; running ones keep theirs";
 constexpr std::string_view kRestartOnly = "a running daemon refuses this change: restart `shoal serve` with the file";
@@ -188,10 +181,7 @@ const SpecMap<SpotHandlingSpec>& SpotMap() {
 const SpecMap<DeploySettings>& DeployMap() {
   static const SpecMap<DeploySettings> map = std::move(
       SpecMap<DeploySettings>("deploy")
-          .Value("batch", "50%",
-                 [](const DeploySettings& d) {
-                   return d.batch_count > 0 ? Json(std::to_string(d.batch_count)) : Json(FormatPercent(d.batch_percent));
-                 })
+          .Value("batch", "50%", [](const DeploySettings& d) { return Json(FormatBatch(d)); })
           .Value("min_healthy", "75%", [](const DeploySettings& d) { return Json(FormatPercent(d.min_healthy_percent)); })
           .Value("batch_timeout", "15m", [](const DeploySettings& d) { return Json(d.batch_timeout); })
           .Value("analysis", "5m", [](const DeploySettings& d) { return Json(d.analysis); })

@@ -1,7 +1,10 @@
 #include "adapters/sim/sim_world.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+
+#include "adapters/release/release_layout.h"
 
 namespace shoal {
 namespace {
@@ -54,14 +57,11 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
 
 namespace {
 
+// The simulator has no store: a numbered release is what it boots; a
+// pointer ("latest-stable") or none boots version 0.
 int ReleaseNumber(const std::string& release) {
-  if (release.empty() || release.size() > 9) return 0;
-  int n = 0;
-  for (char c : release) {
-    if (c < '0' || c > '9') return 0;
-    n = n * 10 + (c - '0');
-  }
-  return n;
+  const std::optional<std::uint64_t> n = ParseVersionNumber(release);
+  return n && *n <= static_cast<std::uint64_t>(INT_MAX) ? static_cast<int>(*n) : 0;
 }
 
 }  // namespace
@@ -100,7 +100,6 @@ Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   in.weight = req.weight;
   in.launched = now_;
   in.launch_token = req.launch_token;
-  // The simulator has no store: a numbered release is what it boots.
   in.version = ReleaseNumber(req.release);
   const InstanceId id = in.id;
   // A private address, as EC2 gives (nothing is ever sent to it).

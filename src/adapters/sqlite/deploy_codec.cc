@@ -6,6 +6,9 @@ namespace shoal {
 namespace {
 
 using json_fields::Json;
+using json_fields::ReadObject;
+using json_fields::ReadMember;
+using json_fields::ReadOptionalId;
 
 constexpr std::array kPhases = {DeployPhase::kRolling, DeployPhase::kRollingBack, DeployPhase::kSucceeded,
                                 DeployPhase::kRolledBack};
@@ -19,44 +22,24 @@ void EncodeTraffic(JsonWriter& w, const ReleaseTraffic& t) {
   w.EndObject();
 }
 
-// Reads the member `key` of `obj` with `read(value, path, out)`.
-template <typename T, typename ReadFn>
-Status Read(const Json& obj, const std::string& path, std::string_view key, ReadFn read, T* out) {
-  Result<const Json*> v = json_fields::Member(obj, path, key);
-  if (!v.ok()) return v.status();
-  return read(**v, json_fields::Join(path, key), out);
-}
-
-Status ReadObject(const Json& v, const std::string& path) {
-  return v.is_object() ? Status::Ok() : Status::InvalidArgument(path + ": not an object");
-}
-
 Status ReadTraffic(const Json& v, const std::string& path, ReleaseTraffic* t) {
   SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "version", json_fields::ReadInt, &t->version));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "requests", json_fields::ReadDouble, &t->requests));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "errors", json_fields::ReadDouble, &t->errors));
-  return Read(v, path, "response_ms_sum", json_fields::ReadDouble, &t->response_ms_sum);
-}
-
-Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out) {
-  if (v.is_null()) {
-    *out = {};
-    return Status::Ok();
-  }
-  return json_fields::ReadInstanceId(v, path, out);
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "version", json_fields::ReadInt, &t->version));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "requests", json_fields::ReadDouble, &t->requests));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "errors", json_fields::ReadDouble, &t->errors));
+  return ReadMember(v, path, "response_ms_sum", json_fields::ReadDouble, &t->response_ms_sum);
 }
 
 Status ReadSettings(const Json& v, const std::string& path, DeploySettings* s) {
   SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "batch_percent", json_fields::ReadDouble, &s->batch_percent));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "batch_count", json_fields::ReadInt, &s->batch_count));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "min_healthy_percent", json_fields::ReadDouble, &s->min_healthy_percent));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "batch_timeout", json_fields::ReadInt64, &s->batch_timeout));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "analysis", json_fields::ReadInt64, &s->analysis));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "max_error_increase", json_fields::ReadDouble, &s->max_error_increase));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "max_latency_ratio", json_fields::ReadDouble, &s->max_latency_ratio));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "min_requests", json_fields::ReadDouble, &s->min_requests));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "batch_percent", json_fields::ReadDouble, &s->batch_percent));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "batch_count", json_fields::ReadInt, &s->batch_count));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "min_healthy_percent", json_fields::ReadDouble, &s->min_healthy_percent));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "batch_timeout", json_fields::ReadInt64, &s->batch_timeout));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "analysis", json_fields::ReadInt64, &s->analysis));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "max_error_increase", json_fields::ReadDouble, &s->max_error_increase));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "max_latency_ratio", json_fields::ReadDouble, &s->max_latency_ratio));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "min_requests", json_fields::ReadDouble, &s->min_requests));
   if (s->batch_count < 0 || s->batch_percent <= 0 || s->batch_percent > 100) {
     return Status::InvalidArgument(path + ": batch out of range");
   }
@@ -110,31 +93,31 @@ void EncodeDeploy(JsonWriter& w, const DeployState& d) {
 
 Status DecodeDeploy(const Json& v, const std::string& path, DeployState* d) {
   SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "id", json_fields::ReadInt64, &d->id));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "to_version", json_fields::ReadInt, &d->request.to_version));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "id", json_fields::ReadInt64, &d->id));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "to_version", json_fields::ReadInt, &d->request.to_version));
   if (d->request.to_version <= 0) return Status::InvalidArgument(json_fields::Join(path, "to_version") + ": not a release");
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "ref", json_fields::ReadString, &d->request.ref));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "only", ReadOptionalId, &d->request.only));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "cause", json_fields::ReadString, &d->request.cause));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "settings", ReadSettings, &d->request.settings));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "from_version", json_fields::ReadInt, &d->from_version));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "release_before", json_fields::ReadInt, &d->release_before));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "ref", json_fields::ReadString, &d->request.ref));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "only", ReadOptionalId, &d->request.only));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "cause", json_fields::ReadString, &d->request.cause));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "settings", ReadSettings, &d->request.settings));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "from_version", json_fields::ReadInt, &d->from_version));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "release_before", json_fields::ReadInt, &d->release_before));
   auto read_phase = [](const Json& p, const std::string& at, DeployPhase* out) {
     return json_fields::ReadEnum<DeployPhase>(p, at, kPhases, out);
   };
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "phase", read_phase, &d->phase));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "started_at", json_fields::ReadInt64, &d->started_at));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "phase_since", json_fields::ReadInt64, &d->phase_since));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "ended_at", json_fields::ReadInt64, &d->ended_at));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "batches", json_fields::ReadInt, &d->batches));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "batch_started_at", json_fields::ReadInt64, &d->batch_started_at));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "batch_open", json_fields::ReadBool, &d->batch_open));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "replaced", json_fields::ReadInt, &d->replaced));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "analysis_until", json_fields::ReadInt64, &d->analysis_until));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "analysis_from_minute", json_fields::ReadInt64, &d->analysis_from_minute));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "new_traffic", ReadTraffic, &d->new_traffic));
-  SHOAL_RETURN_IF_ERROR(Read(v, path, "old_traffic", ReadTraffic, &d->old_traffic));
-  return Read(v, path, "result", json_fields::ReadString, &d->result);
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "phase", read_phase, &d->phase));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "started_at", json_fields::ReadInt64, &d->started_at));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "phase_since", json_fields::ReadInt64, &d->phase_since));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "ended_at", json_fields::ReadInt64, &d->ended_at));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "batches", json_fields::ReadInt, &d->batches));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "batch_started_at", json_fields::ReadInt64, &d->batch_started_at));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "batch_open", json_fields::ReadBool, &d->batch_open));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "replaced", json_fields::ReadInt, &d->replaced));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "analysis_until", json_fields::ReadInt64, &d->analysis_until));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "analysis_from_minute", json_fields::ReadInt64, &d->analysis_from_minute));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "new_traffic", ReadTraffic, &d->new_traffic));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "old_traffic", ReadTraffic, &d->old_traffic));
+  return ReadMember(v, path, "result", json_fields::ReadString, &d->result);
 }
 
 }  // namespace shoal

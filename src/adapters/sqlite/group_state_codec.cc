@@ -15,6 +15,9 @@ namespace {
 using json_fields::Index;
 using json_fields::Join;
 using json_fields::Json;
+using json_fields::ReadMember;
+using json_fields::ReadObject;
+using json_fields::ReadOptionalId;
 
 constexpr std::array kAlarmStates = {AlarmState::kInsufficientData, AlarmState::kOk, AlarmState::kAlarm};
 constexpr std::array kMarkets = {Market::kOnDemand, Market::kSpot};
@@ -130,14 +133,6 @@ void EncodeNamedParts(JsonWriter& w, const GroupSpec& spec, const GroupState& s)
 
 // ---- Decoding helpers ---------------------------------------------------------
 
-// Reads the member `key` of `obj` with `read(value, path, out)`.
-template <typename T, typename ReadFn>
-Status ReadMember(const Json& obj, const std::string& path, std::string_view key, ReadFn read, T* out) {
-  Result<const Json*> v = json_fields::Member(obj, path, key);
-  if (!v.ok()) return v.status();
-  return read(**v, Join(path, key), out);
-}
-
 // Reads an array member element by element (format 1's per-spec vectors).
 // Each element is validated even when the array is then dropped for having
 // the wrong length: indexes no longer mean the same alarm or pool.
@@ -165,17 +160,6 @@ Status ReadMarket(const Json& v, const std::string& path, Market* out) {
   return json_fields::ReadEnum<Market>(v, path, kMarkets, out);
 }
 
-Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out) {
-  if (v.is_null()) {
-    *out = {};
-    return Status::Ok();
-  }
-  return json_fields::ReadInstanceId(v, path, out);
-}
-
-Status ReadObject(const Json& v, const std::string& path) {
-  return v.is_object() ? Status::Ok() : Status::InvalidArgument(path + ": not an object");
-}
 
 // null: not known (yet).
 Status ReadAddress(const Json& v, const std::string& path, InstanceAddress* out) {

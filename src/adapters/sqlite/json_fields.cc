@@ -73,4 +73,16 @@ Status ReadInstanceId(const Json& v, const std::string& path, InstanceId* out) {
   return Status::Ok();
 }
 
+Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out) {
+  if (v.is_null()) {
+    *out = {};
+    return Status::Ok();
+  }
+  return ReadInstanceId(v, path, out);
+}
+
+Status ReadObject(const Json& v, const std::string& path) {
+  return v.is_object() ? Status::Ok() : Status::InvalidArgument(path + ": not an object");
+}
+
 }  // namespace shoal::json_fields

@@ -35,6 +35,18 @@ Status ReadArray(const Json& v, const std::string& path);  // only checks the ty
 
 // An instance id (InstanceId::Parse).
 Status ReadInstanceId(const Json& v, const std::string& path, InstanceId* out);
+// An instance id, or null for none.
+Status ReadOptionalId(const Json& v, const std::string& path, InstanceId* out);
+// Only checks that `v` is an object.
+Status ReadObject(const Json& v, const std::string& path);
+
+// Reads the member `key` of `obj` (at `path`) with `read(value, path, out)`.
+template <typename T, typename ReadFn>
+Status ReadMember(const Json& obj, const std::string& path, std::string_view key, ReadFn read, T* out) {
+  Result<const Json*> v = Member(obj, path, key);
+  if (!v.ok()) return v.status();
+  return read(**v, Join(path, key), out);
+}
 
 // An enum written by its ToString name; `all` lists every value.
 template <typename Enum>

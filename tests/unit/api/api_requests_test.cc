@@ -236,6 +236,10 @@ TEST(DeploySettingsText, BatchAndPercentParseOrSayWhatIsWrong) {
     EXPECT_FALSE(st.ok()) << bad;
     EXPECT_NE(st.message().find("batch"), std::string::npos) << st.message();
   }
+  EXPECT_EQ(FormatBatch(s), "3");
+  ASSERT_TRUE(ParseBatch("12.5%", &s).ok());
+  EXPECT_EQ(FormatBatch(s), "12.5%") << "what is parsed prints back the same";
+  EXPECT_EQ(FormatPercent(90), "90%");
   double p = 0;
   ASSERT_TRUE(ParsePercent("min_healthy", "90%", &p).ok());
   EXPECT_DOUBLE_EQ(p, 90);

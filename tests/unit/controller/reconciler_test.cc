@@ -757,3 +757,32 @@ TEST(Reconciler, SetOptionsBringsTheNextInventoryPassForward) {
 
 }  // namespace
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+TEST(Reconciler, ADeployThatCannotBeWrittenChangesNothingAndOneThatIsIsStored) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  DeployRequest request;
+  request.to_version = 2;
+  request.ref = "2";
+  request.cause = "test";
+  w.store.fail = true;
+  EXPECT_EQ(r.StartDeploy("web", request).code(), StatusCode::kIoError);
+  EXPECT_FALSE(r.state(0).deploy) << "not stored: not begun";
+  EXPECT_EQ(r.state(0).deploys, 0);
+  EXPECT_EQ(r.Revert("web", DeploySettings{}).code(), StatusCode::kInvalidArgument) << "refused before any write";
+  w.store.fail = false;
+  ASSERT_TRUE(r.StartDeploy("web", request).ok());
+  ASSERT_TRUE(r.state(0).deploy);
+  EXPECT_EQ(r.state(0).deploy->id, 1);
+  EXPECT_EQ(r.StartDeploy("web", request).code(), StatusCode::kConflict);
+  EXPECT_EQ(r.StartDeploy("api", request).code(), StatusCode::kNotFound);
+  w.store.fail = true;
+  EXPECT_EQ(r.Revert("web", DeploySettings{}).code(), StatusCode::kIoError);
+  EXPECT_EQ(r.state(0).deploy->phase, DeployPhase::kRolling) << "a rollback not stored is not begun";
+}
+
+}  // namespace
+}  // namespace shoal
