@@ -116,11 +116,17 @@ Status Reconciler::InventoryAt(Seconds now) {
     return listed.status();
   }
   last_inventory_ = now;
-  std::set<InstanceId> running;
+  // The cloud's list sorted by id (a group's instances always are), so one
+  // merge walk per group matches them: this pass runs every inventory
+  // period over every instance, in the simulator once a simulated minute.
+  std::vector<DescribedInstance>& all = *listed;
+  const auto by_id = [](const DescribedInstance& a, const DescribedInstance& b) { return a.id < b.id; };
+  if (!std::is_sorted(all.begin(), all.end(), by_id)) std::sort(all.begin(), all.end(), by_id);
+  std::vector<std::vector<InstanceId>> running(groups_.size());  // per group, ascending
+  std::vector<std::size_t> cursor(groups_.size(), 0);             // per group: first instance not yet passed
   std::map<InstanceId, Seconds> orphans;
-  for (const DescribedInstance& d : *listed) {
+  for (const DescribedInstance& d : all) {
     if (!d.running) continue;
-    running.insert(d.id);
     const int g = FindGroup(d.group);
     if (g < 0) {
       const auto seen = orphans_seen_.find(d.id);
@@ -132,8 +138,12 @@ Status Reconciler::InventoryAt(Seconds now) {
       }
       continue;
     }
+    running[g].push_back(d.id);
     GroupState& state = states_[g];
-    if (Instance* known = state.Find(d.id)) {
+    std::size_t& c = cursor[g];
+    while (c < state.instances.size() && state.instances[c].id < d.id) ++c;
+    if (c < state.instances.size() && state.instances[c].id == d.id) {
+      Instance* known = &state.instances[c++];
       if (known->address.empty() && !d.address.empty()) {
         known->address = d.address;
         if (!known->registered) known->retry.next_at = now;  // it waited for this: register now
@@ -143,6 +153,11 @@ Status Reconciler::InventoryAt(Seconds now) {
     }
     const bool was_pending = !d.launch_token.empty() && state.FindLaunch(d.launch_token) != nullptr;
     AdoptInstance(state, FromDescribed(groups_[g], d, g, now), now);
+    // Adopting inserted it in id order: carry on after it.
+    c = static_cast<std::size_t>(
+        std::upper_bound(state.instances.begin(), state.instances.end(), d.id,
+                         [](const InstanceId& id, const Instance& in) { return id < in.id; }) -
+        state.instances.begin());
     MarkDirty(static_cast<std::size_t>(g));
     const std::string id = d.id.str();
     LogInfo(ports_.log, "instance_adopted")
@@ -163,8 +178,12 @@ Status Reconciler::InventoryAt(Seconds now) {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     GroupState& state = states_[g];
     std::vector<InstanceId> gone;
-    for (const Instance& in : state.instances) {
-      if (running.contains(in.id) || now - in.launched_at < options_.vanish_grace) continue;
+    const std::vector<InstanceId>& listed_here = running[g];
+    std::size_t r = 0;
+    for (const Instance& in : state.instances) {  // both ascending: a merge
+      while (r < listed_here.size() && listed_here[r] < in.id) ++r;
+      const bool listed_now = r < listed_here.size() && listed_here[r] == in.id;
+      if (listed_now || now - in.launched_at < options_.vanish_grace) continue;
       gone.push_back(in.id);
     }
     for (InstanceId id : gone) {

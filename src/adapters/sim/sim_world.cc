@@ -39,7 +39,8 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
   }
   pool_members_.resize(market_pools_.size());
   for (std::size_t p = 0; p < market_pools_.size(); ++p) {
-    market_index_[market_pools_[p].instance_type + "/" + market_pools_[p].zone] = static_cast<int>(p);
+    pool_names_.push_back(market_pools_[p].instance_type + "/" + market_pools_[p].zone);
+    market_index_[pool_names_.back()] = static_cast<int>(p);
     const auto& bursts = market_->Bursts(p);
     for (std::size_t b = 0; b < bursts.size(); ++b) {
       if (RecommendationsOn()) {
@@ -145,12 +146,13 @@ double SimWorld::OnDemandPrice(const std::string& instance_type) {
 
 Result<std::vector<DescribedInstance>> SimWorld::Describe() {
   std::vector<DescribedInstance> out;
+  out.reserve(instances_.size());
   for (const auto& [id, in] : instances_) {
     DescribedInstance d;
     d.id = id;
     d.group = in.group;
     d.market = in.market;
-    d.pool = in.pool >= 0 ? market_pools_[in.pool].instance_type + "/" + market_pools_[in.pool].zone : "";
+    if (in.pool >= 0) d.pool = pool_names_[in.pool];
     d.instance_type = in.instance_type;
     d.zone = in.pool >= 0 ? market_pools_[in.pool].zone : "";
     d.weight = in.weight;

@@ -208,6 +208,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   SimEnvironment env_;
   const SpotMarket* market_;
   std::vector<MarketPool> market_pools_;
+  std::vector<std::string> pool_names_;  // "type/zone" per market pool, built once (Describe runs every inventory pass)
   std::mt19937_64 rng_;
   Seconds now_ = 0;
   std::int64_t open_minute_ = 0;  // the minute being integrated
