@@ -24,7 +24,8 @@ constexpr std::array kMarkets = {Market::kOnDemand, Market::kSpot};
 constexpr std::array kInstanceStates = {
     InstanceState::kPending,   InstanceState::kProvisioning, InstanceState::kInService,
     InstanceState::kDraining,  InstanceState::kTerminated,   InstanceState::kUnhealthy,
-    InstanceState::kInterrupted, InstanceState::kTerminating,
+    InstanceState::kInterrupted, InstanceState::kTerminating,  InstanceState::kWarming,
+    InstanceState::kStopped,   InstanceState::kStarting,
 };
 constexpr std::array kStatusCodes = {
     StatusCode::kOk,          StatusCode::kInvalidArgument,  StatusCode::kNotFound,
