@@ -395,7 +395,9 @@ class Decider {
     std::string ids;
     for (Instance& in : state_.instances) {
       if (units < kEps) break;
-      if (!in.warm || in.state != InstanceState::kStopped || in.weight > units + kEps) continue;
+      // Only once the cloud has stopped it: a start asked before the stop
+      // would find it still running and do nothing.
+      if (!in.warm || in.state != InstanceState::kStopped || !in.stop_requested || in.weight > units + kEps) continue;
       if (!Transition(in, InstanceState::kStarting, now_).ok()) continue;
       in.start_requested = false;
       in.registered = false;
