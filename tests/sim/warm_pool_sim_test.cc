@@ -111,8 +111,8 @@ int MinutesToCapacity(const SimReport& r) {
 TEST_F(WarmPoolSim, AWarmPoolShortensTheTimeToCapacityOnABurst) {
   const Trace trace = BurstTrace();
   const SimReport cold = Run(Config(0), trace);
-  const SimReport warm = Run(Config(8), trace);
-  EXPECT_LT(MinutesToCapacity(warm), MinutesToCapacity(cold));
+  const SimReport warm = Run(Config(16), trace);  // covers the whole step
+  EXPECT_LT(MinutesToCapacity(warm), MinutesToCapacity(cold)) << "cold " << cold.lost_requests << " warm " << warm.lost_requests;
   EXPECT_LT(warm.lost_requests, cold.lost_requests);
   EXPECT_GT(warm.stopped_disk_cost_usd, 0);
   EXPECT_EQ(cold.stopped_disk_cost_usd, 0);
