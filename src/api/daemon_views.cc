@@ -68,7 +68,10 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
   int serving = 0, starting = 0, leaving = 0, spot = 0, on_demand = 0;
   for (const Instance& in : state.instances) {
     if (in.state == InstanceState::kInService) ++serving;
-    if (in.state == InstanceState::kPending || in.state == InstanceState::kProvisioning) ++starting;
+    if (in.state == InstanceState::kPending || in.state == InstanceState::kProvisioning ||
+        in.state == InstanceState::kStarting) {
+      ++starting;
+    }
     if (!CountsTowardCapacity(in.state)) ++leaving;
     if (CountsTowardCapacity(in.state)) (in.market == Market::kSpot ? spot : on_demand) += 1;
   }

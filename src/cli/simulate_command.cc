@@ -126,6 +126,9 @@ void AddSimInputOptions(CLI::App* cmd, SimInputPaths* paths, SimOptions* options
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--boot-seconds", options->boot_seconds, "mean launch-to-in-service delay")
       ->check(CLI::Range(1, 86400));
+  cmd->add_option("--warm-start-seconds", options->warm_start_seconds,
+                  "mean start-to-in-service delay of a stopped warm-pool instance")
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--notice-seconds", options->notice_seconds, "spot notice to termination")
       ->check(CLI::Range(0, 3600));
   cmd->add_option("--interruption-scale", options->interruption_scale,

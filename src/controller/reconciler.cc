@@ -362,6 +362,10 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
       case ActionKind::kTerminate:
         Terminate(g, action, now);
         break;
+      case ActionKind::kStop:
+      case ActionKind::kStart:
+        StopOrStart(g, action, now);
+        break;
       case ActionKind::kBumpDesired: {
         const int target = FindGroup(action.target_group);
         if (target < 0) {
@@ -393,6 +397,7 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   req.weight = pending->weight;
   req.launch_token = pending->token;
   req.release = pending->release;
+  req.warm = pending->warm;
   if (pending->market == Market::kSpot && pending->pool >= 0) {
     const PoolSpec& pool = spec.capacity.spot_pools[pending->pool];
     req.instance_type = pool.instance_type;
@@ -429,8 +434,9 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
       .With("pool", req.pool)
       .With("reason", action.reason);
   // Registered at once (or once booted, where the load balancer wants
-  // that); a failure leaves it due (DueOperations retries it).
-  if (options_.register_after_boot) return;
+  // that); a failure leaves it due (DueOperations retries it). A warm-pool
+  // launch serves nothing until it is started.
+  if (options_.register_after_boot || req.warm) return;
   Action reg;
   reg.kind = ActionKind::kRegister;
   reg.instance = id;
@@ -452,6 +458,46 @@ Status Reconciler::Register(std::size_t g, InstanceId id) {
   // it in from the cloud, and the register is retried then.
   if (in->address.empty()) return Status::Unavailable("the cloud has not reported the address of " + id.str() + " yet");
   return ports_.traffic->Register(groups_[g].name, id, in->address);
+}
+
+// The warm pool's calls. A stopped instance leaves the load balancer first;
+// a started one is registered at once (as a launch is), its health checks
+// decide when it serves.
+void Reconciler::StopOrStart(std::size_t g, const Action& action, Seconds now) {
+  const GroupSpec& spec = groups_[g];
+  GroupState& state = states_[g];
+  const Instance* in = state.Find(action.instance);
+  if (in == nullptr) return;
+  const bool stop = action.kind == ActionKind::kStop;
+  if (stop && in->registered) {
+    if (Status d = ports_.traffic->Deregister(spec.name, action.instance); !d.ok()) {
+      LogWarn(ports_.log, "deregister_failed")
+          .With("group", spec.name)
+          .With("instance", action.instance.str())
+          .With("code", ToString(d.code()))
+          .With("error", d.message());
+    }
+  }
+  const Status s = stop ? ports_.cloud->Stop(action.instance) : ports_.cloud->Start(action.instance);
+  RecordOutcome(state, action, s, now);
+  if (!s.ok()) {
+    LogWarn(ports_.log, stop ? "stop_failed" : "start_failed")
+        .With("group", spec.name)
+        .With("instance", action.instance.str())
+        .With("code", ToString(s.code()))
+        .With("error", s.message());
+    return;
+  }
+  LogInfo(ports_.log, stop ? "stopped" : "started")
+      .With("group", spec.name)
+      .With("instance", action.instance.str())
+      .With("reason", action.reason);
+  if (stop || options_.register_after_boot) return;
+  Action reg;
+  reg.kind = ActionKind::kRegister;
+  reg.instance = action.instance;
+  const Status r = Register(g, action.instance);
+  RecordOutcome(state, reg, r, now);
 }
 
 void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {

@@ -140,6 +140,7 @@ class Reconciler {
   bool Act(std::size_t g, const Plan& plan, Seconds now);
   void Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error);
   void Terminate(std::size_t g, const Action& action, Seconds now);
+  void StopOrStart(std::size_t g, const Action& action, Seconds now);
   Observation BuildObservation(std::size_t g, bool evaluate_alarms);
   Status InventoryAt(Seconds now);
   void TerminateOrphan(const DescribedInstance& d, Seconds now);

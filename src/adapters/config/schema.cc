@@ -117,6 +117,8 @@ const SpecMap<GroupSpec>& GroupMap() {
                   [](const GroupSpec& g) { return Policies(g.policies); })
           .Nested("spot", KeyKind::kSection, SpotMap().shape(),
                   [](const GroupSpec& g) { return SpotMap().Render(g.spot); })
+          .Nested("warm_pool", KeyKind::kSection, WarmPoolMap().shape(),
+                  [](const GroupSpec& g) { return WarmPoolMap().Render(g.warm_pool); })
           .Nested("health_check", KeyKind::kSection, HealthCheckMap().shape(),
                   [](const GroupSpec& g) { return HealthCheckMap().Render(g.health_check); })
           .Nested("launch", KeyKind::kSection, LaunchMap().shape(),
@@ -188,6 +190,14 @@ const SpecMap<DeploySettings>& DeployMap() {
           .Value("max_error_increase", "0.5", [](const DeploySettings& d) { return Json(d.max_error_increase); })
           .Value("max_latency_ratio", "2", [](const DeploySettings& d) { return Json(d.max_latency_ratio); })
           .Value("min_requests", "500", [](const DeploySettings& d) { return Json(d.min_requests); }));
+  return map;
+}
+
+const SpecMap<WarmPoolSpec>& WarmPoolMap() {
+  static const SpecMap<WarmPoolSpec> map = std::move(
+      SpecMap<WarmPoolSpec>("warm_pool")
+          .Value("size", "3", [](const WarmPoolSpec& w) { return Json(w.size); })
+          .Value("pool", "on-demand", [](const WarmPoolSpec& w) { return Json(w.pool); }));
   return map;
 }
 

@@ -109,6 +109,7 @@ const SpecMap<CapacitySpec>& CapacityMap();
 const SpecMap<PoolSpec>& PoolMap();
 const SpecMap<SpotHandlingSpec>& SpotMap();
 const SpecMap<HealthCheckSpec>& HealthCheckMap();
+const SpecMap<WarmPoolSpec>& WarmPoolMap();
 const SpecMap<DeploySettings>& DeployMap();
 const SpecMap<LaunchSpec>& LaunchMap();
 const SpecMap<AwsLaunchSpec>& AwsLaunchMap();

@@ -100,6 +100,7 @@ Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   in.bid = bid;
   in.weight = req.weight;
   in.launched = now_;
+  in.run_from = now_;
   in.launch_token = req.launch_token;
   in.version = ReleaseNumber(req.release);
   const InstanceId id = in.id;
@@ -122,6 +123,33 @@ Status SimWorld::Terminate(InstanceId id) {
     Emit(it->second, InstanceEvent::kTerminated);  // the confirmation, seen at the next poll
     End(it->second, now_);
   }
+  return Status::Ok();
+}
+
+Status SimWorld::Stop(InstanceId id) {
+  auto it = instances_.find(id);
+  if (it == instances_.end() || it->second.phase == Phase::kStopped) return Status::Ok();
+  SimInstance& in = it->second;
+  SetServing(in, false);
+  in.registered = false;
+  in.billed += RunCost(in, in.run_from, now_);
+  in.stopped_at = now_;
+  in.phase = Phase::kStopped;
+  return Status::Ok();
+}
+
+Status SimWorld::Start(InstanceId id) {
+  auto it = instances_.find(id);
+  if (it == instances_.end() || it->second.phase != Phase::kStopped) return Status::Ok();
+  SimInstance& in = it->second;
+  in.disk_billed += DiskCost(in.stopped_at, now_);
+  in.stopped_seconds += std::max<Seconds>(0, now_ - std::max(in.stopped_at, env_.start_offset));
+  in.stopped_at = kNever;
+  in.run_from = now_;
+  in.phase = Phase::kChecking;  // resumed, provisioned: only the checks remain
+  in.healthy_not_before = now_ + 1;
+  Schedule(now_ + std::max<Seconds>(1, Jittered(static_cast<double>(env_.warm_start_seconds))), EventType::kHealthy,
+           in.serial);
   return Status::Ok();
 }
 
@@ -288,7 +316,7 @@ void SimWorld::Run(const Event& e) {
       return;
     }
     case EventType::kHealthy:
-      if (in.phase != Phase::kChecking || !in.registered) return;
+      if (in.phase != Phase::kChecking || !in.registered || now_ < in.healthy_not_before) return;
       if (auto r = releases_.find(in.version); r != releases_.end() && !r->second.healthy) {
         Emit(in, InstanceEvent::kUnhealthy);  // its checks fail: a broken build
         return;
@@ -377,15 +405,36 @@ void SimWorld::End(SimInstance& in, Seconds t) {
   bill.market = in.market;
   bill.launched = in.launched;
   bill.ended = t;
-  const Seconds from = std::max(in.launched, env_.start_offset);  // the warm-up is not billed
-  if (t > from) {
-    bill.cost = in.pool >= 0 ? SpotCost(in.pool, from, t)
-                             : market_->OnDemandPrice(in.instance_type) * static_cast<double>(t - from) / 3600.0;
+  double disk = in.disk_billed;
+  Seconds stopped = in.stopped_seconds;
+  double run = in.billed;
+  if (in.phase == Phase::kStopped) {
+    disk += DiskCost(in.stopped_at, t);
+    stopped += std::max<Seconds>(0, t - std::max(in.stopped_at, env_.start_offset));
+  } else {
+    run += RunCost(in, in.run_from, t);
   }
+  bill.cost = run + disk;
+  bill.stopped_disk_cost = disk;
+  bill.stopped_seconds = stopped;
   bills_.push_back(bill);
   const InstanceId id = in.id;
   if (in.pool >= 0) std::erase(pool_members_[in.pool], id);
   instances_.erase(id);  // `in` dangles from here
+}
+
+double SimWorld::RunCost(const SimInstance& in, Seconds from, Seconds to) const {
+  from = std::max(from, env_.start_offset);  // the warm-up is not billed
+  if (to <= from) return 0;
+  return in.pool >= 0 ? SpotCost(in.pool, from, to)
+                      : market_->OnDemandPrice(in.instance_type) * static_cast<double>(to - from) / 3600.0;
+}
+
+double SimWorld::DiskCost(Seconds from, Seconds to) const {
+  from = std::max(from, env_.start_offset);
+  if (to <= from) return 0;
+  // A month as AWS bills EBS: 730 hours.
+  return env_.stopped_disk_usd_per_gb_month * env_.disk_gb * static_cast<double>(to - from) / (730.0 * 3600.0);
 }
 
 double SimWorld::SpotCost(int pool, Seconds from, Seconds to) const {

@@ -119,6 +119,7 @@ groups:
       rebalance_to_spot: true
       rebalance_max_in_flight: 2
       capacity_rebalance: true
+    warm_pool: {size: 1, pool: b}
     health_check: {path: /health, interval: 5, rise: 2, fall: 3, grace: 300}
     deploy:
       batch: "2"
