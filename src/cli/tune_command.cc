@@ -68,6 +68,11 @@ TracePart Part(const Trace& whole, std::size_t from, std::size_t to) {
   return p;
 }
 
+// A range's value as the config writes it.
+std::string Written(const TuneParam& t, double v) {
+  return FormatTuneNumber(v) + (t.duration ? (t.minutes ? "m" : "s") : "");
+}
+
 class Tuner {
  public:
   Tuner(const TuneArgs& a, std::string text, Config config, PriceTables prices, std::vector<TracePart> tune,
@@ -102,7 +107,7 @@ class Tuner {
         if (t.duration) {
           d = config_internal::ParseDuration(t.current);
           if (!d) return std::nullopt;
-          v = static_cast<double>(*d);
+          v = static_cast<double>(*d) / (t.minutes ? 60 : 1);
         } else {
           std::istringstream in(t.current);
           if (!(in >> v)) return std::nullopt;
@@ -125,7 +130,7 @@ class Tuner {
       if (!t.range) {
         v.emplace_back(t.path, t.choices[static_cast<std::size_t>(point[k])]);
       } else {
-        v.emplace_back(t.path, FormatTuneNumber(point[k]) + (t.duration ? "s" : ""));
+        v.emplace_back(t.path, Written(t, point[k]));
       }
     }
     return v;
@@ -141,7 +146,7 @@ class Tuner {
     for (const TuneParam& t : config_.tune) {
       std::vector<std::string> values;
       if (t.range) {
-        values = {FormatTuneNumber(t.low) + (t.duration ? "s" : ""), FormatTuneNumber(t.high) + (t.duration ? "s" : "")};
+        values = {Written(t, t.low), Written(t, t.high)};
       } else {
         values = t.choices;
       }
@@ -353,7 +358,7 @@ int Run(const TuneArgs& a) {
       nlohmann::ordered_json t;
       t["path"] = p.path;
       if (p.range) {
-        t["range"] = {FormatTuneNumber(p.low) + (p.duration ? "s" : ""), FormatTuneNumber(p.high) + (p.duration ? "s" : "")};
+        t["range"] = {Written(p, p.low), Written(p, p.high)};
       } else {
         t["choices"] = p.choices;
       }

@@ -28,8 +28,11 @@ std::string TwoDays() {
   return text;
 }
 
+// examples/default.yaml with its own tune: section (at the end) replaced.
 std::string Config(const std::string& tune) {
-  return WriteTemp("tune.yaml", ReadFile(kSource + "/examples/default.yaml") + tune);
+  std::string text = ReadFile(kSource + "/examples/default.yaml");
+  if (const std::size_t at = text.find("\ntune:"); at != std::string::npos) text.resize(at + 1);
+  return WriteTemp("tune.yaml", text + tune);
 }
 
 const std::string kTune =

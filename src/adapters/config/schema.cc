@@ -69,7 +69,8 @@ Json RenderTune(const Config& c) {
   Json out = Json::object();
   for (const TuneParam& p : c.tune) {
     if (p.range) {
-      out[p.path] = Json::array({p.low, p.high});
+      const double unit = p.minutes ? 60 : 1;  // durations in seconds, like the other durations
+      out[p.path] = Json::array({p.low * unit, p.high * unit});
     } else {
       out[p.path] = Json{{"choices", p.choices}};
     }

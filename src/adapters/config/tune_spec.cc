@@ -190,6 +190,11 @@ std::vector<TuneParam> ReadTune(const YAML::Node& root, const std::string& sourc
         p.high = static_cast<double>(*db);
         p.integer = true;
         p.duration = true;
+        if (*da % 60 == 0 && *db % 60 == 0) {
+          p.minutes = true;
+          p.low /= 60;
+          p.high /= 60;
+        }
       } else {
         Fail(source, line, at, "a range's ends must be two numbers or two durations, got [" + lo + ", " + hi + "]");
       }

@@ -21,7 +21,8 @@ struct TuneParam {
   double low = 0;     // a range: inclusive ends (seconds for durations)
   double high = 0;
   bool integer = false;   // both ends whole numbers: whole values only
-  bool duration = false;  // both ends durations: values written "<N>s"
+  bool duration = false;  // both ends durations: values written "<N>m" (both ends whole minutes) or "<N>s"
+  bool minutes = false;   // a duration range of whole minutes: low/high in minutes
   std::vector<std::string> choices;  // not a range: the values as written
   std::string current;               // the value the config has now, as written
 };

@@ -46,8 +46,9 @@ TEST(TuneSpec, ReadsRangesDurationsAndChoicesByNameAndIndex) {
   EXPECT_EQ(c->tune[0].high, 75.5);
   EXPECT_EQ(c->tune[0].current, "50");
   EXPECT_TRUE(c->tune[1].duration);
-  EXPECT_EQ(c->tune[1].low, 60);
-  EXPECT_EQ(c->tune[1].high, 300);
+  EXPECT_TRUE(c->tune[1].minutes);  // whole minutes: searched in minutes
+  EXPECT_EQ(c->tune[1].low, 1);
+  EXPECT_EQ(c->tune[1].high, 5);
   EXPECT_TRUE(c->tune[2].integer);
   EXPECT_EQ(c->tune[3].choices, (std::vector<std::string>{"0.7", "0.9"}));
   EXPECT_EQ(c->tune[3].current, "0.9");
