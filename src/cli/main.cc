@@ -9,6 +9,7 @@
 #include "cli/release_command.h"
 #include "cli/simulate_command.h"
 #include "cli/swarm_command.h"
+#include "cli/tune_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"shoal: spot-first auto-scaling and release control plane"};
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   shoal::AddSimulateCommand(app, &exit_code);
   shoal::AddSwarmCommand(app, &exit_code);
+  shoal::AddTuneCommand(app, &exit_code);
   shoal::AddServeCommand(app, &exit_code);
   shoal::AddClusterCommands(app, &exit_code);
   shoal::AddAgentCommand(app, &exit_code);

@@ -154,7 +154,8 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   }
 
   SimEnvironment env;
-  env.capacity_per_unit_rpm = trace.peak() / options.peak_instances;
+  env.capacity_per_unit_rpm =
+      (options.scale_peak_rpm > 0 ? options.scale_peak_rpm : trace.peak()) / options.peak_instances;
   env.boot_seconds = options.boot_seconds;
   env.warm_start_seconds = options.warm_start_seconds;
   env.notice_seconds = options.notice_seconds;

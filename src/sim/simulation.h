@@ -48,6 +48,9 @@ struct SimDeployOutcome {
 // The environment: what no operator chooses (see SimEnvironment).
 struct SimOptions {
   int peak_instances = 40;        // the trace's peak minute needs this many units at 100% CPU
+  // > 0: the requests per minute that need peak_instances, instead of the
+  // trace's own peak (a part of a trace keeps the whole trace's scale).
+  double scale_peak_rpm = 0;
   std::uint64_t seed = 1;
   Seconds boot_seconds = 180;     // launch → in service, mean
   Seconds warm_start_seconds = 60;  // a stopped warm-pool instance's start → in service, mean

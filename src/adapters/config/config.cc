@@ -17,6 +17,7 @@
 #include "adapters/config/field_names.h"
 #include "adapters/config/group_reader.h"
 #include "adapters/config/schema.h"
+#include "adapters/config/tune_reader.h"
 #include "adapters/config/yaml_reader.h"
 
 namespace shoal {
@@ -253,6 +254,7 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   Config config;
   config.source = source;
   config.groups = ReadTop(root, source, &lines, &config.controller, &config.provider, &config.releases);
+  config.tune = config_internal::ReadTune(root, source);
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));

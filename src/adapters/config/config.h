@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/config/tune_spec.h"
 #include "core/group.h"
 #include "core/status.h"
 
@@ -78,6 +79,7 @@ struct Config {
   ControllerSpec controller;
   ProviderSpec provider;
   ReleasesSpec releases;
+  std::vector<TuneParam> tune;  // what `shoal tune` may change (tune_spec.h); nothing else reads it
 
   // Index of the group named `name`, or -1.
   int FindGroup(std::string_view name) const;

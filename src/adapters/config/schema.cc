@@ -65,6 +65,19 @@ std::vector<std::string_view> KeyNames(const MapShape& map, PolicyTypes types) {
   return names;
 }
 
+Json RenderTune(const Config& c) {
+  Json out = Json::object();
+  for (const TuneParam& p : c.tune) {
+    if (p.range) {
+      const double unit = p.minutes ? 60 : 1;  // durations in seconds, like the other durations
+      out[p.path] = Json::array({p.low * unit, p.high * unit});
+    } else {
+      out[p.path] = Json{{"choices", p.choices}};
+    }
+  }
+  return out;
+}
+
 const SpecMap<Config>& TopMap() {
   static const SpecMap<Config> map = std::move(
       SpecMap<Config>("top level")
@@ -75,7 +88,9 @@ const SpecMap<Config>& TopMap() {
           .Nested("provider", KeyKind::kSection, ProviderMap().shape(),
                   [](const Config& c) { return ProviderMap().Render(c.provider); })
           .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
-                  [](const Config& c) { return ReleasesMap().Render(c.releases); }));
+                  [](const Config& c) { return ReleasesMap().Render(c.releases); })
+          .Value("tune", "{groups.0.max: [2, 8]}", RenderTune, kAllPolicyTypes,
+                 "read by shoal tune only; the daemon ignores it"));
   return map;
 }
 

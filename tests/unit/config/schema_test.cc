@@ -30,6 +30,7 @@ using ::testing::HasSubstr;
 // each to a value other than the table's example, and so that each example
 // alone keeps the config valid where the key first appears.
 constexpr const char* kEveryKey = R"(
+tune: {groups.0.min: [0, 2]}
 controller:
   inventory_period: 60
   orphan_grace: 60
