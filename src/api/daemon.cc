@@ -212,8 +212,7 @@ Status Daemon::Run() {
     })) {
       if (impl_->stopping) break;
       lock.unlock();
-      impl_->RunCommands();
-      impl_->Publish();
+      impl_->RunCommands();  // publishes what they changed
       lock.lock();
     }
   }
@@ -374,7 +373,13 @@ void Daemon::Impl::RunCommands() {
     std::lock_guard<std::mutex> lock(mu);
     todo.swap(commands);
   }
-  for (const std::shared_ptr<Command>& c : todo) c->done.set_value(c->work());
+  std::vector<Result<std::string>> answers;
+  answers.reserve(todo.size());
+  for (const std::shared_ptr<Command>& c : todo) answers.push_back(c->work());
+  // Published before anyone is answered: a read (or a scrape of /metrics)
+  // made after an answer sees what the command changed.
+  if (!todo.empty()) Publish();
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i]->done.set_value(std::move(answers[i]));
 }
 
 std::vector<const GroupState*> Daemon::Impl::States() const {

@@ -93,7 +93,8 @@ struct Daemon::Impl {
   // Runs `work` on the loop thread between ticks and waits for its answer
   // (on the calling thread when no loop runs yet).
   Result<std::string> RunOnLoop(std::function<Result<std::string>()> work);
-  // Runs the queued commands (loop thread).
+  // Runs the queued commands, publishes what they changed, then answers
+  // them (loop thread).
   void RunCommands();
   // `shoal apply` (loop thread): the provider (e.g. HAProxy for new
   // services), then the groups.
