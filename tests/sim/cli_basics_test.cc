@@ -14,17 +14,17 @@ namespace shoal::testing {
 namespace {
 
 TEST(CliBasics, VersionPrintsTheReleaseAndCommit) {
-  const Run flag = RunShoal({"--version"});
+  const auto flag = RunShoal({"--version"});
   ASSERT_EQ(flag.exit_code, 0) << flag.err;
   EXPECT_TRUE(std::regex_search(flag.out, std::regex(R"(^shoal \d+\.\d+\.\d+ \(commit ([0-9a-f]{4,}|unknown)\))")))
       << flag.out;
-  const Run command = RunShoal({"version"});
+  const auto command = RunShoal({"version"});
   ASSERT_EQ(command.exit_code, 0) << command.err;
   EXPECT_EQ(command.out, flag.out);
 }
 
 TEST(CliBasics, BareShoalPrintsTheHelpAndSucceeds) {
-  const Run r = RunShoal({});
+  const auto r = RunShoal({});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("serve"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("simulate"), std::string::npos);
@@ -33,13 +33,14 @@ TEST(CliBasics, BareShoalPrintsTheHelpAndSucceeds) {
 }
 
 TEST(CliBasics, DownTakesApiLikeEveryCommand) {
-  const Run help = RunShoal({"down", "--help"});
+  const auto help = RunShoal({"down", "--help"});
   ASSERT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--api"), std::string::npos) << help.out;
   // Nothing answers there: what the data dir's last run left is taken down.
   const std::string dir = std::filesystem::path(WriteTemp("down-a.keep", "")).parent_path() / "down-a";
   std::filesystem::create_directories(dir);
-  const Run down = RunShoal({"down", "--data-dir", dir, "--api", "http://127.0.0.1:1"});
+  std::ofstream(dir + "/api-token") << "0123456789abcdef0123456789abcdef\n";
+  const auto down = RunShoal({"down", "--data-dir", dir, "--api", "http://127.0.0.1:1"});
   EXPECT_EQ(down.exit_code, 0) << down.err;
   EXPECT_NE(down.out.find("no daemon answers at http://127.0.0.1:1"), std::string::npos) << down.out;
 }
@@ -56,7 +57,7 @@ TEST(CliBasics, DownRefusesWhenTheDaemonAtApiIsAnotherDataDirs) {
   const std::string dir = std::filesystem::path(WriteTemp("down-b.keep", "")).parent_path() / "down-b";
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/api-token") << "0123456789abcdef0123456789abcdef\n";
-  const Run down = RunShoal({"down", "--data-dir", dir, "--api", "http://127.0.0.1:" + std::to_string(port)});
+  const auto down = RunShoal({"down", "--data-dir", dir, "--api", "http://127.0.0.1:" + std::to_string(port)});
   other.stop();
   serving.join();
   EXPECT_EQ(down.exit_code, 1);
@@ -72,20 +73,20 @@ std::string ThreeDayTrace() {
 TEST(CliBasics, PlotMarksWholeDaysOrDates) {
   const std::string trace = WriteTemp("three_days.csv", ThreeDayTrace());
   const std::string plot = WriteTemp("days.svg", "");
-  const Run r = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", trace, "--plot", plot});
+  const auto r = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", trace, "--plot", plot});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string svg = ReadFile(plot);
   for (const char* day : {">day 0<", ">day 1<", ">day 2<", ">day 3<"}) EXPECT_NE(svg.find(day), std::string::npos) << day;
   EXPECT_FALSE(std::regex_search(svg, std::regex(R"(>day \d+\.\d)"))) << "fractional day label";
 
   const std::string dated = WriteTemp("dates.svg", "");
-  const Run d = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", trace, "--plot", dated,
+  const auto d = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", trace, "--plot", dated,
                           "--trace-start", "1995-07-01T04:00:00Z"});
   ASSERT_EQ(d.exit_code, 0) << d.err;
   const std::string dsvg = ReadFile(dated);
   EXPECT_NE(dsvg.find(">1995-07-02<"), std::string::npos);
   EXPECT_NE(dsvg.find(">1995-07-03<"), std::string::npos);
-  const Run bad = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", trace, "--trace-start", "July"});
+  const auto bad = RunShoal({"simulate", "--config", "examples/default.yaml", "--trace", trace, "--trace-start", "July"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--trace-start"), std::string::npos);
 }
