@@ -11,6 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev
   libcpp-httplib-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libarchive-dev haproxy
   libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus  # promtool and a Prometheus the metrics test scrapes the daemon with
   clang-14 libfuzzer-14-dev  # the fuzz build (scripts/fuzz.sh)
 )
 TEST_PACKAGES=(

@@ -16,6 +16,7 @@
 #include "api/api_requests.h"
 #include "api/api_token.h"
 #include "api/daemon.h"
+#include "api/prometheus_text.h"
 
 namespace shoal {
 namespace {
@@ -137,6 +138,13 @@ void ApiServer::Serve(Daemon* d) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { Reply(res, 200, R"({"status":"ok"})"); });
+  s.Get("/metrics", [d](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(d->MetricsText(), kPrometheusContentType);
+  });
+  s.set_request_observer([d](const httplib::Request& req, const httplib::Response& res, double seconds) {
+    d->RequestServed(req.method, req.path, res.status, seconds);
+  });
   s.Get("/v1/groups", [d](const httplib::Request&, httplib::Response& res) { Reply(res, 200, d->GroupsJson()); });
   s.Get(R"(/v1/groups/([a-z0-9-]+))", [d](const httplib::Request& req, httplib::Response& res) {
     ReplyResult(res, d->GroupJson(req.matches[1]));

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/api_requests.h"
@@ -66,6 +67,10 @@ class Daemon {
   // in messages). Plan only reports; apply also makes it so.
   Result<std::string> Plan(const std::string& yaml, const std::string& source);
   Result<std::string> Apply(const std::string& yaml, const std::string& source);
+  // GET /metrics: Prometheus' text format (daemon_metrics.h).
+  std::string MetricsText();
+  // One answered API request, for /metrics.
+  void RequestServed(std::string_view method, std::string_view path, int status, double seconds);
   const std::string& token() const;
   int api_port() const;
 

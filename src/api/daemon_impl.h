@@ -20,6 +20,7 @@
 #include "adapters/system/stream_logger.h"
 #include "adapters/system/system_clock.h"
 #include "api/daemon.h"
+#include "api/daemon_metrics.h"
 #include "controller/reconciler.h"
 #include "providers/provider.h"
 
@@ -29,11 +30,12 @@ namespace shoal {
 // describe; once committed, each is also one line of the daemon's log.
 class LogActivitySink final : public ActivitySink {
  public:
-  explicit LogActivitySink(Logger* log) : log_(log) {}
+  LogActivitySink(Logger* log, DaemonMetrics* metrics = nullptr) : log_(log), metrics_(metrics) {}
   void Record(const Activity& a) override;
 
  private:
   Logger* log_;
+  DaemonMetrics* metrics_;
 };
 
 class ApiServer;
@@ -44,6 +46,9 @@ class ApiServer;
 struct DaemonSnapshot {
   Config config;
   std::vector<GroupState> states;  // per config group
+  std::vector<Observation> observations;  // per config group: the prices its last decision saw
+  std::int64_t failed_commits = 0;
+  std::int64_t inventory_failures = 0;
 
   int FindGroup(const std::string& name) const { return config.FindGroup(name); }
 };
@@ -56,6 +61,9 @@ struct Daemon::Impl {
   SystemClock clock;
   std::unique_ptr<SqliteStateStore> store;
   std::unique_ptr<StreamLogger> log;
+  // /metrics: counters fed by the loop and the API threads (thread-safe).
+  DaemonMetrics metrics;
+  Logger* counted_log = nullptr;  // `log`, with warnings and errors counted in `metrics`
   std::unique_ptr<LogActivitySink> sink;
   std::unique_ptr<Provider> provider;   // the cloud, the load balancer and the metrics (config `provider:`)
   std::unique_ptr<Cloud> faulty_cloud;  // a test's fault point around the provider's cloud (api/fault_points.h)
@@ -85,7 +93,8 @@ struct Daemon::Impl {
   // Runs `work` on the loop thread between ticks and waits for its answer
   // (on the calling thread when no loop runs yet).
   Result<std::string> RunOnLoop(std::function<Result<std::string>()> work);
-  // Runs the queued commands (loop thread).
+  // Runs the queued commands, publishes what they changed, then answers
+  // them (loop thread).
   void RunCommands();
   // `shoal apply` (loop thread): the provider (e.g. HAProxy for new
   // services), then the groups.

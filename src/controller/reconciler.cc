@@ -316,6 +316,7 @@ void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) 
   const std::size_t rounds = groups_[g].capacity.spot_pools.size() + 2;
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
+    if (round == 0) observed_[groups_[g].name] = obs;
     const Plan plan = Decide(groups_[g], states_[g], obs, now);
     for (const Activity& a : plan.activities) Record(a);
     if (plan.actions.empty() && plan.activities.empty()) return;
