@@ -140,6 +140,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<LogActivitySink>(impl->log.get());
+  impl->inventory = std::make_unique<FileInventory>(impl->options.data_dir, impl->log.get());
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
                                              impl->clock.Now()));
 
@@ -312,6 +313,11 @@ void Daemon::Impl::Publish() {
   for (std::size_t g = 0; g < config.groups.size(); ++g) {
     snap->states.push_back(reconciler->state(g));
   }
+  // The membership change is noticed here, where every tick and command
+  // ends: the files follow it before the next tick (a no-op when the
+  // in-service and draining instances are the ones last written).
+  inventory->Configure(config.inventory);
+  inventory->Update(InventoryHosts(config.groups, snap->states));
   std::lock_guard<std::mutex> lock(snapshot_mu);
   snapshot = std::move(snap);
 }

@@ -75,7 +75,24 @@ const SpecMap<Config>& TopMap() {
           .Nested("provider", KeyKind::kSection, ProviderMap().shape(),
                   [](const Config& c) { return ProviderMap().Render(c.provider); })
           .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
-                  [](const Config& c) { return ReleasesMap().Render(c.releases); }));
+                  [](const Config& c) { return ReleasesMap().Render(c.releases); })
+          .Nested("inventory", KeyKind::kSection, InventoryMap().shape(),
+                  [](const Config& c) { return InventoryMap().Render(c.inventory); }));
+  return map;
+}
+
+const SpecMap<InventorySpec>& InventoryMap() {
+  static const SpecMap<InventorySpec> map = std::move(
+      SpecMap<InventorySpec>("inventory")
+          .Value("dir", "/var/lib/nagios4/shoal", [](const InventorySpec& v) { return Json(v.dir); })
+          .Value("nagios", "false", [](const InventorySpec& v) { return Json(v.nagios); })
+          .Value("prometheus", "false", [](const InventorySpec& v) { return Json(v.prometheus); })
+          .Value("nagios_host_template", "linux-server",
+                 [](const InventorySpec& v) { return Json(v.nagios_host_template); })
+          .Value("nagios_service_template", "local-service",
+                 [](const InventorySpec& v) { return Json(v.nagios_service_template); })
+          .Value("nagios_check_command", "check_http",
+                 [](const InventorySpec& v) { return Json(v.nagios_check_command); }));
   return map;
 }
 
