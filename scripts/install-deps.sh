@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus  # promtool and a Prometheus the metrics test scrapes the daemon with
   clang-14 libfuzzer-14-dev  # the fuzz build (scripts/fuzz.sh)
+  nagios4-core ansible-core  # the inventory test: nagios4 -v, ansible-inventory
 )
 TEST_PACKAGES=(
 )

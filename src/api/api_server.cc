@@ -164,6 +164,10 @@ void ApiServer::Serve(Daemon* d) {
     const Result<InstancesQuery> q = ParseInstancesQuery(req.params);
     if (Parsed(q, res)) Reply(res, 200, d->InstancesJson(q->group));
   });
+  s.Get("/v1/inventory", [d](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(d->InventoryJson(), "application/json");
+  });
   s.Get("/v1/activities", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<ActivitiesQuery> q = ParseActivitiesQuery(req.params);
     if (Parsed(q, res)) ReplyResult(res, d->ActivitiesJson(*q));

@@ -142,6 +142,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<LogActivitySink>(impl->counted_log, &impl->metrics);
+  impl->inventory = std::make_unique<FileInventory>(impl->options.data_dir, impl->counted_log);
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
                                              impl->clock.Now()));
 
@@ -335,6 +336,11 @@ void Daemon::Impl::Publish() {
   snap->failed_commits = reconciler->failed_commits();
   snap->inventory_failures = reconciler->inventory_failures();
   metrics.NoteFleet(snap->config, snap->states);
+  // The membership change is noticed here, where every tick and command
+  // ends: the files follow it before the next tick (a no-op when the
+  // in-service and draining instances are the ones last written).
+  inventory->Configure(config.inventory);
+  inventory->Update(InventoryHosts(config.groups, snap->states));
   std::lock_guard<std::mutex> lock(snapshot_mu);
   snapshot = std::move(snap);
 }

@@ -51,6 +51,8 @@ class Daemon {
   std::string GroupsJson();
   Result<std::string> GroupJson(const std::string& name);
   std::string InstancesJson(const std::string& group);
+  // The Ansible dynamic inventory (an inventory script's --list JSON).
+  std::string InventoryJson();
   Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
   Result<std::string> Scale(const std::string& group, int desired);
   // `shoal deploy` / `shoal revert`: the group's JSON with its deploy.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapters/config/config.h"
+#include "adapters/inventory/inventory_files.h"
 #include "adapters/sqlite/sqlite_state_store.h"
 #include "adapters/system/stream_logger.h"
 #include "adapters/system/system_clock.h"
@@ -69,6 +70,9 @@ struct Daemon::Impl {
   std::unique_ptr<Cloud> faulty_cloud;  // a test's fault point around the provider's cloud (api/fault_points.h)
   std::unique_ptr<Reconciler> reconciler;
   std::unique_ptr<ApiServer> api;
+  // Nagios and Prometheus files, rewritten by Publish when the in-service
+  // and draining instances change (loop thread only).
+  std::unique_ptr<FileInventory> inventory;
 
   // Threads. Only the loop thread (Run) touches the reconciler, the
   // provider and `config`; the API threads read the

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/inventory/inventory_render.h"
 #include "adapters/json/activity_json.h"
 #include "api/api_requests.h"
 #include "api/daemon_impl.h"
@@ -299,6 +300,11 @@ Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::s
     }
   }
   return Status::NotFound("no instance " + instance);
+}
+
+std::string Daemon::InventoryJson() {
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  return RenderAnsibleList(InventoryHosts(snap->config.groups, snap->states));
 }
 
 }  // namespace shoal

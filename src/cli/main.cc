@@ -9,6 +9,7 @@
 #include "cli/agent_command.h"
 #include "cli/bootstrap_command.h"
 #include "cli/deploy_command.h"
+#include "cli/inventory_command.h"
 #include "cli/cluster_commands.h"
 #include "cli/release_command.h"
 #include "cli/simulate_command.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   shoal::AddReleaseCommand(app, &exit_code);
   shoal::AddBootstrapCommand(app, &exit_code);
   shoal::AddDeployCommands(app, &exit_code);
+  shoal::AddInventoryCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

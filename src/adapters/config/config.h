@@ -73,12 +73,26 @@ struct ReleasesSpec {
   std::string env = "prod";
 };
 
+// The `inventory:` section: the files `shoal serve` rewrites on every
+// membership change for Nagios and Prometheus (docs/CONFIG.md).
+struct InventorySpec {
+  std::string dir;  // absolute; "" = DATA_DIR/inventory
+  bool nagios = true;      // DIR/shoal-nagios.cfg
+  bool prometheus = true;  // DIR/shoal-file-sd.json
+  std::string nagios_host_template = "generic-host";
+  std::string nagios_service_template = "generic-service";
+  std::string nagios_check_command = "check_tcp!$_HOSTPORT$";
+
+  friend bool operator==(const InventorySpec&, const InventorySpec&) = default;
+};
+
 struct Config {
   std::string source;  // file name (for messages)
   std::vector<GroupSpec> groups;
   ControllerSpec controller;
   ProviderSpec provider;
   ReleasesSpec releases;
+  InventorySpec inventory;
   std::vector<TuneParam> tune;  // what `shoal tune` may change (tune_spec.h); nothing else reads it
 
   // Index of the group named `name`, or -1.

@@ -90,7 +90,24 @@ const SpecMap<Config>& TopMap() {
           .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
                   [](const Config& c) { return ReleasesMap().Render(c.releases); })
           .Value("tune", "{groups.0.max: [2, 8]}", RenderTune, kAllPolicyTypes,
-                 "read by shoal tune only; the daemon ignores it"));
+                 "read by shoal tune only; the daemon ignores it")
+          .Nested("inventory", KeyKind::kSection, InventoryMap().shape(),
+                  [](const Config& c) { return InventoryMap().Render(c.inventory); }));
+  return map;
+}
+
+const SpecMap<InventorySpec>& InventoryMap() {
+  static const SpecMap<InventorySpec> map = std::move(
+      SpecMap<InventorySpec>("inventory")
+          .Value("dir", "/var/lib/nagios4/shoal", [](const InventorySpec& v) { return Json(v.dir); })
+          .Value("nagios", "false", [](const InventorySpec& v) { return Json(v.nagios); })
+          .Value("prometheus", "false", [](const InventorySpec& v) { return Json(v.prometheus); })
+          .Value("nagios_host_template", "linux-server",
+                 [](const InventorySpec& v) { return Json(v.nagios_host_template); })
+          .Value("nagios_service_template", "local-service",
+                 [](const InventorySpec& v) { return Json(v.nagios_service_template); })
+          .Value("nagios_check_command", "check_http",
+                 [](const InventorySpec& v) { return Json(v.nagios_check_command); }));
   return map;
 }
 

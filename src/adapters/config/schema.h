@@ -117,6 +117,7 @@ const SpecMap<ProviderSpec>& ProviderMap();
 const SpecMap<AwsProviderSpec>& AwsProviderMap();
 const SpecMap<AwsAgentSpec>& AwsAgentMap();
 const SpecMap<ReleasesSpec>& ReleasesMap();
+const SpecMap<InventorySpec>& InventoryMap();
 const SpecMap<AlarmSpec>& AlarmMap();
 const SpecMap<PolicySpec>& PolicyMap();
 const SpecMap<StepAdjustment>& StepMap();

@@ -58,6 +58,13 @@ provider:
 releases:
   store: file:///var/lib/shoal/releases
   env: prod
+inventory:
+  dir: /var/lib/shoal/inventory
+  nagios: true
+  prometheus: true
+  nagios_host_template: generic-host
+  nagios_service_template: generic-service
+  nagios_check_command: check_tcp!$_HOSTPORT$
 groups:
   - name: web
     service: web
