@@ -9,6 +9,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libarchive-dev haproxy
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev  # the fuzz build (scripts/fuzz.sh)
+  chromium chromium-driver   # the dashboard test drives headless chromium (tests/integration/dashboard_test.cc)
 )
 
 missing=()
