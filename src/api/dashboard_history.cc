@@ -55,7 +55,7 @@ std::string HistoryJson(const GroupSpec& spec, const GroupState& state, const st
       row["capacity"] = p.capacity;
       row["cost_per_hour"] = p.cost_per_hour;
     } else {
-      row["desired"] = row["in_service"] = row["capacity"] = row["cost_per_hour"] = nullptr;
+      for (const char* k : {"desired", "in_service", "capacity", "cost_per_hour"}) row[k] = nullptr;
     }
     const auto avg = [](const std::optional<Datapoint>& d) {
       return d && d->count > 0 ? ordered_json(d->sum / d->count) : ordered_json();

@@ -33,7 +33,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kChromium = "/usr/bin/chromium";
 constexpr const char* kChromedriver = "/usr/bin/chromedriver";
-constexpr const char* kElementKey = "element-6066-11e4-a23e-4f4a4f54d5e4";  // W3C WebDriver
+constexpr const char* kElementKey = "element-6066-11e4-a52e-4f735466cecf";  // W3C WebDriver
 
 bool UnderCi() {
   const char* ci = std::getenv("CI");

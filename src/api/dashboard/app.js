@@ -85,7 +85,7 @@ function renderGroups(groups, instances) {
     return el("tr", { "data-group": g.name },
       td(g.name, "name"), td(g.service), td(g.min, "num"), td(g.max, "num"),
       td(g.desired, "num desired"), td(g.in_service, "num in-service"), td(g.starting, "num"),
-      td(g.leaving, "num"), td(g.spot, "num"), td(g.on_demand, "num"), td(g.release, "num release"),
+      td(g.leaving, "num"), td(g.spot, "num"), td(g.on_demand, "num"), td(g.release || "—", "num release"),
       td(pools, "pools"), td(conditions, "cause"));
   });
   fill($("groups").tBodies[0], rows, 13, "no groups");
@@ -155,7 +155,7 @@ function chart(title, times, series, leftUnit, rightUnit) {
   for (let k = 0; k <= 4; k++) {
     const gy = T + (H - T - B) * k / 4;
     box.append(svg("line", { x1: L, x2: W - R, y1: gy, y2: gy, class: "grid" }));
-    const fmt = (v) => (v >= 100 || Number.isInteger(v) ? Math.round(v) : v.toFixed(v < 1 ? 3 : 1));
+    const fmt = (v) => (v === 0 ? "0" : v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
     box.append(svg("text", { x: L - 4, y: gy + 3, "text-anchor": "end" }, fmt(max.left * (4 - k) / 4)));
     if (rightUnit) box.append(svg("text", { x: W - R + 4, y: gy + 3 }, fmt(max.right * (4 - k) / 4)));
   }
@@ -173,6 +173,10 @@ function chart(title, times, series, leftUnit, rightUnit) {
       pen = true;
     });
     if (d) box.append(svg("path", { d: d.trim(), class: "line s-" + s.key, "data-series": s.key }));
+    // Each minute's value as a dot too, so a lone minute shows.
+    s.values.forEach((v, i) => {
+      if (v !== null) box.append(svg("circle", { cx: x(i).toFixed(1), cy: y(v, s.axis).toFixed(1), r: 2, class: "dot s-" + s.key }));
+    });
   }
   const legend = el("div", { class: "legend" });
   for (const s of series) {

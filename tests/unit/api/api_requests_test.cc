@@ -250,9 +250,6 @@ TEST(DeploySettingsText, BatchAndPercentParseOrSayWhatIsWrong) {
   }
 }
 
-}  // namespace
-}  // namespace shoal
-
 TEST(ParseHistoryQuery, MinutesFromOneToADay) {
   Result<HistoryQuery> q = ParseHistoryQuery({});
   ASSERT_TRUE(q.ok());
@@ -265,3 +262,6 @@ TEST(ParseHistoryQuery, MinutesFromOneToADay) {
   }
   ExpectRefused(ParseHistoryQuery({{"limit", "5"}}), {"'limit'"}, "unknown");
 }
+
+}  // namespace
+}  // namespace shoal
