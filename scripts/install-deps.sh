@@ -11,11 +11,12 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev
   libcpp-httplib-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libarchive-dev haproxy
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus  # promtool and a Prometheus the metrics test scrapes the daemon with
   clang-14 libfuzzer-14-dev  # the fuzz build (scripts/fuzz.sh)
-  nagios4-core ansible-core  # the inventory test: nagios4 -v, ansible-inventory
 )
 TEST_PACKAGES=(
+  prometheus                 # promtool, and a Prometheus that scrapes the daemon (metrics_test)
+  nagios4-core ansible-core  # nagios4 -v and ansible-inventory (daemon_inventory_test)
+  chromium chromium-driver   # the dashboard test drives headless Chromium (dashboard_test)
 )
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=("${TEST_PACKAGES[@]}")

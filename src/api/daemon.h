@@ -54,6 +54,8 @@ class Daemon {
   // The Ansible dynamic inventory (an inventory script's --list JSON).
   std::string InventoryJson();
   Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
+  // The dashboard's charts: the group's last `minutes` minutes (1..1440).
+  Result<std::string> GroupHistoryJson(const std::string& group, int minutes);
   Result<std::string> Scale(const std::string& group, int desired);
   // `shoal deploy` / `shoal revert`: the group's JSON with its deploy.
   Result<std::string> Deploy(const std::string& group, const DeployApiRequest& request);

@@ -20,6 +20,7 @@
 #include "adapters/sqlite/sqlite_state_store.h"
 #include "adapters/system/stream_logger.h"
 #include "adapters/system/system_clock.h"
+#include "api/dashboard_history.h"
 #include "api/daemon.h"
 #include "api/daemon_metrics.h"
 #include "controller/reconciler.h"
@@ -89,9 +90,11 @@ struct Daemon::Impl {
   bool loop_running = false;
   mutable std::mutex snapshot_mu;  // guards `snapshot` (the pointer, not what it points to)
   std::shared_ptr<const DaemonSnapshot> snapshot;
+  DashboardHistory history;  // the dashboard's charts (its own lock)
 
   void Tick();
-  // Publishes a snapshot of what runs now (loop thread only).
+  // Publishes a snapshot of what runs now and records this minute's
+  // capacity and cost for the dashboard (loop thread only).
   void Publish();
   std::shared_ptr<const DaemonSnapshot> Snapshot() const;
   // Runs `work` on the loop thread between ticks and waits for its answer

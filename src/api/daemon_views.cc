@@ -186,6 +186,15 @@ Result<std::string> Daemon::ActivitiesJson(const ActivitiesQuery& q) {
   return Dump(out);
 }
 
+Result<std::string> Daemon::GroupHistoryJson(const std::string& name, int minutes) {
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  const int g = snap->FindGroup(name);
+  if (g < 0) return Status::NotFound("no group named '" + name + "'; `shoal get groups` lists them");
+  const Seconds now = impl_->clock.Now();
+  const std::vector<HistoryPoint> points = impl_->history.Read(name, MinuteOf(now), minutes);
+  return HistoryJson(snap->config.groups[g], snap->states[g], points, now, minutes);
+}
+
 Result<std::string> Daemon::Scale(const std::string& group, int desired) {
   Impl& d = *impl_;
   return d.RunOnLoop([&d, group, desired]() -> Result<std::string> {
