@@ -21,6 +21,7 @@
 #include "api/fault_points.h"
 #include "api/daemon_impl.h"
 #include "api/pid_file.h"
+#include "core/hourly_price.h"
 #include "providers/make_provider.h"
 
 namespace shoal {
@@ -341,31 +342,20 @@ void Daemon::Impl::Publish() {
   // in-service and draining instances are the ones last written).
   inventory->Configure(config.inventory);
   inventory->Update(InventoryHosts(config.groups, snap->states));
-  // The dashboard's history: what runs now and what it costs at this
-  // minute's prices.
-  Cloud* cloud = provider->cloud();
+  // The dashboard's history: what runs now and what it costs at the prices
+  // the loop last observed (as /metrics reports them; no cloud call here).
   std::vector<std::string> names;
   for (std::size_t g = 0; g < config.groups.size(); ++g) {
     const GroupSpec& spec = config.groups[g];
     const GroupState& state = snap->states[g];
+    const Observation& seen = snap->observations[g];
     HistoryPoint p;
     p.minute = MinuteOf(clock.Now());
     p.desired = state.desired;
-    std::vector<double> pool_price(spec.capacity.spot_pools.size(), -1);
-    double on_demand_price = -1;
     for (const Instance& in : state.instances) {
       if (in.state == InstanceState::kInService) ++p.in_service;
-      if (!CountsTowardCapacity(in.state)) continue;
-      ++p.capacity;
-      if (in.pool >= 0 && static_cast<std::size_t>(in.pool) < pool_price.size()) {
-        double& price = pool_price[in.pool];
-        const PoolSpec& pool = spec.capacity.spot_pools[in.pool];
-        if (price < 0) price = cloud->Pool(pool.instance_type, pool.zone).price;
-        p.cost_per_hour += price;
-      } else {
-        if (on_demand_price < 0) on_demand_price = cloud->OnDemandPrice(spec.capacity.on_demand_type);
-        p.cost_per_hour += on_demand_price;
-      }
+      if (CountsTowardCapacity(in.state)) ++p.capacity;
+      p.cost_per_hour += HourlyPrice(in, seen);
     }
     history.Record(spec.name, p);
     names.push_back(spec.name);

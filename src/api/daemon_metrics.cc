@@ -3,6 +3,7 @@
 #include <map>
 
 #include "api/build_info.h"
+#include "core/hourly_price.h"
 #include "core/instance.h"
 
 namespace shoal {
@@ -196,9 +197,7 @@ void RenderFleet(const FleetFacts& f, PrometheusText& out) {
     for (const PoolKey& p : Pools(groups[g])) cost[p] = 0;
     for (const Instance& in : s->instances) {
       if (in.state == InstanceState::kTerminated) continue;
-      const bool spot = in.market == Market::kSpot && in.pool >= 0 && static_cast<std::size_t>(in.pool) < o->pools.size();
-      cost[{PoolName(groups[g], in), std::string(ToString(in.market))}] +=
-          spot ? o->pools[in.pool].price : o->on_demand_price;
+      cost[{PoolName(groups[g], in), std::string(ToString(in.market))}] += HourlyPrice(in, *o);
     }
     for (const auto& [key, usd] : cost) {
       out.Sample("shoal_cost_usd_per_hour", {{"group", groups[g].name}, {"pool", key.pool}, {"market", key.market}}, usd);

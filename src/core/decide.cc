@@ -111,45 +111,38 @@ class Decider {
           }
           break;
         case InstanceState::kWarming:
-          if (now_ > in.launched_at + spec_.health_check.grace && Transition(in, InstanceState::kUnhealthy, now_).ok()) {
-            RecordFailedLaunch(state_, now_);
-            AddActivity(ActivityKind::kUnhealthy,
-                        in.id.str() + " (warm pool) not provisioned within the grace period (" +
-                            std::to_string(spec_.health_check.grace) + "s)",
-                        state_.desired, state_.desired);
-            Terminate(in, "unhealthy");
-          }
+          // A warm-pool instance is not capacity yet: nothing to replace.
+          LeaveIfPastGrace(in, in.launched_at, " (warm pool) not provisioned", /*failed_launch=*/true,
+                           /*replace=*/false);
           break;
         case InstanceState::kStarting:
-          if (now_ > in.state_since + spec_.health_check.grace &&
-              Transition(in, InstanceState::kUnhealthy, now_).ok()) {
-            AddActivity(ActivityKind::kUnhealthy,
-                        in.id.str() + " started from the warm pool but not healthy within the grace period (" +
-                            std::to_string(spec_.health_check.grace) + "s)",
-                        state_.desired, state_.desired);
-            state_.replace_causes.push_back("unhealthy " + in.id.str());
-            unhealthy_now_.push_back(in.id);
-            Terminate(in, "unhealthy");
-          }
+          LeaveIfPastGrace(in, in.state_since, " started from the warm pool but not healthy", /*failed_launch=*/false,
+                           /*replace=*/true);
           break;
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
-          if (now_ > in.launched_at + spec_.health_check.grace &&
-              Transition(in, InstanceState::kUnhealthy, now_).ok()) {
-            RecordFailedLaunch(state_, now_);
-            AddActivity(ActivityKind::kUnhealthy,
-                        in.id.str() + " not healthy within the grace period (" +
-                            std::to_string(spec_.health_check.grace) + "s)",
-                        state_.desired, state_.desired);
-            state_.replace_causes.push_back("unhealthy " + in.id.str());
-            unhealthy_now_.push_back(in.id);
-            Terminate(in, "unhealthy");
-          }
+          LeaveIfPastGrace(in, in.launched_at, " not healthy", /*failed_launch=*/true, /*replace=*/true);
           break;
         default:
           break;
       }
     }
+  }
+
+  // An instance still not serving a grace period after `since` is unhealthy
+  // and leaves. `failed_launch` counts it toward the launch back-off;
+  // `replace` records the cause of its replacement (capacity it was meant to be).
+  void LeaveIfPastGrace(Instance& in, Seconds since, const std::string& what, bool failed_launch, bool replace) {
+    if (now_ <= since + spec_.health_check.grace || !Transition(in, InstanceState::kUnhealthy, now_).ok()) return;
+    if (failed_launch) RecordFailedLaunch(state_, now_);
+    AddActivity(ActivityKind::kUnhealthy,
+                in.id.str() + what + " within the grace period (" + std::to_string(spec_.health_check.grace) + "s)",
+                state_.desired, state_.desired);
+    if (replace) {
+      state_.replace_causes.push_back("unhealthy " + in.id.str());
+      unhealthy_now_.push_back(in.id);
+    }
+    Terminate(in, "unhealthy");
   }
 
   void BumpOtherGroup(const Instance& in) {
