@@ -113,16 +113,7 @@ class DaemonInventoryTest : public shoal::testing::DaemonTest {
   void SetUp() override {
     DaemonTest::SetUp();
     if (HasFatalFailure()) return;
-    for (const auto& [tool, package] : {std::pair<std::string, std::string>{"/usr/sbin/nagios4", "nagios4-core"},
-                                        {"/usr/bin/ansible-inventory", "ansible-core"}}) {
-      if (access(tool.c_str(), X_OK) == 0) continue;
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") {
-        FAIL() << tool << " is not installed (Debian package " << package << "; scripts/install-deps.sh installs it)";
-      }
-      GTEST_SKIP() << tool << " is not installed (Debian package " << package
-                   << "; scripts/install-deps.sh installs it); under CI=true this fails";
-    }
+    SHOAL_REQUIRE_TOOLS({"/usr/sbin/nagios4", "nagios4-core"}, {"/usr/bin/ansible-inventory", "ansible-core"});
     // Nagios reads its object files as the nagios user: the inventory
     // directory must be reachable by it (the data directory is private).
     chmod(dir_.c_str(), 0711);

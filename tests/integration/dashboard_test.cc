@@ -35,10 +35,6 @@ constexpr const char* kChromium = "/usr/bin/chromium";
 constexpr const char* kChromedriver = "/usr/bin/chromedriver";
 constexpr const char* kElementKey = "element-6066-11e4-a52e-4f735466cecf";  // W3C WebDriver
 
-bool UnderCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
 
 // A WebDriver session in headless chromium, through chromedriver.
 class Browser {
@@ -163,12 +159,7 @@ class DashboardTest : public shoal::testing::DaemonTest {
  protected:
   void SetUp() override {
     DaemonTest::SetUp();
-    if (access(kChromium, X_OK) != 0 || access(kChromedriver, X_OK) != 0) {
-      const std::string why = std::string(kChromium) + " or " + kChromedriver +
-                              " is not installed (scripts/install-deps.sh installs chromium and chromium-driver)";
-      if (UnderCi()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
+    SHOAL_REQUIRE_TOOLS({kChromium, "chromium"}, {kChromedriver, "chromium-driver"});
   }
 
   // The instance ids the API lists for the group.

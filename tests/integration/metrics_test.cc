@@ -21,16 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// Under CI=true a missing tool fails the test; elsewhere it is skipped.
-bool Have(const std::string& path) {
-  if (access(path.c_str(), X_OK) == 0) return true;
-  const char* ci = std::getenv("CI");
-  if (ci != nullptr && std::string(ci) == "true") {
-    ADD_FAILURE() << path << " is not installed (Debian package prometheus; scripts/install-deps.sh installs it)";
-  }
-  return false;
-}
-
 // Runs argv with stdin from `input_file`; its exit code, stdout+stderr in *out.
 int RunTool(const std::vector<std::string>& args, const std::string& input_file, const std::string& log,
             std::string* out) {
@@ -61,10 +51,7 @@ class MetricsTest : public DaemonTest {
 };
 
 TEST_F(MetricsTest, PromtoolAcceptsItPrometheusScrapesItAndItFollowsScaling) {
-  if (!Have("/usr/bin/promtool") || !Have("/usr/bin/prometheus")) {
-    if (HasFailure()) return;
-    GTEST_SKIP() << "promtool/prometheus not installed (Debian package prometheus)";
-  }
+  SHOAL_REQUIRE_TOOLS({"/usr/bin/promtool", "prometheus"}, {"/usr/bin/prometheus", "prometheus"});
   StartDaemon();
   ASSERT_TRUE(WaitUntil([&] { return InService() == 2; }, 60s)) << Log();
 

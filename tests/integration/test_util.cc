@@ -51,3 +51,22 @@ int HttpGet(int port, const std::string& path, std::string* body) {
 }
 
 }  // namespace shoal::testing
+
+namespace shoal::testing {
+
+bool UnderCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+std::string MissingTools(const std::vector<std::pair<std::string, std::string>>& tools) {
+  std::string missing;
+  for (const auto& [path, package] : tools) {
+    if (access(path.c_str(), X_OK) == 0) continue;
+    if (!missing.empty()) missing += "; ";
+    missing += path + " is not installed (Debian package " + package + ")";
+  }
+  return missing.empty() ? missing : missing + "; scripts/install-deps.sh --test installs it";
+}
+
+}  // namespace shoal::testing

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace shoal::testing {
 
@@ -18,5 +20,25 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds time
 // GET http://127.0.0.1:port/path; returns the status (0 when the connection
 // fails) and fills *body when given.
 int HttpGet(int port, const std::string& path, std::string* body = nullptr);
+
+// CI=true: a test whose outside tool is missing fails instead of skipping.
+bool UnderCi();
+// Empty when every tool is executable; else which are not and the Debian
+// package that installs each. Pairs are {path, package}.
+std::string MissingTools(const std::vector<std::pair<std::string, std::string>>& tools);
+
+}  // namespace shoal::testing
+
+// In a test body or SetUp: skip when a tool is missing, fail under CI=true.
+#define SHOAL_REQUIRE_TOOLS(...)                                                        \
+  do {                                                                                   \
+    const std::string shoal_missing_ = ::shoal::testing::MissingTools({__VA_ARGS__});    \
+    if (!shoal_missing_.empty()) {                                                       \
+      if (::shoal::testing::UnderCi()) FAIL() << shoal_missing_;                         \
+      GTEST_SKIP() << shoal_missing_ << "; under CI=true this fails";                    \
+    }                                                                                    \
+  } while (0)
+
+namespace shoal::testing {
 
 }  // namespace shoal::testing
