@@ -367,6 +367,34 @@ TEST_F(InventoryFilesTest, RewritesTheFilesOnAMembershipChangeOnly) {
   EXPECT_THAT(Read(inventory.nagios_path()), HasSubstr("define host"));
 }
 
+// A write that fails is logged and tried again at the next Update, even for
+// the same hosts: the fleet must not wait for a membership change to be seen.
+TEST_F(InventoryFilesTest, AFailedUpdateIsLoggedAndRetriedWithTheSameHosts) {
+  FileInventory inventory(dir_, &log_);
+  InventorySpec spec;
+  spec.dir = dir_ + "/inv";
+  inventory.Configure(spec);
+  std::ofstream(spec.dir) << "a file where the directory should be\n";  // fails for root too
+  inventory.Update(OneHost());
+  EXPECT_THAT(log_text_.str(), HasSubstr("inventory_not_written"));
+  EXPECT_THAT(log_text_.str(), Not(HasSubstr("inventory_written")));
+  std::filesystem::remove(spec.dir);
+
+  // The directory is there now but the Nagios file's place is taken.
+  std::filesystem::create_directories(inventory.nagios_path() + "/blocked");
+  log_text_.str("");
+  inventory.Update(OneHost());
+  EXPECT_THAT(log_text_.str(), HasSubstr("inventory_not_written"));
+  EXPECT_THAT(log_text_.str(), HasSubstr(inventory.nagios_path()));
+  EXPECT_EQ(Read(inventory.file_sd_path()), RenderFileSd(OneHost())) << "the other file is still written";
+
+  std::filesystem::remove_all(inventory.nagios_path());
+  log_text_.str("");
+  inventory.Update(OneHost());
+  EXPECT_THAT(log_text_.str(), HasSubstr("inventory_written"));
+  EXPECT_EQ(Read(inventory.nagios_path()), RenderNagios(OneHost(), spec));
+}
+
 TEST_F(InventoryFilesTest, TheDefaultDirectoryIsUnderTheDataDirectory) {
   FileInventory inventory(dir_, &log_);
   inventory.Update(OneHost());
