@@ -10,12 +10,14 @@
 
 #include "adapters/aws/cloudwatch_wire.h"
 #include "aws_test_util.h"
+#include "scripted_client_fixture.h"
 
 namespace shoal::aws {
 namespace {
 
 using testing::FakeSleeper;
 using testing::ManualClock;
+using testing::ScriptedClientTest;
 using testing::ScriptedHttp;
 
 constexpr std::int64_t kMinute0 = 29474430;  // 2026-01-15T08:30:00Z
@@ -72,19 +74,13 @@ HttpOutcome Data(const std::vector<Result1>& results, const std::string& next_to
                                        "</GetMetricDataResult></GetMetricDataResponse>");
 }
 
-class CloudWatchMetricsTest : public ::testing::Test {
+class CloudWatchMetricsTest : public ScriptedClientTest {
  protected:
+  CloudWatchMetricsTest() : ScriptedClientTest(kNow) {}
+
   void SetUp() override {
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MapEnv({{"AWS_REGION", "us-east-1"}});
-    deps.http = &http_;
-    deps.credentials = &credentials_;
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
+    ScriptedClientTest::SetUp();
+    if (HasFatalFailure()) return;
     CloudWatchMetricsOptions options;
     options.groups["web"] = {kTargetGroupArn, kLoadBalancerArn};
     options.instances_of = [this](const std::string& group) {
@@ -100,12 +96,6 @@ class CloudWatchMetricsTest : public ::testing::Test {
   }
 
   std::vector<std::string> instances_ = {"i-1", "i-2", "i-3"};
-  ManualClock clock_{kNow};
-  MemoryLogger log_;
-  FakeSleeper sleeper_;
-  ScriptedHttp http_;
-  StaticCredentials credentials_{Credentials{"AKID", "SECRET", "", kNever, "test"}};
-  std::unique_ptr<AwsClient> client_;
   std::unique_ptr<CloudWatchMetrics> metrics_;
 };
 

@@ -8,12 +8,14 @@
 
 #include "adapters/aws/ec2_wire.h"
 #include "aws_test_util.h"
+#include "scripted_client_fixture.h"
 
 namespace shoal::aws {
 namespace {
 
 using testing::FakeSleeper;
 using testing::ManualClock;
+using testing::ScriptedClientTest;
 using testing::ScriptedHttp;
 
 constexpr Seconds kNow = 1768465800;
@@ -67,19 +69,13 @@ const char* kSubnets =
     "<item><subnetId>subnet-b</subnetId><availabilityZone>us-east-1b</availabilityZone></item>"
     "</subnetSet></DescribeSubnetsResponse>";
 
-class Ec2CloudTest : public ::testing::Test {
+class Ec2CloudTest : public ScriptedClientTest {
  protected:
+  Ec2CloudTest() : ScriptedClientTest(kNow) {}
+
   void SetUp() override {
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MapEnv({{"AWS_REGION", "us-east-1"}});
-    deps.http = &http_;
-    deps.credentials = &credentials_;
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
+    ScriptedClientTest::SetUp();
+    if (HasFatalFailure()) return;
     cloud_ = std::make_unique<Ec2Cloud>(BaseOptions(), client_.get(), &clock_, &log_);
   }
 
@@ -119,12 +115,6 @@ class Ec2CloudTest : public ::testing::Test {
     return out;
   }
 
-  ManualClock clock_{kNow};
-  MemoryLogger log_;
-  FakeSleeper sleeper_;
-  ScriptedHttp http_;
-  StaticCredentials credentials_{Credentials{"AKID", "SECRET", "", kNever, "test"}};
-  std::unique_ptr<AwsClient> client_;
   std::unique_ptr<Ec2Cloud> cloud_;
 };
 

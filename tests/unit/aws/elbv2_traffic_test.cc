@@ -10,12 +10,14 @@
 
 #include "adapters/aws/elbv2_wire.h"
 #include "aws_test_util.h"
+#include "scripted_client_fixture.h"
 
 namespace shoal::aws {
 namespace {
 
 using testing::FakeSleeper;
 using testing::ManualClock;
+using testing::ScriptedClientTest;
 using testing::ScriptedHttp;
 
 constexpr Seconds kNow = 1768465800;
@@ -69,19 +71,13 @@ HttpOutcome Error(long status, const std::string& code, const std::string& messa
 
 InstanceId Id(const char* text) { return *InstanceId::Parse(text); }
 
-class Elbv2TrafficTest : public ::testing::Test {
+class Elbv2TrafficTest : public ScriptedClientTest {
  protected:
+  Elbv2TrafficTest() : ScriptedClientTest(kNow) {}
+
   void SetUp() override {
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MapEnv({{"AWS_REGION", "us-east-1"}});
-    deps.http = &http_;
-    deps.credentials = &credentials_;
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
+    ScriptedClientTest::SetUp();
+    if (HasFatalFailure()) return;
     Make({{"web", {kArn, 45}}});
   }
 
@@ -113,12 +109,6 @@ class Elbv2TrafficTest : public ::testing::Test {
     return traffic_->Poll();
   }
 
-  ManualClock clock_{kNow};
-  MemoryLogger log_;
-  FakeSleeper sleeper_;
-  ScriptedHttp http_;
-  StaticCredentials credentials_{Credentials{"AKID", "SECRET", "", kNever, "test"}};
-  std::unique_ptr<AwsClient> client_;
   std::unique_ptr<Elbv2Traffic> traffic_;
 };
 

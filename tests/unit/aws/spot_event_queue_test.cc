@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "aws_test_util.h"
+#include "scripted_client_fixture.h"
 
 namespace shoal::aws {
 namespace {
@@ -17,6 +18,7 @@ namespace {
 using nlohmann::json;
 using testing::FakeSleeper;
 using testing::ManualClock;
+using testing::ScriptedClientTest;
 using testing::ScriptedHttp;
 
 constexpr Seconds kNow = 1796205600;
@@ -59,19 +61,13 @@ std::vector<std::string> IdsOf(const std::vector<ReceivedEvent>& events) {
   return out;
 }
 
-class SpotEventQueueTest : public ::testing::Test {
+class SpotEventQueueTest : public ScriptedClientTest {
  protected:
+  SpotEventQueueTest() : ScriptedClientTest(kNow) {}
+
   void SetUp() override {
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MapEnv({{"AWS_REGION", "us-east-1"}});
-    deps.http = &http_;
-    deps.credentials = &credentials_;
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
+    ScriptedClientTest::SetUp();
+    if (HasFatalFailure()) return;
     MakeQueue({});
   }
 
@@ -119,12 +115,6 @@ class SpotEventQueueTest : public ::testing::Test {
     return false;
   }
 
-  ManualClock clock_{kNow};
-  MemoryLogger log_;
-  FakeSleeper sleeper_;
-  ScriptedHttp http_;
-  StaticCredentials credentials_{Credentials{"AKID", "SECRET", "", kNever, "test"}};
-  std::unique_ptr<AwsClient> client_;
   std::unique_ptr<SpotEventQueue> queue_;
 };
 
