@@ -19,8 +19,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "adapters/aws/client.h"
 #include "adapters/aws/environment.h"
 #include "adapters/aws/sleeper.h"
+#include "adapters/system/system_clock.h"
+#include "ports/log.h"
 
 namespace shoal::aws::testing {
 
@@ -94,6 +97,29 @@ class InstantSleeper final : public Sleeper {
 
  private:
   double now_ = 0;
+};
+
+// A suite whose tests talk to its moto through one client (client_), made
+// in SetUp; each adapter's test builds its adapter over it after.
+class MotoClientSuite : public MotoSuite {
+ protected:
+  void SetUp() override {
+    MotoSuite::SetUp();
+    if (HasFatalFailure()) return;
+    ClientDeps deps;
+    deps.clock = &clock_;
+    deps.log = &log_;
+    deps.sleeper = &sleeper_;
+    deps.env = MotoEnv();
+    auto client = AwsClient::Create({}, std::move(deps));
+    ASSERT_TRUE(client.ok()) << client.status().message();
+    client_ = std::move(*client);
+  }
+
+  SystemClock clock_;
+  MemoryLogger log_;
+  InstantSleeper sleeper_;
+  std::unique_ptr<AwsClient> client_;
 };
 
 // Forwards every request to `target_port` on loopback, except the first

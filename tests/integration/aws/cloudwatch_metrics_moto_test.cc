@@ -17,19 +17,11 @@ constexpr const char* kTargetGroupArn =
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cw-tg/73e2d6bc24d8a067";
 constexpr const char* kLoadBalancer = "app/front/50dc6c495c0c9188";
 
-class CloudWatchMetricsMotoTest : public testing::MotoSuite {
+class CloudWatchMetricsMotoTest : public testing::MotoClientSuite {
  protected:
   void SetUp() override {
-    MotoSuite::SetUp();
+    MotoClientSuite::SetUp();
     if (HasFatalFailure()) return;
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MotoEnv();
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
     // A minute that is over, with room for a neighbour on each side.
     minute_ = clock_.Now() / 60 - 3;
   }
@@ -66,10 +58,6 @@ class CloudWatchMetricsMotoTest : public testing::MotoSuite {
         at, value);
   }
 
-  SystemClock clock_;
-  MemoryLogger log_;
-  testing::InstantSleeper sleeper_;
-  std::unique_ptr<AwsClient> client_;
   std::int64_t minute_ = 0;
 };
 

@@ -14,19 +14,11 @@
 namespace shoal::aws {
 namespace {
 
-class Ec2CloudMotoTest : public testing::MotoSuite {
+class Ec2CloudMotoTest : public testing::MotoClientSuite {
  protected:
   void SetUp() override {
-    MotoSuite::SetUp();
+    MotoClientSuite::SetUp();
     if (HasFatalFailure()) return;
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MotoEnv();
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
 
     // moto's own images and default subnets (one per zone).
     auto images = client_->Query(Service::kEc2, "DescribeImages", {{"Owner.1", "amazon"}});
@@ -87,10 +79,6 @@ class Ec2CloudMotoTest : public testing::MotoSuite {
     return it == all.end() ? nullptr : &*it;
   }
 
-  SystemClock clock_;
-  MemoryLogger log_;
-  testing::InstantSleeper sleeper_;
-  std::unique_ptr<AwsClient> client_;
   std::unique_ptr<Ec2Cloud> cloud_;
   std::string subnet_b_;
 };

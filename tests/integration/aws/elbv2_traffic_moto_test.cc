@@ -18,19 +18,11 @@
 namespace shoal::aws {
 namespace {
 
-class Elbv2TrafficMotoTest : public testing::MotoSuite {
+class Elbv2TrafficMotoTest : public testing::MotoClientSuite {
  protected:
   void SetUp() override {
-    MotoSuite::SetUp();
+    MotoClientSuite::SetUp();
     if (HasFatalFailure()) return;
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MotoEnv();
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
 
     auto vpcs = client_->Query(Service::kEc2, "DescribeVpcs", {});
     ASSERT_TRUE(vpcs.ok()) << vpcs.status().message();
@@ -91,10 +83,6 @@ class Elbv2TrafficMotoTest : public testing::MotoSuite {
 
   static InstanceAddress Address() { return {"10.0.0.1", 8080}; }  // moto's kind of address: never contacted
 
-  SystemClock clock_;
-  MemoryLogger log_;
-  testing::InstantSleeper sleeper_;
-  std::unique_ptr<AwsClient> client_;
   std::unique_ptr<Elbv2Traffic> traffic_;
   std::string tg_name_;
   std::string tg_arn_;

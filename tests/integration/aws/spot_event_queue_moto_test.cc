@@ -31,19 +31,11 @@ std::string Event(const std::string& id, const std::string& detail_type, json de
       .dump();
 }
 
-class SpotEventQueueMotoTest : public testing::MotoSuite {
+class SpotEventQueueMotoTest : public testing::MotoClientSuite {
  protected:
   void SetUp() override {
-    MotoSuite::SetUp();
+    MotoClientSuite::SetUp();
     if (HasFatalFailure()) return;
-    ClientDeps deps;
-    deps.clock = &clock_;
-    deps.log = &log_;
-    deps.sleeper = &sleeper_;
-    deps.env = MotoEnv();
-    auto client = AwsClient::Create({}, std::move(deps));
-    ASSERT_TRUE(client.ok()) << client.status().message();
-    client_ = std::move(*client);
     // One queue per test: the suite shares one moto.
     const std::string name = std::string("spot-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     auto created = client_->Json(Service::kSqs, "CreateQueue", {{"QueueName", name}});
@@ -101,10 +93,6 @@ class SpotEventQueueMotoTest : public testing::MotoSuite {
     return out;
   }
 
-  SystemClock clock_;
-  MemoryLogger log_;
-  testing::InstantSleeper sleeper_;
-  std::unique_ptr<AwsClient> client_;
   std::string queue_url_;
 };
 
