@@ -28,6 +28,7 @@ namespace {
 using nlohmann::json;
 using shoal::testing::DaemonTest;
 using shoal::testing::DescribeSteps;
+using shoal::testing::kScalingPolicies;
 using shoal::testing::ScalingStep;
 using shoal::testing::ScalingSteps;
 using shoal::testing::Spawn;
@@ -41,32 +42,13 @@ using namespace std::chrono_literals;
 // taken inside the script.
 const std::vector<int> kScript = {60, 1200, 1200, 0, 0, 0};
 
-const char* kPolicies =
-    "    alarms:\n"
-    "      - {name: busy, metric: request_count_per_target, statistic: Average, period: 1m,\n"
-    "         evaluation_periods: 1, datapoints_to_alarm: 1, comparison: \">=\", threshold: 200}\n"
-    "      - {name: idle, metric: request_count_per_target, statistic: Average, period: 1m,\n"
-    "         evaluation_periods: 1, datapoints_to_alarm: 1, comparison: \"<\", threshold: 50}\n"
-    "    policies:\n"
-    "      - name: step-out\n"
-    "        type: step\n"
-    "        alarm: busy\n"
-    "        steps:\n"
-    "          - {lower: 0, upper: 300, adjustment: 1}\n"
-    "          - {lower: 300, adjustment: 2}\n"
-    "      - name: shed-one\n"
-    "        type: simple\n"
-    "        alarm: idle\n"
-    "        adjustment: -1\n"
-    "        cooldown: 0s\n";
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST_F(DaemonTest, AScriptedLoadScalesTheSameLiveAsInTheSimulator) {
-  std::string config = Config(1, kPolicies);
+  std::string config = Config(1, kScalingPolicies);
   config.replace(config.find("max: 6"), 6, "max: 3");
   // On-demand only: no spot market draw can add an activity to either side.
   config.replace(config.find("on_demand_percent_above_base: 0"), 31, "on_demand_percent_above_base: 100");

@@ -12,6 +12,28 @@
 
 namespace shoal::testing {
 
+// The alarms and policies (group YAML, indented for a group's entry) both
+// comparisons run: a step policy out at >= 200 requests per target per
+// minute (+1, or +2 from 500), a simple one in below 50 (-1, no cooldown).
+inline constexpr const char* kScalingPolicies =
+    "    alarms:\n"
+    "      - {name: busy, metric: request_count_per_target, statistic: Average, period: 1m,\n"
+    "         evaluation_periods: 1, datapoints_to_alarm: 1, comparison: \">=\", threshold: 200}\n"
+    "      - {name: idle, metric: request_count_per_target, statistic: Average, period: 1m,\n"
+    "         evaluation_periods: 1, datapoints_to_alarm: 1, comparison: \"<\", threshold: 50}\n"
+    "    policies:\n"
+    "      - name: step-out\n"
+    "        type: step\n"
+    "        alarm: busy\n"
+    "        steps:\n"
+    "          - {lower: 0, upper: 300, adjustment: 1}\n"
+    "          - {lower: 300, adjustment: 2}\n"
+    "      - name: shed-one\n"
+    "        type: simple\n"
+    "        alarm: idle\n"
+    "        adjustment: -1\n"
+    "        cooldown: 0s\n";
+
 struct ScalingStep {
   std::string kind;
   std::string policy;

@@ -26,6 +26,7 @@ namespace shoal::aws {
 namespace {
 
 using shoal::testing::DescribeSteps;
+using shoal::testing::kScalingPolicies;
 using shoal::testing::ScalingStep;
 using shoal::testing::ScalingSteps;
 
@@ -35,25 +36,6 @@ using shoal::testing::ScalingSteps;
 // serve yet): one instance in after each. Minute 4 only lets the last
 // decision be taken inside the script.
 const std::vector<int> kScript = {60, 1200, 30, 30, 30};
-
-const char* kPolicies =
-    "    alarms:\n"
-    "      - {name: busy, metric: request_count_per_target, statistic: Average, period: 1m,\n"
-    "         evaluation_periods: 1, datapoints_to_alarm: 1, comparison: \">=\", threshold: 200}\n"
-    "      - {name: idle, metric: request_count_per_target, statistic: Average, period: 1m,\n"
-    "         evaluation_periods: 1, datapoints_to_alarm: 1, comparison: \"<\", threshold: 50}\n"
-    "    policies:\n"
-    "      - name: step-out\n"
-    "        type: step\n"
-    "        alarm: busy\n"
-    "        steps:\n"
-    "          - {lower: 0, upper: 300, adjustment: 1}\n"
-    "          - {lower: 300, adjustment: 2}\n"
-    "      - name: shed-one\n"
-    "        type: simple\n"
-    "        alarm: idle\n"
-    "        adjustment: -1\n"
-    "        cooldown: 0s\n";
 
 class AwsSimEquivalenceTest : public ServeAwsTest {
  protected:
@@ -82,7 +64,7 @@ TEST_F(AwsSimEquivalenceTest, AScriptedLoadScalesTheSameOnAwsAsInTheSimulator) {
   const std::size_t policies = yaml.find("    policies:\n");
   const std::size_t spot = yaml.find("    spot:\n");
   ASSERT_TRUE(policies != std::string::npos && spot != std::string::npos && policies < spot);
-  yaml.replace(policies, spot - policies, kPolicies);
+  yaml.replace(policies, spot - policies, kScalingPolicies);
   std::ofstream(config_) << yaml;
   const std::string trace = dir_ + "/script.csv";
   {
