@@ -162,11 +162,9 @@ Result<ArchiveSummary> CheckArchive(const std::string& tar_path, const ArchiveLi
     if (r < ARCHIVE_WARN) return Status::InvalidArgument(tar_path + " is not a readable tar: " + ArchiveError(a));
     const char* name = archive_entry_pathname(entry);
     const EntryKind kind = KindOf(entry);
-    const char* link = kind == EntryKind::kSymlink    ? archive_entry_symlink(entry)
-                       : kind == EntryKind::kHardlink ? archive_entry_hardlink(entry)
-                                                      : nullptr;
+    const std::string link = LinkTargetOf(entry, kind);
     const auto size = static_cast<std::uint64_t>(archive_entry_size(entry));
-    auto added = checker.Add(name ? name : "", kind, size, link ? link : "");
+    auto added = checker.Add(name ? name : "", kind, size, link);
     if (!added.ok()) return added.status().WithContext(tar_path);
     // Read the data: a truncated or corrupt archive shows here.
     std::uint64_t read = 0;
@@ -226,6 +224,13 @@ EntryKind KindOf(archive_entry* entry) {
     case AE_IFLNK: return EntryKind::kSymlink;
     default: return EntryKind::kOther;
   }
+}
+
+std::string LinkTargetOf(archive_entry* entry, EntryKind kind) {
+  const char* link = kind == EntryKind::kSymlink    ? archive_entry_symlink(entry)
+                     : kind == EntryKind::kHardlink ? archive_entry_hardlink(entry)
+                                                    : nullptr;
+  return link != nullptr ? link : "";
 }
 
 }  // namespace shoal

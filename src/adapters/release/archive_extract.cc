@@ -38,12 +38,10 @@ Status ExtractInto(const std::string& tar_path, const std::string& dest, const A
     if (r < ARCHIVE_WARN) return Status::InvalidArgument(tar_path + ": " + ArchiveError(a));
     const EntryKind kind = KindOf(entry);
     const char* name = archive_entry_pathname(entry);
-    const char* link = kind == EntryKind::kSymlink    ? archive_entry_symlink(entry)
-                       : kind == EntryKind::kHardlink ? archive_entry_hardlink(entry)
-                                                      : nullptr;
+    const std::string link = LinkTargetOf(entry, kind);
     const auto size = static_cast<std::uint64_t>(archive_entry_size(entry));
     // The same rules again, entry by entry: the file may have changed since the check.
-    auto clean = checker.Add(name ? name : "", kind, size, link ? link : "");
+    auto clean = checker.Add(name ? name : "", kind, size, link);
     if (!clean.ok()) return clean.status();
     archive_entry_set_pathname(entry, (dest + "/" + *clean).c_str());
     if (kind == EntryKind::kHardlink) {

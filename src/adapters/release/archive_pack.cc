@@ -135,13 +135,11 @@ Result<ArchiveSummary> RepackArchive(const std::string& in, const std::vector<Ex
     if (r < ARCHIVE_WARN) return Status::InvalidArgument(in + " is not a readable tar: " + ArchiveError(a));
     const EntryKind kind = KindOf(entry);
     const char* name = archive_entry_pathname(entry);
-    const char* link = kind == EntryKind::kSymlink    ? archive_entry_symlink(entry)
-                       : kind == EntryKind::kHardlink ? archive_entry_hardlink(entry)
-                                                      : nullptr;
+    const std::string link = LinkTargetOf(entry, kind);
     auto clean = CleanEntryPath(name ? name : "", limits.max_path_bytes);
     if (clean.ok() && kind == EntryKind::kFile && IsExtraName(extras, *clean)) continue;  // replaced
     const auto size = static_cast<std::uint64_t>(archive_entry_size(entry));
-    auto added = checker.Add(name ? name : "", kind, size, link ? link : "");
+    auto added = checker.Add(name ? name : "", kind, size, link);
     if (!added.ok()) return added.status().WithContext(in);
     SHOAL_RETURN_IF_ERROR(WriteHeader(w, entry, out));
     std::uint64_t copied = 0;

@@ -27,5 +27,7 @@ Result<ArchiveReader> OpenTarForReading(const std::string& path);
 std::string ArchiveError(archive* a);
 // The kind of entry for ArchiveChecker.
 EntryKind KindOf(archive_entry* entry);
+// Where a link entry of `kind` points ("" for any other entry).
+std::string LinkTargetOf(archive_entry* entry, EntryKind kind);
 
 }  // namespace shoal
