@@ -107,7 +107,24 @@ Status Reconciler::Inventory() {
   return s.ok() ? c : s;
 }
 
+bool Reconciler::ListingStillMatches(std::uint64_t describe_version) const {
+  if (describe_version == 0 || describe_version != matched_version_) return false;
+  if (matched_sizes_.size() != states_.size()) return false;
+  for (std::size_t g = 0; g < states_.size(); ++g) {
+    if (states_[g].instances.size() != matched_sizes_[g]) return false;
+  }
+  return true;
+}
+
 Status Reconciler::InventoryAt(Seconds now) {
+  // Read before listing: a change while listing makes the next pass list.
+  const std::uint64_t describe_version = ports_.cloud->DescribeVersion();
+  if (ListingStillMatches(describe_version)) {
+    last_inventory_ = now;
+    PruneActivities(now);
+    return Status::Ok();
+  }
+  matched_version_ = 0;
   Result<std::vector<DescribedInstance>> listed = ports_.cloud->Describe();
   if (!listed.ok()) {
     LogWarn(ports_.log, "inventory_failed")
@@ -175,8 +192,10 @@ Status Reconciler::InventoryAt(Seconds now) {
     }
   }
   orphans_seen_ = std::move(orphans);
+  bool all_matched = orphans_seen_.empty();
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     GroupState& state = states_[g];
+    if (running[g].size() != state.instances.size()) all_matched = false;  // some not listed (yet, or any more)
     std::vector<InstanceId> gone;
     const std::vector<InstanceId>& listed_here = running[g];
     std::size_t r = 0;
@@ -203,12 +222,20 @@ Status Reconciler::InventoryAt(Seconds now) {
       MarkDirty(g);
     }
   }
-  if (ports_.store != nullptr && options_.activity_retention > 0) {
-    if (Status s = ports_.store->PruneActivities(now - options_.activity_retention); !s.ok()) {
-      LogWarn(ports_.log, "activity_prune_failed").With("code", ToString(s.code())).With("error", s.message());
-    }
+  if (all_matched) {
+    matched_version_ = describe_version;
+    matched_sizes_.clear();
+    for (const GroupState& state : states_) matched_sizes_.push_back(state.instances.size());
   }
+  PruneActivities(now);
   return Status::Ok();
+}
+
+void Reconciler::PruneActivities(Seconds now) {
+  if (ports_.store == nullptr || options_.activity_retention <= 0) return;
+  if (Status s = ports_.store->PruneActivities(now - options_.activity_retention); !s.ok()) {
+    LogWarn(ports_.log, "activity_prune_failed").With("code", ToString(s.code())).With("error", s.message());
+  }
 }
 
 void Reconciler::TerminateOrphan(const DescribedInstance& d, Seconds now) {
@@ -561,6 +588,7 @@ Result<std::vector<std::string>> Reconciler::Reconfigure(std::vector<GroupSpec> 
   const std::size_t old_activities = activities_.size();
   groups_ = std::move(next);
   states_ = std::move(states);
+  matched_version_ = 0;  // other groups: other orphans
   by_name_.clear();
   dirty_.clear();
   for (std::size_t g = 0; g < groups_.size(); ++g) {

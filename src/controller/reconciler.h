@@ -148,6 +148,12 @@ class Reconciler {
   void StopOrStart(std::size_t g, const Action& action, Seconds now);
   Observation BuildObservation(std::size_t g, bool evaluate_alarms);
   Status InventoryAt(Seconds now);
+  // True when a pass now would find what the last one did: the cloud's
+  // listing is unchanged (DescribeVersion), that pass matched every
+  // instance of every group and saw no orphan, and no group's membership
+  // has changed since.
+  bool ListingStillMatches(std::uint64_t describe_version) const;
+  void PruneActivities(Seconds now);
   void TerminateOrphan(const DescribedInstance& d, Seconds now);
   // Traffic::Register with the address the state holds for the instance.
   Status Register(std::size_t g, InstanceId id);
@@ -166,6 +172,10 @@ class Reconciler {
   std::int64_t next_metrics_minute_ = -1;  // first minute not yet read
   Seconds next_inventory_ = 0;
   std::map<InstanceId, Seconds> orphans_seen_;  // instance of no configured group → first seen
+  // The last pass that matched everything: the cloud's DescribeVersion then
+  // (0: none such) and each group's instance count after it.
+  std::uint64_t matched_version_ = 0;
+  std::vector<std::size_t> matched_sizes_;
 
   // Not yet committed.
   std::set<std::size_t> dirty_;

@@ -443,6 +443,7 @@ class Decider {
   void RefillWarmPool() {
     const int size = spec_.warm_pool.size;
     int have = WarmInPool();
+    if (size == 0 && have == 0) return;  // no pool, none left over: nothing to refill or trim (every tick)
     const std::set<InstanceId> replaced = ReplacedIds();
     int returning = 0;
     for (Instance& in : state_.instances) {
@@ -593,6 +594,9 @@ class Decider {
   void ReplaceAtRisk() {
     if (!spec_.spot.capacity_rebalance) return;  // turned off since the instance was marked
     if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
+    // Every tick over every instance: look for one at risk before counting.
+    const auto at_risk = [](const Instance& in) { return in.at_risk() && CountsTowardCapacity(in.state); };
+    if (std::none_of(state_.instances.begin(), state_.instances.end(), at_risk)) return;
     int in_flight = ReplacementsInFlight();
     double counted = Count().total;
     std::vector<PoolView> views = PoolViews();

@@ -1,6 +1,7 @@
 // Instances: launch, terminate, and the facts the cloud reports about them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,11 @@ class Cloud {
   virtual double OnDemandPrice(const std::string& instance_type) = 0;
   // Every instance the cloud runs for us (tagged with its group), for adoption.
   virtual Result<std::vector<DescribedInstance>> Describe() = 0;
+  // A number that changes whenever Describe's answer would (an instance
+  // launched or gone); 0 when the cloud cannot tell, and then every
+  // inventory pass lists. The simulated world can tell, which spares its
+  // once-a-simulated-minute pass over a thousand unchanged instances.
+  virtual std::uint64_t DescribeVersion() const { return 0; }
 };
 
 }  // namespace shoal

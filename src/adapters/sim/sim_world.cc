@@ -113,6 +113,7 @@ Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   if (pool >= 0) pool_members_[pool].push_back(id);
   Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, in.serial);
   instances_.emplace(id, std::move(in));
+  ++describe_version_;
   max_instances_ = std::max(max_instances_, static_cast<int>(instances_.size()));
   return launched;
 }
@@ -421,6 +422,7 @@ void SimWorld::End(SimInstance& in, Seconds t) {
   const InstanceId id = in.id;
   if (in.pool >= 0) std::erase(pool_members_[in.pool], id);
   instances_.erase(id);  // `in` dangles from here
+  ++describe_version_;
 }
 
 double SimWorld::RunCost(const SimInstance& in, Seconds from, Seconds to) const {

@@ -109,6 +109,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
   double OnDemandPrice(const std::string& instance_type) override;
   Result<std::vector<DescribedInstance>> Describe() override;
+  std::uint64_t DescribeVersion() const override { return describe_version_; }
   // Traffic (Poll is above)
   Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) override;
   Status Drain(const std::string& group, InstanceId id) override;
@@ -238,6 +239,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::uint64_t seq_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::map<InstanceId, SimInstance> instances_;  // alive ones
+  std::uint64_t describe_version_ = 1;           // bumped when instances_ gains or loses one
   std::map<std::string, LaunchedInstance> launched_by_token_;  // every token ever launched (EC2 ClientToken)
   std::uint64_t next_serial_ = 1;
   std::vector<GroupAccum> groups_;

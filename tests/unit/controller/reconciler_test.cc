@@ -76,6 +76,7 @@ class FakeCloud final : public Cloud {
   }
   double OnDemandPrice(const std::string&) override { return 0.10; }
   Result<std::vector<DescribedInstance>> Describe() override {
+    ++describe_calls;
     if (!describe_error.ok()) return describe_error;
     std::vector<DescribedInstance> out;
     for (const auto& [id, in] : instances) {
@@ -90,6 +91,8 @@ class FakeCloud final : public Cloud {
     if (describe_newest_first) std::reverse(out.begin(), out.end());
     return out;
   }
+
+  std::uint64_t DescribeVersion() const override { return version; }
 
   // A private address per instance, as EC2 gives.
   static InstanceAddress AddressOf(InstanceId id) {
@@ -119,6 +122,8 @@ class FakeCloud final : public Cloud {
   bool lose_answer = false;           // the next primed launch error happens after the instance was made
   bool confirm_terminations = true;   // Poll reports kTerminated for what Terminate stopped
   Status describe_error;
+  int describe_calls = 0;
+  std::uint64_t version = 0;  // DescribeVersion: 0 = cannot tell; tests bump it when they change `instances`
   std::vector<GroupInstanceEvent> events;
   std::uint64_t next_id = 1;
 };
@@ -551,6 +556,77 @@ TEST(Reconciler, InventoryMatchesAListInAnyOrderAdoptingAndLosingInOnePass) {
   EXPECT_EQ(w.log.Count(ActivityKind::kInventory), 2) << "two adopted";
   EXPECT_TRUE(std::is_sorted(r.state(0).instances.begin(), r.state(0).instances.end(),
                              [](const Instance& a, const Instance& b) { return a.id < b.id; }));
+}
+
+// A cloud that versions its listing is not listed again while the version,
+// every group's membership and the last pass's findings stand; any of them
+// changing lists again.
+TEST(Reconciler, AnUnchangedListingIsNotListedAgainButAnyChangeIs) {
+  World w;
+  w.cloud.version = 5;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();  // lists (nothing yet), then launches three
+  EXPECT_EQ(w.cloud.describe_calls, 1);
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 2) << "the group gained three instances since: listed again";
+  w.clock.now = 120;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 2) << "same version, same members, all matched: not listed";
+  EXPECT_EQ(r.last_inventory(), 120);
+
+  w.cloud.instances[Id(99)] = {"web", "", true};
+  w.cloud.version = 6;
+  w.clock.now = 180;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 3);
+  EXPECT_NE(FindIn(r, Id(99)), nullptr) << "adopted";
+
+  // An orphan within its grace: the next pass must look again, same version or not.
+  w.cloud.instances[Id(77)] = {"old-group", "", true};
+  w.cloud.version = 7;
+  w.clock.now = 240;
+  r.Tick();
+  EXPECT_TRUE(w.cloud.instances[Id(77)].running);
+  const int calls = w.cloud.describe_calls;
+  w.clock.now = 300;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, calls + 1);
+  EXPECT_FALSE(w.cloud.instances[Id(77)].running) << "terminated after its grace";
+
+  // A cloud that cannot tell is listed every pass.
+  w.cloud.version = 0;
+  for (Seconds t = 360; t <= 480; t += 60) {
+    w.clock.now = t;
+    const int before = w.cloud.describe_calls;
+    r.Tick();
+    EXPECT_EQ(w.cloud.describe_calls, before + 1) << "at " << t;
+  }
+}
+
+// An instance the state holds but the listing does not (launched just now,
+// or vanishing within its grace) keeps the passes listing, the version
+// unchanged, until it is matched or found gone.
+TEST(Reconciler, AnUnlistedInstanceKeepsThePassesListing) {
+  World w;
+  w.cloud.version = 9;
+  ControllerOptions o;
+  o.vanish_grace = 150;
+  Reconciler r({Group()}, w.ports(), o);
+  r.Tick();
+  w.clock.now = 60;
+  r.Tick();  // all three matched
+  ASSERT_EQ(w.cloud.describe_calls, 2);
+  w.cloud.instances.erase(Id(2));
+  w.cloud.version = 10;
+  w.clock.now = 120;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 3);
+  EXPECT_NE(FindIn(r, Id(2)), nullptr) << "within the vanish grace";
+  w.clock.now = 180;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 4) << "same version, but the last pass left one unmatched";
+  EXPECT_EQ(FindIn(r, Id(2)), nullptr) << "vanished: recorded as lost";
 }
 
 TEST(Reconciler, AFailedDescribeChangesNothingAndIsRetriedNextPass) {
