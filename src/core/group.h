@@ -48,6 +48,10 @@ enum class NoticeAction : std::uint8_t {
   // nothing else. The instance serves until the cloud takes it; only then
   // does the group launch to its desired again (as an EC2 group would).
   kBumpGroupOnly,
+  // An EC2 Auto Scaling group without Capacity Rebalancing: nothing on the
+  // notice. The instance serves until the cloud takes it; only then does
+  // the group launch to its desired again.
+  kNone,
 };
 
 // Whether the notice raises spot.bump_group's desired.

@@ -250,9 +250,20 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       return Status::Ok();
     }
     case InstanceEvent::kNotice: {
+      const bool repeated = in->notice_deadline != kNever;
       in->notice_deadline = obs.deadline;
       AvoidPool(state, in->pool, now + spec.spot.avoid_pool_after_interruption);
       if (!counted) return Status::Ok();  // already leaving; the notice only sets the deadline
+      if (spec.spot.on_notice == NoticeAction::kNone) {
+        // A plain EC2 group: nothing now; the termination, when it comes,
+        // is replaced as any lost instance.
+        if (repeated) return Status::Ok();
+        Emit(activities, Make(spec, now, ActivityKind::kSpotNotice,
+                              "spot interruption notice for " + Describe(spec, *in) + ", terminates in " +
+                                  std::to_string(obs.deadline - now) + "s; nothing done before (on_notice: none)",
+                              state.desired, state.desired));
+        return Status::Ok();
+      }
       if (spec.spot.on_notice == NoticeAction::kBumpGroupOnly) {
         // The seed as written: the instance keeps serving until the cloud
         // takes it, and Decide bumps the other group once. Nothing is

@@ -34,6 +34,7 @@ bool ParseNoticeAction(std::string_view text, NoticeAction* out) {
   if (text == kNoticeReplace) *out = NoticeAction::kReplace;
   else if (text == kNoticeBumpGroup) *out = NoticeAction::kBumpGroup;
   else if (text == kNoticeBumpGroupOnly) *out = NoticeAction::kBumpGroupOnly;
+  else if (text == kNoticeNone) *out = NoticeAction::kNone;
   else return false;
   return true;
 }
@@ -114,7 +115,8 @@ SpotHandlingSpec ReadSpot(const MapReader& m, GroupLines* lines) {
   m.AllowOnly(KeyNames(SpotMap().shape()));
   SpotHandlingSpec s;
   m.Enum("on_notice", &s.on_notice, &ParseNoticeAction,
-         {std::string(kNoticeReplace), std::string(kNoticeBumpGroup), std::string(kNoticeBumpGroupOnly)});
+         {std::string(kNoticeReplace), std::string(kNoticeBumpGroup), std::string(kNoticeBumpGroupOnly),
+          std::string(kNoticeNone)});
   m.String("bump_group", &s.bump_group);
   // Both mistakes would otherwise pass silently: a notice that bumps nothing,
   // or a bump_group that is never used.

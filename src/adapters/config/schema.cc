@@ -193,9 +193,10 @@ const SpecMap<SpotHandlingSpec>& SpotMap() {
       SpecMap<SpotHandlingSpec>("spot")
           .Value("on_notice", kNoticeBumpGroup,
                  [](const SpotHandlingSpec& s) {
-                   return Str(s.on_notice == NoticeAction::kReplace     ? kNoticeReplace
-                              : s.on_notice == NoticeAction::kBumpGroup ? kNoticeBumpGroup
-                                                                        : kNoticeBumpGroupOnly);
+                   return Str(s.on_notice == NoticeAction::kReplace         ? kNoticeReplace
+                              : s.on_notice == NoticeAction::kBumpGroup     ? kNoticeBumpGroup
+                              : s.on_notice == NoticeAction::kBumpGroupOnly ? kNoticeBumpGroupOnly
+                                                                            : kNoticeNone);
                  })
           .Value("bump_group", "web-ondemand", [](const SpotHandlingSpec& s) { return Json(s.bump_group); })
           .Value("avoid_pool_after_interruption", "1h",

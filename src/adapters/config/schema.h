@@ -24,6 +24,7 @@ using Json = nlohmann::ordered_json;
 inline constexpr std::string_view kNoticeReplace = "replace";
 inline constexpr std::string_view kNoticeBumpGroup = "bump-group";
 inline constexpr std::string_view kNoticeBumpGroupOnly = "bump-group-only";
+inline constexpr std::string_view kNoticeNone = "none";
 
 enum class KeyKind : std::uint8_t {
   kValue,      // one value, compared whole

@@ -427,7 +427,7 @@ std::vector<ErrorCase> ErrorCases() {
        "test.yaml:5: groups[0].capacity.allocation_strategy: ",
        {"allowed: lowest-price, capacity-optimized, price-capacity-optimized"}},
       {"BadNoticeAction", Group("    spot: {on_notice: panic}\n"),
-       "test.yaml:5: groups[0].spot.on_notice: ", {"allowed: replace, bump-group, bump-group-only"}},
+       "test.yaml:5: groups[0].spot.on_notice: ", {"allowed: replace, bump-group, bump-group-only, none"}},
       {"BadMetric", Group("    alarms: [{name: hot, threshold: 1, metric: memory}]\n"),
        "test.yaml:5: groups[0].alarms[0].metric: ",
        {"allowed: cpu_utilization, request_count_per_target"}},
@@ -484,6 +484,8 @@ std::vector<ErrorCase> ErrorCases() {
        "test.yaml:5: groups[0].spot.bump_group: ", {"missing required key"}},
       {"BumpGroupOnlyItself", Group("    spot: {on_notice: bump-group-only, bump_group: web}\n"),
        "test.yaml:5: groups[0].spot.bump_group: ", {"must name another group"}},
+      {"BumpGroupWithNone", Group("    spot: {on_notice: none, bump_group: web-od}\n"),
+       "test.yaml:5: groups[0].spot.bump_group: ", {"only used when on_notice is bump-group"}},
       {"BumpGroupWithoutBumpGroupAction", Group("    spot: {bump_group: web}\n"),
        "test.yaml:5: groups[0].spot.bump_group: ", {"only used when on_notice is bump-group"}},
       // Not YAML, or nothing at all.

@@ -335,6 +335,36 @@ TEST(DecideSpot, BumpGroupOnlyBumpsOnceAndNeitherDrainsNorReplaces) {
   EXPECT_EQ(CountActions(after, ActionKind::kBumpDesired), 0);
 }
 
+// A plain EC2 group (no Capacity Rebalancing): the notice changes nothing;
+// the group launches back to its desired once the cloud has taken it.
+TEST(DecideSpot, NoneNeitherDrainsNorReplacesUntilTheInstanceIsGone) {
+  GroupSpec g = SpotGroup();
+  g.spot.on_notice = NoticeAction::kNone;
+  Driver d = Steady(g);
+  InstanceId spot = Id(0);
+  for (const Instance& in : d.state().instances) {
+    if (in.market == Market::kSpot) spot = in.id;
+  }
+  ASSERT_TRUE(d.Observe(spot, InstanceEvent::kNotice, 10, 130).ok());
+  const Plan p = d.Step(10);
+  EXPECT_EQ(CountActions(p, ActionKind::kBumpDesired), 0);
+  EXPECT_EQ(CountActions(p, ActionKind::kDrain), 0);
+  EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 0);
+  const auto notices = [&d] {
+    return std::count_if(d.activities().begin(), d.activities().end(),
+                         [](const Activity& a) { return a.kind == ActivityKind::kSpotNotice; });
+  };
+  EXPECT_EQ(notices(), 1) << "the notice is still recorded";
+  EXPECT_EQ(d.state().Find(spot)->state, InstanceState::kInService) << "it serves until the cloud takes it";
+  ASSERT_TRUE(d.Observe(spot, InstanceEvent::kNotice, 15, 130).ok()) << "a repeated notice";
+  const Plan again = d.Step(20);
+  EXPECT_EQ(notices(), 1) << "recorded once";
+  EXPECT_EQ(CountActions(again, ActionKind::kLaunch), 0);
+  ASSERT_TRUE(d.Observe(spot, InstanceEvent::kTerminated, 130).ok());
+  const Plan after = d.Step(130);
+  EXPECT_EQ(CountActions(after, ActionKind::kLaunch), 1) << "the group keeps its desired once the instance is gone";
+}
+
 TEST(DecideRebalance, OnDemandAboveShareIsReplacedLaunchFirstWithinBudget) {
   GroupSpec g = SpotGroup();
   g.desired = 4;
