@@ -185,7 +185,6 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     });
   }
   if (l.growth) {
-    // The growth is measured from the busiest minute of the lead before.
     // The growth is measured from the busiest minute of the lead before,
     // or from what the periods forecast when that is more.
     const std::int64_t latest = state.load.latest();
@@ -218,7 +217,7 @@ std::optional<Proposal> ProposePredictive(const GroupSpec& spec, const GroupStat
 int LaunchLeadMinutes(const GroupState& state, int fallback) {
   Seconds longest = -1;
   for (const Instance& in : state.instances) {
-    if (in.in_service_at == kNever || in.in_service_at < in.launched_at) continue;
+    if (in.warm || in.in_service_at == kNever || in.in_service_at < in.launched_at) continue;
     longest = std::max(longest, in.in_service_at - in.launched_at);
   }
   if (longest < 0) return fallback;

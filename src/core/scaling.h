@@ -37,6 +37,9 @@ bool CanScaleIn(const PolicySpec& p);
 
 // The launch-to-in-service time the group has seen, in whole minutes: the
 // longest among its instances that served (`fallback` when none has).
+// Warm-pool instances are left out: they were launched into the pool long
+// before they were started, so theirs is no launch time (and counting it
+// stretched every forecast's lead to the hour cap).
 int LaunchLeadMinutes(const GroupState& state, int fallback);
 
 // The capacity the predictive policies want ready now (0 when none has a

@@ -206,6 +206,15 @@ TEST(Seasonality, ThePolicyRaisesCapacityALaunchTimeAheadOfARecurringBurst) {
   served.state = InstanceState::kInService;
   state.instances.push_back(served);
   EXPECT_EQ(LaunchLeadMinutes(state, 15), 4);
+  // A warm-pool instance launched into the pool an hour before it was
+  // started and served: no launch time, so it does not stretch the lead.
+  Instance warm;
+  warm.warm = true;
+  warm.launched_at = 0;
+  warm.in_service_at = 3600;
+  warm.state = InstanceState::kInService;
+  state.instances.push_back(warm);
+  EXPECT_EQ(LaunchLeadMinutes(state, 15), 4);
   EXPECT_EQ(PredictiveFloor(g, state), 2) << "8 minutes ahead is beyond the 4-minute lead";
   Feed(state, 186, load);
   EvaluateAlarms(g, state, 186);  // the burst is 4 minutes away: now
