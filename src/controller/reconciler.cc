@@ -285,7 +285,9 @@ void Reconciler::ObserveMetrics(Seconds now) {
                     ports_.metrics->Read(name, MetricName::kRequestCountPerTarget, next_metrics_minute_)};
       RecordMetrics(states_[g], row.minute, row.cpu, row.requests_per_target);
       // A deploy comparing releases reads what each one answered.
-      if (states_[g].deploy && states_[g].deploy->active() && states_[g].deploy->analysis_until > 0) {
+      // A blue/green deploy reads the old release's before the switch (its baseline).
+      if (states_[g].deploy && states_[g].deploy->active() &&
+          (states_[g].deploy->analysis_until > 0 || states_[g].deploy->phase == DeployPhase::kGreenLaunching)) {
         RecordReleaseTraffic(*states_[g].deploy, next_metrics_minute_,
                              ports_.metrics->ReadReleases(name, next_metrics_minute_));
         MarkDirty(g);
@@ -367,6 +369,26 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
       case ActionKind::kStart:
         StopOrStart(g, action, now);
         break;
+      case ActionKind::kSetServing: {
+        const Instance* in = state.Find(action.instance);
+        if (in == nullptr) break;
+        const bool serving = !in->held;
+        const Status s = ports_.traffic->SetServing(spec.name, action.instance, serving);
+        RecordOutcome(state, action, s, now);
+        if (!s.ok()) {
+          LogWarn(ports_.log, "set_serving_failed")
+              .With("group", spec.name)
+              .With("instance", action.instance.str())
+              .With("serving", serving)
+              .With("code", ToString(s.code()))
+              .With("error", s.message());
+        } else {
+          LogInfo(ports_.log, serving ? "serving" : "held")
+              .With("group", spec.name)
+              .With("instance", action.instance.str());
+        }
+        break;
+      }
       case ActionKind::kBumpDesired: {
         const int target = FindGroup(action.target_group);
         if (target < 0) {
@@ -458,6 +480,7 @@ Status Reconciler::Register(std::size_t g, InstanceId id) {
   // State written before instances had addresses: the inventory pass fills
   // it in from the cloud, and the register is retried then.
   if (in->address.empty()) return Status::Unavailable("the cloud has not reported the address of " + id.str() + " yet");
+  if (in->held) return ports_.traffic->RegisterHeld(groups_[g].name, id, in->address);
   return ports_.traffic->Register(groups_[g].name, id, in->address);
 }
 
