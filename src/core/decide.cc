@@ -517,9 +517,15 @@ class Decider {
   // in service before the other stops taking requests: while an instance
   // still waits to be made serving, holds and drains wait (no request then
   // finds no server).
+  // After a restart every instance is registered again in one tick: a
+  // serving one not registered yet holds back the held ones' registration
+  // too (it may be the one HAProxy must make serving before the other is
+  // held).
   bool ServingPending() const {
     for (const Instance& in : state_.instances) {
-      if (CountsTowardCapacity(in.state) && in.registered && !in.held && !in.serving_synced) return true;
+      if (!CountsTowardCapacity(in.state) || in.held) continue;
+      if (in.registered && !in.serving_synced) return true;
+      if (!in.registered && in.state == InstanceState::kInService) return true;
     }
     return false;
   }
@@ -532,7 +538,10 @@ class Decider {
       if (!call) continue;
       if (in.retry.attempts > 0) failing.insert(*call);
       if (now_ < in.retry.next_at) continue;
-      if (serving_first && (*call == ActionKind::kDrain || (*call == ActionKind::kSetServing && in.held))) continue;
+      if (serving_first && (*call == ActionKind::kDrain ||
+                            ((*call == ActionKind::kSetServing || *call == ActionKind::kRegister) && in.held))) {
+        continue;
+      }
       const ActionKind kind = *call;
       Action a;
       a.kind = kind;

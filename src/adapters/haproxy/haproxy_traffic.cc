@@ -237,7 +237,18 @@ Status HaproxyTraffic::Register(const std::string& group, InstanceId id, const I
   std::lock_guard lock(impl_->mu);
   const HaproxyBackend* cfg = impl_->Config(group);
   if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
-  if (impl_->members.count(id) != 0) return Status::Ok();
+  if (auto it = impl_->members.find(id); it != impl_->members.end()) {
+    // Registered to serve, so it serves: one adopted in DRAIN after a
+    // restart (held, or made serving in the state before HAProxy was told)
+    // is readied. Only live instances are registered; leaving ones are drained.
+    Member& known = it->second;
+    if (!known.draining && !known.held) return Status::Ok();
+    SHOAL_RETURN_IF_ERROR(impl_->runtime->SetState(known.backend, known.server, "ready"));
+    known.draining = false;
+    known.held = false;
+    known.drained_reported = false;
+    return Status::Ok();
+  }
   Member m;
   m.group = group;
   m.backend = BackendProxyName(cfg->name);

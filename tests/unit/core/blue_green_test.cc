@@ -323,6 +323,24 @@ TEST(BlueGreen, AScaleOutBeforeTheSwitchAddsOldInstancesAndGreenFollows) {
   EXPECT_EQ(Count(d).held_old, 6);
 }
 
+TEST(BlueGreen, AfterARestartTheServingSetIsRegisteredBeforeTheHeldOne) {
+  Driver d = Running();
+  SwitchedAt30(d, BlueGreen(2, 0, 600));
+  d.Step(31);
+  for (Instance& in : d.state().instances) in.registered = false;  // as Reconciler::Restore does
+  Plan p = d.Step(40);
+  int registers = 0;
+  for (const Action& a : p.actions) {
+    if (a.kind != ActionKind::kRegister) continue;
+    ++registers;
+    EXPECT_FALSE(d.state().Find(a.instance)->held) << "the serving set first";
+  }
+  EXPECT_EQ(registers, 4);
+  p = d.Step(41);
+  EXPECT_EQ(CountActions(p, ActionKind::kRegister), 4) << "then the held set";
+  for (const Instance& in : d.state().instances) EXPECT_TRUE(in.registered);
+}
+
 TEST(BlueGreen, HeldInstancesAreNeverPickedForScaleIn) {
   Driver d = Running();
   SwitchedAt30(d, BlueGreen(2, 0, 600));
