@@ -314,7 +314,8 @@ void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) 
   // A failed spot launch marks its pool and the group is decided again at
   // once, so the capacity lands elsewhere in this same tick. Each retry
   // avoids one more pool, so this ends within pools + 1 rounds (plus one
-  // for a launch backoff lifted by a retried launch's success).
+  // for a launch backoff lifted by a retried launch's success, or for the
+  // holds that follow a blue/green switch's serving calls).
   const std::size_t rounds = groups_[g].capacity.spot_pools.size() + 2;
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
@@ -338,6 +339,7 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   const GroupSpec& spec = groups_[g];
   GroupState& state = states_[g];
   bool capacity_error = false;
+  bool made_serving = false;  // a blue/green switch: the holds it waited for are due now
   const bool backed_off = state.launch_retry.next_at > now;
   for (const Action& action : plan.actions) {
     switch (action.kind) {
@@ -383,6 +385,7 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
               .With("code", ToString(s.code()))
               .With("error", s.message());
         } else {
+          made_serving |= serving;
           LogInfo(ports_.log, serving ? "serving" : "held")
               .With("group", spec.name)
               .With("instance", action.instance.str());
@@ -406,7 +409,9 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   // cloud takes launches again): the capacity it held back is launched in
   // this same tick, as after a capacity error.
   const bool backoff_lifted = backed_off && state.launch_retry.next_at <= now;
-  return capacity_error || backoff_lifted;
+  // Instances made serving (a blue/green switch either way): decided again
+  // at once, so the other set is held in this same tick, right after.
+  return capacity_error || backoff_lifted || made_serving;
 }
 
 void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error) {
