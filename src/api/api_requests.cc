@@ -168,7 +168,8 @@ Result<ScaleRequest> ParseScaleRequest(std::string_view body) {
 }
 
 Result<DeployApiRequest> ParseDeployRequest(std::string_view body) {
-  Result<json> j = ObjectBody(body, {"release", "batch", "min_healthy", "instance", "analysis_seconds"});
+  Result<json> j =
+      ObjectBody(body, {"release", "batch", "min_healthy", "instance", "analysis_seconds", "strategy", "keep_old_seconds"});
   if (!j.ok()) return j.status();
   DeployApiRequest r;
   Result<std::string> release = RequiredString(*j, "release", kMaxNameLength, "latest, latest-stable or a version");
@@ -194,6 +195,18 @@ Result<DeployApiRequest> ParseDeployRequest(std::string_view body) {
   Result<std::optional<std::int64_t>> analysis = OptionalInteger(*j, "analysis_seconds", 0, 86400);
   if (!analysis.ok()) return analysis.status();
   r.analysis_seconds = *analysis;
+  Result<std::optional<std::string>> strategy = OptionalString(*j, "strategy", 16);
+  if (!strategy.ok()) return strategy.status();
+  if (*strategy) {
+    DeployStrategy s{};
+    if (!ParseDeployStrategy(**strategy, &s)) {
+      return Status::InvalidArgument("\"strategy\" must be \"rolling\" or \"blue-green\", not \"" + **strategy + "\"");
+    }
+    r.strategy = s;
+  }
+  Result<std::optional<std::int64_t>> keep_old = OptionalInteger(*j, "keep_old_seconds", 0, 7 * 86400);
+  if (!keep_old.ok()) return keep_old.status();
+  r.keep_old_seconds = *keep_old;
   return r;
 }
 

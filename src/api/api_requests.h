@@ -31,13 +31,16 @@ struct ScaleRequest {
 };
 
 // POST /v1/groups/{name}/deploy  {"release": "latest"|"latest-stable"|"N", "batch": "25%"|N,
-// "min_healthy": "90%", "instance": "i-…", "analysis_seconds": N}: unset fields take the group's `deploy:`.
+// "min_healthy": "90%", "instance": "i-…", "analysis_seconds": N, "strategy": "rolling"|"blue-green",
+// "keep_old_seconds": N}: unset fields take the group's `deploy:`.
 struct DeployApiRequest {
   std::string release;
   std::optional<std::string> batch;
   std::optional<std::string> min_healthy;
   std::string instance;  // "" = the whole group
   std::optional<std::int64_t> analysis_seconds;
+  std::optional<DeployStrategy> strategy;           // "strategy": "rolling" | "blue-green"
+  std::optional<std::int64_t> keep_old_seconds;     // blue/green: "keep_old_seconds": N
 };
 
 // POST /v1/spot/interrupt  {"instance": "i-…"} or {"pool": "type/zone"}: exactly one is set.

@@ -25,6 +25,7 @@ ordered_json InstanceJson(const GroupSpec& spec, const Instance& in) {
   j["address"] = in.address.ToString();
   j["port"] = in.address.port;
   j["version"] = in.version;
+  j["held"] = in.held;  // blue/green: registered and checked, sent no requests
   j["launched_at"] = in.launched_at;
   j["in_service_at"] = in.in_service_at;
   if (in.notice_deadline != kNever) j["notice_deadline"] = in.notice_deadline;
@@ -51,6 +52,8 @@ ordered_json DeployJson(const DeployState& d) {
   j["ref"] = d.request.ref;
   j["instance"] = d.request.only.empty() ? ordered_json() : ordered_json(d.request.only.str());
   j["cause"] = d.request.cause;
+  j["strategy"] = std::string(ToString(d.request.settings.strategy));
+  j["keep_old"] = d.request.settings.keep_old;
   j["batch"] = FormatBatch(d.request.settings);
   j["batches"] = d.batches;
   j["batch_open"] = d.batch_open;
@@ -100,13 +103,18 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
   }
   j["conditions"] = conditions;
   j["release"] = BootRelease(spec, state);
+  // Serving only; held instances (blue/green) are listed apart.
   std::map<int, int> versions;
+  std::map<int, int> held;
   for (const Instance& in : state.instances) {
-    if (in.state == InstanceState::kInService) ++versions[in.version];
+    if (in.state == InstanceState::kInService) ++(in.held ? held : versions)[in.version];
   }
   ordered_json by_version = ordered_json::object();
   for (const auto& [v, n] : versions) by_version[std::to_string(v)] = n;
   j["in_service_by_version"] = by_version;
+  ordered_json held_by_version = ordered_json::object();
+  for (const auto& [v, n] : held) held_by_version[std::to_string(v)] = n;
+  j["held_by_version"] = held_by_version;
   j["deploy"] = state.deploy ? DeployJson(*state.deploy) : ordered_json();
   return j;
 }
@@ -219,7 +227,15 @@ Result<std::string> Daemon::Deploy(const std::string& group, const DeployApiRequ
       SHOAL_RETURN_IF_ERROR(ParsePercent("min_healthy", *r.min_healthy, &request.settings.min_healthy_percent));
     }
     if (r.analysis_seconds) request.settings.analysis = *r.analysis_seconds;
+    if (r.strategy) request.settings.strategy = *r.strategy;
+    if (r.keep_old_seconds) request.settings.keep_old = *r.keep_old_seconds;
     SHOAL_RETURN_IF_ERROR(ValidateDeploySettings(request.settings));
+    if (request.settings.strategy == DeployStrategy::kBlueGreen && !d.provider->traffic()->CanHold()) {
+      return Status::InvalidArgument(
+          "group " + group + ": a blue/green deploy needs a load balancer that can hold an instance registered "
+          "and health-checked without traffic; this provider's cannot (an ELBv2 target group sends requests to "
+          "every healthy target): use --strategy rolling");
+    }
     if (!r.instance.empty()) {
       const auto id = InstanceId::Parse(r.instance);
       if (!id) return Status::InvalidArgument("'" + r.instance + "' is not an instance id (`shoal get instances` lists them)");
@@ -229,7 +245,8 @@ Result<std::string> Daemon::Deploy(const std::string& group, const DeployApiRequ
     if (!version.ok()) return version.status().WithContext("deploying " + r.release + " to group " + group);
     request.to_version = *version;
     request.cause = "operator: shoal deploy --release " + r.release +
-                    (r.instance.empty() ? "" : " --instance " + r.instance);
+                    (r.instance.empty() ? "" : " --instance " + r.instance) +
+                    (request.settings.strategy == DeployStrategy::kBlueGreen ? " --strategy blue-green" : "");
     SHOAL_RETURN_IF_ERROR(d.reconciler->StartDeploy(group, std::move(request)));
     return Dump(GroupSummary(spec, d.reconciler->state(g)));
   });

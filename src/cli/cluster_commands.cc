@@ -142,10 +142,16 @@ int Describe(const ApiTarget& t, const std::string& group, bool as_json) {
                            g.value("in_service_by_version", json::object()).dump());
   if (g.contains("deploy") && g["deploy"].is_object()) {
     const json& d = g["deploy"];
-    std::cout << fmt::format("Deploy {} ({} -> {}): {}, batch {}, {} replaced{}\n", CellText(d["id"]),
-                             CellText(d["from_version"]), CellText(d["to_version"]), CellText(d["phase"]),
+    const bool blue_green = d.value("strategy", std::string()) == "blue-green";
+    std::cout << fmt::format("Deploy {} ({} -> {}{}): {}, batch {}, {} replaced{}\n", CellText(d["id"]),
+                             CellText(d["from_version"]), CellText(d["to_version"]),
+                             blue_green ? ", blue-green" : "", CellText(d["phase"]),
                              CellText(d["batches"]), CellText(d["replaced"]),
                              d.value("analysing_until", 0) > 0 ? ", analysing" : "");
+    const json held = g.value("held_by_version", json::object());
+    if (held.is_object() && !held.empty()) {
+      std::cout << "  held (registered, checked, no traffic) by release " << held.dump() << "\n";
+    }
     if (!d.value("result", std::string()).empty()) std::cout << "  " << d["result"].get<std::string>() << "\n";
   }
   std::cout << "Alarms\n";

@@ -22,6 +22,8 @@ struct DeployArgs {
   std::string min_healthy;
   std::string instance;
   int analysis = -1;
+  std::string strategy;
+  int keep_old = -1;
   bool json = false;
   bool detach = false;
   int timeout = 3600;
@@ -51,6 +53,8 @@ std::string ProgressLine(const json& group) {
                      std::to_string(d.value("from_version", 0)) + " -> " + std::to_string(d.value("to_version", 0)) +
                      "): batch " + std::to_string(d.value("batches", 0)) + ", " +
                      std::to_string(d.value("replaced", 0)) + " replaced; in service " + Versions(group);
+  const json held = group.value("held_by_version", json::object());
+  if (held.is_object() && !held.empty()) line += "; held (no traffic) " + held.dump();
   if (d.value("analysing_until", 0) > 0) line += "; analysing";
   if (!d.value("result", std::string()).empty()) line += "; " + d.value("result", std::string());
   return line;
@@ -66,7 +70,9 @@ json Event(const json& group) {
           {"batches", d.value("batches", 0)},
           {"replaced", d.value("replaced", 0)},
           {"analysing", d.value("analysing_until", 0) > 0},
+          {"strategy", d.value("strategy", "rolling")},
           {"in_service_by_version", group.value("in_service_by_version", json::object())},
+          {"held_by_version", group.value("held_by_version", json::object())},
           {"new_release", d.value("new_release", json())},
           {"old_releases", d.value("old_releases", json())},
           {"result", d.value("result", "")}};
@@ -129,6 +135,11 @@ void AddDeployCommands(CLI::App& app, int* exit_code) {
   d->add_option("--instance", a->instance, "deploy to this one instance only (a canary)");
   d->add_option("--analysis", a->analysis, "seconds of canary analysis after each batch (default: the group's)")
       ->check(CLI::Range(0, 86400));
+  d->add_option("--strategy", a->strategy,
+                "rolling (batches) or blue-green (a held second set, traffic switched at once; default: the group's)")
+      ->check(CLI::IsMember({"rolling", "blue-green"}));
+  d->add_option("--keep-old", a->keep_old, "blue/green: seconds the old set is kept held after the switch")
+      ->check(CLI::Range(0, 7 * 86400));
   d->add_flag("--json", a->json, "one JSON event per line");
   d->add_flag("--detach", a->detach, "start it and return");
   d->add_option("--timeout", a->timeout, "seconds to follow it")->capture_default_str()->check(CLI::Range(1, 604800));
@@ -139,6 +150,8 @@ void AddDeployCommands(CLI::App& app, int* exit_code) {
     if (!a->min_healthy.empty()) body["min_healthy"] = a->min_healthy;
     if (!a->instance.empty()) body["instance"] = a->instance;
     if (a->analysis >= 0) body["analysis_seconds"] = a->analysis;
+    if (!a->strategy.empty()) body["strategy"] = a->strategy;
+    if (a->keep_old >= 0) body["keep_old_seconds"] = a->keep_old;
     *exit_code = Started(*a, ApiPost(a->target, "/v1/groups/" + a->group + "/deploy", body.dump()));
   });
 

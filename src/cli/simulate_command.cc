@@ -170,7 +170,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "fault swarm); the control plane then runs on a real SQLite store, may crash and restart, "
                   "and the invariants are checked (exit 3 when one breaks)");
   cmd->add_option("--deploy", args->deploys,
-                  "replay an operator's deploy: GROUP@TIME=VERSION[,errors=PCT][,unhealthy][,latency_ms=MS] "
+                  "replay an operator's deploy: GROUP@TIME=VERSION[,errors=PCT][,unhealthy][,latency_ms=MS][,blue-green] "
                   "(e.g. web@2h=2,errors=5); repeatable; the report says how each ended");
   cmd->add_flag("--json", args->json, "one JSON object instead of text");
   cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");

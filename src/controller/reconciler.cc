@@ -312,7 +312,9 @@ void Reconciler::ObserveMetrics(Seconds now) {
                     ports_.metrics->Read(name, MetricName::kRequestCountPerTarget, next_metrics_minute_)};
       RecordMetrics(states_[g], row.minute, row.cpu, row.requests_per_target);
       // A deploy comparing releases reads what each one answered.
-      if (states_[g].deploy && states_[g].deploy->active() && states_[g].deploy->analysis_until > 0) {
+      // A blue/green deploy reads the old release's before the switch (its baseline).
+      if (states_[g].deploy && states_[g].deploy->active() &&
+          (states_[g].deploy->analysis_until > 0 || states_[g].deploy->phase == DeployPhase::kGreenLaunching)) {
         RecordReleaseTraffic(*states_[g].deploy, next_metrics_minute_,
                              ports_.metrics->ReadReleases(name, next_metrics_minute_));
         MarkDirty(g);
@@ -339,7 +341,8 @@ void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) 
   // A failed spot launch marks its pool and the group is decided again at
   // once, so the capacity lands elsewhere in this same tick. Each retry
   // avoids one more pool, so this ends within pools + 1 rounds (plus one
-  // for a launch backoff lifted by a retried launch's success).
+  // for a launch backoff lifted by a retried launch's success, or for the
+  // holds that follow a blue/green switch's serving calls).
   const std::size_t rounds = groups_[g].capacity.spot_pools.size() + 2;
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
@@ -363,6 +366,7 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   const GroupSpec& spec = groups_[g];
   GroupState& state = states_[g];
   bool capacity_error = false;
+  bool made_serving = false;  // a blue/green switch: the holds it waited for are due now
   const bool backed_off = state.launch_retry.next_at > now;
   for (const Action& action : plan.actions) {
     switch (action.kind) {
@@ -394,6 +398,27 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
       case ActionKind::kStart:
         StopOrStart(g, action, now);
         break;
+      case ActionKind::kSetServing: {
+        const Instance* in = state.Find(action.instance);
+        if (in == nullptr) break;
+        const bool serving = !in->held;
+        const Status s = ports_.traffic->SetServing(spec.name, action.instance, serving);
+        RecordOutcome(state, action, s, now);
+        if (!s.ok()) {
+          LogWarn(ports_.log, "set_serving_failed")
+              .With("group", spec.name)
+              .With("instance", action.instance.str())
+              .With("serving", serving)
+              .With("code", ToString(s.code()))
+              .With("error", s.message());
+        } else {
+          made_serving |= serving;
+          LogInfo(ports_.log, serving ? "serving" : "held")
+              .With("group", spec.name)
+              .With("instance", action.instance.str());
+        }
+        break;
+      }
       case ActionKind::kBumpDesired: {
         const int target = FindGroup(action.target_group);
         if (target < 0) {
@@ -411,7 +436,9 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   // cloud takes launches again): the capacity it held back is launched in
   // this same tick, as after a capacity error.
   const bool backoff_lifted = backed_off && state.launch_retry.next_at <= now;
-  return capacity_error || backoff_lifted;
+  // Instances made serving (a blue/green switch either way): decided again
+  // at once, so the other set is held in this same tick, right after.
+  return capacity_error || backoff_lifted || made_serving;
 }
 
 void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error) {
@@ -485,6 +512,7 @@ Status Reconciler::Register(std::size_t g, InstanceId id) {
   // State written before instances had addresses: the inventory pass fills
   // it in from the cloud, and the register is retried then.
   if (in->address.empty()) return Status::Unavailable("the cloud has not reported the address of " + id.str() + " yet");
+  if (in->held) return ports_.traffic->RegisterHeld(groups_[g].name, id, in->address);
   return ports_.traffic->Register(groups_[g].name, id, in->address);
 }
 

@@ -112,16 +112,19 @@ class Decider {
           break;
         case InstanceState::kWarming:
           // A warm-pool instance is not capacity yet: nothing to replace.
-          LeaveIfPastGrace(in, in.launched_at, " (warm pool) not provisioned", /*failed_launch=*/true,
-                           /*replace=*/false);
+          LeaveIfPastGrace(in, in.launched_at, " (warm pool) not provisioned",
+                           {.failed_launch = true, .replace = false, .tell_deploy = false});
           break;
         case InstanceState::kStarting:
-          LeaveIfPastGrace(in, in.state_since, " started from the warm pool but not healthy", /*failed_launch=*/false,
-                           /*replace=*/true);
+          LeaveIfPastGrace(in, in.state_since, " started from the warm pool but not healthy",
+                           {.failed_launch = false, .replace = true, .tell_deploy = true});
           break;
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
-          LeaveIfPastGrace(in, in.launched_at, " not healthy", /*failed_launch=*/true, /*replace=*/true);
+          // A held (blue/green) instance is no capacity: nothing to replace,
+          // but its deploy must hear it failed.
+          LeaveIfPastGrace(in, in.launched_at, in.held ? " (held, blue/green) not healthy" : " not healthy",
+                           {.failed_launch = true, .replace = !in.held, .tell_deploy = true});
           break;
         default:
           break;
@@ -129,19 +132,23 @@ class Decider {
     }
   }
 
+  // What an instance that missed its grace period leaves behind.
+  struct GraceMiss {
+    bool failed_launch = false;  // counts toward the launch back-off
+    bool replace = false;        // it was capacity: its replacement's cause is recorded
+    bool tell_deploy = false;    // a deploy under way hears of it (unhealthy_now_)
+  };
+
   // An instance still not serving a grace period after `since` is unhealthy
-  // and leaves. `failed_launch` counts it toward the launch back-off;
-  // `replace` records the cause of its replacement (capacity it was meant to be).
-  void LeaveIfPastGrace(Instance& in, Seconds since, const std::string& what, bool failed_launch, bool replace) {
+  // and leaves. `what` says what it was doing.
+  void LeaveIfPastGrace(Instance& in, Seconds since, const std::string& what, GraceMiss miss) {
     if (now_ <= since + spec_.health_check.grace || !Transition(in, InstanceState::kUnhealthy, now_).ok()) return;
-    if (failed_launch) RecordFailedLaunch(state_, now_);
+    if (miss.failed_launch) RecordFailedLaunch(state_, now_);
     AddActivity(ActivityKind::kUnhealthy,
                 in.id.str() + what + " within the grace period (" + std::to_string(spec_.health_check.grace) + "s)",
                 state_.desired, state_.desired);
-    if (replace) {
-      state_.replace_causes.push_back("unhealthy " + in.id.str());
-      unhealthy_now_.push_back(in.id);
-    }
+    if (miss.replace) state_.replace_causes.push_back("unhealthy " + in.id.str());
+    if (miss.tell_deploy) unhealthy_now_.push_back(in.id);
     Terminate(in, "unhealthy");
   }
 
@@ -224,7 +231,7 @@ class Decider {
   Counted Count() const {
     Counted c;
     for (const Instance& in : state_.instances) {
-      if (!CountsTowardCapacity(in.state)) continue;
+      if (!CountsTowardCapacity(in.state) || in.held) continue;  // held: the set not serving (blue/green)
       c.total += in.weight;
       if (in.market == Market::kOnDemand) c.on_demand += in.weight;
       if (!in.replaces.empty()) c.rebalance_pending += in.weight;
@@ -232,7 +239,7 @@ class Decider {
     // Launches whose instance is not known yet count as launched: asking
     // again would launch twice.
     for (const PendingLaunch& p : state_.launches) {
-      if (p.warm) continue;  // the warm pool counts toward nothing
+      if (p.warm || p.held) continue;  // the warm pool and held launches count toward nothing
       c.total += p.weight;
       if (p.market == Market::kOnDemand) c.on_demand += p.weight;
       if (!p.replaces.empty()) c.rebalance_pending += p.weight;
@@ -256,10 +263,10 @@ class Decider {
       views.push_back(v);
     }
     for (const Instance& in : state_.instances) {
-      if (in.pool >= 0 && CountsTowardCapacity(in.state)) views[in.pool].running += 1;
+      if (in.pool >= 0 && CountsTowardCapacity(in.state) && !in.held) views[in.pool].running += 1;
     }
     for (const PendingLaunch& p : state_.launches) {
-      if (p.pool >= 0 && p.market == Market::kSpot && !p.warm) views[p.pool].running += 1;
+      if (p.pool >= 0 && p.market == Market::kSpot && !p.warm && !p.held) views[p.pool].running += 1;
     }
     return views;
   }
@@ -332,7 +339,8 @@ class Decider {
   // Plans one launch: a pending launch with its token joins the state (and
   // is saved before the call), and the call is due now.
   // `release`: what it boots; by default what the group boots now (BootRelease).
-  void LaunchOne(Market market, int pool, InstanceId replaces, std::optional<std::string> release = std::nullopt) {
+  void LaunchOne(Market market, int pool, InstanceId replaces, std::optional<std::string> release = std::nullopt,
+                 bool held = false) {
     if (slot_ == 0) ++state_.launch_decisions;
     PendingLaunch p;
     p.token = LaunchToken(spec_.name, state_.launch_decisions, slot_++);
@@ -343,9 +351,11 @@ class Decider {
     p.simple_activity = simple_now_ && replaces.empty();
     p.replaces = replaces;
     p.release = release ? *release : BootRelease(spec_, state_);
+    p.held = held;
     p.planned_at = now_;
-    EmitLaunch(p, market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
-                                          : "on-demand " + spec_.capacity.on_demand_type);
+    EmitLaunch(p, std::string(held ? "held (blue/green), " : "") +
+                      (market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
+                                          : "on-demand " + spec_.capacity.on_demand_type));
     state_.launches.push_back(std::move(p));
   }
 
@@ -500,16 +510,39 @@ class Decider {
     if (in.state == InstanceState::kStopped && !in.stop_requested) return ActionKind::kStop;
     if (in.state == InstanceState::kStarting && !in.start_requested) return ActionKind::kStart;
     if (!in.registered && CountsTowardCapacity(in.state)) return ActionKind::kRegister;
+    if (!in.serving_synced && CountsTowardCapacity(in.state)) return ActionKind::kSetServing;
     return std::nullopt;
+  }
+
+  // A blue/green switch in either direction puts the set that is to serve
+  // in service before the other stops taking requests: while an instance
+  // still waits to be made serving, holds and drains wait (no request then
+  // finds no server).
+  // After a restart every instance is registered again in one tick: a
+  // serving one not registered yet holds back the held ones' registration
+  // too (it may be the one HAProxy must make serving before the other is
+  // held).
+  bool ServingPending() const {
+    for (const Instance& in : state_.instances) {
+      if (!CountsTowardCapacity(in.state) || in.held) continue;
+      if (in.registered && !in.serving_synced) return true;
+      if (!in.registered && in.state == InstanceState::kInService) return true;
+    }
+    return false;
   }
 
   void DueOperations() {
     std::set<ActionKind> failing;  // kinds of call some instance is retrying
+    const bool serving_first = ServingPending();
     for (Instance& in : state_.instances) {
       const std::optional<ActionKind> call = CallDue(in);
       if (!call) continue;
       if (in.retry.attempts > 0) failing.insert(*call);
       if (now_ < in.retry.next_at) continue;
+      if (serving_first && (*call == ActionKind::kDrain ||
+                            ((*call == ActionKind::kSetServing || *call == ActionKind::kRegister) && in.held))) {
+        continue;
+      }
       const ActionKind kind = *call;
       Action a;
       a.kind = kind;
@@ -522,7 +555,7 @@ class Decider {
     // when no call succeeded to clear it: the instance that failed was
     // confirmed gone, or moved on to another call.
     for (ActionKind kind : {ActionKind::kRegister, ActionKind::kDrain, ActionKind::kTerminate, ActionKind::kStop,
-                            ActionKind::kStart}) {
+                            ActionKind::kStart, ActionKind::kSetServing}) {
       if (!failing.contains(kind)) ClearFailingCondition(state_, kind);
     }
   }
@@ -540,6 +573,7 @@ class Decider {
     std::vector<const Instance*> over_share;
     for (const Instance& in : state_.instances) {
       if (!in.replaces.empty()) continue;  // a rebalance launch is not excess
+      if (in.held) continue;               // blue/green's set not serving: the deploy's to keep or remove
       all.push_back(&in);
       if (in.market == Market::kOnDemand ? od_over : spot_over) over_share.push_back(&in);
     }
@@ -604,7 +638,7 @@ class Decider {
     for (std::size_t i = 0; i < state_.instances.size(); ++i) {
       if (in_flight >= spec_.spot.rebalance_max_in_flight) return;
       const Instance& in = state_.instances[i];  // launches never add instances: no reallocation
-      if (!in.at_risk() || !CountsTowardCapacity(in.state) || replaced.count(in.id) > 0) continue;
+      if (!in.at_risk() || !CountsTowardCapacity(in.state) || in.held || replaced.count(in.id) > 0) continue;
       std::vector<PoolView> elsewhere = views;
       if (in.pool >= 0 && in.pool < static_cast<int>(elsewhere.size())) elsewhere[in.pool].available = false;
       const std::vector<int> pick = ChooseSpotPools(spec_.capacity, elsewhere, 1);
@@ -635,8 +669,10 @@ class Decider {
   // One step of the deploy under way; true while one is (no other churn
   // then: the on-demand swap waits).
   bool StepDeploy() {
+    TerminateStrayHeld();
     if (!state_.deploy || !state_.deploy->active()) return false;
     DeployState& d = *state_.deploy;
+    if (d.blue_green()) return StepBlueGreen(d);
     if (d.phase == DeployPhase::kRolling) {
       if (std::string why = FailedNewInstance(d); !why.empty()) return BeginRollBack(why);
       if (d.batch_open && now_ > d.batch_started_at + d.request.settings.batch_timeout) {
@@ -689,9 +725,189 @@ class Decider {
     return true;
   }
 
+  // --- blue/green (core/deploy.h) ---
+  // Held instances belong to a blue/green deploy under way: green while it
+  // launches, blue once switched. One left over (a launch that arrived after
+  // the deploy ended, a deploy rolled back before it arrived) is terminated:
+  // nothing stays registered and idle unseen.
+  void TerminateStrayHeld() {
+    const bool holding = state_.deploy && state_.deploy->blue_green() &&
+                         (state_.deploy->phase == DeployPhase::kGreenLaunching ||
+                          state_.deploy->phase == DeployPhase::kSwitched);
+    if (holding) return;
+    for (Instance& in : state_.instances) {
+      if (!in.held || !CountsTowardCapacity(in.state)) continue;
+      AddActivity(ActivityKind::kDeploy,
+                  in.id.str() + " was launched held for a blue/green deploy that is over: terminated",
+                  state_.desired, state_.desired);
+      Terminate(in, "held for a blue/green deploy that is over");
+    }
+  }
+
+  bool StepBlueGreen(DeployState& d) {
+    if (d.phase == DeployPhase::kGreenLaunching) {
+      if (std::string why = FailedNewInstance(d); !why.empty()) return BlueGreenBack(why);
+      if (d.batch_open && now_ > d.batch_started_at + d.request.settings.batch_timeout) {
+        return BlueGreenBack("the new release's instances did not all serve their health checks within " +
+                             std::to_string(d.request.settings.batch_timeout) + "s");
+      }
+      return LaunchGreen(d);
+    }
+    if (d.phase != DeployPhase::kSwitched) return true;
+    if (std::string why = FailedNewInstance(d); !why.empty()) return BlueGreenBack(why);
+    if (d.analysis_until > 0) {
+      const CanaryVerdict verdict = JudgeCanary(d.request.settings, d.new_traffic, d.old_traffic);
+      if (!verdict.worse.empty()) {
+        return BlueGreenBack("canary analysis after the switch: " + verdict.worse);
+      }
+      if (now_ < d.analysis_until) return true;
+      d.analysis_until = 0;
+      AddActivity(ActivityKind::kDeploy,
+                  DeployName(d) + ": the new release passed the canary analysis (" + TrafficWords(d) +
+                      "); the old is kept held until " + std::to_string(d.phase_since + d.request.settings.keep_old),
+                  state_.desired, state_.desired);
+    }
+    if (now_ < d.phase_since + d.request.settings.keep_old) return true;
+    // Promote: the old set leaves (it takes no requests; drained anyway for
+    // any still in flight from before the switch).
+    int leaving = 0;
+    for (Instance& in : state_.instances) {
+      if (!in.held || !CountsTowardCapacity(in.state)) continue;
+      ++leaving;
+      if (in.state == InstanceState::kInService) {
+        StartDrain(in, "deploy " + std::to_string(d.id) + " promoted: the old release leaves");
+      } else {
+        Terminate(in, "deploy " + std::to_string(d.id) + " promoted: the old release leaves");
+      }
+    }
+    FinishDeploy(DeployPhase::kSucceeded,
+                 "promoted after keeping the old release " + std::to_string(d.request.settings.keep_old) +
+                     "s; " + std::to_string(leaving) + " old instance(s) leave");
+    return true;
+  }
+
+  // The serving set (blue before the switch) and the held one (green), in
+  // capacity units; pending launches count to their side.
+  struct Sides {
+    double serving = 0;
+    double held = 0;
+    bool held_ready = true;  // every held instance serves its checks and the LB knows it held
+  };
+  Sides CountSides() const {
+    Sides s;
+    for (const Instance& in : state_.instances) {
+      if (!CountsTowardCapacity(in.state)) continue;
+      if (!in.held) {
+        s.serving += in.weight;
+        continue;
+      }
+      s.held += in.weight;
+      s.held_ready = s.held_ready && in.state == InstanceState::kInService && in.registered && in.serving_synced;
+    }
+    for (const PendingLaunch& p : state_.launches) {
+      if (p.warm) continue;
+      if (p.held) {
+        s.held += p.weight;
+        s.held_ready = false;
+      } else {
+        s.serving += p.weight;
+      }
+    }
+    return s;
+  }
+
+  // Green-launching: as many held instances of the new release as blue
+  // serves (a scale-out meanwhile adds blue, and green follows), each in
+  // blue's market; then the switch once every one serves its checks.
+  bool LaunchGreen(DeployState& d) {
+    Sides sides = CountSides();
+    const std::string release = ReleaseRef(spec_, d.request.to_version);
+    int launched = 0;
+    if (sides.held < sides.serving - kEps && now_ >= state_.launch_backoff_until &&
+        now_ >= state_.launch_retry.next_at) {
+      std::vector<PoolView> views = PoolViews();
+      double green = sides.held;
+      for (const Instance& in : state_.instances) {
+        if (green >= sides.serving - kEps) break;
+        if (!CountsTowardCapacity(in.state) || in.held) continue;
+        std::vector<int> pick;
+        if (in.market == Market::kSpot) pick = ChooseSpotPools(spec_.capacity, views, 1);
+        const bool spot = !pick.empty();
+        if (!spot && in.market == Market::kSpot && !spec_.spot.fallback_to_on_demand) continue;
+        LaunchOne(spot ? Market::kSpot : Market::kOnDemand, spot ? pick[0] : kOnDemandPool, {}, release,
+                  /*held=*/true);
+        if (spot) views[pick[0]].running += 1;
+        green += spot ? spec_.capacity.spot_pools[pick[0]].weight : spec_.capacity.on_demand_weight;
+        ++launched;
+      }
+    }
+    if (launched > 0) {
+      if (!d.batch_open) {
+        d.batch_open = true;
+        d.batch_started_at = now_;
+        d.batches = 1;
+      }
+      d.replaced += launched;
+      AddActivity(ActivityKind::kDeploy,
+                  DeployName(d) + ": launching " + std::to_string(launched) + " instance(s) of release " + release +
+                      " held (registered and checked, no requests) beside the serving ones",
+                  state_.desired, state_.desired);
+      return true;
+    }
+    sides = CountSides();
+    if (!sides.held_ready || sides.held < sides.serving - kEps || sides.held <= 0) return true;
+    Switch(d);
+    return true;
+  }
+
+  // Green serves, blue is held: green's serving call goes first and blue's
+  // holds wait for it (DueOperations), so a request always finds a server.
+  void Switch(DeployState& d) {
+    std::string green_ids;
+    int blue = 0;
+    for (Instance& in : state_.instances) {
+      if (!CountsTowardCapacity(in.state)) continue;
+      if (in.held) {
+        in.held = false;
+        green_ids += (green_ids.empty() ? "" : ", ") + in.id.str();
+      } else {
+        in.held = true;
+        ++blue;
+      }
+      in.serving_synced = false;
+    }
+    d.phase = DeployPhase::kSwitched;
+    d.phase_since = now_;
+    d.batch_open = false;
+    if (d.request.settings.analysis > 0) {
+      d.analysis_from_minute = MinuteOf(now_) + 1;
+      const Seconds minutes = (d.request.settings.analysis + 59) / 60;
+      d.analysis_until = (d.analysis_from_minute + minutes) * 60;
+      d.new_traffic = {d.request.to_version};
+    } else {
+      d.analysis_until = 0;
+    }
+    AddActivity(ActivityKind::kDeploy,
+                DeployName(d) + ": switched: " + green_ids + " serve; the " + std::to_string(blue) +
+                    " old instance(s) are held for " + std::to_string(d.request.settings.keep_old) + "s" +
+                    (d.analysis_until > 0 ? ", the new release compared with the old's traffic before the switch" : ""),
+                state_.desired, state_.desired);
+  }
+
+  bool BlueGreenBack(const std::string& why) {
+    Result<Activity> a = RollBackDeploy(spec_, state_, why, now_);
+    if (a.ok()) plan_.activities.push_back(*a);
+    for (Instance& in : state_.instances) {
+      if (in.state == InstanceState::kDraining && !in.drain_requested) reasons_[in.id] = "deploy rolled back";
+      if (in.state == InstanceState::kTerminating && !in.terminate_requested) reasons_[in.id] = "deploy rolled back";
+    }
+    return true;
+  }
+
   std::string DeployName(const DeployState& d) const {
     return "deploy " + std::to_string(d.id) + " (release " + std::to_string(d.from_version) + " -> " +
-           std::to_string(d.request.to_version) + (d.phase == DeployPhase::kRollingBack ? ", rolling back" : "") + ")";
+           std::to_string(d.request.to_version) + (d.phase == DeployPhase::kRollingBack ? ", rolling back" : "") +
+           (d.blue_green() ? ", blue/green" : "") + ")";
   }
 
   static std::string TrafficWords(const DeployState& d) {

@@ -36,6 +36,7 @@ struct PendingLaunch {
   std::string release;                 // what it boots ("" none, "latest-stable", "latest", "N"), fixed when planned
   bool simple_activity = false;
   bool warm = false;                   // for the warm pool: booted, provisioned, then stopped; counts toward nothing
+  bool held = false;                   // blue/green: registered held (Instance::held); counts toward nothing
   Seconds planned_at = 0;
   Retry retry;                         // failed attempts so far and when to try again
   StatusCode last_error = StatusCode::kOk;
@@ -119,7 +120,9 @@ struct Observation {
 // is due), so a failed call simply stays due and is retried with backoff;
 // the controller reports each call's outcome through RecordOutcome.
 // kStop and kStart are the warm pool's (Cloud::Stop, Cloud::Start).
-enum class ActionKind : std::uint8_t { kLaunch, kRegister, kDrain, kTerminate, kBumpDesired, kStop, kStart };
+// kSetServing: tell the load balancer whether the instance takes requests
+// (Instance::held), keeping it registered and checked either way.
+enum class ActionKind : std::uint8_t { kLaunch, kRegister, kDrain, kTerminate, kBumpDesired, kStop, kStart, kSetServing };
 
 struct Action {
   ActionKind kind = ActionKind::kLaunch;

@@ -14,13 +14,29 @@ std::string_view ToString(DeployPhase p) {
     case DeployPhase::kRollingBack: return "rolling-back";
     case DeployPhase::kSucceeded: return "succeeded";
     case DeployPhase::kRolledBack: return "rolled-back";
+    case DeployPhase::kGreenLaunching: return "green-launching";
+    case DeployPhase::kSwitched: return "switched";
   }
   return "unknown";
 }
 
+std::string_view ToString(DeployStrategy s) {
+  switch (s) {
+    case DeployStrategy::kRolling: return "rolling";
+    case DeployStrategy::kBlueGreen: return "blue-green";
+  }
+  return "unknown";
+}
+
+bool ParseDeployStrategy(std::string_view text, DeployStrategy* out) {
+  return ParseEnumName(text, {DeployStrategy::kRolling, DeployStrategy::kBlueGreen}, out);
+}
+
 bool ParseDeployPhase(std::string_view text, DeployPhase* out) {
   using P = DeployPhase;
-  return ParseEnumName(text, {P::kRolling, P::kRollingBack, P::kSucceeded, P::kRolledBack}, out);
+  return ParseEnumName(text, {P::kRolling, P::kRollingBack, P::kSucceeded, P::kRolledBack, P::kGreenLaunching,
+                              P::kSwitched},
+                       out);
 }
 
 namespace {
@@ -97,6 +113,7 @@ Status ValidateDeploySettings(const DeploySettings& s) {
     return Status::InvalidArgument("max_latency_ratio: must be 1..1000");
   }
   if (!(s.min_requests >= 0 && s.min_requests <= 1e12)) return Status::InvalidArgument("min_requests: must be 0..1e12");
+  if (s.keep_old < 0 || s.keep_old > 7 * 86400) return Status::InvalidArgument("keep_old: must be 0..7d");
   return Status::Ok();
 }
 
@@ -151,10 +168,20 @@ CanaryVerdict JudgeCanary(const DeploySettings& s, const ReleaseTraffic& fresh, 
 }
 
 void RecordReleaseTraffic(DeployState& deploy, std::int64_t minute, const std::vector<ReleaseTraffic>& traffic) {
+  if (deploy.blue_green() && deploy.phase == DeployPhase::kGreenLaunching) {
+    // The baseline: what the old release answered before the switch (held
+    // green instances take no requests).
+    if (minute < deploy.analysis_from_minute) return;
+    for (const ReleaseTraffic& t : traffic) {
+      if (t.version != deploy.request.to_version) deploy.old_traffic.Merge(t);
+    }
+    return;
+  }
   if (!deploy.active() || deploy.analysis_until == 0 || minute < deploy.analysis_from_minute) return;
   if (minute * 60 >= deploy.analysis_until) return;  // after the window
   const int fresh = deploy.request.to_version;
   for (const ReleaseTraffic& t : traffic) {
+    if (deploy.blue_green() && t.version != fresh) continue;  // held after the switch: the baseline is before it
     (t.version == fresh ? deploy.new_traffic : deploy.old_traffic).Merge(t);
   }
 }

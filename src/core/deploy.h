@@ -10,6 +10,21 @@
 //      │
 //      └──(unhealthy new instance, batch timeout, worse release, operator)──▶ rolling-back ──▶ rolled-back
 //
+// Blue/green (DeploySettings::strategy), within the one group and its one
+// load-balancer backend: the new release's instances ("green") are launched
+// *held* (registered and health-checked, taking no requests) beside the
+// serving ones ("blue"); once every green serves its checks, traffic is
+// switched (green ready first, then blue held) and the old group is kept,
+// held, for keep_old while green is compared with blue's traffic before the
+// switch:
+//
+//   green-launching ──(all green healthy)──▶ switched ──(analysis passed, keep_old over)──▶ succeeded
+//      │                                        │                                          (blue drained)
+//      │ (green unhealthy, batch timeout,       │ (worse release, green unhealthy, operator):
+//      │  operator): green terminated,          │  blue ready again, green drained
+//      ▼  never switched                        ▼
+//   rolled-back                              rolled-back
+//
 // Decide runs the steps (decide.cc); the pure rules are here.
 #pragma once
 
@@ -31,10 +46,23 @@ enum class DeployPhase : std::uint8_t {
   kRollingBack,  // replacing the new release's instances with the old one
   kSucceeded,    // every instance runs the new release (or the canary passed)
   kRolledBack,   // every instance runs the old release again
+  // Blue/green:
+  kGreenLaunching,  // the new release's instances launch held beside the serving old ones
+  kSwitched,        // the new release serves; the old is held until promoted or rolled back
 };
 std::string_view ToString(DeployPhase p);
 bool ParseDeployPhase(std::string_view text, DeployPhase* out);
-constexpr bool IsActive(DeployPhase p) { return p == DeployPhase::kRolling || p == DeployPhase::kRollingBack; }
+constexpr bool IsActive(DeployPhase p) {
+  return p == DeployPhase::kRolling || p == DeployPhase::kRollingBack || p == DeployPhase::kGreenLaunching ||
+         p == DeployPhase::kSwitched;
+}
+
+enum class DeployStrategy : std::uint8_t {
+  kRolling,    // batches of replacements (the default)
+  kBlueGreen,  // a second set brought up held, traffic switched at once, the old kept
+};
+std::string_view ToString(DeployStrategy s);
+bool ParseDeployStrategy(std::string_view text, DeployStrategy* out);
 
 // How a deploy proceeds and what counts as a worse release (the group's
 // `deploy:` section, overridden per deploy from the CLI).
@@ -47,6 +75,8 @@ struct DeploySettings {
   double max_error_increase = 1;    // percentage points the new release's 5xx rate may exceed the old's
   double max_latency_ratio = 1.5;   // the new release's mean response time / the old's
   double min_requests = 100;        // fewer new requests in the analysis: not compared
+  DeployStrategy strategy = DeployStrategy::kRolling;
+  Seconds keep_old = 600;           // blue/green: the old set is kept (held) this long after the switch
 };
 
 // What the operator asked.
@@ -80,6 +110,7 @@ struct DeployState {
   std::string result;          // why it ended or rolls back, in words
 
   bool active() const { return IsActive(phase); }
+  bool blue_green() const { return request.settings.strategy == DeployStrategy::kBlueGreen; }
   // The release instances launched now must boot.
   int target_version() const {
     return phase == DeployPhase::kRollingBack || phase == DeployPhase::kRolledBack ? from_version
@@ -118,7 +149,9 @@ CanaryVerdict JudgeCanary(const DeploySettings& s, const ReleaseTraffic& new_rel
                           const ReleaseTraffic& old_release);
 
 // Folds one completed minute's per-release traffic into an analysing
-// deploy (minutes before the analysis window are ignored).
+// deploy (minutes before the analysis window are ignored). A blue/green
+// deploy collects the old release's minutes while green launches (the
+// baseline, before the switch) and the new release's in the window after it.
 void RecordReleaseTraffic(DeployState& deploy, std::int64_t minute, const std::vector<ReleaseTraffic>& traffic);
 
 }  // namespace shoal

@@ -31,6 +31,11 @@ Activity DeployActivity(const GroupSpec& spec, const GroupState& state, Seconds 
 std::string ReleaseRef(const GroupSpec& spec, int v) { return v > 0 ? std::to_string(v) : spec.launch.release; }
 
 std::string BootRelease(const GroupSpec& spec, const GroupState& state) {
+  // Blue/green: until the switch, a scale-out adds to the serving (old)
+  // set; the held set grows to match it.
+  if (state.deploy && state.deploy->blue_green() && state.deploy->phase == DeployPhase::kGreenLaunching) {
+    return ReleaseRef(spec, state.deploy->from_version);
+  }
   if (state.deploy && state.deploy->active()) return ReleaseRef(spec, state.deploy->target_version());
   return ReleaseRef(spec, state.release_version);
 }
@@ -42,6 +47,11 @@ Result<Activity> StartDeploy(const GroupSpec& spec, GroupState& state, DeployReq
                             " (deploy " + std::to_string(state.deploy->id) + " to release " +
                             std::to_string(state.deploy->request.to_version) +
                             "): wait for it, or `shoal revert " + spec.name + "` to roll it back");
+  }
+  const bool blue_green = request.settings.strategy == DeployStrategy::kBlueGreen;
+  if (blue_green && !request.only.empty()) {
+    return Status::InvalidArgument("a canary (--instance) replaces one instance; blue/green brings up a whole "
+                                   "second set: use --strategy rolling for a canary");
   }
   if (!request.only.empty()) {
     const Instance* canary = state.Find(request.only);
@@ -69,19 +79,76 @@ Result<Activity> StartDeploy(const GroupSpec& spec, GroupState& state, DeployReq
   d.id = ++state.deploys;
   d.from_version = RunningVersion(state);
   d.release_before = state.release_version;
-  d.phase = DeployPhase::kRolling;
+  d.phase = blue_green ? DeployPhase::kGreenLaunching : DeployPhase::kRolling;
   d.started_at = now;
   d.phase_since = now;
   d.request = std::move(request);
+  if (blue_green) d.analysis_from_minute = MinuteOf(now);  // the old release's traffic from here is the baseline
   const std::string cause = "deploy " + std::to_string(d.id) + " (release " + std::to_string(d.from_version) +
                             " -> " + std::to_string(d.request.to_version) + ") begins" +
-                            (d.request.only.empty() ? "" : " on canary " + d.request.only.str()) + ": " +
+                            (d.request.only.empty() ? "" : " on canary " + d.request.only.str()) +
+                            (blue_green ? " (blue/green)" : "") + ": " +
                             d.request.cause;
   state.deploy = std::move(d);
   return DeployActivity(spec, state, now, cause);
 }
 
+namespace {
+
+// A blue/green rollback is immediate: before the switch the held new
+// instances are terminated (they never took a request); after it the old
+// set serves again (made serving before the new one drains: DueOperations
+// orders the calls) and the new set drains. No launch is needed: that is
+// what keeping the old set was for.
+Activity BlueGreenRollBack(const GroupSpec& spec, GroupState& state, const std::string& why, Seconds now) {
+  DeployState& d = *state.deploy;
+  const bool switched = d.phase == DeployPhase::kSwitched;
+  int gone = 0;
+  int back = 0;
+  for (Instance& in : state.instances) {
+    if (!CountsTowardCapacity(in.state)) continue;
+    const bool fresh = switched ? !in.held : in.held;
+    if (!fresh) {
+      if (in.held) {
+        in.held = false;
+        in.serving_synced = false;
+        ++back;
+      }
+      continue;
+    }
+    ++gone;
+    if (switched && in.state == InstanceState::kInService && Transition(in, InstanceState::kDraining, now).ok()) {
+      in.drain_requested = false;
+      in.retry = {};
+    } else if (Transition(in, InstanceState::kTerminating, now).ok()) {
+      in.terminate_requested = false;
+      in.retry = {};
+    }
+  }
+  d.phase = DeployPhase::kRolledBack;
+  d.phase_since = now;
+  d.ended_at = now;
+  d.analysis_until = 0;
+  d.batch_open = false;
+  d.result = why;
+  state.release_version = d.release_before;
+  return DeployActivity(spec, state, now,
+                        "deploy " + std::to_string(d.id) + " (release " + std::to_string(d.from_version) + " -> " +
+                            std::to_string(d.request.to_version) + ", blue/green) rolled-back: " + why + "; " +
+                            (switched ? "switched back: " + std::to_string(back) +
+                                            " old instance(s) serve again, " + std::to_string(gone) +
+                                            " new one(s) drain"
+                                      : "never switched: " + std::to_string(gone) +
+                                            " held new instance(s) terminated"));
+}
+
+}  // namespace
+
 Result<Activity> RollBackDeploy(const GroupSpec& spec, GroupState& state, const std::string& why, Seconds now) {
+  if (state.deploy && state.deploy->blue_green() &&
+      (state.deploy->phase == DeployPhase::kGreenLaunching || state.deploy->phase == DeployPhase::kSwitched)) {
+    return BlueGreenRollBack(spec, state, why, now);
+  }
   if (!state.deploy || state.deploy->phase != DeployPhase::kRolling) {
     return Status::InvalidArgument("group " + spec.name + " has no deploy rolling forward to roll back");
   }
@@ -99,7 +166,9 @@ Result<Activity> RollBackDeploy(const GroupSpec& spec, GroupState& state, const 
 }
 
 Result<Activity> Revert(const GroupSpec& spec, GroupState& state, DeploySettings settings, Seconds now) {
-  if (state.deploy && state.deploy->phase == DeployPhase::kRolling) {
+  if (state.deploy && (state.deploy->phase == DeployPhase::kRolling ||
+                       state.deploy->phase == DeployPhase::kGreenLaunching ||
+                       state.deploy->phase == DeployPhase::kSwitched)) {
     return RollBackDeploy(spec, state, "shoal revert", now);
   }
   if (state.deploy && state.deploy->phase == DeployPhase::kRollingBack) {

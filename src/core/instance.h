@@ -129,6 +129,13 @@ struct Instance {
   bool warm = false;
   bool stop_requested = false;   // stopped: the cloud accepted the stop
   bool start_requested = false;  // starting: the cloud accepted the start
+  // Blue/green deploys (core/deploy.h): a held instance is registered with
+  // the load balancer and health-checked but takes no requests, and counts
+  // toward no capacity (the set not serving: green before the switch, blue
+  // after it). serving_synced: the load balancer was told its current held
+  // or serving state (a register tells it too).
+  bool held = false;
+  bool serving_synced = true;
 
   bool at_risk() const { return rebalance_recommended_at != kNever; }
 };

@@ -38,6 +38,7 @@ const char* ConditionType(ActionKind kind) {
     case ActionKind::kBumpDesired: return "BumpFailing";
     case ActionKind::kStop: return "StopFailing";
     case ActionKind::kStart: return "StartFailing";
+    case ActionKind::kSetServing: return "ServingFailing";
   }
   return "Failing";
 }
@@ -129,6 +130,7 @@ bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::st
     // A warm-pool launch boots and provisions, then is stopped (ApplyObservation).
     in.warm = p.warm;
     if (p.warm) in.state = InstanceState::kWarming;
+    in.held = p.held;
     state.launches.erase(it);
     ClearCondition(state, ConditionType(ActionKind::kLaunch));
     state.launch_retry = {};
@@ -188,6 +190,10 @@ void RecordOutcome(GroupState& state, const Action& action, const Status& outcom
   switch (action.kind) {
     case ActionKind::kRegister:
       in->registered = true;
+      in->serving_synced = true;  // registered held or serving, as it is now
+      break;
+    case ActionKind::kSetServing:
+      in->serving_synced = true;
       break;
     case ActionKind::kDrain:
       in->drain_requested = true;
@@ -221,6 +227,7 @@ void AdoptInstance(GroupState& state, const Instance& described, Seconds now) {
       in.market = p->market;
       in.weight = p->weight;
       in.warm = p->warm;
+      in.held = p->held;
       std::erase_if(state.launches, [&](const PendingLaunch& x) { return x.token == in.launch_token; });
     }
   }

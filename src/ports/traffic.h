@@ -25,6 +25,19 @@ class Traffic {
   virtual Status Deregister(const std::string& group, InstanceId id) = 0;
   // Health and drain facts since the last call.
   virtual std::vector<GroupInstanceEvent> Poll() = 0;
+
+  // Blue/green deploys hold instances: registered and health-checked (their
+  // health reported by Poll as usual) but sent no requests. A load balancer
+  // that cannot (CanHold false) refuses blue/green deploys up front.
+  virtual bool CanHold() const { return false; }
+  // Register, held from the start: no request reaches it before SetServing.
+  virtual Status RegisterHeld(const std::string& /*group*/, InstanceId /*id*/, const InstanceAddress& /*address*/) {
+    return Status::InvalidArgument("this load balancer cannot hold an instance (blue/green deploys)");
+  }
+  // Serving: takes requests (as once registered); not: held. Safe to repeat.
+  virtual Status SetServing(const std::string& /*group*/, InstanceId /*id*/, bool /*serving*/) {
+    return Status::InvalidArgument("this load balancer cannot hold an instance (blue/green deploys)");
+  }
 };
 
 // Per-minute metrics of a group (CPU from the instances, requests from the LB).

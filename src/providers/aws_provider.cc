@@ -93,6 +93,13 @@ Status AwsProvider::Prepare(Config* config) {
                                      "and starting EC2 instances is not implemented); remove warm_pool or set its "
                                      "size to 0");
     }
+    if (g.deploy.strategy == DeployStrategy::kBlueGreen) {
+      return Status::InvalidArgument(config->source + ": group '" + g.name +
+                                     "' has deploy.strategy blue-green, which provider.type aws does not support: "
+                                     "an ELBv2 target group sends requests to every healthy registered target, so "
+                                     "it cannot hold the new release registered and checked without traffic; use "
+                                     "deploy.strategy rolling (with analysis for a canary check)");
+    }
     if (g.launch.aws.port == 0) {
       return Status::InvalidArgument(config->source + ": group '" + g.name +
                                      "' has no launch.aws.port: the port its service listens on in the "

@@ -23,9 +23,9 @@ bool ShortfallExplained(const GroupSpec& spec, const GroupState& s, bool store_o
 double Counted(const GroupState& s) {
   double units = 0;
   for (const Instance& in : s.instances) {
-    if (CountsTowardCapacity(in.state)) units += in.weight;
+    if (CountsTowardCapacity(in.state) && !in.held) units += in.weight;  // held: blue/green's idle set
   }
-  for (const PendingLaunch& p : s.launches) units += p.weight;
+  for (const PendingLaunch& p : s.launches) units += p.held ? 0 : p.weight;
   return units;
 }
 

@@ -20,7 +20,7 @@ Result<SimDeployPlan> ParseSimDeploy(std::string_view text) {
   const std::string shown(text.substr(0, 80));
   auto bad = [&](const std::string& why) {
     return Status::InvalidArgument("--deploy \"" + shown + "\": " + why +
-                                   " (like web@2h=2 or web@90m=3,errors=5 or web@1h=2,unhealthy or web@1h=2,latency_ms=80)");
+                                   " (like web@2h=2 or web@90m=3,errors=5 or web@1h=2,unhealthy or web@1h=2,latency_ms=80 or web@1h=2,blue-green)");
   };
   const std::size_t at = text.find('@');
   const std::size_t eq = text.find('=');
@@ -44,6 +44,8 @@ Result<SimDeployPlan> ParseSimDeploy(std::string_view text) {
     const std::string item(rest.substr(0, rest.find(',')));
     if (item == "unhealthy") {
       d.release.healthy = false;
+    } else if (item == "blue-green") {
+      d.blue_green = true;
     } else if (item.rfind("errors=", 0) == 0 || item.rfind("latency_ms=", 0) == 0) {
       const bool errors = item[0] == 'e';
       const std::string value = item.substr(item.find('=') + 1);
@@ -213,6 +215,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
       request.to_version = d.to_version;
       request.ref = std::to_string(d.to_version);
       request.settings = config.groups[g].deploy;
+      if (d.blue_green) request.settings.strategy = DeployStrategy::kBlueGreen;
       request.cause = "simulated operator: deploy " + std::to_string(d.to_version);
       const Status s = cp.StartDeploy(d.group, std::move(request));
       if (s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kIoError) continue;

@@ -28,9 +28,10 @@ struct SimDeployPlan {
   Seconds at = 0;
   int to_version = 0;
   SimRelease release;
+  bool blue_green = false;  // ",blue-green": the blue/green strategy (keep_old from the group's deploy:)
 };
 
-// "web@2h=2", "web@90m=3,errors=5", "web@1h=2,unhealthy", "web@1h=2,latency_ms=80".
+// "web@2h=2", "web@90m=3,errors=5", "web@1h=2,unhealthy", "web@1h=2,latency_ms=80", "web@1h=2,blue-green".
 Result<SimDeployPlan> ParseSimDeploy(std::string_view text);
 
 // How a replayed deploy ended (or where it was when the trace ended).

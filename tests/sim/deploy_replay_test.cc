@@ -76,6 +76,31 @@ TEST(DeployReplay, AMuchSlowerReleaseIsRolledBackToo) {
   EXPECT_NE(d["result"].get<std::string>().find("mean response time"), std::string::npos) << d;
 }
 
+// Blue/green in the simulator: held instances serve nothing (the world
+// counts only serving capacity), the switch, keep_old, and both ways back.
+TEST(DeployReplay, BlueGreenSwitchesAGoodReleaseAndPromotesIt) {
+  std::string out;
+  const nlohmann::json d = Deploy("web@6h=2,blue-green", &out);
+  EXPECT_EQ(d["phase"], "succeeded") << d;
+  EXPECT_GT(d["ended_at"].get<long>(), d["started_at"].get<long>());
+  std::string again;
+  Deploy("web@6h=2,blue-green", &again);
+  EXPECT_EQ(out, again) << "byte-deterministic";
+}
+
+TEST(DeployReplay, BlueGreenNeverSwitchesToAnUnhealthyRelease) {
+  const nlohmann::json d = Deploy("web@6h=2,unhealthy,blue-green");
+  EXPECT_EQ(d["phase"], "rolled-back") << d;
+  EXPECT_NE(d["result"].get<std::string>().find("failed its health checks"), std::string::npos) << d;
+}
+
+TEST(DeployReplay, BlueGreenSwitchesBackFromAReleaseServingErrors) {
+  const nlohmann::json d = Deploy("web@6h=2,errors=5,blue-green");
+  EXPECT_EQ(d["phase"], "rolled-back") << d;
+  EXPECT_NE(d["result"].get<std::string>().find("canary analysis after the switch: 5xx rate"), std::string::npos)
+      << d;
+}
+
 TEST(DeployReplay, BadDeploySpecsAreRefusedNamingThePart) {
   for (const char* bad : {"web", "web@=2", "web@6h=0", "web@6h=x", "web@soon=2", "web@6h=2,errors=500",
                           "web@6h=2,colour=red"}) {

@@ -168,6 +168,8 @@ DeploySettings ReadDeploy(const MapReader& m) {
   m.NonNegativeNumber("max_error_increase", &d.max_error_increase);
   m.PositiveNumber("max_latency_ratio", &d.max_latency_ratio);
   m.NonNegativeNumber("min_requests", &d.min_requests);
+  m.Enum("strategy", &d.strategy, &ParseDeployStrategy, {"rolling", "blue-green"});
+  m.Duration("keep_old", &d.keep_old);
   if (Status ok = ValidateDeploySettings(d); !ok.ok()) m.FailHere(ok.message());
   return d;
 }

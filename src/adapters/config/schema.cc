@@ -222,7 +222,9 @@ const SpecMap<DeploySettings>& DeployMap() {
           .Value("analysis", "5m", [](const DeploySettings& d) { return Json(d.analysis); })
           .Value("max_error_increase", "0.5", [](const DeploySettings& d) { return Json(d.max_error_increase); })
           .Value("max_latency_ratio", "2", [](const DeploySettings& d) { return Json(d.max_latency_ratio); })
-          .Value("min_requests", "500", [](const DeploySettings& d) { return Json(d.min_requests); }));
+          .Value("min_requests", "500", [](const DeploySettings& d) { return Json(d.min_requests); })
+          .Value("strategy", "rolling", [](const DeploySettings& d) { return Json(std::string(ToString(d.strategy))); })
+          .Value("keep_old", "10m", [](const DeploySettings& d) { return Json(d.keep_old); }));
   return map;
 }
 

@@ -131,6 +131,9 @@ class HaproxyRuntime {
   // pass; without, it takes traffic at once (a server that was UP before a
   // HAProxy restart keeps serving while its checks confirm it).
   Status Ready(const std::string& backend, const std::string& server, bool wait_for_checks);
+  // Leaves MAINT for DRAIN (blue/green's held): health-checked, sent no new
+  // request; `wait_for_checks` as for Ready.
+  Status Hold(const std::string& backend, const std::string& server, bool wait_for_checks);
   Status SetState(const std::string& backend, const std::string& server, const std::string& state);  // ready|drain|maint
   // Puts it in maint first; a server that does not exist counts as deleted.
   Status DeleteServer(const std::string& backend, const std::string& server);
@@ -225,6 +228,9 @@ class HaproxyTraffic final : public Traffic {
   Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) override;
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;
+  bool CanHold() const override { return true; }
+  Status RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) override;
+  Status SetServing(const std::string& group, InstanceId id, bool serving) override;
   std::vector<GroupInstanceEvent> Poll() override;
   // Re-adds registered servers that HAProxy lost; Poll calls it too.
   Status Restore();

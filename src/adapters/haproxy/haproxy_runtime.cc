@@ -130,6 +130,14 @@ Status HaproxyRuntime::Ready(const std::string& backend, const std::string& serv
   return Expect(Command(command), command);
 }
 
+Status HaproxyRuntime::Hold(const std::string& backend, const std::string& server, bool wait_for_checks) {
+  const std::string target = Target(backend, server);
+  // Out of MAINT straight into DRAIN: checked, sent no new request.
+  std::string command = "set server " + target + " state drain";
+  if (wait_for_checks) command += "; set server " + target + " health down";
+  return Expect(Command(command), command);
+}
+
 Status HaproxyRuntime::SetState(const std::string& backend, const std::string& server, const std::string& state) {
   if (state != "ready" && state != "drain" && state != "maint") {
     return Status::InvalidArgument("server state must be ready, drain or maint, not '" + state + "'");

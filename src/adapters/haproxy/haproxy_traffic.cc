@@ -31,6 +31,7 @@ struct Member {
   std::string server;
   InstanceAddress address;
   bool draining = false;
+  bool held = false;  // blue/green: checked, sent nothing (HAProxy's DRAIN state, not on its way out)
   bool drained_reported = false;
   bool reported_up = false;
   std::int64_t last_stot = -1;
@@ -104,6 +105,7 @@ struct HaproxyTraffic::Impl {
     // A server HAProxy already has (the daemon restarted, HAProxy did not)
     // keeps its health: forcing it down would refuse requests it serves.
     const bool existed = IsDuplicate(added);
+    if (m.held) return runtime->Hold(m.backend, m.server, /*wait_for_checks=*/!m.reported_up && !existed);
     return runtime->Ready(m.backend, m.server, /*wait_for_checks=*/!m.reported_up && !existed);
   }
 
@@ -146,6 +148,20 @@ struct HaproxyTraffic::Impl {
     m.rate = RateFrom(m.last_stot, s.total_sessions, seconds, s.request_rate);
     m.last_stot = s.total_sessions;
     m.counters = ServerCounters{s.http_responses, s.http_responses_5xx, s.response_time_ms};
+    if (m.held) {
+      // Held: HAProxy shows DRAIN while its checks pass, DOWN otherwise.
+      if (StartsWith(s.status, "MAINT")) {
+        Status hold = runtime->Hold(m.backend, m.server, !m.reported_up);
+        if (!hold.ok()) last_status = hold;
+      } else if ((StartsWith(s.status, "DRAIN") || StartsWith(s.status, "UP")) && !m.reported_up) {
+        out.push_back(Event(m.group, id, InstanceEvent::kHealthy));
+        m.reported_up = true;
+      } else if (StartsWith(s.status, "DOWN") && m.reported_up) {
+        out.push_back(Event(m.group, id, InstanceEvent::kUnhealthy));
+        m.reported_up = false;
+      }
+      return;
+    }
     if (m.draining) {
       // Health no longer matters to an instance on its way out.
       if (!m.drained_reported && s.current_sessions == 0) {
@@ -221,7 +237,18 @@ Status HaproxyTraffic::Register(const std::string& group, InstanceId id, const I
   std::lock_guard lock(impl_->mu);
   const HaproxyBackend* cfg = impl_->Config(group);
   if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
-  if (impl_->members.count(id) != 0) return Status::Ok();
+  if (auto it = impl_->members.find(id); it != impl_->members.end()) {
+    // Registered to serve, so it serves: one adopted in DRAIN after a
+    // restart (held, or made serving in the state before HAProxy was told)
+    // is readied. Only live instances are registered; leaving ones are drained.
+    Member& known = it->second;
+    if (!known.draining && !known.held) return Status::Ok();
+    SHOAL_RETURN_IF_ERROR(impl_->runtime->SetState(known.backend, known.server, "ready"));
+    known.draining = false;
+    known.held = false;
+    known.drained_reported = false;
+    return Status::Ok();
+  }
   Member m;
   m.group = group;
   m.backend = BackendProxyName(cfg->name);
@@ -229,6 +256,49 @@ Status HaproxyTraffic::Register(const std::string& group, InstanceId id, const I
   m.address = address;
   SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(m));
   impl_->members[id] = m;
+  return Status::Ok();
+}
+
+Status HaproxyTraffic::RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) {
+  SHOAL_RETURN_IF_ERROR(CheckServerAddress(address).WithContext("registering " + id.str() + " held"));
+  std::lock_guard lock(impl_->mu);
+  const HaproxyBackend* cfg = impl_->Config(group);
+  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
+  auto it = impl_->members.find(id);
+  if (it != impl_->members.end()) {
+    // Known (adopted after a restart, HAProxy showing it DRAIN): held it stays.
+    Member& m = it->second;
+    if (m.held && !m.draining) return Status::Ok();
+    SHOAL_RETURN_IF_ERROR(impl_->runtime->SetState(m.backend, m.server, "drain"));
+    m.held = true;
+    m.draining = false;
+    m.drained_reported = false;
+    return Status::Ok();
+  }
+  Member m;
+  m.group = group;
+  m.backend = BackendProxyName(cfg->name);
+  m.server = id.str();
+  m.address = address;
+  m.held = true;
+  SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(m));
+  impl_->members[id] = m;
+  return Status::Ok();
+}
+
+Status HaproxyTraffic::SetServing(const std::string& group, InstanceId id, bool serving) {
+  std::lock_guard lock(impl_->mu);
+  const HaproxyBackend* cfg = impl_->Config(group);
+  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
+  auto it = impl_->members.find(id);
+  if (it == impl_->members.end()) {
+    return Status::Unavailable("instance " + id.str() + " is not registered with HAProxy (yet)");
+  }
+  Member& m = it->second;
+  if (m.draining) return Status::Ok();  // on its way out: it stays drained
+  // ready from DRAIN keeps the server's health: an UP server serves at once.
+  SHOAL_RETURN_IF_ERROR(impl_->runtime->SetState(m.backend, m.server, serving ? "ready" : "drain"));
+  m.held = !serving;
   return Status::Ok();
 }
 
@@ -252,6 +322,7 @@ Status HaproxyTraffic::Drain(const std::string& group, InstanceId id) {
   m.backend = backend;
   m.server = id.str();
   m.draining = true;
+  m.held = false;
   m.drained_reported = false;
   return Status::Ok();
 }
@@ -283,7 +354,8 @@ std::vector<HaproxyServer> HaproxyTraffic::Servers() const {
   std::lock_guard lock(impl_->mu);
   std::vector<HaproxyServer> out;
   for (const auto& [id, m] : impl_->members) {
-    out.push_back({m.backend, m.server, m.address.host, m.address.port, /*disabled=*/m.draining || !m.reported_up});
+    out.push_back({m.backend, m.server, m.address.host, m.address.port,
+                   /*disabled=*/m.draining || m.held || !m.reported_up});
   }
   return out;
 }

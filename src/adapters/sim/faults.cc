@@ -295,6 +295,23 @@ Status FaultyTraffic::Register(const std::string& group, InstanceId id, const In
   return lost ? Dead() : s;
 }
 
+Status FaultyTraffic::RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) {
+  bool lost = false;
+  if (!faults_->Enter(&lost)) return Dead();
+  if (faults_->Draw(faults_->spec().register_error, "register_error")) {
+    return Status::Unavailable("register: the load balancer's socket refused the connection");
+  }
+  const Status s = inner_->RegisterHeld(group, id, address);
+  return lost ? Dead() : s;
+}
+
+Status FaultyTraffic::SetServing(const std::string& group, InstanceId id, bool serving) {
+  bool lost = false;
+  if (!faults_->Enter(&lost)) return Dead();
+  const Status s = inner_->SetServing(group, id, serving);
+  return lost ? Dead() : s;
+}
+
 Status FaultyTraffic::Drain(const std::string& group, InstanceId id) {
   bool lost = false;
   if (!faults_->Enter(&lost)) return Dead();

@@ -130,6 +130,9 @@ class FaultyTraffic final : public Traffic {
   Status Drain(const std::string& group, InstanceId id) override;
   Status Deregister(const std::string& group, InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;
+  bool CanHold() const override { return inner_->CanHold(); }
+  Status RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) override;
+  Status SetServing(const std::string& group, InstanceId id, bool serving) override;
 
  private:
   Traffic* inner_;

@@ -207,6 +207,27 @@ Status SimWorld::Register(const std::string&, InstanceId id, const InstanceAddre
   return Status::Ok();
 }
 
+Status SimWorld::RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) {
+  auto it = instances_.find(id);
+  if (it == instances_.end()) return Status::Ok();
+  it->second.held = true;
+  SetServing(it->second, false);
+  return Register(group, id, address);
+}
+
+Status SimWorld::SetServing(const std::string&, InstanceId id, bool serving) {
+  auto it = instances_.find(id);
+  if (it == instances_.end() || it->second.phase == Phase::kDraining) return Status::Ok();
+  SimInstance& in = it->second;
+  in.held = !serving;
+  if (!serving) {
+    SetServing(in, false);
+  } else if (in.phase == Phase::kServing && in.registered && now_ >= lb_down_until_) {
+    SetServing(in, true);
+  }
+  return Status::Ok();
+}
+
 Status SimWorld::Drain(const std::string&, InstanceId id) {
   auto it = instances_.find(id);
   if (it == instances_.end() || it->second.phase == Phase::kDraining) return Status::Ok();
@@ -284,7 +305,7 @@ void SimWorld::Run(const Event& e) {
   if (e.type == EventType::kLbBack) {
     if (now_ < lb_down_until_) return;  // restarted again meanwhile
     for (auto& [id, in] : instances_) {
-      if (in.phase == Phase::kServing && in.registered) SetServing(in, true);
+      if (in.phase == Phase::kServing && in.registered && !in.held) SetServing(in, true);
     }
     return;
   }
@@ -323,7 +344,7 @@ void SimWorld::Run(const Event& e) {
         return;
       }
       in.phase = Phase::kServing;
-      if (now_ >= lb_down_until_) SetServing(in, true);
+      if (now_ >= lb_down_until_ && !in.held) SetServing(in, true);
       Emit(in, InstanceEvent::kHealthy);
       return;
     case EventType::kNotice:

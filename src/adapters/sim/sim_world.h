@@ -113,6 +113,9 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Traffic (Poll is above)
   Status Register(const std::string& group, InstanceId id, const InstanceAddress& address) override;
   Status Drain(const std::string& group, InstanceId id) override;
+  bool CanHold() const override { return true; }
+  Status RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) override;
+  Status SetServing(const std::string& group, InstanceId id, bool serving) override;
   Status Deregister(const std::string& group, InstanceId id) override;
   // Metrics
   Datapoint Read(const std::string& group, MetricName metric, std::int64_t minute) override;
@@ -177,6 +180,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     Phase phase = Phase::kBooting;
     bool serving_counted = false;
     bool registered = false;
+    bool held = false;  // blue/green: checked, sent no requests (counts as no serving capacity)
     bool noticed = false;
     Seconds launched = 0;
     std::string launch_token;

@@ -10,8 +10,9 @@ using json_fields::ReadObject;
 using json_fields::ReadMember;
 using json_fields::ReadOptionalId;
 
-constexpr std::array kPhases = {DeployPhase::kRolling, DeployPhase::kRollingBack, DeployPhase::kSucceeded,
-                                DeployPhase::kRolledBack};
+constexpr std::array kPhases = {DeployPhase::kRolling,    DeployPhase::kRollingBack,     DeployPhase::kSucceeded,
+                                DeployPhase::kRolledBack, DeployPhase::kGreenLaunching, DeployPhase::kSwitched};
+constexpr std::array kStrategies = {DeployStrategy::kRolling, DeployStrategy::kBlueGreen};
 
 void EncodeTraffic(JsonWriter& w, const ReleaseTraffic& t) {
   w.BeginObject();
@@ -40,6 +41,15 @@ Status ReadSettings(const Json& v, const std::string& path, DeploySettings* s) {
   SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "max_error_increase", json_fields::ReadDouble, &s->max_error_increase));
   SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "max_latency_ratio", json_fields::ReadDouble, &s->max_latency_ratio));
   SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "min_requests", json_fields::ReadDouble, &s->min_requests));
+  // Written since blue/green; older state was rolling.
+  s->strategy = DeployStrategy::kRolling;
+  if (v.contains("strategy")) {
+    auto read_strategy = [](const Json& p, const std::string& at, DeployStrategy* out) {
+      return json_fields::ReadEnum<DeployStrategy>(p, at, kStrategies, out);
+    };
+    SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "strategy", read_strategy, &s->strategy));
+  }
+  if (v.contains("keep_old")) SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "keep_old", json_fields::ReadInt64, &s->keep_old));
   if (s->batch_count < 0 || s->batch_percent <= 0 || s->batch_percent > 100) {
     return Status::InvalidArgument(path + ": batch out of range");
   }
@@ -70,6 +80,8 @@ void EncodeDeploy(JsonWriter& w, const DeployState& d) {
   w.Key("max_error_increase").Double(s.max_error_increase);
   w.Key("max_latency_ratio").Double(s.max_latency_ratio);
   w.Key("min_requests").Double(s.min_requests);
+  w.Key("strategy").String(ToString(s.strategy));
+  w.Key("keep_old").Int(s.keep_old);
   w.EndObject();
   w.Key("from_version").Int(d.from_version);
   w.Key("release_before").Int(d.release_before);

@@ -91,6 +91,9 @@ void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
   if (in.warm) w.Key("warm").Bool(true);
   if (in.stop_requested) w.Key("stop_requested").Bool(true);
   if (in.start_requested) w.Key("start_requested").Bool(true);
+  // Blue/green's, likewise.
+  if (in.held) w.Key("held").Bool(true);
+  if (!in.serving_synced) w.Key("serving_synced").Bool(false);
   w.Key("retry");
   EncodeRetry(w, in.retry);
   w.EndObject();
@@ -108,6 +111,7 @@ void EncodeLaunch(JsonWriter& w, const GroupSpec& spec, const PendingLaunch& p) 
   w.Key("release").String(p.release);
   w.Key("simple_activity").Bool(p.simple_activity);
   if (p.warm) w.Key("warm").Bool(true);
+  if (p.held) w.Key("held").Bool(true);
   w.Key("planned_at").Int(p.planned_at);
   w.Key("retry");
   EncodeRetry(w, p.retry);
@@ -275,9 +279,14 @@ class Decoder {
         ReadMember(j, path, "terminate_requested", json_fields::ReadBool, &in->terminate_requested));
     for (auto [key, flag] : {std::pair<const char*, bool*>{"warm", &in->warm},
                              {"stop_requested", &in->stop_requested},
-                             {"start_requested", &in->start_requested}}) {
+                             {"start_requested", &in->start_requested},
+                             {"held", &in->held}}) {
       *flag = false;
       if (j.contains(key)) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, key, json_fields::ReadBool, flag));
+    }
+    in->serving_synced = true;
+    if (j.contains("serving_synced")) {
+      SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "serving_synced", json_fields::ReadBool, &in->serving_synced));
     }
     return ReadMember(j, path, "retry", ReadRetry, &in->retry);
   }
@@ -346,6 +355,8 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "simple_activity", json_fields::ReadBool, &p->simple_activity));
     p->warm = false;
     if (j.contains("warm")) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "warm", json_fields::ReadBool, &p->warm));
+    p->held = false;
+    if (j.contains("held")) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "held", json_fields::ReadBool, &p->held));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "planned_at", json_fields::ReadInt64, &p->planned_at));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "retry", ReadRetry, &p->retry));
     auto read_code = [](const Json& v, const std::string& at, StatusCode* out) {

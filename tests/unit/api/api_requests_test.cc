@@ -222,6 +222,20 @@ TEST(ParseDeployRequest, RefusesWhatItCannotUseNamingTheField) {
   EXPECT_NE(message(R"({"release": "7", "batch": "xxxxxxxxxxxxxxxxxxxxxxxx"})").find("\"batch\""), std::string::npos);
   EXPECT_NE(message(R"({"release": "7", "analysis_seconds": 100000})").find("analysis_seconds"), std::string::npos);
   EXPECT_NE(message(R"({"release": "7", "bach": "25%"})").find("bach"), std::string::npos);
+  EXPECT_NE(message(R"({"release": "7", "strategy": "purple"})").find("\"strategy\""), std::string::npos);
+  EXPECT_NE(message(R"({"release": "7", "keep_old_seconds": -1})").find("keep_old_seconds"), std::string::npos);
+}
+
+TEST(ParseDeployRequest, TakesABlueGreenStrategyAndKeepOld) {
+  Result<DeployApiRequest> r =
+      ParseDeployRequest(R"({"release": "7", "strategy": "blue-green", "keep_old_seconds": 120})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->strategy, DeployStrategy::kBlueGreen);
+  EXPECT_EQ(r->keep_old_seconds, 120);
+  Result<DeployApiRequest> n = ParseDeployRequest(R"({"release": "7"})");
+  ASSERT_TRUE(n.ok());
+  EXPECT_FALSE(n->strategy);
+  EXPECT_FALSE(n->keep_old_seconds);
 }
 
 TEST(DeploySettingsText, BatchAndPercentParseOrSayWhatIsWrong) {

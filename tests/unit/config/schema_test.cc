@@ -137,6 +137,8 @@ groups:
       max_error_increase: 1
       max_latency_ratio: 1.5
       min_requests: 100
+      strategy: blue-green
+      keep_old: 5m
     launch:
       provision: [["/bin/true"]]
       command: ["/bin/sleep", "1000"]

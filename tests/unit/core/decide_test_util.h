@@ -90,6 +90,7 @@ class Driver {
         case ActionKind::kRegister:
         case ActionKind::kDrain:
         case ActionKind::kStop:
+        case ActionKind::kSetServing:
           RecordOutcome(state_, a, Status::Ok(), now);
           break;
         case ActionKind::kStart:

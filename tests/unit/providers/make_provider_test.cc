@@ -77,6 +77,18 @@ TEST(PrepareLiveConfig, AwsRefusesAWarmPoolSayingSo) {
   EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
 }
 
+TEST(PrepareLiveConfig, AwsRefusesBlueGreenSayingWhyAndWhatToUse) {
+  Config c = Parsed(kAws);
+  c.groups[0].deploy.strategy = DeployStrategy::kBlueGreen;
+  const Status s = PrepareLiveConfig(&c, "p.yaml", 7400);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("group 'web' has deploy.strategy blue-green"));
+  EXPECT_THAT(s.message(), HasSubstr("cannot hold"));
+  EXPECT_THAT(s.message(), HasSubstr("use deploy.strategy rolling"));
+  c.groups[0].deploy.strategy = DeployStrategy::kRolling;
+  EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
+}
+
 TEST(PrepareLiveConfig, AwsBootsAReleaseOnlyThroughTheAgentsPartFromAnS3Store) {
   Config c = Parsed(kAws);
   c.groups[0].launch.release = "latest-stable";

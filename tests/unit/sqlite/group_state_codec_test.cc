@@ -379,6 +379,53 @@ TEST(GroupStateCodecTest, ADeployUnderWayRoundTripsWholeAndOldStateHasNone) {
   for (const PendingLaunch& p : old->launches) EXPECT_EQ(p.release, spec.launch.release);
 }
 
+// A blue/green deploy resumes with its strategy, keep_old, and which
+// instances and launches are held (and whether the load balancer knows).
+TEST(GroupStateCodecTest, ABlueGreenDeployAndHeldInstancesRoundTrip) {
+  const GroupSpec spec = sqlite_testing::RichSpec();
+  GroupState saved = sqlite_testing::RichState(spec);
+  saved.deploys = 1;
+  DeployState d;
+  d.id = 1;
+  d.request.to_version = 3;
+  d.request.settings.strategy = DeployStrategy::kBlueGreen;
+  d.request.settings.keep_old = 900;
+  d.phase = DeployPhase::kSwitched;
+  saved.deploy = d;
+  ASSERT_FALSE(saved.instances.empty());
+  saved.instances[0].held = true;
+  saved.instances[0].serving_synced = false;
+  ASSERT_FALSE(saved.launches.empty());
+  saved.launches[0].held = true;
+  Result<GroupState> loaded = DecodeGroupState(EncodeGroupState(spec, saved), spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ASSERT_TRUE(loaded->deploy);
+  EXPECT_EQ(loaded->deploy->request.settings.strategy, DeployStrategy::kBlueGreen);
+  EXPECT_EQ(loaded->deploy->request.settings.keep_old, 900);
+  EXPECT_EQ(loaded->deploy->phase, DeployPhase::kSwitched);
+  EXPECT_TRUE(loaded->instances[0].held);
+  EXPECT_FALSE(loaded->instances[0].serving_synced);
+  EXPECT_TRUE(loaded->launches[0].held);
+  for (std::size_t i = 1; i < loaded->instances.size(); ++i) {
+    EXPECT_FALSE(loaded->instances[i].held);
+    EXPECT_TRUE(loaded->instances[i].serving_synced);
+  }
+  // State written before blue/green: rolling, nothing held.
+  nlohmann::json j = nlohmann::json::parse(EncodeGroupState(spec, saved));
+  j["deploy"]["settings"].erase("strategy");
+  j["deploy"]["settings"].erase("keep_old");
+  j["deploy"]["phase"] = "rolling";
+  for (nlohmann::json& in : j["instances"]) {
+    in.erase("held");
+    in.erase("serving_synced");
+  }
+  Result<GroupState> old = DecodeGroupState(j.dump(), spec);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_EQ(old->deploy->request.settings.strategy, DeployStrategy::kRolling);
+  EXPECT_FALSE(old->instances[0].held);
+  EXPECT_TRUE(old->instances[0].serving_synced);
+}
+
 TEST(GroupStateCodecTest, ADamagedDeployIsRefusedNamingTheField) {
   const GroupSpec spec = sqlite_testing::RichSpec();
   GroupState saved = sqlite_testing::RichState(spec);
