@@ -140,6 +140,14 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->sink = std::make_unique<LogActivitySink>(impl->log.get());
+  Result<std::unique_ptr<LogShipper>> logs =
+      LogShipper::Open(impl->options.data_dir, impl->log.get(), [d = impl.get()] {
+        const std::shared_ptr<const DaemonSnapshot> snap = d->Snapshot();
+        const LogsSpec spec = snap ? snap->config.logs : d->config.logs;
+        return LogRetention{spec.retention * 1000000, spec.max_size};
+      });
+  if (!logs.ok()) return logs.status();
+  impl->logs = std::move(*logs);
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
                                              impl->clock.Now()));
 
@@ -187,6 +195,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
 
 Status Daemon::Run() {
   impl_->api->Serve(this);
+  impl_->logs->Start();
   const std::string pid_file = impl_->options.data_dir + "/shoal.pid";
   if (const Status s = WritePidFile(pid_file); !s.ok()) {
     StreamLogger log(&impl_->clock, &std::cerr);
@@ -219,6 +228,7 @@ Status Daemon::Run() {
   }
   impl_->RunCommands();  // answers what was asked while stopping
   impl_->api->Stop();
+  impl_->logs->Stop();
   std::remove(pid_file.c_str());
   std::cerr << "event=daemon_stopped instances=left_running\n";
   return Status::Ok();

@@ -51,6 +51,8 @@ class Daemon {
   Result<std::string> GroupJson(const std::string& name);
   std::string InstancesJson(const std::string& group);
   Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
+  // GET /v1/logs: the lines of the embedded log store (docs/LOGS.md).
+  Result<std::string> LogsJson(const LogQuery& query);
   Result<std::string> Scale(const std::string& group, int desired);
   // `shoal deploy` / `shoal revert`: the group's JSON with its deploy.
   Result<std::string> Deploy(const std::string& group, const DeployApiRequest& request);

@@ -20,6 +20,7 @@
 #include "adapters/system/stream_logger.h"
 #include "adapters/system/system_clock.h"
 #include "api/daemon.h"
+#include "api/log_shipper.h"
 #include "controller/reconciler.h"
 #include "providers/provider.h"
 
@@ -77,6 +78,8 @@ struct Daemon::Impl {
   bool loop_running = false;
   mutable std::mutex snapshot_mu;  // guards `snapshot` (the pointer, not what it points to)
   std::shared_ptr<const DaemonSnapshot> snapshot;
+  // Last: its thread reads the snapshot, so it stops before that goes.
+  std::unique_ptr<LogShipper> logs;
 
   void Tick();
   // Publishes a snapshot of what runs now (loop thread only).

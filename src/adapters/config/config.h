@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,12 +73,25 @@ struct ReleasesSpec {
   std::string env = "prod";
 };
 
+// The `logs:` section: the embedded store of instances' stdout/stderr
+// (docs/LOGS.md). Lines older than `retention` or beyond `max_size` (the
+// oldest first) are deleted.
+struct LogsSpec {
+  Seconds retention = 7 * 24 * kHour;        // 0 = no age limit
+  std::int64_t max_size = std::int64_t{1} << 30;  // bytes; 0 = no size limit
+};
+
+// "1073741824", "512MiB", "1GiB", "64KiB", "2TiB" (also kB/MB/GB: powers of
+// 1000): the number of bytes, or nullopt.
+std::optional<std::int64_t> ParseByteSize(std::string_view text);
+
 struct Config {
   std::string source;  // file name (for messages)
   std::vector<GroupSpec> groups;
   ControllerSpec controller;
   ProviderSpec provider;
   ReleasesSpec releases;
+  LogsSpec logs;
 
   // Index of the group named `name`, or -1.
   int FindGroup(std::string_view name) const;

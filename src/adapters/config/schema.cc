@@ -75,7 +75,9 @@ const SpecMap<Config>& TopMap() {
           .Nested("provider", KeyKind::kSection, ProviderMap().shape(),
                   [](const Config& c) { return ProviderMap().Render(c.provider); })
           .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
-                  [](const Config& c) { return ReleasesMap().Render(c.releases); }));
+                  [](const Config& c) { return ReleasesMap().Render(c.releases); })
+          .Nested("logs", KeyKind::kSection, LogsMap().shape(),
+                  [](const Config& c) { return LogsMap().Render(c.logs); }));
   return map;
 }
 
@@ -86,6 +88,14 @@ const SpecMap<ReleasesSpec>& ReleasesMap() {
                  kAllPolicyTypes, kNewInstancesOnly)
           .Value("env", "staging", [](const ReleasesSpec& r) { return Json(r.env); }, kAllPolicyTypes,
                  kNewInstancesOnly));
+  return map;
+}
+
+const SpecMap<LogsSpec>& LogsMap() {
+  static const SpecMap<LogsSpec> map = std::move(
+      SpecMap<LogsSpec>("logs")
+          .Value("retention", "30d", [](const LogsSpec& l) { return Json(l.retention); })
+          .Value("max_size", "512MiB", [](const LogsSpec& l) { return Json(l.max_size); }));
   return map;
 }
 

@@ -116,6 +116,7 @@ const SpecMap<ProviderSpec>& ProviderMap();
 const SpecMap<AwsProviderSpec>& AwsProviderMap();
 const SpecMap<AwsAgentSpec>& AwsAgentMap();
 const SpecMap<ReleasesSpec>& ReleasesMap();
+const SpecMap<LogsSpec>& LogsMap();
 const SpecMap<AlarmSpec>& AlarmMap();
 const SpecMap<PolicySpec>& PolicyMap();
 const SpecMap<StepAdjustment>& StepMap();

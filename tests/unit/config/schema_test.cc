@@ -57,6 +57,9 @@ provider:
 releases:
   store: file:///var/lib/shoal/releases
   env: prod
+logs:
+  retention: 14d
+  max_size: 2GiB
 groups:
   - name: web
     service: web
