@@ -113,6 +113,15 @@ Result<CollectStats> LogCollector::CollectFile(const std::string& path, const st
   std::string pending;          // bytes read but not yet a whole line
   std::int64_t pending_at = cur.position;  // file offset of pending's first byte
   std::int64_t pos = cur.position;
+  // A re-read from before the cursor (a lost cursor) may start in the
+  // freed part of the file: a hole reads as zeros. Go to the first data;
+  // the line cut there started in the hole, so it was shipped: skip it.
+  bool skip_cut_line = false;
+  if (const off_t data = ::lseek(f.fd, pos, SEEK_DATA); data > pos) {
+    pos = data;
+    pending_at = data;
+    skip_cut_line = true;
+  }
   std::vector<char> buf(kReadChunk);
   auto emit = [&](std::string_view text, std::int64_t at) {
     LogRecord r;
@@ -145,6 +154,16 @@ Result<CollectStats> LogCollector::CollectFile(const std::string& path, const st
     pos += n;
     std::size_t start = 0;
     const std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
+    if (skip_cut_line) {
+      const std::size_t nl = chunk.find('\n');
+      if (nl == std::string_view::npos) {
+        pending_at = pos;
+        continue;
+      }
+      start = nl + 1;
+      pending_at += static_cast<std::int64_t>(start);
+      skip_cut_line = false;
+    }
     while (start < chunk.size()) {
       const std::size_t nl = chunk.find('\n', start);
       const std::size_t end = nl == std::string_view::npos ? chunk.size() : nl;
@@ -179,7 +198,9 @@ Result<CollectStats> LogCollector::CollectFile(const std::string& path, const st
     ::unlink(path.c_str());
     return stats;
   }
-  const std::int64_t freeable = shipped / 4096 * 4096;
+  // Strictly below the shipped position, so the first byte after a hole is
+  // never the start of a line still to ship (see the re-read above).
+  const std::int64_t freeable = shipped > 0 ? (shipped - 1) / 4096 * 4096 : 0;
   if (freeable - tail.punched >= options_.punch_every) {
     if (::fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, freeable) == 0) {
       tail.punched = freeable;
