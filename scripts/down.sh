@@ -2,4 +2,4 @@
 # Stops what scripts/quickstart.sh started: the daemon, its instances, HAProxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build/shoal down --data-dir shoal-data
+build/shoal down --data-dir shoal-data --api "${SHOAL_API:-http://127.0.0.1:7400}"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Shoal builds and tests with. Idempotent:
 # packages already present are skipped, so a second run does no network work.
+# Usage: scripts/install-deps.sh [--test]
+#   --test  also the real tools the integration tests run against (only the
+#           test command needs them, not the quick start)
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +13,17 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev  # the fuzz build (scripts/fuzz.sh)
 )
+TEST_PACKAGES=(
+  prometheus                 # promtool, and a Prometheus that scrapes the daemon (metrics_test)
+  nagios4-core ansible-core  # nagios4 -v and ansible-inventory (daemon_inventory_test)
+  chromium chromium-driver   # the dashboard test drives headless Chromium (dashboard_test)
+)
+if [ "${1:-}" = "--test" ]; then
+  PACKAGES+=("${TEST_PACKAGES[@]}")
+elif [ $# -gt 0 ]; then
+  echo "install-deps: unknown argument '$1' (the only one is --test)" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -350,6 +350,18 @@ Result<InstancesQuery> ParseInstancesQuery(const QueryParams& params) {
   return InstancesQuery{std::move(*group)};
 }
 
+Result<HistoryQuery> ParseHistoryQuery(const QueryParams& params) {
+  Result<std::map<std::string, std::string>> p = SingleParams(params, {"minutes"}, "/v1/groups/{name}/history");
+  if (!p.ok()) return p.status();
+  HistoryQuery q;
+  if (const auto it = p->find("minutes"); it != p->end()) {
+    Result<std::int64_t> minutes = QueryInteger("minutes", it->second, 1, kMaxHistoryMinutes);
+    if (!minutes.ok()) return minutes.status();
+    q.minutes = static_cast<int>(*minutes);
+  }
+  return q;
+}
+
 std::optional<std::string_view> BearerToken(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer";
   if (authorization.size() <= kScheme.size()) return std::nullopt;

@@ -88,6 +88,13 @@ struct InstancesQuery {
   std::string group;  // empty: every group
 };
 
+// GET /v1/groups/{g}/history[?minutes=N]: N from 1 to kMaxHistoryMinutes.
+constexpr int kDefaultHistoryMinutes = 60;
+constexpr int kMaxHistoryMinutes = 24 * 60;
+struct HistoryQuery {
+  int minutes = kDefaultHistoryMinutes;
+};
+
 // Query parameters as the HTTP layer decoded them (a name may repeat).
 using QueryParams = std::multimap<std::string, std::string>;
 
@@ -109,6 +116,7 @@ Result<ConfigRequest> ParseConfigRequest(std::string_view body);
 Result<AgentEventRequest> ParseAgentEventRequest(std::string_view body);
 Result<ActivitiesQuery> ParseActivitiesQuery(const QueryParams& params);
 Result<InstancesQuery> ParseInstancesQuery(const QueryParams& params);
+Result<HistoryQuery> ParseHistoryQuery(const QueryParams& params);
 
 // The token of an `Authorization` header value "Bearer <token>"; the scheme
 // is case-insensitive (RFC 7235), one or more spaces may follow it. nullopt

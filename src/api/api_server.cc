@@ -15,8 +15,10 @@
 #include "adapters/system/system_clock.h"
 #include "api/api_requests.h"
 #include "api/api_token.h"
+#include "api/dashboard_assets.h"
 #include "api/daemon.h"
 #include "api/log_shipper.h"
+#include "api/prometheus_text.h"
 
 namespace shoal {
 namespace {
@@ -68,6 +70,32 @@ bool IsLoopbackOrPrivate(const std::string& host) {
   if (inet_pton(AF_INET, host.c_str(), &addr) != 1) return false;
   const std::uint32_t a = ntohl(addr.s_addr);
   return (a >> 24) == 127 || (a >> 24) == 10 || (a >> 20) == ((172u << 4) | 1u) || (a >> 16) == ((192u << 8) | 168u);
+}
+
+// The dashboard's files hold no data: they are served without the token,
+// and the page asks the token-protected API for everything it shows.
+// Nothing but these files, no inline script or style, nothing from
+// elsewhere; the page cannot be framed.
+bool IsDashboardPath(const std::string& path) { return path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0; }
+
+void ServeDashboard(const httplib::Request& req, httplib::Response& res) {
+  std::string name = req.path == "/" || req.path == "/ui" || req.path == "/ui/" ? "index.html" : req.path.substr(4);
+  const DashboardAsset* asset = FindDashboardAsset(name);
+  if (asset == nullptr) return Error(res, 404, "no dashboard file '" + name + "'; the dashboard is at /ui/");
+  const auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const char* type = ends_with(".js")    ? "text/javascript; charset=utf-8"
+                     : ends_with(".css") ? "text/css; charset=utf-8"
+                                         : "text/html; charset=utf-8";
+  res.status = 200;
+  res.set_header("Content-Security-Policy",
+                 "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(std::string(asset->body), type);
 }
 
 const std::string kTokenHelp = "send Authorization: Bearer <token from DATA_DIR/api-token>";
@@ -126,6 +154,7 @@ void ApiServer::Serve(Daemon* d) {
   Logger* log = &impl_->logger;
   s.set_pre_routing_handler([d](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
+    if (req.method == "GET" && IsDashboardPath(req.path)) return httplib::Server::HandlerResponse::Unhandled;
     // An agent's own credential is checked by its endpoint, which knows the
     // instance it reports for; everything else needs the admin token.
     if (req.path == "/v1/agent/events" && req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
@@ -138,9 +167,22 @@ void ApiServer::Serve(Daemon* d) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { Reply(res, 200, R"({"status":"ok"})"); });
+  s.Get("/metrics", [d](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(d->MetricsText(), kPrometheusContentType);
+  });
+  s.set_request_observer([d](const httplib::Request& req, const httplib::Response& res, double seconds) {
+    d->RequestServed(req.method, req.path, res.status, seconds);
+  });
+  s.Get("/", ServeDashboard);
+  s.Get(R"(/ui(/[a-z0-9.-]*)?)", ServeDashboard);
   s.Get("/v1/groups", [d](const httplib::Request&, httplib::Response& res) { Reply(res, 200, d->GroupsJson()); });
   s.Get(R"(/v1/groups/([a-z0-9-]+))", [d](const httplib::Request& req, httplib::Response& res) {
     ReplyResult(res, d->GroupJson(req.matches[1]));
+  });
+  s.Get(R"(/v1/groups/([a-z0-9-]+)/history)", [d](const httplib::Request& req, httplib::Response& res) {
+    const Result<HistoryQuery> q = ParseHistoryQuery(req.params);
+    if (Parsed(q, res)) ReplyResult(res, d->GroupHistoryJson(req.matches[1], q->minutes));
   });
   s.Post(R"(/v1/groups/([a-z0-9-]+)/scale)", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<ScaleRequest> r = ParseScaleRequest(req.body);
@@ -156,6 +198,10 @@ void ApiServer::Serve(Daemon* d) {
   s.Get("/v1/instances", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<InstancesQuery> q = ParseInstancesQuery(req.params);
     if (Parsed(q, res)) Reply(res, 200, d->InstancesJson(q->group));
+  });
+  s.Get("/v1/inventory", [d](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content(d->InventoryJson(), "application/json");
   });
   s.Get("/v1/activities", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<ActivitiesQuery> q = ParseActivitiesQuery(req.params);

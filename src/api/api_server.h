@@ -5,6 +5,7 @@
 // and query strings are parsed in api_requests.h.
 //
 //   GET  /healthz
+//   GET  /metrics                        Prometheus text format (daemon_metrics.h)
 //   GET  /v1/groups                      GET /v1/groups/{name}
 //   POST /v1/groups/{name}/scale         {"desired": N}
 //   GET  /v1/instances[?group=G]

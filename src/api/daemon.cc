@@ -100,6 +100,7 @@ void LogActivitySink::Record(const Activity& a) {
       .With("to", a.to)
       .With("cause", a.cause)
       .With("at", a.time);
+  if (metrics_ != nullptr) metrics_->CountActivity(a);
 }
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -109,6 +110,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->log = std::make_unique<StreamLogger>(&impl->clock, &std::cerr);
+  impl->counted_log = impl->metrics.CountingLogger(impl->log.get());
   // Absolute: HAProxy reads a relative socket path as host:port, and
   // instances run in their own directories.
   impl->options.data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
@@ -139,9 +141,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   Result<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(impl->options.data_dir + "/shoal.db");
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
-  impl->sink = std::make_unique<LogActivitySink>(impl->log.get());
+  impl->sink = std::make_unique<LogActivitySink>(impl->counted_log, &impl->metrics);
+  impl->inventory = std::make_unique<FileInventory>(impl->options.data_dir, impl->counted_log);
   Result<std::unique_ptr<LogShipper>> logs =
-      LogShipper::Open(impl->options.data_dir, impl->log.get(), [d = impl.get()] {
+      LogShipper::Open(impl->options.data_dir, impl->counted_log, [d = impl.get()] {
         const std::shared_ptr<const DaemonSnapshot> snap = d->Snapshot();
         const LogsSpec spec = snap ? snap->config.logs : d->config.logs;
         return LogRetention{spec.retention * 1000000, spec.max_size};
@@ -167,21 +170,21 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   pc.notice_seconds = options.notice_seconds;
   pc.cores = options.cores;
   pc.clock = &impl->clock;
-  pc.log = impl->log.get();
+  pc.log = impl->counted_log;
   // Kept in the reconciler's queue when it cannot be written now, and
   // written with its next commit.
   pc.record = [d = impl.get()](Activity a) {
     if (Status s = d->reconciler->RecordActivity(a); !s.ok()) {
-      LogWarn(d->log.get(), "activity_not_committed").With("group", a.group).With("error", s.message());
+      LogWarn(d->counted_log, "activity_not_committed").With("group", a.group).With("error", s.message());
     }
   };
   Result<std::unique_ptr<Provider>> provider = MakeProvider(impl->config, std::move(pc));
   if (!provider.ok()) return provider.status();
   impl->provider = std::move(*provider);
 
-  Cloud* cloud_port = ArmCloudFaultPoints(impl->provider->cloud(), &impl->faulty_cloud, impl->log.get());
+  Cloud* cloud_port = ArmCloudFaultPoints(impl->provider->cloud(), &impl->faulty_cloud, impl->counted_log);
   ControllerPorts ports{&impl->clock,     cloud_port,         impl->provider->traffic(), impl->provider->metrics(),
-                        impl->sink.get(), impl->store.get(), impl->log.get()};
+                        impl->sink.get(), impl->store.get(), impl->counted_log};
   impl->reconciler =
       std::make_unique<Reconciler>(impl->config.groups, ports, ControllerOptionsOf(impl->config));
   SHOAL_RETURN_IF_ERROR(impl->reconciler->Restore());
@@ -207,8 +210,10 @@ Status Daemon::Run() {
     impl_->loop_running = true;
   }
   while (!impl_->stopping) {
-    const auto next = std::chrono::steady_clock::now() + period;
+    const auto started = std::chrono::steady_clock::now();
+    const auto next = started + period;
     impl_->Tick();
+    impl_->metrics.TickTook(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     impl_->Publish();
     // Between ticks: the API's commands, as they come.
     std::unique_lock<std::mutex> lock(impl_->mu);
@@ -217,8 +222,7 @@ Status Daemon::Run() {
     })) {
       if (impl_->stopping) break;
       lock.unlock();
-      impl_->RunCommands();
-      impl_->Publish();
+      impl_->RunCommands();  // publishes what they changed
       lock.lock();
     }
   }
@@ -278,7 +282,7 @@ Result<std::string> Daemon::Impl::ApplyConfig(const std::string& yaml, const std
     const std::string put_back = !previous->has_value() ? "none stored before"
                                  : restored.ok()         ? "restored"
                                                          : "not restored: " + restored.message();
-    LogWarn(log.get(), "config_apply_refused")
+    LogWarn(counted_log, "config_apply_refused")
         .With("source", source)
         .With("code", ToString(taken.code()))
         .With("error", taken.message())
@@ -290,8 +294,23 @@ Result<std::string> Daemon::Impl::ApplyConfig(const std::string& yaml, const std
   for (const std::string& d : *done) changes.push_back(d);
   reconciler->SetOptions(ControllerOptionsOf(next));
   config = std::move(next);
-  LogInfo(log.get(), "config_applied").With("source", source).With("changes", changes.size());
+  LogInfo(counted_log, "config_applied").With("source", source).With("changes", changes.size());
   return ChangesJson(changes, true);
+}
+
+std::string Daemon::MetricsText() {
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  FleetFacts facts;
+  facts.config = &snap->config;
+  facts.states = &snap->states;
+  facts.observations = &snap->observations;
+  facts.failed_commits = snap->failed_commits;
+  facts.inventory_failures = snap->inventory_failures;
+  return impl_->metrics.Render(facts);
+}
+
+void Daemon::RequestServed(std::string_view method, std::string_view path, int status, double seconds) {
+  impl_->metrics.RequestServed(method, path, status, seconds);
 }
 
 const std::string& Daemon::token() const { return impl_->token; }
@@ -321,7 +340,47 @@ void Daemon::Impl::Publish() {
   snap->config = config;
   for (std::size_t g = 0; g < config.groups.size(); ++g) {
     snap->states.push_back(reconciler->state(g));
+    const Observation* seen = reconciler->last_observation(config.groups[g].name);
+    snap->observations.push_back(seen != nullptr ? *seen : Observation{});
   }
+  snap->failed_commits = reconciler->failed_commits();
+  snap->inventory_failures = reconciler->inventory_failures();
+  metrics.NoteFleet(snap->config, snap->states);
+  // The membership change is noticed here, where every tick and command
+  // ends: the files follow it before the next tick (a no-op when the
+  // in-service and draining instances are the ones last written).
+  inventory->Configure(config.inventory);
+  inventory->Update(InventoryHosts(config.groups, snap->states));
+  // The dashboard's history: what runs now and what it costs at this
+  // minute's prices.
+  Cloud* cloud = provider->cloud();
+  std::vector<std::string> names;
+  for (std::size_t g = 0; g < config.groups.size(); ++g) {
+    const GroupSpec& spec = config.groups[g];
+    const GroupState& state = snap->states[g];
+    HistoryPoint p;
+    p.minute = MinuteOf(clock.Now());
+    p.desired = state.desired;
+    std::vector<double> pool_price(spec.capacity.spot_pools.size(), -1);
+    double on_demand_price = -1;
+    for (const Instance& in : state.instances) {
+      if (in.state == InstanceState::kInService) ++p.in_service;
+      if (!CountsTowardCapacity(in.state)) continue;
+      ++p.capacity;
+      if (in.pool >= 0 && static_cast<std::size_t>(in.pool) < pool_price.size()) {
+        double& price = pool_price[in.pool];
+        const PoolSpec& pool = spec.capacity.spot_pools[in.pool];
+        if (price < 0) price = cloud->Pool(pool.instance_type, pool.zone).price;
+        p.cost_per_hour += price;
+      } else {
+        if (on_demand_price < 0) on_demand_price = cloud->OnDemandPrice(spec.capacity.on_demand_type);
+        p.cost_per_hour += on_demand_price;
+      }
+    }
+    history.Record(spec.name, p);
+    names.push_back(spec.name);
+  }
+  history.Retain(names);
   std::lock_guard<std::mutex> lock(snapshot_mu);
   snapshot = std::move(snap);
 }
@@ -360,7 +419,13 @@ void Daemon::Impl::RunCommands() {
     std::lock_guard<std::mutex> lock(mu);
     todo.swap(commands);
   }
-  for (const std::shared_ptr<Command>& c : todo) c->done.set_value(c->work());
+  std::vector<Result<std::string>> answers;
+  answers.reserve(todo.size());
+  for (const std::shared_ptr<Command>& c : todo) answers.push_back(c->work());
+  // Published before anyone is answered: a read (or a scrape of /metrics)
+  // made after an answer sees what the command changed.
+  if (!todo.empty()) Publish();
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i]->done.set_value(std::move(answers[i]));
 }
 
 std::vector<const GroupState*> Daemon::Impl::States() const {
@@ -381,7 +446,7 @@ void Daemon::Impl::Tick() {
     // Agents report notices the provider may also have seen: applying a
     // notice twice is harmless (the instance is already interrupted).
     if (Status s = reconciler->ApplyExternal(e); !s.ok()) {
-      LogWarn(log.get(), "agent_event_not_applied")
+      LogWarn(counted_log, "agent_event_not_applied")
           .With("group", e.group)
           .With("instance", e.observation.id.str())
           .With("error", s.message());

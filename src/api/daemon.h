@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/api_requests.h"
@@ -50,9 +51,13 @@ class Daemon {
   std::string GroupsJson();
   Result<std::string> GroupJson(const std::string& name);
   std::string InstancesJson(const std::string& group);
+  // The Ansible dynamic inventory (an inventory script's --list JSON).
+  std::string InventoryJson();
   Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
   // GET /v1/logs: the lines of the embedded log store (docs/LOGS.md).
   Result<std::string> LogsJson(const LogQuery& query);
+  // The dashboard's charts: the group's last `minutes` minutes (1..1440).
+  Result<std::string> GroupHistoryJson(const std::string& group, int minutes);
   Result<std::string> Scale(const std::string& group, int desired);
   // `shoal deploy` / `shoal revert`: the group's JSON with its deploy.
   Result<std::string> Deploy(const std::string& group, const DeployApiRequest& request);
@@ -68,6 +73,10 @@ class Daemon {
   // in messages). Plan only reports; apply also makes it so.
   Result<std::string> Plan(const std::string& yaml, const std::string& source);
   Result<std::string> Apply(const std::string& yaml, const std::string& source);
+  // GET /metrics: Prometheus' text format (daemon_metrics.h).
+  std::string MetricsText();
+  // One answered API request, for /metrics.
+  void RequestServed(std::string_view method, std::string_view path, int status, double seconds);
   const std::string& token() const;
   int api_port() const;
 

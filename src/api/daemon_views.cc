@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/inventory/inventory_render.h"
 #include "adapters/json/activity_json.h"
 #include "api/api_requests.h"
 #include "api/daemon_impl.h"
@@ -69,7 +70,10 @@ ordered_json GroupSummary(const GroupSpec& spec, const GroupState& state) {
   int serving = 0, starting = 0, leaving = 0, spot = 0, on_demand = 0;
   for (const Instance& in : state.instances) {
     if (in.state == InstanceState::kInService) ++serving;
-    if (in.state == InstanceState::kPending || in.state == InstanceState::kProvisioning) ++starting;
+    if (in.state == InstanceState::kPending || in.state == InstanceState::kProvisioning ||
+        in.state == InstanceState::kStarting) {
+      ++starting;
+    }
     if (!CountsTowardCapacity(in.state)) ++leaving;
     if (CountsTowardCapacity(in.state)) (in.market == Market::kSpot ? spot : on_demand) += 1;
   }
@@ -181,6 +185,15 @@ Result<std::string> Daemon::ActivitiesJson(const ActivitiesQuery& q) {
   ordered_json out = ordered_json::array();
   for (const StoredActivity& s : *list) out.push_back(ActivityJson(s));
   return Dump(out);
+}
+
+Result<std::string> Daemon::GroupHistoryJson(const std::string& name, int minutes) {
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  const int g = snap->FindGroup(name);
+  if (g < 0) return Status::NotFound("no group named '" + name + "'; `shoal get groups` lists them");
+  const Seconds now = impl_->clock.Now();
+  const std::vector<HistoryPoint> points = impl_->history.Read(name, MinuteOf(now), minutes);
+  return HistoryJson(snap->config.groups[g], snap->states[g], points, now, minutes);
 }
 
 Result<std::string> Daemon::Scale(const std::string& group, int desired) {
@@ -297,6 +310,11 @@ Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::s
     }
   }
   return Status::NotFound("no instance " + instance);
+}
+
+std::string Daemon::InventoryJson() {
+  const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
+  return RenderAnsibleList(InventoryHosts(snap->config.groups, snap->states));
 }
 
 }  // namespace shoal

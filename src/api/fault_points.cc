@@ -19,6 +19,8 @@ class KillAfterLaunchCloud final : public Cloud {
     return id;
   }
   Status Terminate(InstanceId id) override { return inner_->Terminate(id); }
+  Status Stop(InstanceId id) override { return inner_->Stop(id); }
+  Status Start(InstanceId id) override { return inner_->Start(id); }
   std::vector<GroupInstanceEvent> Poll() override { return inner_->Poll(); }
   PoolObservation Pool(const std::string& type, const std::string& zone) override { return inner_->Pool(type, zone); }
   double OnDemandPrice(const std::string& type) override { return inner_->OnDemandPrice(type); }

@@ -455,7 +455,20 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   return true;
 }
 
+namespace {
+// When the request this worker thread serves was handed to it: read by the
+// observer, which httplib calls on the same thread once the answer is written.
+thread_local std::chrono::steady_clock::time_point serve_started;
+}  // namespace
+
+void GuardedServer::set_request_observer(RequestObserver observer) {
+  set_logger([observer = std::move(observer)](const httplib::Request& req, const httplib::Response& res) {
+    observer(req, res, std::chrono::duration<double>(std::chrono::steady_clock::now() - serve_started).count());
+  });
+}
+
 void GuardedServer::ServeOne(int fd, const std::string& request, const std::string& peer_ip, int peer_port) {
+  serve_started = std::chrono::steady_clock::now();
   ReceivedRequestStream stream(fd, request, peer_ip, peer_port, loop_->limits.write_timeout);
   bool connection_closed = false;
   // The body is already here: a 100 Continue from httplib would only confuse.

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -70,6 +71,11 @@ class GuardedServer final : public httplib::Server {
   // workers, and closes the listening socket if listen never ran.
   void Shutdown();
   ConnectionCounters counters() const;
+  // Told of every answered request (routed, refused by a handler, or not
+  // found) with the time from its last byte received to the answer written,
+  // on the worker thread that served it. Set before listening.
+  using RequestObserver = std::function<void(const httplib::Request&, const httplib::Response&, double seconds)>;
+  void set_request_observer(RequestObserver observer);
 
  private:
   struct Loop;

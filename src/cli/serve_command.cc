@@ -1,5 +1,6 @@
 #include <pthread.h>
 #include <csignal>
+#include <cstdlib>
 #include <atomic>
 #include <thread>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "api/api_server.h"
 #include "api/daemon.h"
 #include "api/pid_file.h"
+#include "cli/api_client.h"
 #include "cli/bundled_data.h"
 #include "cli/cluster_commands.h"
 #include "providers/make_provider.h"
@@ -134,15 +136,36 @@ std::optional<Config> LastConfig(const std::string& data_dir) {
   return std::move(*config);
 }
 
+// `down --api URL`: the daemon answering there must be the data dir's (it
+// takes the data dir's token), or nothing is stopped. When no daemon answers
+// there, what the data dir's last run left is still taken down.
+bool DaemonAtApiIsThisOne(const ApiTarget& t) {
+  Result<std::string> r = ApiGet(t, "/v1/groups");
+  if (r.ok()) return true;
+  if (r.status().code() == StatusCode::kIoError) {
+    std::cout << "no daemon answers at " << t.api << "; taking down what " << t.data_dir << "'s last run left\n";
+    return true;
+  }
+  if (r.status().code() == StatusCode::kNotFound) {
+    std::cout << "no API token in " << t.data_dir << " (" << r.status().message() << "); not checking " << t.api << "\n";
+    return true;
+  }
+  std::cerr << "error: the daemon at " << t.api << " is not the daemon of " << t.data_dir << " ("
+            << r.status().message() << "): nothing stopped; pass the --data-dir it was started with\n";
+  return false;
+}
+
 // Stops the daemon (from its pid file), then every instance it left running
 // (and, on the local provider, its HAProxy): the whole cluster, gone.
-int Down(const std::string& data_dir) {
+int Down(const ApiTarget& target, bool check_api) {
+  const std::string& data_dir = target.data_dir;
   std::error_code ec;
   if (!std::filesystem::is_directory(data_dir, ec)) {
     std::cerr << "error: no such data dir '" << data_dir
               << "' (pass the --data-dir that `shoal serve` was given; default ./shoal-data)\n";
     return 1;
   }
+  if (check_api && !DaemonAtApiIsThisOne(target)) return 1;
   StopDaemon(data_dir);
   if (Status s = TearDown(data_dir, LastConfig(data_dir), std::cout); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
@@ -169,10 +192,16 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.01, 100000.0));
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 
-  auto down_dir = std::make_shared<std::string>("shoal-data");
+  // --api, --token and --data-dir like every command over the API; --api
+  // (or $SHOAL_API) makes sure the daemon there is the data dir's.
+  auto down_target = std::make_shared<ApiTarget>();
   CLI::App* down = app.add_subcommand("down", "Stop the daemon, its instances and its HAProxy");
-  down->add_option("--data-dir", *down_dir, "the daemon's data directory");
-  down->callback([down_dir, exit_code] { *exit_code = Down(*down_dir); });
+  AddApiOptions(down, down_target.get());
+  down->callback([down, down_target, exit_code] {
+    const char* env_api = std::getenv("SHOAL_API");
+    const bool check_api = down->count("--api") > 0 || (env_api != nullptr && *env_api != '\0');
+    *exit_code = Down(*down_target, check_api);
+  });
 }
 
 }  // namespace shoal

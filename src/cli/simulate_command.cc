@@ -3,8 +3,10 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "adapters/config/config.h"
+#include "adapters/data/iso_time.h"
 #include "cli/bundled_data.h"
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
@@ -18,6 +20,7 @@ namespace {
 struct SimulateArgs {
   SimInputPaths inputs;
   std::string plot;
+  std::string trace_start;  // UTC time of the trace's minute 0, for the plot's dates
   std::string activities;
   std::string minutes;
   std::string faults;
@@ -38,6 +41,15 @@ bool WriteFile(const std::string& path, const std::string& text) {
 }
 
 int Run(SimulateArgs a) {
+  std::optional<std::int64_t> start_utc;
+  if (!a.trace_start.empty()) {
+    Result<std::int64_t> t = ParseIsoUtc(a.trace_start);
+    if (!t.ok()) {
+      std::cerr << "error: --trace-start: " << t.status().message() << "\n";
+      return 2;
+    }
+    start_utc = *t;
+  }
   if (!a.faults.empty()) {
     Result<FaultSpec> faults = ParseFaultSpec(a.faults);
     if (!faults.ok()) {
@@ -78,7 +90,7 @@ int Run(SimulateArgs a) {
     return 1;
   }
   std::cout << (a.json ? FormatReportJson(*report) : FormatReportText(*report));
-  if (!a.plot.empty() && !WriteFile(a.plot, RenderPlotSvg(*report))) {
+  if (!a.plot.empty() && !WriteFile(a.plot, RenderPlotSvg(*report, start_utc))) {
     std::cerr << "error: cannot write plot '" << a.plot << "'\n";
     return 1;
   }
@@ -126,6 +138,9 @@ void AddSimInputOptions(CLI::App* cmd, SimInputPaths* paths, SimOptions* options
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--boot-seconds", options->boot_seconds, "mean launch-to-in-service delay")
       ->check(CLI::Range(1, 86400));
+  cmd->add_option("--warm-start-seconds", options->warm_start_seconds,
+                  "mean start-to-in-service delay of a stopped warm-pool instance")
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--notice-seconds", options->notice_seconds, "spot notice to termination")
       ->check(CLI::Range(0, 3600));
   cmd->add_option("--interruption-scale", options->interruption_scale,
@@ -159,6 +174,8 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "(e.g. web@2h=2,errors=5); repeatable; the report says how each ended");
   cmd->add_flag("--json", args->json, "one JSON object instead of text");
   cmd->add_option("--plot", args->plot, "write an SVG of demand and capacity by pool");
+  cmd->add_option("--trace-start", args->trace_start,
+                  "UTC time of the trace's first minute (1995-07-01T04:00:00Z): the plot marks dates, not day numbers");
   cmd->add_option("--activities", args->activities, "write the activity log to FILE ('-' = stdout); a JSON array with --json");
   cmd->add_option("--minutes", args->minutes, "write per-minute demand, capacity and losses as CSV ('-' = stdout)");
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });

@@ -116,11 +116,17 @@ Status Reconciler::InventoryAt(Seconds now) {
     return listed.status();
   }
   last_inventory_ = now;
-  std::set<InstanceId> running;
+  // The cloud's list sorted by id (a group's instances always are), so one
+  // merge walk per group matches them: this pass runs every inventory
+  // period over every instance, in the simulator once a simulated minute.
+  std::vector<DescribedInstance>& all = *listed;
+  const auto by_id = [](const DescribedInstance& a, const DescribedInstance& b) { return a.id < b.id; };
+  if (!std::is_sorted(all.begin(), all.end(), by_id)) std::sort(all.begin(), all.end(), by_id);
+  std::vector<std::vector<InstanceId>> running(groups_.size());  // per group, ascending
+  std::vector<std::size_t> cursor(groups_.size(), 0);             // per group: first instance not yet passed
   std::map<InstanceId, Seconds> orphans;
-  for (const DescribedInstance& d : *listed) {
+  for (const DescribedInstance& d : all) {
     if (!d.running) continue;
-    running.insert(d.id);
     const int g = FindGroup(d.group);
     if (g < 0) {
       const auto seen = orphans_seen_.find(d.id);
@@ -132,8 +138,12 @@ Status Reconciler::InventoryAt(Seconds now) {
       }
       continue;
     }
+    running[g].push_back(d.id);
     GroupState& state = states_[g];
-    if (Instance* known = state.Find(d.id)) {
+    std::size_t& c = cursor[g];
+    while (c < state.instances.size() && state.instances[c].id < d.id) ++c;
+    if (c < state.instances.size() && state.instances[c].id == d.id) {
+      Instance* known = &state.instances[c++];
       if (known->address.empty() && !d.address.empty()) {
         known->address = d.address;
         if (!known->registered) known->retry.next_at = now;  // it waited for this: register now
@@ -143,6 +153,11 @@ Status Reconciler::InventoryAt(Seconds now) {
     }
     const bool was_pending = !d.launch_token.empty() && state.FindLaunch(d.launch_token) != nullptr;
     AdoptInstance(state, FromDescribed(groups_[g], d, g, now), now);
+    // Adopting inserted it in id order: carry on after it.
+    c = static_cast<std::size_t>(
+        std::upper_bound(state.instances.begin(), state.instances.end(), d.id,
+                         [](const InstanceId& id, const Instance& in) { return id < in.id; }) -
+        state.instances.begin());
     MarkDirty(static_cast<std::size_t>(g));
     const std::string id = d.id.str();
     LogInfo(ports_.log, "instance_adopted")
@@ -163,8 +178,12 @@ Status Reconciler::InventoryAt(Seconds now) {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     GroupState& state = states_[g];
     std::vector<InstanceId> gone;
-    for (const Instance& in : state.instances) {
-      if (running.contains(in.id) || now - in.launched_at < options_.vanish_grace) continue;
+    const std::vector<InstanceId>& listed_here = running[g];
+    std::size_t r = 0;
+    for (const Instance& in : state.instances) {  // both ascending: a merge
+      while (r < listed_here.size() && listed_here[r] < in.id) ++r;
+      const bool listed_now = r < listed_here.size() && listed_here[r] == in.id;
+      if (listed_now || now - in.launched_at < options_.vanish_grace) continue;
       gone.push_back(in.id);
     }
     for (InstanceId id : gone) {
@@ -297,6 +316,7 @@ void Reconciler::DecideAndAct(std::size_t g, Seconds now, bool evaluate_alarms) 
   const std::size_t rounds = groups_[g].capacity.spot_pools.size() + 2;
   for (std::size_t round = 0; round < rounds; ++round) {
     const Observation obs = BuildObservation(g, evaluate_alarms && round == 0);
+    if (round == 0) observed_[groups_[g].name] = obs;
     const Plan plan = Decide(groups_[g], states_[g], obs, now);
     for (const Activity& a : plan.activities) Record(a);
     if (plan.actions.empty() && plan.activities.empty()) return;
@@ -343,6 +363,10 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
       case ActionKind::kTerminate:
         Terminate(g, action, now);
         break;
+      case ActionKind::kStop:
+      case ActionKind::kStart:
+        StopOrStart(g, action, now);
+        break;
       case ActionKind::kBumpDesired: {
         const int target = FindGroup(action.target_group);
         if (target < 0) {
@@ -374,6 +398,7 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
   req.weight = pending->weight;
   req.launch_token = pending->token;
   req.release = pending->release;
+  req.warm = pending->warm;
   if (pending->market == Market::kSpot && pending->pool >= 0) {
     const PoolSpec& pool = spec.capacity.spot_pools[pending->pool];
     req.instance_type = pool.instance_type;
@@ -410,8 +435,9 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
       .With("pool", req.pool)
       .With("reason", action.reason);
   // Registered at once (or once booted, where the load balancer wants
-  // that); a failure leaves it due (DueOperations retries it).
-  if (options_.register_after_boot) return;
+  // that); a failure leaves it due (DueOperations retries it). A warm-pool
+  // launch serves nothing until it is started.
+  if (options_.register_after_boot || req.warm) return;
   Action reg;
   reg.kind = ActionKind::kRegister;
   reg.instance = id;
@@ -433,6 +459,46 @@ Status Reconciler::Register(std::size_t g, InstanceId id) {
   // it in from the cloud, and the register is retried then.
   if (in->address.empty()) return Status::Unavailable("the cloud has not reported the address of " + id.str() + " yet");
   return ports_.traffic->Register(groups_[g].name, id, in->address);
+}
+
+// The warm pool's calls. A stopped instance leaves the load balancer first;
+// a started one is registered at once (as a launch is), its health checks
+// decide when it serves.
+void Reconciler::StopOrStart(std::size_t g, const Action& action, Seconds now) {
+  const GroupSpec& spec = groups_[g];
+  GroupState& state = states_[g];
+  const Instance* in = state.Find(action.instance);
+  if (in == nullptr) return;
+  const bool stop = action.kind == ActionKind::kStop;
+  if (stop && in->registered) {
+    if (Status d = ports_.traffic->Deregister(spec.name, action.instance); !d.ok()) {
+      LogWarn(ports_.log, "deregister_failed")
+          .With("group", spec.name)
+          .With("instance", action.instance.str())
+          .With("code", ToString(d.code()))
+          .With("error", d.message());
+    }
+  }
+  const Status s = stop ? ports_.cloud->Stop(action.instance) : ports_.cloud->Start(action.instance);
+  RecordOutcome(state, action, s, now);
+  if (!s.ok()) {
+    LogWarn(ports_.log, stop ? "stop_failed" : "start_failed")
+        .With("group", spec.name)
+        .With("instance", action.instance.str())
+        .With("code", ToString(s.code()))
+        .With("error", s.message());
+    return;
+  }
+  LogInfo(ports_.log, stop ? "stopped" : "started")
+      .With("group", spec.name)
+      .With("instance", action.instance.str())
+      .With("reason", action.reason);
+  if (stop || options_.register_after_boot) return;
+  Action reg;
+  reg.kind = ActionKind::kRegister;
+  reg.instance = action.instance;
+  const Status r = Register(g, action.instance);
+  RecordOutcome(state, reg, r, now);
 }
 
 void Reconciler::Terminate(std::size_t g, const Action& action, Seconds now) {

@@ -125,6 +125,11 @@ class Reconciler {
   Seconds last_inventory() const { return last_inventory_; }
   // Ticks whose changes could not be committed at their end.
   std::int64_t failed_commits() const { return failed_commits_; }
+  // The prices the group's last decision saw (null before its first).
+  const Observation* last_observation(const std::string& group) const {
+    const auto it = observed_.find(group);
+    return it == observed_.end() ? nullptr : &it->second;
+  }
 
  private:
   // Applies one operator change of a group (desired, a deploy), recorded
@@ -140,6 +145,7 @@ class Reconciler {
   bool Act(std::size_t g, const Plan& plan, Seconds now);
   void Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error);
   void Terminate(std::size_t g, const Action& action, Seconds now);
+  void StopOrStart(std::size_t g, const Action& action, Seconds now);
   Observation BuildObservation(std::size_t g, bool evaluate_alarms);
   Status InventoryAt(Seconds now);
   void TerminateOrphan(const DescribedInstance& d, Seconds now);
@@ -170,6 +176,7 @@ class Reconciler {
   std::int64_t inventory_failures_ = 0;
   Seconds last_inventory_ = -1;
   std::int64_t failed_commits_ = 0;
+  std::map<std::string, Observation> observed_;  // group name -> its last decision's observation
 };
 
 }  // namespace shoal

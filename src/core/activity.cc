@@ -18,6 +18,7 @@ std::string_view ToString(ActivityKind k) {
     case ActivityKind::kInventory: return "inventory";
     case ActivityKind::kLoadBalancer: return "load-balancer";
     case ActivityKind::kDeploy: return "deploy";
+    case ActivityKind::kWarmPool: return "warm-pool";
   }
   return "unknown";
 }
@@ -26,7 +27,8 @@ bool ParseActivityKind(std::string_view text, ActivityKind* out) {
   using K = ActivityKind;
   return ParseEnumName(text,
                        {K::kScaleOut, K::kScaleIn, K::kSetDesired, K::kSpotNotice, K::kReplace, K::kFallbackOnDemand,
-                        K::kRebalance, K::kUnhealthy, K::kLaunchFailed, K::kInventory, K::kLoadBalancer, K::kDeploy},
+                        K::kRebalance, K::kUnhealthy, K::kLaunchFailed, K::kInventory, K::kLoadBalancer, K::kDeploy,
+                        K::kWarmPool},
                        out);
 }
 

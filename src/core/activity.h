@@ -23,6 +23,7 @@ enum class ActivityKind : std::uint8_t {
   kInventory,         // the inventory pass found the cloud and the state apart and mended it
   kLoadBalancer,      // the load balancer in front of the group stopped, was restarted, ...
   kDeploy,            // a deploy began, replaced a batch, analysed it, rolled back or ended
+  kWarmPool,          // a warm-pool instance was stopped into the pool, started from it, or returned to it
 };
 
 std::string_view ToString(ActivityKind k);

@@ -11,6 +11,10 @@
 //      then a deploy's next step (deploy.h: health gate, canary analysis,
 //      the next batch, rollback); then, when all is steady and no deploy is
 //      under way, on-demand above its share is swapped for spot
+//   3b. the warm pool (GroupSpec::warm_pool): a shortfall starts stopped
+//      warm instances first, with spot launched behind the on-demand ones
+//      (launch-first replacements: once the spot instance serves, the warm
+//      one is drained and stopped again); the pool is refilled to its size
 //   5. the calls that are due: launches planned now or waiting for a retry,
 //      and each instance's register / drain / terminate call that has not
 //      succeeded yet (a failed one comes back after its backoff)
@@ -42,6 +46,7 @@ class Decider {
     FinishRebalanceSwaps();
     RetryLaunches();
     const bool changed = ReconcileCapacity();
+    RefillWarmPool();
     ReplaceAtRisk();
     const bool deploying = StepDeploy();
     if (!changed && !deploying) Rebalance();
@@ -98,7 +103,34 @@ class Decider {
           Terminate(in, "unhealthy");
           break;
         case InstanceState::kDraining:
-          if (in.drained || now_ >= in.state_since + spec_.drain_timeout) Terminate(in, "drained");
+          if (!in.drained && now_ < in.state_since + spec_.drain_timeout) break;
+          if (in.warm && WarmInPool() < spec_.warm_pool.size) {
+            ReturnToPool(in, "drained");
+          } else {
+            Terminate(in, "drained");
+          }
+          break;
+        case InstanceState::kWarming:
+          if (now_ > in.launched_at + spec_.health_check.grace && Transition(in, InstanceState::kUnhealthy, now_).ok()) {
+            RecordFailedLaunch(state_, now_);
+            AddActivity(ActivityKind::kUnhealthy,
+                        in.id.str() + " (warm pool) not provisioned within the grace period (" +
+                            std::to_string(spec_.health_check.grace) + "s)",
+                        state_.desired, state_.desired);
+            Terminate(in, "unhealthy");
+          }
+          break;
+        case InstanceState::kStarting:
+          if (now_ > in.state_since + spec_.health_check.grace &&
+              Transition(in, InstanceState::kUnhealthy, now_).ok()) {
+            AddActivity(ActivityKind::kUnhealthy,
+                        in.id.str() + " started from the warm pool but not healthy within the grace period (" +
+                            std::to_string(spec_.health_check.grace) + "s)",
+                        state_.desired, state_.desired);
+            state_.replace_causes.push_back("unhealthy " + in.id.str());
+            unhealthy_now_.push_back(in.id);
+            Terminate(in, "unhealthy");
+          }
           break;
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
@@ -207,6 +239,7 @@ class Decider {
     // Launches whose instance is not known yet count as launched: asking
     // again would launch twice.
     for (const PendingLaunch& p : state_.launches) {
+      if (p.warm) continue;  // the warm pool counts toward nothing
       c.total += p.weight;
       if (p.market == Market::kOnDemand) c.on_demand += p.weight;
       if (!p.replaces.empty()) c.rebalance_pending += p.weight;
@@ -233,16 +266,20 @@ class Decider {
       if (in.pool >= 0 && CountsTowardCapacity(in.state)) views[in.pool].running += 1;
     }
     for (const PendingLaunch& p : state_.launches) {
-      if (p.pool >= 0 && p.market == Market::kSpot) views[p.pool].running += 1;
+      if (p.pool >= 0 && p.market == Market::kSpot && !p.warm) views[p.pool].running += 1;
     }
     return views;
   }
 
   bool ReconcileCapacity() {
-    const Counted c = Count();
-    const double wanted = state_.desired + c.rebalance_pending;
+    Counted c = Count();
+    double wanted = state_.desired + c.rebalance_pending;
     if (c.total < wanted - kEps) {
-      Launch(wanted - c.total, c);
+      if (StartWarm(wanted - c.total, c)) {
+        c = Count();
+        wanted = state_.desired + c.rebalance_pending;
+      }
+      if (c.total < wanted - kEps) Launch(wanted - c.total, c);
       return true;
     }
     if (c.total > wanted + kEps) {
@@ -327,8 +364,127 @@ class Decider {
     a.pool = p.pool;
     a.replaces = p.replaces;
     a.simple_activity = p.simple_activity;
+    a.warm = p.warm;
     a.reason = std::move(reason);
     plan_.actions.push_back(std::move(a));
+  }
+
+  // --- 3b. warm pool -------------------------------------------------------
+  // Warm-pool instances stopped, or on their way into the pool (warming,
+  // or launched for it).
+  int WarmInPool() const {
+    int n = 0;
+    for (const Instance& in : state_.instances) {
+      n += in.warm && (in.state == InstanceState::kWarming || in.state == InstanceState::kStopped);
+    }
+    for (const PendingLaunch& p : state_.launches) n += p.warm;
+    return n;
+  }
+
+  // Takes up to `units` of a shortfall with stopped warm instances (they
+  // join in about a minute). An on-demand one started for the spot share
+  // gets a spot launch behind it, launch-first: once that serves, the warm
+  // one goes back to the pool. True when any was started.
+  bool StartWarm(double units, const Counted& c) {
+    const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
+                                              spec_.capacity.on_demand_percent_above_base);
+    double od_left = std::max(0.0, split.on_demand - c.on_demand);
+    std::vector<PoolView> views;
+    int started = 0;
+    int behind = 0;
+    std::string ids;
+    for (Instance& in : state_.instances) {
+      if (units < kEps) break;
+      // Only once the cloud has stopped it: a start asked before the stop
+      // would find it still running and do nothing.
+      if (!in.warm || in.state != InstanceState::kStopped || !in.stop_requested || in.weight > units + kEps) continue;
+      if (!Transition(in, InstanceState::kStarting, now_).ok()) continue;
+      in.start_requested = false;
+      in.registered = false;
+      in.drained = false;
+      in.drain_requested = false;
+      in.retry = {};
+      in.simple_activity = simple_now_;
+      reasons_[in.id] = "scale-out: started from the warm pool";
+      units -= in.weight;
+      ++started;
+      ids += (ids.empty() ? "" : ", ") + in.id.str();
+      if (in.market != Market::kOnDemand) continue;
+      if (od_left >= in.weight - kEps) {
+        od_left -= in.weight;  // it is the on-demand share: it stays
+        continue;
+      }
+      if (views.empty()) views = PoolViews();
+      const std::vector<int> pick = ChooseSpotPools(spec_.capacity, views, 1);
+      if (pick.empty()) continue;  // no spot now: the on-demand swap (Rebalance) comes later
+      LaunchOne(Market::kSpot, pick[0], in.id);
+      views[pick[0]].running += 1;
+      ++behind;
+    }
+    if (started == 0) return false;
+    AddActivity(ActivityKind::kWarmPool,
+                "started " + std::to_string(started) + " from the warm pool (" + ids + ")" +
+                    (behind > 0 ? "; " + std::to_string(behind) + " spot launched behind them, launch first" : ""),
+                state_.desired, state_.desired);
+    return true;
+  }
+
+  // A warm instance leaves service (drained, or scaled in while starting):
+  // stopped into the pool again instead of terminated.
+  void ReturnToPool(Instance& in, const std::string& why) {
+    if (!Transition(in, InstanceState::kStopped, now_).ok()) return;
+    in.stop_requested = false;
+    in.start_requested = false;
+    in.drained = false;
+    in.drain_requested = false;
+    in.retry = {};
+    in.replaces = {};
+    reasons_[in.id] = why + ": back to the warm pool";
+    AddActivity(ActivityKind::kWarmPool, in.id.str() + " " + why + ": stopped back into the warm pool",
+                state_.desired, state_.desired);
+  }
+
+  // Keeps the pool at its size: launches what is missing, counting the
+  // warm instances that serve behind a spot launch (they come back), and
+  // terminates stopped ones above it (the size was lowered).
+  void RefillWarmPool() {
+    const int size = spec_.warm_pool.size;
+    int have = WarmInPool();
+    const std::set<InstanceId> replaced = ReplacedIds();
+    int returning = 0;
+    for (Instance& in : state_.instances) {
+      if (!in.warm) continue;
+      if (in.state == InstanceState::kDraining || (CountsTowardCapacity(in.state) && replaced.count(in.id) > 0)) {
+        ++returning;
+      } else if (in.state == InstanceState::kStopped && have > size) {
+        --have;
+        Terminate(in, "the warm pool is above its size (" + std::to_string(size) + ")");
+      }
+    }
+    const int missing = size - have - returning;
+    if (missing <= 0) return;
+    if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
+    const int pool = WarmPoolIndex(spec_);
+    if (pool < kOnDemandPool) return;
+    const Market market = pool == kOnDemandPool ? Market::kOnDemand : Market::kSpot;
+    for (int i = 0; i < missing; ++i) {
+      if (slot_ == 0) ++state_.launch_decisions;
+      PendingLaunch p;
+      p.token = LaunchToken(spec_.name, state_.launch_decisions, slot_++);
+      p.market = market;
+      p.pool = pool;
+      p.weight = market == Market::kSpot ? spec_.capacity.spot_pools[pool].weight : spec_.capacity.on_demand_weight;
+      p.warm = true;
+      p.release = BootRelease(spec_, state_);
+      p.planned_at = now_;
+      EmitLaunch(p, "warm pool: " + (market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
+                                                             : "on-demand " + spec_.capacity.on_demand_type));
+      state_.launches.push_back(std::move(p));
+    }
+    AddActivity(ActivityKind::kWarmPool,
+                "refilling the warm pool: launching " + std::to_string(missing) + " to boot, provision and stop (" +
+                    std::to_string(have) + " of " + std::to_string(size) + " ready)",
+                state_.desired, state_.desired);
   }
 
   // Launches whose call failed in a way that may have made the instance
@@ -347,6 +503,8 @@ class Decider {
       return ActionKind::kTerminate;  // first ask, a retry, or unconfirmed for too long: ask again
     }
     if (in.state == InstanceState::kDraining && !in.drain_requested) return ActionKind::kDrain;
+    if (in.state == InstanceState::kStopped && !in.stop_requested) return ActionKind::kStop;
+    if (in.state == InstanceState::kStarting && !in.start_requested) return ActionKind::kStart;
     if (!in.registered && CountsTowardCapacity(in.state)) return ActionKind::kRegister;
     return std::nullopt;
   }
@@ -369,7 +527,8 @@ class Decider {
     // A condition of a call no instance is retrying any more is over, even
     // when no call succeeded to clear it: the instance that failed was
     // confirmed gone, or moved on to another call.
-    for (ActionKind kind : {ActionKind::kRegister, ActionKind::kDrain, ActionKind::kTerminate}) {
+    for (ActionKind kind : {ActionKind::kRegister, ActionKind::kDrain, ActionKind::kTerminate, ActionKind::kStop,
+                            ActionKind::kStart}) {
       if (!failing.contains(kind)) ClearFailingCondition(state_, kind);
     }
   }
@@ -400,6 +559,8 @@ class Decider {
       in->simple_activity = simple_now_;
       if (in->state == InstanceState::kInService) {
         StartDrain(*in, "scale-in");
+      } else if (in->warm && in->state == InstanceState::kStarting && WarmInPool() < spec_.warm_pool.size) {
+        ReturnToPool(*in, "scale-in before it served");
       } else {
         Terminate(*in, "scale-in before it served");
       }
@@ -557,7 +718,9 @@ class Decider {
 
   // Nothing launching, everything counted serving: the batch is done.
   bool Steady() const {
-    if (!state_.launches.empty()) return false;
+    for (const PendingLaunch& p : state_.launches) {
+      if (!p.warm) return false;
+    }
     for (const Instance& in : state_.instances) {
       if (CountsTowardCapacity(in.state) && in.state != InstanceState::kInService) return false;
     }
@@ -695,6 +858,7 @@ class Decider {
       }
     }
     for (const PendingLaunch& p : state_.launches) {
+      if (p.warm) continue;
       if (p.replaces.empty()) return;
       ++in_flight;
     }

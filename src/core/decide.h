@@ -35,6 +35,7 @@ struct PendingLaunch {
   InstanceId replaces;                 // rebalance or deploy: the instance it replaces
   std::string release;                 // what it boots ("" none, "latest-stable", "latest", "N"), fixed when planned
   bool simple_activity = false;
+  bool warm = false;                   // for the warm pool: booted, provisioned, then stopped; counts toward nothing
   Seconds planned_at = 0;
   Retry retry;                         // failed attempts so far and when to try again
   StatusCode last_error = StatusCode::kOk;
@@ -117,7 +118,8 @@ struct Observation {
 // terminate come from the state (a pending launch or an instance whose call
 // is due), so a failed call simply stays due and is retried with backoff;
 // the controller reports each call's outcome through RecordOutcome.
-enum class ActionKind : std::uint8_t { kLaunch, kRegister, kDrain, kTerminate, kBumpDesired };
+// kStop and kStart are the warm pool's (Cloud::Stop, Cloud::Start).
+enum class ActionKind : std::uint8_t { kLaunch, kRegister, kDrain, kTerminate, kBumpDesired, kStop, kStart };
 
 struct Action {
   ActionKind kind = ActionKind::kLaunch;
@@ -127,6 +129,7 @@ struct Action {
   int pool = kOnDemandPool;           // launch
   InstanceId replaces;            // launch for rebalance (on-demand to spot, or an at-risk spot instance)
   bool simple_activity = false;       // launch belongs to the open simple activity
+  bool warm = false;                  // launch into the warm pool
   std::string target_group;           // bump-desired
   std::string reason;
 };

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/enum_names.h"
+#include "core/instance.h"
 
 namespace shoal {
 namespace {
@@ -226,7 +227,24 @@ Status ValidateHealthCheck(const HealthCheckSpec& h, const GroupErrors& err) {
   return Status::Ok();
 }
 
+Status ValidateWarmPool(const GroupSpec& g, const GroupErrors& err) {
+  if (g.warm_pool.size < 0) return err.AtLeast("warm_pool.size", g.warm_pool.size, "0");
+  if (g.warm_pool.size > 0 && WarmPoolIndex(g) < kOnDemandPool) {
+    return err.At("warm_pool.pool", "'" + g.warm_pool.pool +
+                                        "' is neither on-demand nor the name of one of capacity.spot_pools");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+int WarmPoolIndex(const GroupSpec& g) {
+  if (g.warm_pool.pool.empty() || g.warm_pool.pool == "on-demand") return kOnDemandPool;
+  for (std::size_t p = 0; p < g.capacity.spot_pools.size(); ++p) {
+    if (g.capacity.spot_pools[p].name == g.warm_pool.pool) return static_cast<int>(p);
+  }
+  return kOnDemandPool - 1;
+}
 
 std::string_view ToString(AllocationStrategy s) {
   switch (s) {
@@ -255,6 +273,7 @@ Status Validate(const GroupSpec& g) {
   SHOAL_RETURN_IF_ERROR(ValidateTimings(g, err));
   SHOAL_RETURN_IF_ERROR(ValidateSpotHandling(g.spot, err));
   SHOAL_RETURN_IF_ERROR(ValidateHealthCheck(g.health_check, err));
+  SHOAL_RETURN_IF_ERROR(ValidateWarmPool(g, err));
   return Status::Ok();
 }
 

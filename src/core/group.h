@@ -105,6 +105,16 @@ struct LaunchSpec {
   AwsLaunchSpec aws;
 };
 
+// A warm pool (docs/POLICY.md, Warm pools): instances launched, booted and
+// provisioned once, then stopped (only their disks are billed). On
+// scale-out they are started first (they join in about a minute instead of
+// three) and spot capacity is launched behind them; once it serves, the
+// started ones go back to the pool. The pool is refilled to `size`.
+struct WarmPoolSpec {
+  int size = 0;           // stopped instances kept ready (0: no warm pool)
+  std::string pool = "on-demand";  // "on-demand", or the name of one of the group's spot pools
+};
+
 struct GroupSpec {
   std::string name;
   std::string service;  // groups of one service share a load balancer and its demand
@@ -117,6 +127,7 @@ struct GroupSpec {
   Seconds default_cooldown = 300;
   Seconds drain_timeout = 30;  // deregistration delay: in-flight requests finish within this
   SpotHandlingSpec spot;
+  WarmPoolSpec warm_pool;
   HealthCheckSpec health_check;
   LaunchSpec launch;
   DeploySettings deploy;  // how `shoal deploy` proceeds, unless its flags say otherwise
@@ -126,5 +137,9 @@ struct GroupSpec {
 // Cross-field checks of one group (min <= desired <= max, pool names unique,
 // every policy's alarm exists, ...). Messages name the field.
 Status Validate(const GroupSpec& g);
+
+// The warm pool's market pool: kOnDemandPool (-1) for on-demand, else the
+// index of the spot pool it names (-2 when it names none: Validate refuses).
+int WarmPoolIndex(const GroupSpec& g);
 
 }  // namespace shoal

@@ -9,8 +9,9 @@
 namespace shoal {
 namespace {
 
-constexpr std::array<std::string_view, 8> kStateNames = {
-    "pending", "provisioning", "in-service", "draining", "terminated", "unhealthy", "interrupted", "terminating",
+constexpr std::array<std::string_view, 11> kStateNames = {
+    "pending",     "provisioning", "in-service", "draining", "terminated", "unhealthy",
+    "interrupted", "terminating",  "warming",    "stopped",  "starting",
 };
 
 }  // namespace
@@ -26,7 +27,7 @@ bool ParseInstanceState(std::string_view text, InstanceState* out) {
   using S = InstanceState;
   return ParseEnumName(text,
                        {S::kPending, S::kProvisioning, S::kInService, S::kDraining, S::kTerminated, S::kUnhealthy,
-                        S::kInterrupted, S::kTerminating},
+                        S::kInterrupted, S::kTerminating, S::kWarming, S::kStopped, S::kStarting},
                        out);
 }
 
@@ -49,7 +50,17 @@ bool IsLegalTransition(InstanceState from, InstanceState to) {
       // On their way out: drained first, or taken by the cloud.
       return to == S::kDraining || to == S::kTerminating || to == S::kTerminated;
     case S::kDraining:
-      return to == S::kTerminating || to == S::kTerminated;
+      // A warm-pool instance goes back to the pool once drained.
+      return to == S::kTerminating || to == S::kTerminated || to == S::kStopped;
+    case S::kWarming:
+      return to == S::kStopped || to == S::kUnhealthy || to == S::kInterrupted || to == S::kTerminating ||
+             to == S::kTerminated;
+    case S::kStopped:
+      return to == S::kStarting || to == S::kTerminating || to == S::kTerminated;
+    case S::kStarting:
+      // Scaled in before it served: stopped again.
+      return to == S::kInService || to == S::kStopped || to == S::kUnhealthy || to == S::kInterrupted ||
+             to == S::kTerminating || to == S::kTerminated;
     case S::kTerminating:
       return to == S::kTerminated;
     case S::kTerminated:

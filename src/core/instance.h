@@ -10,6 +10,18 @@
 // terminating: Shoal asked the cloud to terminate it (or is about to); it
 // stays tracked, and the request is retried, until the cloud confirms it
 // gone. Every state may also go straight to terminated (the cloud took it).
+//
+// The warm pool (GroupSpec::warm_pool, docs/POLICY.md) adds three states:
+//
+//   warming ──▶ stopped ──▶ starting ──▶ in-service ──▶ draining ──▶ stopped
+//   (launched,   (booted and   (start asked;                  (back to the
+//    booting,     provisioned   counts toward                  pool when it
+//    provisioning) once, then    capacity)                     has room)
+//                 stopped: only
+//                 its disk is billed)
+//
+// warming and stopped do not count toward capacity; starting does. A
+// starting instance scaled in before it serves is stopped again.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +47,9 @@ enum class InstanceState : std::uint8_t {
   kUnhealthy,     // failed provisioning or health checks; will be replaced
   kInterrupted,   // got a spot interruption notice; the cloud will take it
   kTerminating,   // termination asked of the cloud (or about to be); not yet confirmed gone
+  kWarming,       // launched into the warm pool: booting and provisioning, then stopped
+  kStopped,       // a warm-pool instance held stopped (only its disk is billed)
+  kStarting,      // a stopped warm-pool instance asked to start: joins like a launch, sooner
 };
 
 std::string_view ToString(InstanceState s);
@@ -46,7 +61,7 @@ bool IsLegalTransition(InstanceState from, InstanceState to);
 // Counts toward the group's capacity (desired): alive and not on its way out.
 constexpr bool CountsTowardCapacity(InstanceState s) {
   return s == InstanceState::kPending || s == InstanceState::kProvisioning ||
-         s == InstanceState::kInService;
+         s == InstanceState::kInService || s == InstanceState::kStarting;
 }
 
 constexpr int kOnDemandPool = -1;  // pool index of on-demand instances
@@ -109,6 +124,11 @@ struct Instance {
   bool drain_requested = false;      // draining: the load balancer was told
   bool terminate_requested = false;  // terminating: the cloud accepted the request
   Retry retry;                       // of whichever of those is under way
+  // Warm pool: launched for it. It goes back to the pool (stopped) rather
+  // than terminated when it leaves service and the pool has room.
+  bool warm = false;
+  bool stop_requested = false;   // stopped: the cloud accepted the stop
+  bool start_requested = false;  // starting: the cloud accepted the start
 
   bool at_risk() const { return rebalance_recommended_at != kNever; }
 };

@@ -67,6 +67,19 @@ Status MarkAtRisk(const GroupSpec& spec, GroupState& state, Instance& in, Second
   return Status::Ok();
 }
 
+// A warm-pool instance booted and provisioned: it is stopped (the call is
+// due from Decide) and waits in the pool.
+Status StopWarm(const GroupSpec& spec, GroupState& state, Instance& in, Seconds now,
+                std::vector<Activity>* activities) {
+  SHOAL_RETURN_IF_ERROR(Transition(in, InstanceState::kStopped, now));
+  in.stop_requested = false;
+  in.retry = {};
+  Emit(activities, Make(spec, now, ActivityKind::kWarmPool,
+                        Describe(spec, in) + " provisioned: stopped into the warm pool", state.desired,
+                        state.desired));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Instance* GroupState::Find(InstanceId id) {
@@ -200,9 +213,13 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       if (in->state != InstanceState::kPending) return Status::Ok();  // late or repeated fact
       return Transition(*in, InstanceState::kProvisioning, now);
     case InstanceEvent::kProvisioned:
+      // A warm-pool instance is ready once provisioned: it is stopped now.
+      if (in->state == InstanceState::kWarming) return StopWarm(spec, state, *in, now, activities);
       return Status::Ok();  // health checks decide when it serves
     case InstanceEvent::kHealthy: {
       if (in->state == InstanceState::kInService) return Status::Ok();
+      if (in->state == InstanceState::kWarming) return StopWarm(spec, state, *in, now, activities);
+      if (in->state == InstanceState::kStopped) return Status::Ok();  // a check that passed before it stopped
       if (in->state == InstanceState::kPending) {
         SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kProvisioning, now));
       }
@@ -212,6 +229,16 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       return Status::Ok();
     }
     case InstanceEvent::kUnhealthy: {
+      if (in->state == InstanceState::kWarming) {
+        // Its provisioning failed: replaced by the refill, after the backoff.
+        RecordFailedLaunch(state, now);
+        SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kUnhealthy, now));
+        Emit(activities, Make(spec, now, ActivityKind::kUnhealthy,
+                              Describe(spec, *in) + " (warm pool) " +
+                                  (obs.reason.empty() ? "failed while warming" : obs.reason),
+                              state.desired, state.desired));
+        return Status::Ok();
+      }
       if (!counted) return Status::Ok();
       if (in->in_service_at == kNever) RecordFailedLaunch(state, now);
       SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kUnhealthy, now));

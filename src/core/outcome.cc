@@ -36,6 +36,8 @@ const char* ConditionType(ActionKind kind) {
     case ActionKind::kDrain: return "DrainFailing";
     case ActionKind::kTerminate: return "TerminateFailing";
     case ActionKind::kBumpDesired: return "BumpFailing";
+    case ActionKind::kStop: return "StopFailing";
+    case ActionKind::kStart: return "StartFailing";
   }
   return "Failing";
 }
@@ -124,6 +126,9 @@ bool RecordLaunchOutcome(const GroupSpec& spec, GroupState& state, const std::st
     in.simple_activity = p.simple_activity && state.simple_activity_open;
     in.launch_token = p.token;
     in.version = outcome->version;
+    // A warm-pool launch boots and provisions, then is stopped (ApplyObservation).
+    in.warm = p.warm;
+    if (p.warm) in.state = InstanceState::kWarming;
     state.launches.erase(it);
     ClearCondition(state, ConditionType(ActionKind::kLaunch));
     state.launch_retry = {};
@@ -193,6 +198,13 @@ void RecordOutcome(GroupState& state, const Action& action, const Status& outcom
       // Asked again if the cloud has not confirmed it gone by then.
       in->retry.next_at = now + kTerminateConfirmTimeout;
       break;
+    case ActionKind::kStop:
+      in->stop_requested = true;
+      in->registered = false;
+      break;
+    case ActionKind::kStart:
+      in->start_requested = true;
+      break;
     case ActionKind::kLaunch:
     case ActionKind::kBumpDesired:
       break;
@@ -208,10 +220,11 @@ void AdoptInstance(GroupState& state, const Instance& described, Seconds now) {
       in.pool = p->pool;
       in.market = p->market;
       in.weight = p->weight;
+      in.warm = p->warm;
       std::erase_if(state.launches, [&](const PendingLaunch& x) { return x.token == in.launch_token; });
     }
   }
-  in.state = InstanceState::kPending;
+  in.state = in.warm ? InstanceState::kWarming : InstanceState::kPending;
   in.state_since = now;
   in.registered = false;
   auto at = std::lower_bound(state.instances.begin(), state.instances.end(), in.id,

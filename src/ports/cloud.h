@@ -22,6 +22,9 @@ struct LaunchRequest {
   // The release to boot: "latest-stable", "latest" or a version number
   // ("" = none). The cloud resolves it and answers the version.
   std::string release;
+  // For the warm pool: boot and provision it, but never put it in service
+  // (it is stopped once provisioned).
+  bool warm = false;
   // Idempotency key (like EC2's ClientToken): a second Launch with the same
   // token returns the instance the first one made instead of a new one, so a
   // controller that crashed mid-launch can safely ask again.
@@ -52,6 +55,17 @@ class Cloud {
   virtual Result<LaunchedInstance> Launch(const LaunchRequest& request) = 0;
   // Safe to repeat; terminating an unknown or gone instance is OK.
   virtual Status Terminate(InstanceId id) = 0;
+  // The warm pool (docs/POLICY.md): Stop keeps the instance, provisioned,
+  // without running it (only its disk is billed); Start runs it again, and
+  // it reports kHealthy once it serves, sooner than a launch would. Both
+  // are safe to repeat. A cloud without them refuses (InvalidArgument), and
+  // config validation refuses warm_pool for it before that.
+  virtual Status Stop(InstanceId id) {
+    return Status::InvalidArgument("this provider cannot stop instance " + id.str() + " (no warm pools)");
+  }
+  virtual Status Start(InstanceId id) {
+    return Status::InvalidArgument("this provider cannot start instance " + id.str() + " (no warm pools)");
+  }
   // Facts since the last call (boot, provisioned, spot notices, terminations).
   virtual std::vector<GroupInstanceEvent> Poll() = 0;
   // Current spot market view of one pool.

@@ -87,6 +87,12 @@ Status AwsProvider::Prepare(Config* config) {
                                    "group boots, like ami-0123456789abcdef0)");
   }
   for (const GroupSpec& g : config->groups) {
+    if (g.warm_pool.size > 0) {
+      return Status::InvalidArgument(config->source + ": group '" + g.name +
+                                     "' has a warm_pool, which provider.type aws does not support yet (stopping "
+                                     "and starting EC2 instances is not implemented); remove warm_pool or set its "
+                                     "size to 0");
+    }
     if (g.launch.aws.port == 0) {
       return Status::InvalidArgument(config->source + ": group '" + g.name +
                                      "' has no launch.aws.port: the port its service listens on in the "

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <vector>
 
+#include "adapters/data/iso_time.h"
+
 namespace shoal {
 namespace {
 
@@ -39,9 +41,51 @@ std::vector<double> Bucket(const std::vector<float>& v, std::size_t buckets, boo
   return out;
 }
 
+// The first step (in `unit` minutes) that makes at most kMaxTicks marks.
+constexpr int kMaxTicks = 8;
+std::int64_t TickStep(std::int64_t span_units, std::initializer_list<std::int64_t> steps) {
+  for (const std::int64_t step : steps) {
+    if (span_units / step + 1 <= kMaxTicks) return step;
+  }
+  std::int64_t step = *(steps.end() - 1);
+  while (span_units / step + 1 > kMaxTicks) step *= 2;
+  return step;
+}
+
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
 }  // namespace
 
-std::string RenderPlotSvg(const SimReport& r) {
+std::vector<TimeTick> TimeAxisTicks(std::int64_t minutes, std::optional<std::int64_t> start_utc) {
+  std::vector<TimeTick> ticks;
+  if (minutes <= 0) return ticks;
+  const bool by_day = minutes >= 2 * 1440;
+  const std::int64_t unit = by_day ? 1440 : 60;  // minutes
+  const std::int64_t step =
+      by_day ? TickStep(minutes / unit, {1, 2, 3, 5, 7, 14, 28}) : TickStep(minutes / unit, {1, 2, 3, 6, 12});
+  // The minute of the first whole unit at or after the trace's start.
+  std::int64_t first = 0;
+  if (start_utc) {
+    const std::int64_t start_minute = FloorDiv(*start_utc, 60);
+    first = (unit - start_minute % unit) % unit;
+    if (first < 0) first += unit;
+  }
+  for (std::int64_t m = first, i = 0; m <= minutes; m += unit, ++i) {
+    if (i % step != 0) continue;
+    std::string label;
+    if (!start_utc) {
+      label = fmt::format("{} {}", by_day ? "day" : "hour", m / unit);
+    } else if (by_day) {
+      label = FormatIsoDate(*start_utc + m * 60);
+    } else {
+      label = FormatIsoUtc(*start_utc + m * 60).substr(11, 5);  // "HH:MM"
+    }
+    ticks.push_back({m, std::move(label)});
+  }
+  return ticks;
+}
+
+std::string RenderPlotSvg(const SimReport& r, std::optional<std::int64_t> start_utc) {
   const SimSeries& s = r.series;
   const std::size_t n = s.demand_units.size();
   const std::size_t buckets = std::max<std::size_t>(1, std::min(n, kMaxBuckets));
@@ -91,10 +135,16 @@ std::string RenderPlotSvg(const SimReport& r) {
     const double v = ymax * i / 4;
     svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.0f}</text>\n", kLeft - 6, y(v) + 4, v);
   }
-  const double days = static_cast<double>(n) / 1440.0;
-  for (int i = 0; i <= 6; ++i) {
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">day {:.1f}</text>\n", kLeft + pw * i / 6,
-                       kTop + ph + 18, days * i / 6);
+  // Bucket b starts at minute b * n / buckets and is drawn at x(b).
+  const auto minute_x = [&](std::int64_t m) {
+    const double b = static_cast<double>(m) * static_cast<double>(buckets) / static_cast<double>(std::max<std::size_t>(1, n));
+    return std::min(kLeft + pw, kLeft + pw * b / static_cast<double>(std::max<std::size_t>(1, buckets - 1)));
+  };
+  for (const TimeTick& t : TimeAxisTicks(static_cast<std::int64_t>(n), start_utc)) {
+    const double tx = minute_x(t.minute);
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#333\"/>\n", tx, kTop + ph,
+                       kTop + ph + 5);
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", tx, kTop + ph + 18, t.label);
   }
   svg += fmt::format("<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" text-anchor=\"middle\">capacity units (m4.large)</text>\n",
                      kTop + ph / 2, kTop + ph / 2);

@@ -46,6 +46,7 @@ std::string FormatReportJson(const SimReport& r) {
   j["mean_utilization"] = Round(r.mean_utilization, 4);
   j["spot_instance_hours"] = Round(r.spot_instance_hours, 2);
   j["ondemand_instance_hours"] = Round(r.ondemand_instance_hours, 2);
+  if (r.stopped_disk_cost_usd > 0) j["stopped_disk_cost_usd"] = Round(r.stopped_disk_cost_usd, 4);
   j["fingerprint"] = r.fingerprint;
   j["price_sources"] = r.price_sources;
   if (r.headroom) {
@@ -90,6 +91,9 @@ std::string FormatReportText(const SimReport& r) {
   line("cost_to_oracle", fmt::format("{:.3f}  (1.0 is the limit)", r.cost_to_oracle));
   line("spot_instance_hours", fmt::format("{:.1f}", r.spot_instance_hours));
   line("ondemand_instance_hours", fmt::format("{:.1f}", r.ondemand_instance_hours));
+  if (r.stopped_disk_cost_usd > 0) {
+    line("stopped_disk_cost_usd", fmt::format("{:.2f}  (warm pool, included in cost_usd)", r.stopped_disk_cost_usd));
+  }
   out += "Service\n";
   line("lost_requests", fmt::format("{:.0f}  ({:.5f}% of requests)", r.lost_requests, r.lost_pct));
   line("hot_minutes", fmt::format("{}  (utilization > 90%)", r.hot_minutes));

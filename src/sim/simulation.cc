@@ -154,8 +154,10 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   }
 
   SimEnvironment env;
-  env.capacity_per_unit_rpm = trace.peak() / options.peak_instances;
+  env.capacity_per_unit_rpm =
+      (options.scale_peak_rpm > 0 ? options.scale_peak_rpm : trace.peak()) / options.peak_instances;
   env.boot_seconds = options.boot_seconds;
+  env.warm_start_seconds = options.warm_start_seconds;
   env.notice_seconds = options.notice_seconds;
   env.rebalance_fraction = options.rebalance_fraction;
   env.rebalance_lead_min = options.rebalance_lead_min;
@@ -309,7 +311,9 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   r.mean_utilization = util_minutes > 0 ? util_sum / util_minutes : 0;
   for (const InstanceBill& b : world.Bills()) {
     r.cost_usd += b.cost;
-    const double h = static_cast<double>(std::max<Seconds>(0, b.ended - std::max(b.launched, start))) / 3600.0;
+    r.stopped_disk_cost_usd += b.stopped_disk_cost;
+    const double h =
+        static_cast<double>(std::max<Seconds>(0, b.ended - std::max(b.launched, start) - b.stopped_seconds)) / 3600.0;
     (b.market == Market::kSpot ? r.spot_instance_hours : r.ondemand_instance_hours) += h;
   }
   r.savings_pct = r.static_ondemand_cost_usd > 0 ? 100.0 * (1.0 - r.cost_usd / r.static_ondemand_cost_usd) : 0;

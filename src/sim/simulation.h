@@ -48,8 +48,12 @@ struct SimDeployOutcome {
 // The environment: what no operator chooses (see SimEnvironment).
 struct SimOptions {
   int peak_instances = 40;        // the trace's peak minute needs this many units at 100% CPU
+  // > 0: the requests per minute that need peak_instances, instead of the
+  // trace's own peak (a part of a trace keeps the whole trace's scale).
+  double scale_peak_rpm = 0;
   std::uint64_t seed = 1;
   Seconds boot_seconds = 180;     // launch → in service, mean
+  Seconds warm_start_seconds = 60;  // a stopped warm-pool instance's start → in service, mean
   Seconds notice_seconds = 120;
   double interruption_scale = 1;  // multiplies every pool's Advisor rate
   // Rebalance recommendations ahead of burst interruptions (SimEnvironment).
@@ -113,6 +117,7 @@ struct SimReport {
   int max_instances = 0;
   double mean_utilization = 0;
   double spot_instance_hours = 0;
+  double stopped_disk_cost_usd = 0;  // part of cost_usd: warm-pool instances' disks while stopped
   double ondemand_instance_hours = 0;
   std::string fingerprint;  // hash of the activity log: equal runs have equal fingerprints
   std::vector<std::string> price_sources;

@@ -441,6 +441,62 @@ TEST_F(LocalCloudTest, RestartedDaemonAdoptsTheRunningInstanceAndCanTerminateIt)
   EXPECT_FALSE(Running(id));
 }
 
+// The warm pool: Stop holds every process of the instance in SIGSTOP (the
+// service answers nothing), the record says so, a restarted daemon keeps it
+// stopped and running (tracked, billed); Start resumes it and it serves on
+// the same port; a stopped instance can still be terminated.
+TEST_F(LocalCloudTest, StopHoldsTheProcessGroupInSigstopAndStartResumesIt) {
+  Start({Group("web", WebCommand())});
+  LaunchRequest r = Request("web", "warm-1");
+  r.warm = true;
+  const InstanceId id = MustLaunch(r);
+  ASSERT_TRUE(WaitForEvent(id, InstanceEvent::kProvisioned));
+  const int port = cloud_->PortOf(id);
+  ASSERT_TRUE(WaitUntil([&] { return HttpGet(port, "/health") == 200; }, kWait));
+  const int pgid = PgidOf(id);
+  auto all_stopped = [&] {
+    int live = 0;
+    int held = 0;
+    for (const ProcStat& p : ScanProcesses()) {
+      if (p.pgrp != pgid || !p.Alive()) continue;
+      ++live;
+      held += p.state == 'T' ? 1 : 0;
+    }
+    return live > 0 && held == live;
+  };
+
+  ASSERT_TRUE(cloud_->Stop(id).ok());
+  EXPECT_TRUE(cloud_->Stop(id).ok()) << "asked again: nothing to do";
+  EXPECT_TRUE(WaitUntil(all_stopped, kWait));
+  EXPECT_EQ(RecordOf(cloud_->DirOf(id))["state"], "stopped");
+  EXPECT_TRUE(Running(id)) << "a stopped instance is still there (and billed)";
+
+  Restart();
+  EXPECT_TRUE(Running(id)) << "a restarted daemon keeps tracking it";
+  EXPECT_TRUE(all_stopped()) << "and keeps it stopped";
+  EXPECT_EQ(RecordOf(cloud_->DirOf(id))["state"], "stopped");
+  for (const auto& e : cloud_->Poll()) {
+    EXPECT_FALSE(e.observation.id == id && e.observation.event == InstanceEvent::kUnhealthy)
+        << "a stopped instance is not a dead one";
+  }
+
+  ASSERT_TRUE(cloud_->Start(id).ok());
+  EXPECT_TRUE(WaitUntil([&] { return HttpGet(port, "/health") == 200; }, kWait)) << "serves again";
+  EXPECT_EQ(RecordOf(cloud_->DirOf(id))["state"], "running");
+  EXPECT_FALSE(all_stopped());
+
+  ASSERT_TRUE(cloud_->Stop(id).ok());
+  ASSERT_TRUE(cloud_->Terminate(id).ok());
+  EXPECT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 0; }, kWait)) << "a stopped group terminates too";
+  EXPECT_FALSE(Running(id));
+}
+
+TEST_F(LocalCloudTest, StartOrStopOfAnUnknownInstanceIsNotFound) {
+  Start({Group("web", WebCommand())});
+  EXPECT_EQ(cloud_->Stop(InstanceId::FromCounter(999)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(cloud_->Start(InstanceId::FromCounter(999)).code(), StatusCode::kNotFound);
+}
+
 // An instance whose processes die outside Shoal's control is reported once
 // as kUnhealthy (the controller replaces it), and Describe says it is gone.
 TEST_F(LocalCloudTest, ExternallyKilledInstanceIsReportedUnhealthy) {

@@ -17,6 +17,7 @@
 #include "adapters/config/field_names.h"
 #include "adapters/config/group_reader.h"
 #include "adapters/config/schema.h"
+#include "adapters/config/tune_reader.h"
 #include "adapters/config/yaml_reader.h"
 
 namespace shoal {
@@ -175,9 +176,36 @@ LogsSpec ReadLogs(const MapReader& m) {
   return l;
 }
 
+// Nagios reads a ';' as the start of a comment and a line as one
+// directive: neither may get into a generated object definition.
+void CheckNagiosText(const MapReader& m, std::string_view key, const std::string& text) {
+  if (text.empty()) m.FailAt(key, "must not be empty");
+  if (text.find_first_of(";\n\r\t") != std::string::npos) {
+    m.FailAt(key, "must not contain ';', tabs or line breaks, got \"" + text + "\"");
+  }
+}
+
+InventorySpec ReadInventory(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::InventoryMap().shape()));
+  InventorySpec v;
+  m.String("dir", &v.dir);
+  if (m.Has("dir") && (v.dir.empty() || v.dir.front() != '/')) {
+    m.FailAt("dir", "must be an absolute path, got \"" + v.dir + "\" (leave it out for DATA_DIR/inventory)");
+  }
+  m.Bool("nagios", &v.nagios);
+  m.Bool("prometheus", &v.prometheus);
+  m.String("nagios_host_template", &v.nagios_host_template);
+  CheckNagiosText(m, "nagios_host_template", v.nagios_host_template);
+  m.String("nagios_service_template", &v.nagios_service_template);
+  CheckNagiosText(m, "nagios_service_template", v.nagios_service_template);
+  m.String("nagios_check_command", &v.nagios_check_command);
+  CheckNagiosText(m, "nagios_check_command", v.nagios_check_command);
+  return v;
+}
+
 std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source,
                                std::vector<GroupLines>* lines, ControllerSpec* controller, ProviderSpec* provider,
-                               ReleasesSpec* releases, LogsSpec* logs) {
+                               ReleasesSpec* releases, LogsSpec* logs, InventorySpec* inventory) {
   if (!root.IsDefined() || root.IsNull()) {
     Fail(source, 0, "", "the file is empty; expected a mapping with the key \"groups\"");
   }
@@ -187,6 +215,7 @@ std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source
   *provider = ReadProvider(top.Map("provider"));
   *releases = ReadReleases(top.Map("releases"));
   *logs = ReadLogs(top.Map("logs"));
+  *inventory = ReadInventory(top.Map("inventory"));
   top.Require("groups");
   std::vector<GroupSpec> groups;
   for (const MapReader& g : top.List("groups")) {
@@ -276,7 +305,8 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   Config config;
   config.source = source;
   config.groups = ReadTop(root, source, &lines, &config.controller, &config.provider, &config.releases,
-                         &config.logs);
+                          &config.logs, &config.inventory);
+  config.tune = config_internal::ReadTune(root, source);
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckBumpGroups(config, lines));

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/config/tune_spec.h"
 #include "core/group.h"
 #include "core/status.h"
 
@@ -85,6 +86,19 @@ struct LogsSpec {
 // 1000): the number of bytes, or nullopt.
 std::optional<std::int64_t> ParseByteSize(std::string_view text);
 
+// The `inventory:` section: the files `shoal serve` rewrites on every
+// membership change for Nagios and Prometheus (docs/CONFIG.md).
+struct InventorySpec {
+  std::string dir;  // absolute; "" = DATA_DIR/inventory
+  bool nagios = true;      // DIR/shoal-nagios.cfg
+  bool prometheus = true;  // DIR/shoal-file-sd.json
+  std::string nagios_host_template = "generic-host";
+  std::string nagios_service_template = "generic-service";
+  std::string nagios_check_command = "check_tcp!$_HOSTPORT$";
+
+  friend bool operator==(const InventorySpec&, const InventorySpec&) = default;
+};
+
 struct Config {
   std::string source;  // file name (for messages)
   std::vector<GroupSpec> groups;
@@ -92,6 +106,8 @@ struct Config {
   ProviderSpec provider;
   ReleasesSpec releases;
   LogsSpec logs;
+  InventorySpec inventory;
+  std::vector<TuneParam> tune;  // what `shoal tune` may change (tune_spec.h); nothing else reads it
 
   // Index of the group named `name`, or -1.
   int FindGroup(std::string_view name) const;

@@ -170,6 +170,14 @@ DeploySettings ReadDeploy(const MapReader& m) {
   return d;
 }
 
+WarmPoolSpec ReadWarmPool(const MapReader& m) {
+  m.AllowOnly(KeyNames(WarmPoolMap().shape()));
+  WarmPoolSpec w;
+  m.Int("size", &w.size, 0, 1000);
+  m.String("pool", &w.pool);
+  return w;
+}
+
 HealthCheckSpec ReadHealthCheck(const MapReader& m) {
   m.AllowOnly(KeyNames(HealthCheckMap().shape()));
   HealthCheckSpec h;
@@ -253,6 +261,7 @@ GroupSpec ReadGroup(const MapReader& m, GroupLines* lines) {
   for (const MapReader& alarm : m.List("alarms")) g.alarms.push_back(ReadAlarm(alarm));
   for (const MapReader& policy : m.List("policies")) g.policies.push_back(ReadPolicy(policy));
   g.spot = ReadSpot(m.Map("spot"), lines);
+  g.warm_pool = ReadWarmPool(m.Map("warm_pool"));
   g.health_check = ReadHealthCheck(m.Map("health_check"));
   g.deploy = ReadDeploy(m.Map("deploy"));
   g.launch = ReadLaunch(m.Map("launch"));

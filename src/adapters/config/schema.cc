@@ -65,6 +65,19 @@ std::vector<std::string_view> KeyNames(const MapShape& map, PolicyTypes types) {
   return names;
 }
 
+Json RenderTune(const Config& c) {
+  Json out = Json::object();
+  for (const TuneParam& p : c.tune) {
+    if (p.range) {
+      const double unit = p.minutes ? 60 : 1;  // durations in seconds, like the other durations
+      out[p.path] = Json::array({p.low * unit, p.high * unit});
+    } else {
+      out[p.path] = Json{{"choices", p.choices}};
+    }
+  }
+  return out;
+}
+
 const SpecMap<Config>& TopMap() {
   static const SpecMap<Config> map = std::move(
       SpecMap<Config>("top level")
@@ -77,7 +90,26 @@ const SpecMap<Config>& TopMap() {
           .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
                   [](const Config& c) { return ReleasesMap().Render(c.releases); })
           .Nested("logs", KeyKind::kSection, LogsMap().shape(),
-                  [](const Config& c) { return LogsMap().Render(c.logs); }));
+                  [](const Config& c) { return LogsMap().Render(c.logs); })
+          .Value("tune", "{groups.0.max: [2, 8]}", RenderTune, kAllPolicyTypes,
+                 "read by shoal tune only; the daemon ignores it")
+          .Nested("inventory", KeyKind::kSection, InventoryMap().shape(),
+                  [](const Config& c) { return InventoryMap().Render(c.inventory); }));
+  return map;
+}
+
+const SpecMap<InventorySpec>& InventoryMap() {
+  static const SpecMap<InventorySpec> map = std::move(
+      SpecMap<InventorySpec>("inventory")
+          .Value("dir", "/var/lib/nagios4/shoal", [](const InventorySpec& v) { return Json(v.dir); })
+          .Value("nagios", "false", [](const InventorySpec& v) { return Json(v.nagios); })
+          .Value("prometheus", "false", [](const InventorySpec& v) { return Json(v.prometheus); })
+          .Value("nagios_host_template", "linux-server",
+                 [](const InventorySpec& v) { return Json(v.nagios_host_template); })
+          .Value("nagios_service_template", "local-service",
+                 [](const InventorySpec& v) { return Json(v.nagios_service_template); })
+          .Value("nagios_check_command", "check_http",
+                 [](const InventorySpec& v) { return Json(v.nagios_check_command); }));
   return map;
 }
 
@@ -127,6 +159,8 @@ const SpecMap<GroupSpec>& GroupMap() {
                   [](const GroupSpec& g) { return Policies(g.policies); })
           .Nested("spot", KeyKind::kSection, SpotMap().shape(),
                   [](const GroupSpec& g) { return SpotMap().Render(g.spot); })
+          .Nested("warm_pool", KeyKind::kSection, WarmPoolMap().shape(),
+                  [](const GroupSpec& g) { return WarmPoolMap().Render(g.warm_pool); })
           .Nested("health_check", KeyKind::kSection, HealthCheckMap().shape(),
                   [](const GroupSpec& g) { return HealthCheckMap().Render(g.health_check); })
           .Nested("launch", KeyKind::kSection, LaunchMap().shape(),
@@ -198,6 +232,14 @@ const SpecMap<DeploySettings>& DeployMap() {
           .Value("max_error_increase", "0.5", [](const DeploySettings& d) { return Json(d.max_error_increase); })
           .Value("max_latency_ratio", "2", [](const DeploySettings& d) { return Json(d.max_latency_ratio); })
           .Value("min_requests", "500", [](const DeploySettings& d) { return Json(d.min_requests); }));
+  return map;
+}
+
+const SpecMap<WarmPoolSpec>& WarmPoolMap() {
+  static const SpecMap<WarmPoolSpec> map = std::move(
+      SpecMap<WarmPoolSpec>("warm_pool")
+          .Value("size", "3", [](const WarmPoolSpec& w) { return Json(w.size); })
+          .Value("pool", "on-demand", [](const WarmPoolSpec& w) { return Json(w.pool); }));
   return map;
 }
 

@@ -19,6 +19,7 @@ namespace shoal {
 // Lifecycle of the record itself (not the controller's InstanceState).
 inline constexpr const char* kRecordLaunching = "launching";      // written before fork
 inline constexpr const char* kRecordRunning = "running";          // launcher forked
+inline constexpr const char* kRecordStopped = "stopped";          // warm pool: its process group is held in SIGSTOP
 inline constexpr const char* kRecordTerminating = "terminating";  // SIGTERM sent
 inline constexpr const char* kRecordTerminated = "terminated";    // we ended it
 inline constexpr const char* kRecordExited = "exited";            // it ended on its own (or was killed)

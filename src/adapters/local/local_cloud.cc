@@ -95,7 +95,9 @@ int PickFreePort() {
   return port;
 }
 
-bool IsLiveState(const std::string& state) { return state == kRecordRunning || state == kRecordLaunching; }
+bool IsLiveState(const std::string& state) {
+  return state == kRecordRunning || state == kRecordLaunching || state == kRecordStopped;
+}
 
 // The CPUs this process may run on (taskset and container cpusets count).
 double MachineCores() {
@@ -243,11 +245,13 @@ struct LocalCloud::Impl {
   // stopper thread), `final_state` in instance.json once nothing is left.
   void BeginStop(Runtime& rt, const std::string& final_state) {
     if (rt.stopping) return;
+    const bool held = rt.rec.state == kRecordStopped;
     rt.rec.state = final_state == kRecordTerminated ? kRecordTerminating : final_state;
     PersistOrLog(rt, "stopping");
     if (imds != nullptr) imds->Stop(rt.rec.id);
     if (market != nullptr) market->Forget(rt.rec.id);
     SignalGroup(rt.rec, SIGTERM);
+    if (held) SignalGroup(rt.rec, SIGCONT);  // a stopped group gets its SIGTERM only once resumed
     rt.stopping = true;
     rt.killed = false;
     rt.final_state = final_state;
@@ -368,7 +372,7 @@ struct LocalCloud::Impl {
   double CoresInUse() const {
     double used = 0;
     for (const auto& [id, rt] : instances) {
-      if (IsLiveState(rt.rec.state) && !rt.stopping) used += rt.cores;
+      if (IsLiveState(rt.rec.state) && rt.rec.state != kRecordStopped && !rt.stopping) used += rt.cores;
     }
     return used;
   }
@@ -660,6 +664,31 @@ struct LocalCloud::Impl {
     return Status::Ok();
   }
 
+  // The warm pool: SIGSTOP / SIGCONT to the whole process group (the
+  // service and its agent), persisted so a restart keeps it so.
+  Status StopOrStart(InstanceId id, bool stop) {
+    std::lock_guard lock(mu);
+    auto it = instances.find(id);
+    if (it == instances.end()) return Status::NotFound("no local instance " + id.str());
+    Runtime& rt = it->second;
+    if (rt.stopping || !IsLiveState(rt.rec.state) || !LeaderAlive(rt.rec)) {
+      return Status::Conflict("instance " + id.str() + " does not run (" + rt.rec.state + ")");
+    }
+    const char* want = stop ? kRecordStopped : kRecordRunning;
+    if (rt.rec.state == want) return Status::Ok();  // asked again
+    if (!SignalGroup(rt.rec, stop ? SIGSTOP : SIGCONT)) {
+      return Status::IoError(std::string(stop ? "SIGSTOP" : "SIGCONT") + " to process group " +
+                             std::to_string(rt.rec.pgid) + " of " + id.str() + ": " + std::strerror(errno));
+    }
+    rt.rec.state = want;
+    PersistOrLog(rt, stop ? "stopped" : "started");
+    if (!stop) {
+      rt.last_ticks = GroupTicks(rt.rec.pgid, ScanProcesses());
+      rt.last_sample = std::chrono::steady_clock::now();
+    }
+    return Status::Ok();
+  }
+
   Result<std::vector<DescribedInstance>> Describe() {
     std::lock_guard lock(mu);
     RecoverUntracked();
@@ -684,7 +713,7 @@ struct LocalCloud::Impl {
       d.launch_token = rec->launch_token;
       d.version = rec->version;
       d.address = AddressOf(*rec);
-      d.running = rec->state == kRecordRunning && LeaderAlive(*rec);
+      d.running = (rec->state == kRecordRunning || rec->state == kRecordStopped) && LeaderAlive(*rec);
       out.push_back(std::move(d));
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -779,6 +808,8 @@ LocalCloud::~LocalCloud() {
 
 Result<LaunchedInstance> LocalCloud::Launch(const LaunchRequest& request) { return impl_->Launch(request); }
 Status LocalCloud::Terminate(InstanceId id) { return impl_->Terminate(id); }
+Status LocalCloud::Stop(InstanceId id) { return impl_->StopOrStart(id, true); }
+Status LocalCloud::Start(InstanceId id) { return impl_->StopOrStart(id, false); }
 std::vector<GroupInstanceEvent> LocalCloud::Poll() { return impl_->Poll(); }
 Result<std::vector<DescribedInstance>> LocalCloud::Describe() { return impl_->Describe(); }
 std::vector<CpuSample> LocalCloud::SampleCpu() { return impl_->SampleCpu(); }

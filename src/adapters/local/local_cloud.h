@@ -78,6 +78,12 @@ class LocalCloud final : public Cloud {
 
   Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
+  // The warm pool: the instance's process group is held in SIGSTOP (its
+  // record says "stopped", so a restarted daemon keeps it stopped and
+  // tracked), and SIGCONT resumes it; its health checks decide when it
+  // serves again. A stopped instance holds no cores (serve --cores).
+  Status Stop(InstanceId id) override;
+  Status Start(InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;  // booted, provisioned, notices, exits
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
   double OnDemandPrice(const std::string& instance_type) override;

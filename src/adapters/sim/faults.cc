@@ -233,6 +233,22 @@ Status FaultyCloud::Terminate(InstanceId id) {
   return lost ? Dead() : s;
 }
 
+// The warm pool's calls: no faults of their own, but a dead controller
+// makes none and a lost answer is lost.
+Status FaultyCloud::Stop(InstanceId id) {
+  bool lost = false;
+  if (!faults_->Enter(&lost)) return Dead();
+  const Status s = inner_->Stop(id);
+  return lost ? Dead() : s;
+}
+
+Status FaultyCloud::Start(InstanceId id) {
+  bool lost = false;
+  if (!faults_->Enter(&lost)) return Dead();
+  const Status s = inner_->Start(id);
+  return lost ? Dead() : s;
+}
+
 std::vector<GroupInstanceEvent> FaultyCloud::Poll() {
   bool lost = false;
   if (!faults_->Enter(&lost)) return {};

@@ -110,6 +110,8 @@ class FaultyCloud final : public Cloud {
   FaultyCloud(Cloud* inner, FaultInjector* faults, LaunchLedger* ledger);
   Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
+  Status Stop(InstanceId id) override;
+  Status Start(InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
   double OnDemandPrice(const std::string& instance_type) override;

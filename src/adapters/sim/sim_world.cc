@@ -39,7 +39,8 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
   }
   pool_members_.resize(market_pools_.size());
   for (std::size_t p = 0; p < market_pools_.size(); ++p) {
-    market_index_[market_pools_[p].instance_type + "/" + market_pools_[p].zone] = static_cast<int>(p);
+    pool_names_.push_back(market_pools_[p].instance_type + "/" + market_pools_[p].zone);
+    market_index_[pool_names_.back()] = static_cast<int>(p);
     const auto& bursts = market_->Bursts(p);
     for (std::size_t b = 0; b < bursts.size(); ++b) {
       if (RecommendationsOn()) {
@@ -99,6 +100,7 @@ Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
   in.bid = bid;
   in.weight = req.weight;
   in.launched = now_;
+  in.run_from = now_;
   in.launch_token = req.launch_token;
   in.version = ReleaseNumber(req.release);
   const InstanceId id = in.id;
@@ -124,6 +126,33 @@ Status SimWorld::Terminate(InstanceId id) {
   return Status::Ok();
 }
 
+Status SimWorld::Stop(InstanceId id) {
+  auto it = instances_.find(id);
+  if (it == instances_.end() || it->second.phase == Phase::kStopped) return Status::Ok();
+  SimInstance& in = it->second;
+  SetServing(in, false);
+  in.registered = false;
+  in.billed += RunCost(in, in.run_from, now_);
+  in.stopped_at = now_;
+  in.phase = Phase::kStopped;
+  return Status::Ok();
+}
+
+Status SimWorld::Start(InstanceId id) {
+  auto it = instances_.find(id);
+  if (it == instances_.end() || it->second.phase != Phase::kStopped) return Status::Ok();
+  SimInstance& in = it->second;
+  in.disk_billed += DiskCost(in.stopped_at, now_);
+  in.stopped_seconds += std::max<Seconds>(0, now_ - std::max(in.stopped_at, env_.start_offset));
+  in.stopped_at = kNever;
+  in.run_from = now_;
+  in.phase = Phase::kChecking;  // resumed, provisioned: only the checks remain
+  in.healthy_not_before = now_ + 1;
+  Schedule(now_ + std::max<Seconds>(1, Jittered(static_cast<double>(env_.warm_start_seconds))), EventType::kHealthy,
+           in.serial);
+  return Status::Ok();
+}
+
 std::vector<GroupInstanceEvent> SimWorld::Poll() {
   std::vector<GroupInstanceEvent> out;
   out.swap(pending_);
@@ -145,12 +174,13 @@ double SimWorld::OnDemandPrice(const std::string& instance_type) {
 
 Result<std::vector<DescribedInstance>> SimWorld::Describe() {
   std::vector<DescribedInstance> out;
+  out.reserve(instances_.size());
   for (const auto& [id, in] : instances_) {
     DescribedInstance d;
     d.id = id;
     d.group = in.group;
     d.market = in.market;
-    d.pool = in.pool >= 0 ? market_pools_[in.pool].instance_type + "/" + market_pools_[in.pool].zone : "";
+    if (in.pool >= 0) d.pool = pool_names_[in.pool];
     d.instance_type = in.instance_type;
     d.zone = in.pool >= 0 ? market_pools_[in.pool].zone : "";
     d.weight = in.weight;
@@ -286,7 +316,7 @@ void SimWorld::Run(const Event& e) {
       return;
     }
     case EventType::kHealthy:
-      if (in.phase != Phase::kChecking || !in.registered) return;
+      if (in.phase != Phase::kChecking || !in.registered || now_ < in.healthy_not_before) return;
       if (auto r = releases_.find(in.version); r != releases_.end() && !r->second.healthy) {
         Emit(in, InstanceEvent::kUnhealthy);  // its checks fail: a broken build
         return;
@@ -375,15 +405,36 @@ void SimWorld::End(SimInstance& in, Seconds t) {
   bill.market = in.market;
   bill.launched = in.launched;
   bill.ended = t;
-  const Seconds from = std::max(in.launched, env_.start_offset);  // the warm-up is not billed
-  if (t > from) {
-    bill.cost = in.pool >= 0 ? SpotCost(in.pool, from, t)
-                             : market_->OnDemandPrice(in.instance_type) * static_cast<double>(t - from) / 3600.0;
+  double disk = in.disk_billed;
+  Seconds stopped = in.stopped_seconds;
+  double run = in.billed;
+  if (in.phase == Phase::kStopped) {
+    disk += DiskCost(in.stopped_at, t);
+    stopped += std::max<Seconds>(0, t - std::max(in.stopped_at, env_.start_offset));
+  } else {
+    run += RunCost(in, in.run_from, t);
   }
+  bill.cost = run + disk;
+  bill.stopped_disk_cost = disk;
+  bill.stopped_seconds = stopped;
   bills_.push_back(bill);
   const InstanceId id = in.id;
   if (in.pool >= 0) std::erase(pool_members_[in.pool], id);
   instances_.erase(id);  // `in` dangles from here
+}
+
+double SimWorld::RunCost(const SimInstance& in, Seconds from, Seconds to) const {
+  from = std::max(from, env_.start_offset);  // the warm-up is not billed
+  if (to <= from) return 0;
+  return in.pool >= 0 ? SpotCost(in.pool, from, to)
+                      : market_->OnDemandPrice(in.instance_type) * static_cast<double>(to - from) / 3600.0;
+}
+
+double SimWorld::DiskCost(Seconds from, Seconds to) const {
+  from = std::max(from, env_.start_offset);
+  if (to <= from) return 0;
+  // A month as AWS bills EBS: 730 hours.
+  return env_.stopped_disk_usd_per_gb_month * env_.disk_gb * static_cast<double>(to - from) / (730.0 * 3600.0);
 }
 
 double SimWorld::SpotCost(int pool, Seconds from, Seconds to) const {

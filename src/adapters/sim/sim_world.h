@@ -32,6 +32,15 @@ struct SimEnvironment {
   Seconds imds_poll_seconds = 5;     // the agent sees a notice within this
   Seconds drain_seconds = 10;        // in-flight requests finish within this
   Seconds start_offset = 0;          // simulated time of the trace's minute 0
+  // The warm pool (docs/POLICY.md, Warm pools). A stopped instance that is
+  // started joins in about a minute: its boot is a resume, provisioning is
+  // done, only the health checks remain (mean, jittered as the boot is).
+  Seconds warm_start_seconds = 60;
+  // While stopped only its EBS volume is billed: gp3 at $0.08 per GB-month
+  // (us-east-1, aws.amazon.com/ebs/pricing) on an 8 GiB root volume (the
+  // Amazon Linux AMIs' default), i.e. about $0.00088 per hour.
+  double stopped_disk_usd_per_gb_month = 0.08;
+  double disk_gb = 8;
   double burst_hit_probability = 0.5;  // share of a pool's instances a burst interrupts
   // EC2 rebalance recommendations (docs/ARCHITECTURE.md, Simulator):
   // the share of burst interruptions preceded by one, and how long before
@@ -56,7 +65,9 @@ struct InstanceBill {
   Market market = Market::kOnDemand;
   Seconds launched = 0;
   Seconds ended = 0;
-  double cost = 0;
+  double cost = 0;               // including stopped_disk_cost
+  double stopped_disk_cost = 0;  // while stopped in a warm pool
+  Seconds stopped_seconds = 0;   // billed time spent stopped (not an instance-hour)
 };
 
 // An instance as the world knows it, for the fault swarm's invariants.
@@ -90,6 +101,8 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Cloud
   Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
+  Status Stop(InstanceId id) override;
+  Status Start(InstanceId id) override;
   // Cloud and load-balancer facts both come from here (the one override
   // serves both ports), in the order they happened.
   std::vector<GroupInstanceEvent> Poll() override;
@@ -133,7 +146,7 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   int max_instances() const { return max_instances_; }
 
  private:
-  enum class Phase : std::uint8_t { kBooting, kProvisioning, kChecking, kServing, kDraining, kGone };
+  enum class Phase : std::uint8_t { kBooting, kProvisioning, kChecking, kServing, kDraining, kGone, kStopped };
   enum class EventType : std::uint8_t {
     kBooted, kProvisioned, kHealthy, kNotice, kReclaim, kDrained, kBurst, kPriceChange, kLbBack,
     kBurstWarning,   // a burst's hits are drawn early, so their recommendations can precede them
@@ -166,6 +179,13 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
     bool noticed = false;
     Seconds launched = 0;
     std::string launch_token;
+    // Billing across stops and starts (the warm pool).
+    Seconds run_from = 0;          // running (billed at its price) since
+    Seconds stopped_at = kNever;   // stopped (billed for its disk) since
+    double billed = 0;             // closed intervals so far
+    double disk_billed = 0;
+    Seconds stopped_seconds = 0;
+    Seconds healthy_not_before = 0;  // a check scheduled before a stop passes nothing after a start
   };
   struct GroupAccum {
     std::string name;
@@ -202,12 +222,15 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   void MaybeRecommend(SimInstance& in, Seconds notice_issued);
   void End(SimInstance& in, Seconds t);
   double SpotCost(int pool, Seconds from, Seconds to) const;
+  double RunCost(const SimInstance& in, Seconds from, Seconds to) const;  // billed from start_offset on
+  double DiskCost(Seconds from, Seconds to) const;
   int MarketIndex(const std::string& type, const std::string& zone) const;
   void Emit(const SimInstance& in, InstanceEvent ev, Seconds deadline = kNever);
 
   SimEnvironment env_;
   const SpotMarket* market_;
   std::vector<MarketPool> market_pools_;
+  std::vector<std::string> pool_names_;  // "type/zone" per market pool, built once (Describe runs every inventory pass)
   std::mt19937_64 rng_;
   Seconds now_ = 0;
   std::int64_t open_minute_ = 0;  // the minute being integrated

@@ -24,7 +24,8 @@ constexpr std::array kMarkets = {Market::kOnDemand, Market::kSpot};
 constexpr std::array kInstanceStates = {
     InstanceState::kPending,   InstanceState::kProvisioning, InstanceState::kInService,
     InstanceState::kDraining,  InstanceState::kTerminated,   InstanceState::kUnhealthy,
-    InstanceState::kInterrupted, InstanceState::kTerminating,
+    InstanceState::kInterrupted, InstanceState::kTerminating,  InstanceState::kWarming,
+    InstanceState::kStopped,   InstanceState::kStarting,
 };
 constexpr std::array kStatusCodes = {
     StatusCode::kOk,          StatusCode::kInvalidArgument,  StatusCode::kNotFound,
@@ -86,6 +87,10 @@ void EncodeInstance(JsonWriter& w, const GroupSpec& spec, const Instance& in) {
   w.Key("registered").Bool(in.registered);
   w.Key("drain_requested").Bool(in.drain_requested);
   w.Key("terminate_requested").Bool(in.terminate_requested);
+  // The warm pool's, written only when set (older state has none).
+  if (in.warm) w.Key("warm").Bool(true);
+  if (in.stop_requested) w.Key("stop_requested").Bool(true);
+  if (in.start_requested) w.Key("start_requested").Bool(true);
   w.Key("retry");
   EncodeRetry(w, in.retry);
   w.EndObject();
@@ -102,6 +107,7 @@ void EncodeLaunch(JsonWriter& w, const GroupSpec& spec, const PendingLaunch& p) 
   OptionalId(w, p.replaces);
   w.Key("release").String(p.release);
   w.Key("simple_activity").Bool(p.simple_activity);
+  if (p.warm) w.Key("warm").Bool(true);
   w.Key("planned_at").Int(p.planned_at);
   w.Key("retry");
   EncodeRetry(w, p.retry);
@@ -267,6 +273,12 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "drain_requested", json_fields::ReadBool, &in->drain_requested));
     SHOAL_RETURN_IF_ERROR(
         ReadMember(j, path, "terminate_requested", json_fields::ReadBool, &in->terminate_requested));
+    for (auto [key, flag] : {std::pair<const char*, bool*>{"warm", &in->warm},
+                             {"stop_requested", &in->stop_requested},
+                             {"start_requested", &in->start_requested}}) {
+      *flag = false;
+      if (j.contains(key)) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, key, json_fields::ReadBool, flag));
+    }
     return ReadMember(j, path, "retry", ReadRetry, &in->retry);
   }
 
@@ -332,6 +344,8 @@ class Decoder {
     p->release = spec_.launch.release;
     if (j.contains("release")) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "release", json_fields::ReadString, &p->release));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "simple_activity", json_fields::ReadBool, &p->simple_activity));
+    p->warm = false;
+    if (j.contains("warm")) SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "warm", json_fields::ReadBool, &p->warm));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "planned_at", json_fields::ReadInt64, &p->planned_at));
     SHOAL_RETURN_IF_ERROR(ReadMember(j, path, "retry", ReadRetry, &p->retry));
     auto read_code = [](const Json& v, const std::string& at, StatusCode* out) {

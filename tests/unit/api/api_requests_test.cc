@@ -250,5 +250,18 @@ TEST(DeploySettingsText, BatchAndPercentParseOrSayWhatIsWrong) {
   }
 }
 
+TEST(ParseHistoryQuery, MinutesFromOneToADay) {
+  Result<HistoryQuery> q = ParseHistoryQuery({});
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->minutes, kDefaultHistoryMinutes);
+  q = ParseHistoryQuery({{"minutes", "1440"}});
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->minutes, 1440);
+  for (const std::string bad : {"0", "1441", "-5", "ten", "5 "}) {
+    ExpectRefused(ParseHistoryQuery({{"minutes", bad}}), {"minutes"}, bad);
+  }
+  ExpectRefused(ParseHistoryQuery({{"limit", "5"}}), {"'limit'"}, "unknown");
+}
+
 }  // namespace
 }  // namespace shoal

@@ -30,6 +30,7 @@ using ::testing::HasSubstr;
 // each to a value other than the table's example, and so that each example
 // alone keeps the config valid where the key first appears.
 constexpr const char* kEveryKey = R"(
+tune: {groups.0.min: [0, 2]}
 controller:
   inventory_period: 60
   orphan_grace: 60
@@ -60,6 +61,13 @@ releases:
 logs:
   retention: 14d
   max_size: 2GiB
+inventory:
+  dir: /var/lib/shoal/inventory
+  nagios: true
+  prometheus: true
+  nagios_host_template: generic-host
+  nagios_service_template: generic-service
+  nagios_check_command: check_tcp!$_HOSTPORT$
 groups:
   - name: web
     service: web
@@ -122,6 +130,7 @@ groups:
       rebalance_to_spot: true
       rebalance_max_in_flight: 2
       capacity_rebalance: true
+    warm_pool: {size: 1, pool: b}
     health_check: {path: /health, interval: 5, rise: 2, fall: 3, grace: 300}
     deploy:
       batch: "2"

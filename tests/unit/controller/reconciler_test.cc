@@ -87,6 +87,7 @@ class FakeCloud final : public Cloud {
       d.running = in.running;
       out.push_back(d);
     }
+    if (describe_newest_first) std::reverse(out.begin(), out.end());
     return out;
   }
 
@@ -108,6 +109,7 @@ class FakeCloud final : public Cloud {
 
   std::map<InstanceId, Running> instances;
   std::map<std::string, InstanceId> by_token;
+  bool describe_newest_first = false;  // a cloud need not list in id order
   std::vector<LaunchRequest> launches;
   std::vector<InstanceId> terminate_calls;
   std::set<std::string> short_pools;
@@ -528,6 +530,27 @@ TEST(Reconciler, InventoryRecordsAVanishedInstanceAsLostAndReplacesIt) {
   bool explained = false;
   for (const Activity& a : w.log.all) explained = explained || a.cause.find("vanished") != std::string::npos;
   EXPECT_TRUE(explained);
+}
+
+TEST(Reconciler, InventoryMatchesAListInAnyOrderAdoptingAndLosingInOnePass) {
+  World w;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  ASSERT_EQ(r.state(0).instances.size(), 3u);
+  w.cloud.describe_newest_first = true;
+  w.cloud.instances.erase(Id(2));                   // vanished, between two that stay
+  w.cloud.instances[Id(98)] = {"web", "", true};    // two unknown ones, listed first
+  w.cloud.instances[Id(99)] = {"web", "", true};
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_NE(FindIn(r, Id(1)), nullptr);
+  EXPECT_EQ(FindIn(r, Id(2)), nullptr);
+  EXPECT_NE(FindIn(r, Id(3)), nullptr);
+  EXPECT_NE(FindIn(r, Id(98)), nullptr);
+  EXPECT_NE(FindIn(r, Id(99)), nullptr);
+  EXPECT_EQ(w.log.Count(ActivityKind::kInventory), 2) << "two adopted";
+  EXPECT_TRUE(std::is_sorted(r.state(0).instances.begin(), r.state(0).instances.end(),
+                             [](const Instance& a, const Instance& b) { return a.id < b.id; }));
 }
 
 TEST(Reconciler, AFailedDescribeChangesNothingAndIsRetriedNextPass) {

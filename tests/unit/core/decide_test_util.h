@@ -80,6 +80,7 @@ class Driver {
                                   ? std::stoi(p->release)
                                   : 0;
           RecordLaunchOutcome(spec_, state_, a.token, LaunchedInstance{id, {}, version}, 0, now, nullptr);
+          if (a.warm) break;  // the warm pool serves nothing until started
           Action reg;
           reg.kind = ActionKind::kRegister;
           reg.instance = id;
@@ -88,7 +89,17 @@ class Driver {
         }
         case ActionKind::kRegister:
         case ActionKind::kDrain:
+        case ActionKind::kStop:
           RecordOutcome(state_, a, Status::Ok(), now);
+          break;
+        case ActionKind::kStart:
+          RecordOutcome(state_, a, Status::Ok(), now);
+          {
+            Action reg;  // registered at once, as the controller does
+            reg.kind = ActionKind::kRegister;
+            reg.instance = a.instance;
+            RecordOutcome(state_, reg, Status::Ok(), now);
+          }
           break;
         case ActionKind::kTerminate:
           RecordOutcome(state_, a, Status::Ok(), now);

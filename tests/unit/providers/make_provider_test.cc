@@ -67,6 +67,16 @@ TEST(PrepareLiveConfig, AwsNeedsAnImageAndEachGroupsPortAndTargetGroup) {
   EXPECT_THAT(PrepareLiveConfig(&no_tg, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.target_group"));
 }
 
+TEST(PrepareLiveConfig, AwsRefusesAWarmPoolSayingSo) {
+  Config c = Parsed(kAws);
+  c.groups[0].warm_pool.size = 2;
+  const Status s = PrepareLiveConfig(&c, "p.yaml", 7400);
+  EXPECT_THAT(s.message(), HasSubstr("group 'web' has a warm_pool"));
+  EXPECT_THAT(s.message(), HasSubstr("provider.type aws does not support"));
+  c.groups[0].warm_pool.size = 0;
+  EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
+}
+
 TEST(PrepareLiveConfig, AwsBootsAReleaseOnlyThroughTheAgentsPartFromAnS3Store) {
   Config c = Parsed(kAws);
   c.groups[0].launch.release = "latest-stable";

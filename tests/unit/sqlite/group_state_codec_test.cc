@@ -50,6 +50,50 @@ TEST(GroupStateCodecTest, StateWrittenBeforeRebalanceRecommendationsLoadsNotAtRi
   for (const Instance& in : loaded->instances) EXPECT_FALSE(in.at_risk()) << in.id;
 }
 
+// The warm pool: a stopped instance is billed, so a restart must find it
+// tracked, stopped, and with its calls where they were.
+TEST(GroupStateCodecTest, WarmPoolInstancesAndLaunchesRoundTrip) {
+  const GroupSpec spec = RichSpec();
+  GroupState saved = RichState(spec);
+  saved.instances[0].state = InstanceState::kStopped;
+  saved.instances[0].warm = true;
+  saved.instances[0].stop_requested = true;
+  saved.instances[1].state = InstanceState::kStarting;
+  saved.instances[1].warm = true;
+  saved.instances[1].start_requested = true;
+  saved.instances[2].state = InstanceState::kWarming;
+  saved.instances[2].warm = true;
+  saved.launches[0].warm = true;
+  const std::string text = EncodeGroupState(spec, saved);
+  const json j = json::parse(text);
+  EXPECT_EQ(j["instances"][0]["state"], "stopped");
+  EXPECT_EQ(j["instances"][1]["state"], "starting");
+  EXPECT_EQ(j["instances"][2]["state"], "warming");
+  Result<GroupState> loaded = DecodeGroupState(text, spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ASSERT_EQ(loaded->instances.size(), 3u);
+  EXPECT_EQ(loaded->instances[0].state, InstanceState::kStopped);
+  EXPECT_TRUE(loaded->instances[0].warm);
+  EXPECT_TRUE(loaded->instances[0].stop_requested);
+  EXPECT_FALSE(loaded->instances[0].start_requested);
+  EXPECT_EQ(loaded->instances[1].state, InstanceState::kStarting);
+  EXPECT_TRUE(loaded->instances[1].start_requested);
+  EXPECT_EQ(loaded->instances[2].state, InstanceState::kWarming);
+  EXPECT_TRUE(loaded->launches[0].warm);
+}
+
+TEST(GroupStateCodecTest, StateWrittenBeforeWarmPoolsLoadsWithoutOne) {
+  const GroupSpec spec = RichSpec();
+  const json j = json::parse(Encoded());
+  for (const json& in : j["instances"]) {
+    EXPECT_FALSE(in.contains("warm")) << "written only when set";
+    EXPECT_FALSE(in.contains("stop_requested"));
+  }
+  Result<GroupState> loaded = DecodeGroupState(j.dump(), spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  for (const Instance& in : loaded->instances) EXPECT_FALSE(in.warm);
+}
+
 TEST(GroupStateCodecTest, WritesNamesForEveryPartOfTheSpec) {
   const json j = json::parse(Encoded());
   EXPECT_EQ(j["format"], kGroupStateFormat);
