@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "ports/log_store.h"
 
@@ -35,6 +36,8 @@ class SqliteLogStore final : public LogStore {
  private:
   struct Statements;
   SqliteLogStore(std::string path, sqlite3* writer, sqlite3* reader);
+  // The first seq whose line was read at or after `time_us` (max + 1 if none).
+  Result<std::int64_t> FirstSeqAtOrAfter(sqlite3* db, std::int64_t time_us);
   Result<std::int64_t> DeleteOldest(const std::string& where, std::int64_t bound, std::int64_t max_rows);
 
   std::string path_;

@@ -104,6 +104,58 @@ TEST_F(LogStoreTest, SearchesByTargetTextAndTimeAndFollowsWithACursor) {
   EXPECT_EQ(next->lines[0].record.release, "3");
 }
 
+// Both plans: a target bigger than the plan's threshold (50,000 lines) is
+// searched through the trigram index first, a smaller one through its own
+// index; each with --since, each newest first and following.
+TEST_F(LogStoreTest, TargetGrepAndSinceAgreeOnBothPlans) {
+  auto store = Open();
+  std::vector<LogRecord> lines;
+  for (int i = 0; i < 60000; ++i) {
+    LogRecord r = Line(i % 3 == 0 ? "small" : "big" + std::to_string(i % 3), i * 100, "line " + std::to_string(i) +
+                                                                                      (i % 1000 == 0 ? " päyload \"q\" HIT" : ""),
+                       i);
+    r.group = i % 3 == 0 ? "g-small" : "g-big";  // g-big: 40,000 lines so far
+    lines.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store->Append(lines, {}).ok());
+  std::vector<LogRecord> more;
+  for (int i = 0; i < 20000; ++i) {
+    LogRecord r = Line("big1", 10'000'000 + i * 100, "more " + std::to_string(i) + (i % 1000 == 0 ? " päyload \"q\" HIT" : ""),
+                       60000 + i);
+    r.group = "g-big";  // now 60,000 lines: the trigram plan
+    more.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store->Append(more, {}).ok());
+  // g-big: i % 3 != 0 and i % 1000 == 0 below 60000 -> 40 of 60; plus 20 more.
+  for (const std::string& grep : {std::string("HIT"), std::string("päyload \"q\""), std::string("\"q\" H")}) {
+    Result<LogPage> big = store->Search({"g-big", 0, grep, 0, 1000});
+    ASSERT_TRUE(big.ok()) << big.status().message();
+    EXPECT_EQ(big->lines.size(), 60u) << grep;
+    Result<LogPage> small = store->Search({"g-small", 0, grep, 0, 1000});
+    ASSERT_TRUE(small.ok()) << small.status().message();
+    EXPECT_EQ(small->lines.size(), 20u) << grep;
+    Result<LogPage> one = store->Search({"small", 0, grep, 0, 1000});
+    EXPECT_EQ(one->lines.size(), 20u) << grep;
+  }
+  // Since: lines read at or after t = 30000 (i >= 30000): 20 + 20 for g-big, 10 for g-small.
+  EXPECT_EQ(store->Search({"g-big", 30000, "HIT", 0, 1000})->lines.size(), 40u);
+  EXPECT_EQ(store->Search({"g-small", 30000, "HIT", 0, 1000})->lines.size(), 10u);
+  EXPECT_EQ(store->Search({"", 30000, "HIT", 0, 1000})->lines.size(), 50u);
+  EXPECT_EQ(store->Search({"", 80000, "HIT", 0, 1000})->lines.size(), 0u);
+  // Newest first, limited: the newest g-big HIT is "more 19000".
+  Result<LogPage> newest = store->Search({"g-big", 0, "HIT", 0, 2});
+  ASSERT_EQ(newest->lines.size(), 2u);
+  EXPECT_EQ(newest->lines.back().record.text, "more 19000 päyload \"q\" HIT");
+  // Following from the first page's cursor gets the rest in order.
+  Result<LogPage> first = store->Search({"g-big", 0, "HIT", 1, 50});
+  ASSERT_EQ(first->lines.size(), 50u);
+  Result<LogPage> rest = store->Search({"g-big", 0, "HIT", first->cursor, 50});
+  ASSERT_EQ(rest->lines.size(), 10u);
+  EXPECT_LT(first->lines.back().seq, rest->lines.front().seq);
+  EXPECT_EQ(store->Search({"g-big", 0, "hit", 0, 1000})->lines.size(), 0u);  // case-sensitive on both plans
+  EXPECT_EQ(store->Search({"g-small", 0, "hit", 0, 1000})->lines.size(), 0u);
+}
+
 TEST_F(LogStoreTest, PrunesByAgeAndBySize) {
   auto store = Open();
   std::vector<LogRecord> lines;
