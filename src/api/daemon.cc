@@ -148,7 +148,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
         const std::shared_ptr<const DaemonSnapshot> snap = d->Snapshot();
         const LogsSpec spec = snap ? snap->config.logs : d->config.logs;
         return LogRetention{spec.retention * 1000000, spec.max_size};
-      });
+      },
+      impl->config.logs);
   if (!logs.ok()) return logs.status();
   impl->logs = std::move(*logs);
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,

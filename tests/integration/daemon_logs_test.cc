@@ -5,6 +5,8 @@
 //   (at least once + the (source, offset) dedup key);
 // - the instances' stdout.log files are freed once shipped (hole punching);
 // - retention by size, then by age, prunes at the next daemon start.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -15,6 +17,8 @@
 #include <regex>
 #include <set>
 
+#include "adapters/kafka/kafka_logs.h"
+#include "adapters/sqlite/sqlite_log_store.h"
 #include "daemon_fixture.h"
 #include "test_util.h"
 
@@ -25,6 +29,10 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr int kLinesPerInstance = 100000;
+// The mock broker keeps only the newest part of a partition, like a short
+// retention (with 2 x 20,000 lines, the indexer, joining its group a few
+// seconds late, found only the newest 16,204): stay well below that.
+constexpr int kKafkaLinesPerInstance = 5000;
 
 // Runs `command` through the shell; its exit code, stdout in `out`.
 int RunShell(const std::string& command, std::string* out) {
@@ -40,8 +48,8 @@ int RunShell(const std::string& command, std::string* out) {
 class DaemonLogsTest : public DaemonTest {
  protected:
   // Each instance prints "line N MARK" for N = 1..100000, then serves.
-  std::string LogsConfig(const std::string& logs_section) const {
-    const std::string command = "      command: [\"/bin/sh\", \"-c\", \"seq 1 " + std::to_string(kLinesPerInstance) +
+  std::string LogsConfig(const std::string& logs_section, int lines = kLinesPerInstance) const {
+    const std::string command = "      command: [\"/bin/sh\", \"-c\", \"seq 1 " + std::to_string(lines) +
                                 " | sed 's/^/line /; s/$/ MARK/'; exec " + WebBinary() +
                                 " --port {port} --dir {dir} --cpu-ms 1\"]\n";
     std::string c = std::regex_replace(Config(2), std::regex("      command: \\[[^\\n]*\\n"), command);
@@ -189,6 +197,55 @@ TEST_F(DaemonLogsTest, LabelsKillMidIngestRotationAndRetention) {
   std::ofstream(config_) << LogsConfig("logs: {retention: 1s}\n");
   StartDaemon();
   EXPECT_TRUE(WaitUntil([&] { return MarkTotal() == 0; }, 60s)) << MarkTotal() << "\n" << Log();
+}
+
+// logs.kafka_brokers: the collector ships through a Kafka topic (a real
+// Kafka protocol endpoint on loopback: librdkafka's mock cluster, run in
+// this process) and the daemon's indexer fills the store from it.
+TEST_F(DaemonLogsTest, ThroughKafkaTheLinesReachTheStoreAndTheTopic) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
+  ASSERT_NE(rk, nullptr) << err;
+  rd_kafka_mock_cluster_t* mock = rd_kafka_mock_cluster_new(rk, 1);
+  ASSERT_NE(mock, nullptr);
+  const std::string brokers = rd_kafka_mock_cluster_bootstraps(mock);
+  ASSERT_EQ(rd_kafka_mock_topic_create(mock, "shoal-logs-it", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+  std::ofstream(config_) << LogsConfig("logs: {kafka_brokers: \"" + brokers + "\", kafka_topic: shoal-logs-it}\n",
+                                       kKafkaLinesPerInstance);
+  StartDaemon();
+  EXPECT_TRUE(WaitUntil([&] { return MarkTotal() >= 2 * kKafkaLinesPerInstance; }, 120s)) << MarkTotal() << "\n" << Log();
+  std::this_thread::sleep_for(2s);
+  for (const auto& [id, c] : MarkCounts()) {
+    EXPECT_EQ(c.first, kKafkaLinesPerInstance) << id;
+    EXPECT_EQ(c.second, kKafkaLinesPerInstance) << id;
+  }
+  const std::vector<json> found = CliLogs("web --grep 'line 777 MARK'");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0]["group"], "web");
+
+  // The topic holds them: a reader of our own (another consumer group).
+  {
+    Result<std::unique_ptr<SqliteLogStore>> mine = SqliteLogStore::Open(dir_ + "/topic-copy.db");
+    ASSERT_TRUE(mine.ok()) << mine.status().message();
+    KafkaLogOptions o;
+    o.brokers = brokers;
+    o.topic = "shoal-logs-it";
+    o.group_id = "test-reader";
+    Result<std::unique_ptr<KafkaLogIndexer>> reader = KafkaLogIndexer::Open(o, mine->get());
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    const auto end = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < end) {
+      Result<LogPage> last = (*mine)->Search({"web", 0, "line " + std::to_string(kKafkaLinesPerInstance) + " MARK", 0, 10});
+      if (last.ok() && last->lines.size() == 2) break;
+      ASSERT_TRUE((*reader)->PollOnce(5000, 500).ok());
+    }
+    EXPECT_GE(*(*mine)->Count(), 2 * kKafkaLinesPerInstance);
+    EXPECT_EQ((*mine)->Search({"web", 0, "line 777 MARK", 0, 10})->lines.size(), 2u);
+  }
+  StopDaemon(SIGTERM);
+  rd_kafka_mock_cluster_destroy(mock);
+  rd_kafka_destroy(rk);
 }
 
 }  // namespace

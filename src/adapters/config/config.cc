@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,20 @@ LogsSpec ReadLogs(const MapReader& m) {
       m.FailAt("max_size", "must be 0 (no limit) or at least 1MiB, got " + text);
     } else {
       l.max_size = *bytes;
+    }
+  }
+  if (m.Has("kafka_brokers")) {
+    m.String("kafka_brokers", &l.kafka_brokers);
+    static const std::regex brokers(R"([A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}(,[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5})*)");
+    if (!std::regex_match(l.kafka_brokers, brokers)) {
+      m.FailAt("kafka_brokers", "expected host:port[,host:port...], got \"" + l.kafka_brokers + "\"");
+    }
+  }
+  if (m.Has("kafka_topic")) {
+    m.String("kafka_topic", &l.kafka_topic);
+    static const std::regex topic("[A-Za-z0-9._-]{1,249}");
+    if (!std::regex_match(l.kafka_topic, topic)) {
+      m.FailAt("kafka_topic", "expected 1-249 of A-Z a-z 0-9 . _ -, got \"" + l.kafka_topic + "\"");
     }
   }
   return l;

@@ -80,6 +80,11 @@ struct ReleasesSpec {
 struct LogsSpec {
   Seconds retention = 7 * 24 * kHour;        // 0 = no age limit
   std::int64_t max_size = std::int64_t{1} << 30;  // bytes; 0 = no size limit
+  // Kafka: "" = the collector writes the embedded store directly; else the
+  // lines go through this topic and the daemon's indexer fills the store
+  // (read at start).
+  std::string kafka_brokers;               // "host:port[,host:port...]"
+  std::string kafka_topic = "shoal-logs";
 };
 
 // "1073741824", "512MiB", "1GiB", "64KiB", "2TiB" (also kB/MB/GB: powers of

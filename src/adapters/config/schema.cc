@@ -127,7 +127,9 @@ const SpecMap<LogsSpec>& LogsMap() {
   static const SpecMap<LogsSpec> map = std::move(
       SpecMap<LogsSpec>("logs")
           .Value("retention", "30d", [](const LogsSpec& l) { return Json(l.retention); })
-          .Value("max_size", "512MiB", [](const LogsSpec& l) { return Json(l.max_size); }));
+          .Value("max_size", "512MiB", [](const LogsSpec& l) { return Json(l.max_size); })
+          .Value("kafka_brokers", "127.0.0.1:9092", [](const LogsSpec& l) { return Json(l.kafka_brokers); })
+          .Value("kafka_topic", "logs-prod", [](const LogsSpec& l) { return Json(l.kafka_topic); }));
   return map;
 }
 

@@ -61,6 +61,8 @@ releases:
 logs:
   retention: 14d
   max_size: 2GiB
+  kafka_brokers: kafka-1.internal:9092,kafka-2.internal:9092
+  kafka_topic: shoal-logs
 inventory:
   dir: /var/lib/shoal/inventory
   nagios: true
