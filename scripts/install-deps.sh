@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev
+  librdkafka-dev  # the Kafka log destination (its tests run librdkafka's mock cluster)
   libcpp-httplib-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libarchive-dev haproxy
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev  # the fuzz build (scripts/fuzz.sh)

@@ -1,5 +1,8 @@
 #include "api/api_requests.h"
 
+#include "adapters/config/duration.h"
+#include "core/syslog_line.h"
+
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
@@ -297,6 +300,55 @@ Result<ActivitiesQuery> ParseActivitiesQuery(const QueryParams& params) {
   }
   if (const auto it = p->find("limit"); it != p->end()) {
     Result<std::int64_t> limit = QueryInteger("limit", it->second, 1, kMaxActivityLimit);
+    if (!limit.ok()) return limit.status();
+    q.limit = static_cast<int>(*limit);
+  }
+  return q;
+}
+
+Result<LogQuery> ParseLogsQuery(const QueryParams& params, std::int64_t now_us) {
+  Result<std::map<std::string, std::string>> p =
+      SingleParams(params, {"target", "since", "grep", "after", "limit"}, "/v1/logs");
+  if (!p.ok()) return p.status();
+  LogQuery q;
+  q.limit = kDefaultLogLimit;
+  if (const auto it = p->find("target"); it != p->end()) {
+    if (it->second.empty()) return Status::InvalidArgument("target is empty; leave it out for every group");
+    if (it->second.size() > kMaxNameLength) {
+      return Status::InvalidArgument("target is longer than " + std::to_string(kMaxNameLength) + " bytes");
+    }
+    q.target = it->second;
+  }
+  if (const auto it = p->find("grep"); it != p->end()) {
+    if (it->second.empty()) return Status::InvalidArgument("grep is empty; leave it out for every line");
+    if (it->second.size() > kMaxGrepLength) {
+      return Status::InvalidArgument("grep is longer than " + std::to_string(kMaxGrepLength) + " bytes");
+    }
+    q.grep = it->second;
+  }
+  if (const auto it = p->find("since"); it != p->end()) {
+    const std::string& t = it->second;
+    const bool digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) {
+      Result<std::int64_t> secs = QueryInteger("since", t, 0, std::int64_t{1} << 40);
+      if (!secs.ok()) return secs.status();
+      q.since_us = *secs * 1000000;
+    } else if (std::optional<std::int64_t> at = ParseRfc3339Micros(t)) {
+      q.since_us = *at;
+    } else if (std::optional<Seconds> back = config_internal::ParseDuration(t)) {
+      q.since_us = now_us - *back * 1000000;
+    } else {
+      return Status::InvalidArgument("since must be Unix seconds, an RFC 3339 time (2026-12-03T09:00:00Z) or a "
+                                     "duration back from now (10m, 2h, 7d), got '" + Clip(t) + "'");
+    }
+  }
+  if (const auto it = p->find("after"); it != p->end()) {
+    Result<std::int64_t> after = QueryInteger("after", it->second, 0, std::numeric_limits<std::int64_t>::max());
+    if (!after.ok()) return after.status();
+    q.after_seq = *after;
+  }
+  if (const auto it = p->find("limit"); it != p->end()) {
+    Result<std::int64_t> limit = QueryInteger("limit", it->second, 1, kMaxLogLimit);
     if (!limit.ok()) return limit.status();
     q.limit = static_cast<int>(*limit);
   }

@@ -14,6 +14,7 @@
 
 #include "core/decide.h"
 #include "core/status.h"
+#include "ports/log_store.h"
 
 namespace shoal {
 
@@ -99,6 +100,16 @@ struct HistoryQuery {
 
 // Query parameters as the HTTP layer decoded them (a name may repeat).
 using QueryParams = std::multimap<std::string, std::string>;
+
+// GET /v1/logs?target=GROUP|INSTANCE&since=T&grep=TEXT&after=SEQ&limit=N
+//   since: Unix seconds, an RFC 3339 time (2026-12-03T09:00:00Z) or a
+//          duration back from now (10m, 2h, 7d);
+//   after: follow: the lines stored after this cursor (the last answer's
+//          "cursor"), oldest first; without it the newest `limit` lines.
+inline constexpr int kDefaultLogLimit = 100;
+inline constexpr int kMaxLogLimit = 10'000;
+inline constexpr std::size_t kMaxGrepLength = 1024;
+Result<LogQuery> ParseLogsQuery(const QueryParams& params, std::int64_t now_us);
 
 Result<ScaleRequest> ParseScaleRequest(std::string_view body);
 Result<DeployApiRequest> ParseDeployRequest(std::string_view body);

@@ -17,6 +17,7 @@
 #include "api/api_token.h"
 #include "api/dashboard_assets.h"
 #include "api/daemon.h"
+#include "api/log_shipper.h"
 #include "api/prometheus_text.h"
 
 namespace shoal {
@@ -205,6 +206,10 @@ void ApiServer::Serve(Daemon* d) {
   s.Get("/v1/activities", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<ActivitiesQuery> q = ParseActivitiesQuery(req.params);
     if (Parsed(q, res)) ReplyResult(res, d->ActivitiesJson(*q));
+  });
+  s.Get("/v1/logs", [d](const httplib::Request& req, httplib::Response& res) {
+    const Result<LogQuery> q = ParseLogsQuery(req.params, NowMicros());
+    if (Parsed(q, res)) ReplyResult(res, d->LogsJson(*q));
   });
   s.Post("/v1/spot/interrupt", [d](const httplib::Request& req, httplib::Response& res) {
     const Result<InterruptRequest> r = ParseInterruptRequest(req.body);

@@ -144,6 +144,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
   impl->store = std::move(*store);
   impl->sink = std::make_unique<LogActivitySink>(impl->counted_log, &impl->metrics);
   impl->inventory = std::make_unique<FileInventory>(impl->options.data_dir, impl->counted_log);
+  Result<std::unique_ptr<LogShipper>> logs =
+      LogShipper::Open(impl->options.data_dir, impl->counted_log, [d = impl.get()] {
+        const std::shared_ptr<const DaemonSnapshot> snap = d->Snapshot();
+        const LogsSpec spec = snap ? snap->config.logs : d->config.logs;
+        return LogRetention{spec.retention * 1000000, spec.max_size};
+      },
+      impl->config.logs);
+  if (!logs.ok()) return logs.status();
+  impl->logs = std::move(*logs);
   SHOAL_RETURN_IF_ERROR(RecordStartingConfig(*impl->store, impl->config, options.config_path, *config_text,
                                              impl->clock.Now()));
 
@@ -191,6 +200,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
 
 Status Daemon::Run() {
   impl_->api->Serve(this);
+  impl_->logs->Start();
   const std::string pid_file = impl_->options.data_dir + "/shoal.pid";
   if (const Status s = WritePidFile(pid_file); !s.ok()) {
     StreamLogger log(&impl_->clock, &std::cerr);
@@ -224,6 +234,7 @@ Status Daemon::Run() {
   }
   impl_->RunCommands();  // answers what was asked while stopping
   impl_->api->Stop();
+  impl_->logs->Stop();
   std::remove(pid_file.c_str());
   std::cerr << "event=daemon_stopped instances=left_running\n";
   return Status::Ok();

@@ -54,6 +54,8 @@ class Daemon {
   // The Ansible dynamic inventory (an inventory script's --list JSON).
   std::string InventoryJson();
   Result<std::string> ActivitiesJson(const ActivitiesQuery& query);
+  // GET /v1/logs: the lines of the embedded log store (docs/LOGS.md).
+  Result<std::string> LogsJson(const LogQuery& query);
   // The dashboard's charts: the group's last `minutes` minutes (1..1440).
   Result<std::string> GroupHistoryJson(const std::string& group, int minutes);
   Result<std::string> Scale(const std::string& group, int desired);

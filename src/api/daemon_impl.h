@@ -22,6 +22,7 @@
 #include "adapters/system/system_clock.h"
 #include "api/dashboard_history.h"
 #include "api/daemon.h"
+#include "api/log_shipper.h"
 #include "api/daemon_metrics.h"
 #include "controller/reconciler.h"
 #include "providers/provider.h"
@@ -91,6 +92,8 @@ struct Daemon::Impl {
   mutable std::mutex snapshot_mu;  // guards `snapshot` (the pointer, not what it points to)
   std::shared_ptr<const DaemonSnapshot> snapshot;
   DashboardHistory history;  // the dashboard's charts (its own lock)
+  // Last: its thread reads the snapshot, so it stops before that goes.
+  std::unique_ptr<LogShipper> logs;
 
   void Tick();
   // Publishes a snapshot of what runs now and records this minute's

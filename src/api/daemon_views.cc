@@ -9,6 +9,7 @@
 #include "adapters/json/activity_json.h"
 #include "api/api_requests.h"
 #include "api/daemon_impl.h"
+#include "core/syslog_line.h"
 
 namespace shoal {
 namespace {
@@ -331,6 +332,31 @@ Result<std::string> Daemon::AgentEvent(const std::string& instance, const std::s
 std::string Daemon::InventoryJson() {
   const std::shared_ptr<const DaemonSnapshot> snap = impl_->Snapshot();
   return RenderAnsibleList(InventoryHosts(snap->config.groups, snap->states));
+}
+
+}  // namespace shoal
+
+namespace shoal {
+
+Result<std::string> Daemon::LogsJson(const LogQuery& query) {
+  Result<LogPage> page = impl_->logs->store()->Search(query);
+  if (!page.ok()) return page.status();
+  ordered_json lines = ordered_json::array();
+  for (const StoredLog& l : page->lines) {
+    const LogRecord& r = l.record;
+    lines.push_back(ordered_json{{"seq", l.seq},
+                                 {"time", FormatRfc3339Micros(r.time_us)},
+                                 {"group", r.group},
+                                 {"instance", r.instance},
+                                 {"pool", r.pool},
+                                 {"release", r.release},
+                                 {"stream", r.stream},
+                                 {"offset", r.offset},
+                                 {"text", r.text},
+                                 {"syslog", FormatSyslog(SyslogOf(r))}});
+  }
+  return ordered_json{{"lines", std::move(lines)}, {"cursor", page->cursor}}.dump(
+      -1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 }  // namespace shoal

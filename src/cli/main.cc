@@ -9,6 +9,7 @@
 #include "cli/agent_command.h"
 #include "cli/bootstrap_command.h"
 #include "cli/deploy_command.h"
+#include "cli/logs_command.h"
 #include "cli/inventory_command.h"
 #include "cli/cluster_commands.h"
 #include "cli/release_command.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   shoal::AddReleaseCommand(app, &exit_code);
   shoal::AddBootstrapCommand(app, &exit_code);
   shoal::AddDeployCommands(app, &exit_code);
+  shoal::AddLogsCommand(app, &exit_code);
   shoal::AddInventoryCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

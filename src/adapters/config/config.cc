@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -154,6 +155,42 @@ ReleasesSpec ReadReleases(const MapReader& m) {
   return r;
 }
 
+// The smallest store worth having: a few minutes of a chatty instance.
+constexpr std::int64_t kMinLogsMaxSize = std::int64_t{1} << 20;
+
+LogsSpec ReadLogs(const MapReader& m) {
+  m.AllowOnly(config_internal::KeyNames(config_internal::LogsMap().shape()));
+  LogsSpec l;
+  m.Duration("retention", &l.retention);
+  if (m.Has("max_size")) {
+    std::string text;
+    m.String("max_size", &text);
+    const std::optional<std::int64_t> bytes = ParseByteSize(text);
+    if (!bytes) {
+      m.FailAt("max_size", "expected a size like 1GiB, 512MiB or a number of bytes, got \"" + text + "\"");
+    } else if (*bytes != 0 && *bytes < kMinLogsMaxSize) {
+      m.FailAt("max_size", "must be 0 (no limit) or at least 1MiB, got " + text);
+    } else {
+      l.max_size = *bytes;
+    }
+  }
+  if (m.Has("kafka_brokers")) {
+    m.String("kafka_brokers", &l.kafka_brokers);
+    static const std::regex brokers(R"([A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}(,[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5})*)");
+    if (!std::regex_match(l.kafka_brokers, brokers)) {
+      m.FailAt("kafka_brokers", "expected host:port[,host:port...], got \"" + l.kafka_brokers + "\"");
+    }
+  }
+  if (m.Has("kafka_topic")) {
+    m.String("kafka_topic", &l.kafka_topic);
+    static const std::regex topic("[A-Za-z0-9._-]{1,249}");
+    if (!std::regex_match(l.kafka_topic, topic)) {
+      m.FailAt("kafka_topic", "expected 1-249 of A-Z a-z 0-9 . _ -, got \"" + l.kafka_topic + "\"");
+    }
+  }
+  return l;
+}
+
 // Nagios reads a ';' as the start of a comment and a line as one
 // directive: neither may get into a generated object definition.
 void CheckNagiosText(const MapReader& m, std::string_view key, const std::string& text) {
@@ -183,7 +220,7 @@ InventorySpec ReadInventory(const MapReader& m) {
 
 std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source,
                                std::vector<GroupLines>* lines, ControllerSpec* controller, ProviderSpec* provider,
-                               ReleasesSpec* releases, InventorySpec* inventory) {
+                               ReleasesSpec* releases, LogsSpec* logs, InventorySpec* inventory) {
   if (!root.IsDefined() || root.IsNull()) {
     Fail(source, 0, "", "the file is empty; expected a mapping with the key \"groups\"");
   }
@@ -192,6 +229,7 @@ std::vector<GroupSpec> ReadTop(const YAML::Node& root, const std::string& source
   *controller = ReadController(top.Map("controller"));
   *provider = ReadProvider(top.Map("provider"));
   *releases = ReadReleases(top.Map("releases"));
+  *logs = ReadLogs(top.Map("logs"));
   *inventory = ReadInventory(top.Map("inventory"));
   top.Require("groups");
   std::vector<GroupSpec> groups;
@@ -282,7 +320,7 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
   Config config;
   config.source = source;
   config.groups = ReadTop(root, source, &lines, &config.controller, &config.provider, &config.releases,
-                          &config.inventory);
+                          &config.logs, &config.inventory);
   config.tune = config_internal::ReadTune(root, source);
   SHOAL_RETURN_IF_ERROR(ValidateEach(config, lines));
   SHOAL_RETURN_IF_ERROR(CheckUniqueNames(config, lines));
@@ -292,6 +330,28 @@ Result<Config> ParseChecked(std::string_view yaml_text, const std::string& sourc
 }
 
 }  // namespace
+
+std::optional<std::int64_t> ParseByteSize(std::string_view text) {
+  std::size_t i = 0;
+  std::int64_t n = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    if (n > (std::int64_t{1} << 50)) return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+    ++i;
+  }
+  if (i == 0) return std::nullopt;
+  const std::string_view unit = text.substr(i);
+  const std::pair<std::string_view, std::int64_t> units[] = {
+      {"", 1},          {"B", 1},
+      {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30}, {"TiB", 1LL << 40},
+      {"kB", 1000},     {"KB", 1000},     {"MB", 1000000}, {"GB", 1000000000}, {"TB", 1000000000000}};
+  for (const auto& [name, factor] : units) {
+    if (unit != name) continue;
+    if (n > (std::int64_t{1} << 62) / factor) return std::nullopt;
+    return n * factor;
+  }
+  return std::nullopt;
+}
 
 std::string_view ToString(ProviderType type) {
   switch (type) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,6 +74,23 @@ struct ReleasesSpec {
   std::string env = "prod";
 };
 
+// The `logs:` section: the embedded store of instances' stdout/stderr
+// (docs/LOGS.md). Lines older than `retention` or beyond `max_size` (the
+// oldest first) are deleted.
+struct LogsSpec {
+  Seconds retention = 7 * 24 * kHour;        // 0 = no age limit
+  std::int64_t max_size = std::int64_t{1} << 30;  // bytes; 0 = no size limit
+  // Kafka: "" = the collector writes the embedded store directly; else the
+  // lines go through this topic and the daemon's indexer fills the store
+  // (read at start).
+  std::string kafka_brokers;               // "host:port[,host:port...]"
+  std::string kafka_topic = "shoal-logs";
+};
+
+// "1073741824", "512MiB", "1GiB", "64KiB", "2TiB" (also kB/MB/GB: powers of
+// 1000): the number of bytes, or nullopt.
+std::optional<std::int64_t> ParseByteSize(std::string_view text);
+
 // The `inventory:` section: the files `shoal serve` rewrites on every
 // membership change for Nagios and Prometheus (docs/CONFIG.md).
 struct InventorySpec {
@@ -92,6 +110,7 @@ struct Config {
   ControllerSpec controller;
   ProviderSpec provider;
   ReleasesSpec releases;
+  LogsSpec logs;
   InventorySpec inventory;
   std::vector<TuneParam> tune;  // what `shoal tune` may change (tune_spec.h); nothing else reads it
 

@@ -89,6 +89,8 @@ const SpecMap<Config>& TopMap() {
                   [](const Config& c) { return ProviderMap().Render(c.provider); })
           .Nested("releases", KeyKind::kSection, ReleasesMap().shape(),
                   [](const Config& c) { return ReleasesMap().Render(c.releases); })
+          .Nested("logs", KeyKind::kSection, LogsMap().shape(),
+                  [](const Config& c) { return LogsMap().Render(c.logs); })
           .Value("tune", "{groups.0.max: [2, 8]}", RenderTune, kAllPolicyTypes,
                  "read by shoal tune only; the daemon ignores it")
           .Nested("inventory", KeyKind::kSection, InventoryMap().shape(),
@@ -118,6 +120,16 @@ const SpecMap<ReleasesSpec>& ReleasesMap() {
                  kAllPolicyTypes, kNewInstancesOnly)
           .Value("env", "staging", [](const ReleasesSpec& r) { return Json(r.env); }, kAllPolicyTypes,
                  kNewInstancesOnly));
+  return map;
+}
+
+const SpecMap<LogsSpec>& LogsMap() {
+  static const SpecMap<LogsSpec> map = std::move(
+      SpecMap<LogsSpec>("logs")
+          .Value("retention", "30d", [](const LogsSpec& l) { return Json(l.retention); })
+          .Value("max_size", "512MiB", [](const LogsSpec& l) { return Json(l.max_size); })
+          .Value("kafka_brokers", "127.0.0.1:9092", [](const LogsSpec& l) { return Json(l.kafka_brokers); })
+          .Value("kafka_topic", "logs-prod", [](const LogsSpec& l) { return Json(l.kafka_topic); }));
   return map;
 }
 

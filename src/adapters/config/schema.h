@@ -118,6 +118,7 @@ const SpecMap<ProviderSpec>& ProviderMap();
 const SpecMap<AwsProviderSpec>& AwsProviderMap();
 const SpecMap<AwsAgentSpec>& AwsAgentMap();
 const SpecMap<ReleasesSpec>& ReleasesMap();
+const SpecMap<LogsSpec>& LogsMap();
 const SpecMap<InventorySpec>& InventoryMap();
 const SpecMap<AlarmSpec>& AlarmMap();
 const SpecMap<PolicySpec>& PolicyMap();

@@ -58,6 +58,11 @@ provider:
 releases:
   store: file:///var/lib/shoal/releases
   env: prod
+logs:
+  retention: 14d
+  max_size: 2GiB
+  kafka_brokers: kafka-1.internal:9092,kafka-2.internal:9092
+  kafka_topic: shoal-logs
 inventory:
   dir: /var/lib/shoal/inventory
   nagios: true

@@ -1,0 +1,447 @@
+#include "adapters/sqlite/sqlite_log_store.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "adapters/sqlite/sqlite_util.h"
+
+namespace shoal {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+// Retention deletes in chunks so the collector's next batch never waits long.
+constexpr std::int64_t kPruneChunk = 20000;
+// The shortest text the trigram index can look up; shorter --grep scans.
+constexpr std::size_t kMinIndexedGrep = 3;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS logs(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts INTEGER NOT NULL,
+  grp TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  pool TEXT NOT NULL,
+  release TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  source TEXT NOT NULL,
+  off INTEGER NOT NULL,
+  msg TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS logs_key ON logs(source, off);
+CREATE INDEX IF NOT EXISTS logs_grp ON logs(grp);
+CREATE INDEX IF NOT EXISTS logs_instance ON logs(instance);
+-- detail=none: the index answers "which lines hold every one of these
+-- trigrams" (no positions: a third of the size, faster to write); the
+-- search checks the text itself. External content: the text is stored once.
+CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(msg, content='logs', content_rowid='seq', tokenize='trigram',
+  detail=none, columnsize=0);
+CREATE TABLE IF NOT EXISTS log_cursors(
+  source TEXT PRIMARY KEY,
+  file_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  base INTEGER NOT NULL);
+)sql";
+
+Result<sqlite3*> OpenConnection(const std::string& path, bool create) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Status s = sqlite::Error(db, path, "opening");
+    sqlite3_close(db);
+    return s;
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  return db;
+}
+
+std::string Text(sqlite3_stmt* s, int col) {
+  const unsigned char* t = sqlite3_column_text(s, col);
+  return t != nullptr ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(s, col)))
+                      : std::string();
+}
+
+void BindText(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+Result<std::int64_t> QueryInt(sqlite3* db, const std::string& path, const char* sql) {
+  Result<sqlite::Statement> s = sqlite::Prepare(db, path, sql);
+  if (!s.ok()) return s.status();
+  if (sqlite3_step(s->get()) != SQLITE_ROW) return sqlite::Error(db, path, sql);
+  return static_cast<std::int64_t>(sqlite3_column_int64(s->get(), 0));
+}
+
+}  // namespace
+
+struct SqliteLogStore::Statements {
+  sqlite::Statement insert;
+  sqlite::Statement insert_fts;
+  sqlite::Statement put_cursor;
+  sqlite::Statement get_cursor;
+};
+
+SqliteLogStore::SqliteLogStore(std::string path, sqlite3* writer, sqlite3* reader)
+    : path_(std::move(path)), writer_(writer), reader_(reader), stmts_(std::make_unique<Statements>()) {}
+
+SqliteLogStore::~SqliteLogStore() {
+  stmts_.reset();
+  sqlite3_close(reader_);
+  sqlite3_close(writer_);
+}
+
+Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::Open(const std::string& path) {
+  Result<sqlite3*> writer = OpenConnection(path, true);
+  if (!writer.ok()) return writer.status();
+  sqlite3* w = *writer;
+  auto fail = [&](Status s) {
+    sqlite3_close(w);
+    return s;
+  };
+  // Before the first table exists: lets Prune give freed pages back to the
+  // file system (PRAGMA incremental_vacuum), so max_size bounds the file.
+  if (Status s = sqlite::Exec(w, path, "PRAGMA auto_vacuum=INCREMENTAL"); !s.ok()) return fail(s);
+  Result<std::string> mode = sqlite::QueryText(w, path, "PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return fail(mode.status());
+  if (*mode != "wal") return fail(Status::IoError(path + ": cannot use write-ahead logging (journal_mode is '" + *mode + "')"));
+  // NORMAL in WAL mode: a power loss may lose the last batches, never
+  // corrupt; those lines are read again from the files (their cursors were
+  // in the same transactions).
+  if (Status s = sqlite::Exec(w, path, "PRAGMA synchronous=NORMAL"); !s.ok()) return fail(s);
+  if (Status s = sqlite::Exec(w, path, "PRAGMA journal_size_limit=67108864"); !s.ok()) return fail(s);
+  // The index pages a batch touches stay in memory (64 MiB, not SQLite's
+  // 2 MiB), and the WAL is copied back every 32 MiB rather than every
+  // 4 MiB: each checkpoint is an fsync, and at 100k lines/s they add up.
+  if (Status s = sqlite::Exec(w, path, "PRAGMA cache_size=-65536"); !s.ok()) return fail(s);
+  if (Status s = sqlite::Exec(w, path, "PRAGMA wal_autocheckpoint=8192"); !s.ok()) return fail(s);
+  if (Status s = sqlite::Exec(w, path, kSchema); !s.ok()) return fail(s);
+  Result<sqlite3*> reader = OpenConnection(path, false);
+  if (!reader.ok()) return fail(reader.status());
+  std::unique_ptr<SqliteLogStore> store(new SqliteLogStore(path, w, *reader));
+  Statements& st = *store->stmts_;
+  struct {
+    sqlite::Statement* out;
+    const char* sql;
+  } prepared[] = {
+      {&st.insert,
+       "INSERT OR IGNORE INTO logs(ts, grp, instance, pool, release, stream, source, off, msg) "
+       "VALUES(?,?,?,?,?,?,?,?,?)"},
+      {&st.insert_fts, "INSERT INTO logs_fts(rowid, msg) VALUES(?,?)"},
+      {&st.put_cursor,
+       "INSERT INTO log_cursors(source, file_id, position, base) VALUES(?,?,?,?) "
+       "ON CONFLICT(source) DO UPDATE SET file_id=excluded.file_id, position=excluded.position, base=excluded.base"},
+      {&st.get_cursor, "SELECT file_id, position, base FROM log_cursors WHERE source = ?"},
+  };
+  for (auto& p : prepared) {
+    Result<sqlite::Statement> s = sqlite::Prepare(w, path, p.sql);
+    if (!s.ok()) return s.status();
+    *p.out = std::move(*s);
+  }
+  return store;
+}
+
+Result<std::int64_t> SqliteLogStore::Append(const std::vector<LogRecord>& lines, const std::vector<LogCursor>& cursors) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  sqlite::Transaction tx(writer_, path_);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  std::int64_t added = 0;
+  sqlite3_stmt* ins = stmts_->insert.get();
+  sqlite3_stmt* fts = stmts_->insert_fts.get();
+  for (const LogRecord& r : lines) {
+    {
+      sqlite::ResetOnExit reset(ins);
+      sqlite3_bind_int64(ins, 1, r.time_us);
+      BindText(ins, 2, r.group);
+      BindText(ins, 3, r.instance);
+      BindText(ins, 4, r.pool);
+      BindText(ins, 5, r.release);
+      BindText(ins, 6, r.stream);
+      BindText(ins, 7, r.source);
+      sqlite3_bind_int64(ins, 8, r.offset);
+      BindText(ins, 9, r.text);
+      SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, ins, "storing a log line"));
+    }
+    if (sqlite3_changes(writer_) == 0) continue;  // its (source, offset) is stored already
+    ++added;
+    sqlite::ResetOnExit reset(fts);
+    sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(writer_));
+    BindText(fts, 2, r.text);
+    SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, fts, "indexing a log line"));
+  }
+  sqlite3_stmt* cur = stmts_->put_cursor.get();
+  for (const LogCursor& c : cursors) {
+    sqlite::ResetOnExit reset(cur);
+    BindText(cur, 1, c.source);
+    BindText(cur, 2, c.file_id);
+    sqlite3_bind_int64(cur, 3, c.position);
+    sqlite3_bind_int64(cur, 4, c.base);
+    SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, cur, "storing a log cursor"));
+  }
+  SHOAL_RETURN_IF_ERROR(tx.Commit());
+  return added;
+}
+
+Result<std::optional<LogCursor>> SqliteLogStore::Cursor(const std::string& source) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  sqlite3_stmt* s = stmts_->get_cursor.get();
+  sqlite::ResetOnExit reset(s);
+  BindText(s, 1, source);
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<LogCursor>();
+  if (rc != SQLITE_ROW) return sqlite::Error(writer_, path_, "reading a log cursor");
+  LogCursor c;
+  c.source = source;
+  c.file_id = Text(s, 0);
+  c.position = sqlite3_column_int64(s, 1);
+  c.base = sqlite3_column_int64(s, 2);
+  return std::optional<LogCursor>(std::move(c));
+}
+
+namespace {
+
+// The UTF-8 characters of `text` (the trigram tokenizer counts characters).
+std::vector<std::string> Characters(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    n = std::min(n, text.size() - i);
+    out.push_back(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+// An FTS5 query for the lines holding every trigram of `text`: "abc" AND
+// "bcd" AND ... (each trigram once, quoted). Empty when `text` has fewer
+// than three characters or a NUL (the index cannot help then).
+std::string TrigramQuery(const std::string& text) {
+  if (text.find('\0') != std::string::npos) return "";
+  const std::vector<std::string> chars = Characters(text);
+  if (chars.size() < 3) return "";
+  std::vector<std::string> grams;
+  for (std::size_t i = 0; i + 3 <= chars.size(); ++i) grams.push_back(chars[i] + chars[i + 1] + chars[i + 2]);
+  std::sort(grams.begin(), grams.end());
+  grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
+  std::string q;
+  for (const std::string& g : grams) {
+    if (!q.empty()) q += " AND ";
+    q += '"';
+    for (char c : g) {
+      if (c == '"') q += '"';
+      q += c;
+    }
+    q += '"';
+  }
+  return q;
+}
+
+// A target's line count up to this decides the plan: a smaller target is
+// read newest first through its index (each line's text checked); a larger
+// one is searched through the trigram index first.
+constexpr std::int64_t kSmallTarget = 50000;
+
+}  // namespace
+
+Result<std::int64_t> SqliteLogStore::FirstSeqAtOrAfter(sqlite3* db, std::int64_t time_us) {
+  // Lines are stamped as the collector reads them and stored in that order,
+  // so time grows with seq: a binary search over the primary key finds the
+  // first line at or after `time_us` (the search also checks each line's
+  // time, so a clock stepped back costs nothing but a wider range).
+  Result<sqlite::Statement> first = sqlite::Prepare(db, path_, "SELECT seq, ts FROM logs WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+  if (!first.ok()) return first.status();
+  Result<std::int64_t> top = QueryInt(db, path_, "SELECT coalesce(max(seq), 0) + 1 FROM logs");
+  if (!top.ok()) return top.status();
+  std::int64_t lo = 0;
+  std::int64_t hi = *top;  // the answer is in [lo, hi]; hi = past every line
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    sqlite3_stmt* s = first->get();
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, mid);
+    const int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite::Error(db, path_, "finding lines by time");
+    if (rc == SQLITE_DONE || sqlite3_column_int64(s, 1) >= time_us) {
+      hi = mid;
+    } else {
+      lo = sqlite3_column_int64(s, 0) + 1;
+    }
+  }
+  return lo;
+}
+
+Result<LogPage> SqliteLogStore::Search(const LogQuery& q) {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  // One read transaction: the lines and the cursor come from one snapshot.
+  SHOAL_RETURN_IF_ERROR(sqlite::Exec(reader_, path_, "BEGIN"));
+  struct End {
+    sqlite3* db;
+    ~End() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
+  } end{reader_};
+
+  // The lowest seq worth reading: after the follower's cursor and at or
+  // after `since` (found on the primary key, so no time index is kept).
+  std::int64_t low = q.after_seq > 0 ? q.after_seq + 1 : 0;
+  if (q.since_us > 0) {
+    Result<std::int64_t> at = FirstSeqAtOrAfter(reader_, q.since_us);
+    if (!at.ok()) return at.status();
+    low = std::max(low, *at);
+  }
+  // A target is an instance id when some line has it, else a group name.
+  // Naming one column (not "grp = ? OR instance = ?") lets SQLite walk
+  // that column's index in seq order.
+  std::string column;
+  std::int64_t target_lines = 0;
+  if (!q.target.empty()) {
+    for (const char* col : {"instance", "grp"}) {
+      const std::string sql = std::string("SELECT count(*) FROM (SELECT 1 FROM logs WHERE ") + col +
+                              " = ?1 AND seq >= ?2 LIMIT " + std::to_string(kSmallTarget + 1) + ")";
+      Result<sqlite::Statement> c = sqlite::Prepare(reader_, path_, sql);
+      if (!c.ok()) return c.status();
+      BindText(c->get(), 1, q.target);
+      sqlite3_bind_int64(c->get(), 2, low);
+      if (sqlite3_step(c->get()) != SQLITE_ROW) return sqlite::Error(reader_, path_, "counting a target's lines");
+      target_lines = sqlite3_column_int64(c->get(), 0);
+      column = col;
+      if (target_lines > 0) break;
+    }
+  }
+  const std::string trigrams = TrigramQuery(q.grep);
+  const bool by_index = !trigrams.empty() && (q.target.empty() || target_lines > kSmallTarget);
+  const bool newest_first = q.after_seq <= 0;
+  const char* dir = newest_first ? "DESC" : "ASC";
+  std::string sql = "SELECT l.seq, l.ts, l.grp, l.instance, l.pool, l.release, l.stream, l.source, l.off, l.msg FROM ";
+  if (by_index) {
+    // The trigram index first, in seq order; CROSS JOIN keeps it outermost
+    // so the LIMIT stops the walk as soon as enough lines match.
+    // (FTS5 hands its rows over in rowid order, so no sort is needed.)
+    sql += "logs_fts f CROSS JOIN logs l ON l.seq = f.rowid WHERE f.logs_fts MATCH ?1 AND f.rowid >= ?4";
+  } else {
+    sql += "logs l WHERE l.seq >= ?4";
+  }
+  if (!q.grep.empty()) sql += " AND instr(l.msg, ?2) > 0";
+  if (!q.target.empty()) sql += " AND l." + column + " = ?3";
+  if (q.since_us > 0) sql += " AND l.ts >= ?5";
+  sql += std::string(by_index ? " ORDER BY f.rowid " : " ORDER BY l.seq ") + dir;
+  sql += " LIMIT ?6";
+  Result<sqlite::Statement> stmt = sqlite::Prepare(reader_, path_, sql);
+  if (!stmt.ok()) return stmt.status();
+  sqlite3_stmt* s = stmt->get();
+  if (by_index) BindText(s, 1, trigrams);
+  if (!q.grep.empty()) BindText(s, 2, q.grep);
+  if (!q.target.empty()) BindText(s, 3, q.target);
+  sqlite3_bind_int64(s, 4, low);
+  if (q.since_us > 0) sqlite3_bind_int64(s, 5, q.since_us);
+  const int limit = std::max(1, q.limit);
+  sqlite3_bind_int(s, 6, limit);
+  LogPage page;
+  int rc = 0;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    StoredLog line;
+    line.seq = sqlite3_column_int64(s, 0);
+    LogRecord& r = line.record;
+    r.time_us = sqlite3_column_int64(s, 1);
+    r.group = Text(s, 2);
+    r.instance = Text(s, 3);
+    r.pool = Text(s, 4);
+    r.release = Text(s, 5);
+    r.stream = Text(s, 6);
+    r.source = Text(s, 7);
+    r.offset = sqlite3_column_int64(s, 8);
+    r.text = Text(s, 9);
+    page.lines.push_back(std::move(line));
+  }
+  if (rc != SQLITE_DONE) return sqlite::Error(reader_, path_, "searching the logs");
+  if (newest_first) std::reverse(page.lines.begin(), page.lines.end());
+  // Following from a full page goes on from its last line; otherwise from
+  // the newest line stored, so a follower skips what cannot match.
+  if (!newest_first && static_cast<int>(page.lines.size()) == limit) {
+    page.cursor = page.lines.back().seq;
+  } else {
+    Result<std::int64_t> newest = QueryInt(reader_, path_, "SELECT coalesce(max(seq), 0) FROM logs");
+    if (!newest.ok()) return newest.status();
+    page.cursor = std::max({q.after_seq, *newest, page.lines.empty() ? 0 : page.lines.back().seq});
+  }
+  return page;
+}
+
+Result<std::int64_t> SqliteLogStore::DeleteOldest(const std::string& where, std::int64_t bound, std::int64_t max_rows) {
+  // The chunk's last seq, then the index rows (FTS5's external-content
+  // delete needs the old text) and the lines, in one transaction.
+  sqlite::Transaction tx(writer_, path_);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  const std::string upto_sql = "SELECT max(seq) FROM (SELECT seq FROM logs WHERE " + where + " ORDER BY seq LIMIT ?2)";
+  Result<sqlite::Statement> upto = sqlite::Prepare(writer_, path_, upto_sql);
+  if (!upto.ok()) return upto.status();
+  if (where.find("?1") != std::string::npos) sqlite3_bind_int64(upto->get(), 1, bound);
+  sqlite3_bind_int64(upto->get(), 2, max_rows);
+  if (sqlite3_step(upto->get()) != SQLITE_ROW) return sqlite::Error(writer_, path_, "finding old log lines");
+  if (sqlite3_column_type(upto->get(), 0) == SQLITE_NULL) return std::int64_t{0};
+  const std::int64_t last = sqlite3_column_int64(upto->get(), 0);
+  for (const char* sql : {"INSERT INTO logs_fts(logs_fts, rowid, msg) SELECT 'delete', seq, msg FROM logs WHERE seq <= ?1",
+                          "DELETE FROM logs WHERE seq <= ?1"}) {
+    Result<sqlite::Statement> s = sqlite::Prepare(writer_, path_, sql);
+    if (!s.ok()) return s.status();
+    sqlite3_bind_int64(s->get(), 1, last);
+    SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, s->get(), "pruning log lines"));
+  }
+  const std::int64_t gone = sqlite3_changes(writer_);
+  SHOAL_RETURN_IF_ERROR(tx.Commit());
+  return gone;
+}
+
+Result<std::int64_t> SqliteLogStore::Prune(const LogRetention& retention, std::int64_t now_us) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  std::int64_t total = 0;
+  if (retention.max_age_us > 0) {
+    // Lines are stored in time order (the collector stamps them as it reads),
+    // so the oldest by seq are the oldest by time.
+    Result<std::int64_t> keep_from = FirstSeqAtOrAfter(writer_, now_us - retention.max_age_us);
+    if (!keep_from.ok()) return keep_from.status();
+    for (;;) {
+      Result<std::int64_t> gone = DeleteOldest("seq < ?1", *keep_from, kPruneChunk);
+      if (!gone.ok()) return gone.status();
+      total += *gone;
+      if (*gone < kPruneChunk) break;
+    }
+  }
+  if (retention.max_bytes > 0) {
+    for (int round = 0; round < 1000; ++round) {
+      Result<std::int64_t> used = QueryInt(writer_, path_,
+                                           "SELECT (SELECT page_count FROM pragma_page_count()) - "
+                                           "(SELECT freelist_count FROM pragma_freelist_count())");
+      Result<std::int64_t> page = QueryInt(writer_, path_, "SELECT page_size FROM pragma_page_size()");
+      Result<std::int64_t> rows = QueryInt(writer_, path_, "SELECT count(*) FROM logs");
+      if (!used.ok() || !page.ok() || !rows.ok()) return !used.ok() ? used.status() : !page.ok() ? page.status() : rows.status();
+      const double bytes = static_cast<double>(*used) * static_cast<double>(*page);
+      if (bytes <= static_cast<double>(retention.max_bytes) || *rows == 0) break;
+      // Down to 90% of the limit, so a full store is not pruned every pass.
+      const double share = (bytes - 0.9 * static_cast<double>(retention.max_bytes)) / bytes;
+      const std::int64_t excess = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(share * static_cast<double>(*rows))));
+      Result<std::int64_t> gone = DeleteOldest("1", 0, std::min(excess, kPruneChunk));
+      if (!gone.ok()) return gone.status();
+      total += *gone;
+      if (*gone == 0) break;
+    }
+  }
+  if (total > 0) {
+    SHOAL_RETURN_IF_ERROR(sqlite::Exec(writer_, path_, "PRAGMA incremental_vacuum"));
+    // Best effort: readers may hold the WAL; it is truncated on a later pass.
+    sqlite3_exec(writer_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+  }
+  return total;
+}
+
+Result<std::int64_t> SqliteLogStore::UsedBytes() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Result<std::int64_t> used = QueryInt(writer_, path_,
+                                       "SELECT ((SELECT page_count FROM pragma_page_count()) - "
+                                       "(SELECT freelist_count FROM pragma_freelist_count())) * "
+                                       "(SELECT page_size FROM pragma_page_size())");
+  return used;
+}
+
+Result<std::int64_t> SqliteLogStore::Count() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return QueryInt(writer_, path_, "SELECT count(*) FROM logs");
+}
+
+}  // namespace shoal

@@ -1,0 +1,265 @@
+// Central logs against a real `shoal serve`: local instances print lines,
+// the daemon's collector ships them into DATA/logs.db, and
+// - `shoal logs web --grep X --json` returns them with their labels;
+// - a daemon SIGKILLed mid-ingest, then restarted, has every line once
+//   (at least once + the (source, offset) dedup key);
+// - the instances' stdout.log files are freed once shipped (hole punching);
+// - retention by size, then by age, prunes at the next daemon start.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "adapters/kafka/kafka_logs.h"
+#include "adapters/sqlite/sqlite_log_store.h"
+#include "daemon_fixture.h"
+#include "test_util.h"
+
+namespace shoal::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr int kLinesPerInstance = 100000;
+// The mock broker keeps only the newest part of a partition, like a short
+// retention (with 2 x 20,000 lines, the indexer, joining its group a few
+// seconds late, found only the newest 16,204): stay well below that.
+constexpr int kKafkaLinesPerInstance = 5000;
+
+// Runs `command` through the shell; its exit code, stdout in `out`.
+int RunShell(const std::string& command, std::string* out) {
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  const int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class DaemonLogsTest : public DaemonTest {
+ protected:
+  // Each instance prints "line N MARK" for N = 1..100000, then serves.
+  std::string LogsConfig(const std::string& logs_section, int lines = kLinesPerInstance) const {
+    const std::string command = "      command: [\"/bin/sh\", \"-c\", \"seq 1 " + std::to_string(lines) +
+                                " | sed 's/^/line /; s/$/ MARK/'; exec " + WebBinary() +
+                                " --port {port} --dir {dir} --cpu-ms 1\"]\n";
+    std::string c = std::regex_replace(Config(2), std::regex("      command: \\[[^\\n]*\\n"), command);
+    return c + logs_section;
+  }
+
+  // Per instance: (lines with MARK, distinct MARK texts), read from the
+  // store directly (WAL: a reader beside the daemon's writer is fine).
+  std::map<std::string, std::pair<int, int>> MarkCounts() {
+    std::map<std::string, std::pair<int, int>> out;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2((dir_ + "/data/logs.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return out;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT instance, count(*), count(DISTINCT msg) FROM logs WHERE msg LIKE 'line % MARK' "
+                           "GROUP BY instance",
+                           -1, &s, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(s) == SQLITE_ROW) {
+        out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = {sqlite3_column_int(s, 1),
+                                                                          sqlite3_column_int(s, 2)};
+      }
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+  }
+
+  // The store's used pages in bytes (what logs.max_size bounds); -1 if unreadable.
+  std::int64_t UsedBytes() {
+    sqlite3* db = nullptr;
+    std::int64_t used = -1;
+    if (sqlite3_open_v2((dir_ + "/data/logs.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_busy_timeout(db, 5000);
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v2(db,
+                             "SELECT ((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM "
+                             "pragma_freelist_count())) * (SELECT page_size FROM pragma_page_size())",
+                             -1, &s, nullptr) == SQLITE_OK &&
+          sqlite3_step(s) == SQLITE_ROW) {
+        used = sqlite3_column_int64(s, 0);
+      }
+      sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return used;
+  }
+
+  int MarkTotal() {
+    int n = 0;
+    for (const auto& [id, c] : MarkCounts()) n += c.first;
+    return n;
+  }
+
+  // `shoal logs ARGS --json`: one JSON object per printed line.
+  std::vector<json> CliLogs(const std::string& args) {
+    std::string out;
+    const int rc = RunShell(std::string(SHOAL_BINARY) + " logs " + args + " --json --api http://127.0.0.1:" +
+                                std::to_string(api_port_) + " --data-dir " + dir_ + "/data 2>&1",
+                            &out);
+    EXPECT_EQ(rc, 0) << out;
+    std::vector<json> lines;
+    std::size_t start = 0;
+    while (start < out.size()) {
+      const std::size_t end = out.find('\n', start);
+      const std::string line = out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!line.empty()) lines.push_back(json::parse(line, nullptr, false));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    return lines;
+  }
+};
+
+TEST_F(DaemonLogsTest, LabelsKillMidIngestRotationAndRetention) {
+  std::ofstream(config_) << LogsConfig("");
+  StartDaemon();
+  // The first batch is in: kill the daemon while the rest is being read.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto r = Api("GET", "/v1/logs?grep=MARK&limit=1");
+        return r && r->status == 200 && !json::parse(r->body)["lines"].empty();
+      },
+      60s))
+      << Log();
+  StopDaemon(SIGKILL);
+  const int at_kill = MarkTotal();
+  EXPECT_GT(at_kill, 0);
+  ASSERT_LT(at_kill, 2 * kLinesPerInstance) << "the kill came after the ingest ended; nothing was tested";
+
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return MarkTotal() >= 2 * kLinesPerInstance; }, 120s)) << MarkTotal() << "\n" << Log();
+  std::this_thread::sleep_for(3s);  // more passes: nothing more may come
+  const std::map<std::string, std::pair<int, int>> counts = MarkCounts();
+  ASSERT_GE(counts.size(), 2u);
+  for (const auto& [id, c] : counts) {
+    EXPECT_EQ(c.first, kLinesPerInstance) << id;   // nothing lost, nothing twice
+    EXPECT_EQ(c.second, kLinesPerInstance) << id;  // every line 1..N
+  }
+
+  // The CLI: exactly this line, once per instance, with its labels.
+  const std::vector<json> found = CliLogs("web --grep 'line 77 MARK'");
+  ASSERT_EQ(found.size(), counts.size());
+  std::set<std::string> instances;
+  for (const json& l : found) {
+    ASSERT_FALSE(l.is_discarded());
+    EXPECT_EQ(l["text"], "line 77 MARK");
+    EXPECT_EQ(l["group"], "web");
+    EXPECT_TRUE(counts.count(l["instance"].get<std::string>())) << l.dump();
+    EXPECT_FALSE(l["pool"].get<std::string>().empty()) << l.dump();
+    EXPECT_TRUE(l.contains("release")) << l.dump();  // "" here: the group names no release
+    EXPECT_EQ(l["stream"], "stdout");
+    EXPECT_NE(l["syslog"].get<std::string>().find("group=\"web\""), std::string::npos) << l.dump();
+    instances.insert(l["instance"].get<std::string>());
+  }
+  EXPECT_EQ(instances.size(), counts.size());
+  // By instance too, and --since in the future finds nothing.
+  EXPECT_EQ(CliLogs(*instances.begin() + " --grep 'line 77 MARK'").size(), 1u);
+  EXPECT_EQ(CliLogs("web --grep MARK --since 2099-01-01T00:00:00Z").size(), 0u);
+
+  // Rotation: each shipped stdout.log keeps its apparent size but not its
+  // blocks (freed with PUNCH_HOLE in 1 MiB steps).
+  std::size_t shipped_files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/data/instances")) {
+    struct stat st {};
+    if (::stat((entry.path() / "stdout.log").c_str(), &st) != 0 || st.st_size < (1 << 20)) continue;
+    ++shipped_files;
+    EXPECT_LT(static_cast<std::int64_t>(st.st_blocks) * 512, st.st_size / 2) << entry.path() << ": holes not punched";
+  }
+  EXPECT_EQ(shipped_files, counts.size());
+
+  // Retention by size: the next start prunes the oldest lines down to 90%
+  // of 1 MiB; the newest lines stay.
+  StopDaemon(SIGTERM);
+  std::ofstream(config_) << LogsConfig("logs: {max_size: 1MiB, retention: 0}\n");
+  StartDaemon();
+  // (Pruning goes in chunks of 20,000 lines, one transaction each: wait
+  // for the last one.)
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const std::int64_t used = UsedBytes();
+        return used >= 0 && used <= (1 << 20);
+      },
+      120s))
+      << UsedBytes() << "\n" << Log();
+  EXPECT_GT(MarkTotal(), 0);
+  // The newest stay (the instance shipped last keeps its last line; the
+  // collector reads one file after the other, so the other's may be gone).
+  EXPECT_GE(CliLogs("web --grep 'line 100000 MARK'").size(), 1u);
+  EXPECT_EQ(CliLogs("web --grep 'line 1 MARK'").size(), 0u);                 // the oldest went
+
+  // Retention by age: lines read more than 1 s ago go at the next start.
+  StopDaemon(SIGTERM);
+  std::this_thread::sleep_for(2s);
+  std::ofstream(config_) << LogsConfig("logs: {retention: 1s}\n");
+  StartDaemon();
+  EXPECT_TRUE(WaitUntil([&] { return MarkTotal() == 0; }, 60s)) << MarkTotal() << "\n" << Log();
+}
+
+// logs.kafka_brokers: the collector ships through a Kafka topic (a real
+// Kafka protocol endpoint on loopback: librdkafka's mock cluster, run in
+// this process) and the daemon's indexer fills the store from it.
+TEST_F(DaemonLogsTest, ThroughKafkaTheLinesReachTheStoreAndTheTopic) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
+  ASSERT_NE(rk, nullptr) << err;
+  rd_kafka_mock_cluster_t* mock = rd_kafka_mock_cluster_new(rk, 1);
+  ASSERT_NE(mock, nullptr);
+  const std::string brokers = rd_kafka_mock_cluster_bootstraps(mock);
+  ASSERT_EQ(rd_kafka_mock_topic_create(mock, "shoal-logs-it", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+  std::ofstream(config_) << LogsConfig("logs: {kafka_brokers: \"" + brokers + "\", kafka_topic: shoal-logs-it}\n",
+                                       kKafkaLinesPerInstance);
+  StartDaemon();
+  EXPECT_TRUE(WaitUntil([&] { return MarkTotal() >= 2 * kKafkaLinesPerInstance; }, 120s)) << MarkTotal() << "\n" << Log();
+  std::this_thread::sleep_for(2s);
+  for (const auto& [id, c] : MarkCounts()) {
+    EXPECT_EQ(c.first, kKafkaLinesPerInstance) << id;
+    EXPECT_EQ(c.second, kKafkaLinesPerInstance) << id;
+  }
+  const std::vector<json> found = CliLogs("web --grep 'line 777 MARK'");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0]["group"], "web");
+
+  // The topic holds them: a reader of our own (another consumer group).
+  {
+    Result<std::unique_ptr<SqliteLogStore>> mine = SqliteLogStore::Open(dir_ + "/topic-copy.db");
+    ASSERT_TRUE(mine.ok()) << mine.status().message();
+    KafkaLogOptions o;
+    o.brokers = brokers;
+    o.topic = "shoal-logs-it";
+    o.group_id = "test-reader";
+    Result<std::unique_ptr<KafkaLogIndexer>> reader = KafkaLogIndexer::Open(o, mine->get());
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    const auto end = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < end) {
+      Result<LogPage> last = (*mine)->Search({"web", 0, "line " + std::to_string(kKafkaLinesPerInstance) + " MARK", 0, 10});
+      if (last.ok() && last->lines.size() == 2) break;
+      ASSERT_TRUE((*reader)->PollOnce(5000, 500).ok());
+    }
+    EXPECT_GE(*(*mine)->Count(), 2 * kKafkaLinesPerInstance);
+    EXPECT_EQ((*mine)->Search({"web", 0, "line 777 MARK", 0, 10})->lines.size(), 2u);
+  }
+  StopDaemon(SIGTERM);
+  rd_kafka_mock_cluster_destroy(mock);
+  rd_kafka_destroy(rk);
+}
+
+}  // namespace
+}  // namespace shoal::testing
