@@ -235,6 +235,37 @@ async function refresh() {
   }
 }
 
+// A log line's RFC 3339 time (microseconds, UTC) as the page's other times.
+function logTime(rfc3339) {
+  const ms = Date.parse(String(rfc3339).replace(/(\.\d{3})\d+/, "$1"));
+  return Number.isNaN(ms) ? String(rfc3339) : clock(ms / 1000);
+}
+
+// The log search: what the form asks of /v1/logs, shown as rows. The daemon
+// checks the parameters; its 400 message is shown as it is.
+async function searchLogs() {
+  const params = new URLSearchParams({ limit: "200" });
+  for (const [id, key] of [["log-target", "target"], ["log-grep", "grep"], ["log-since", "since"]]) {
+    const v = $(id).value.trim();
+    if (v) params.set(key, v);
+  }
+  $("log-status").textContent = "searching…";
+  try {
+    const answer = await api("/v1/logs?" + params.toString());
+    const rows = answer.lines.map((l) => el("tr", { "data-seq": String(l.seq) },
+      td(logTime(l.time)), td(l.group), td(l.instance), td(l.stream), td(l.text, "log-line")));
+    fill($("logs").tBodies[0], rows, 5, "no line matches");
+    $("log-status").textContent = answer.lines.length + " line(s)";
+  } catch (e) {
+    if (e instanceof Unauthorized) {
+      logout("The daemon refused this token (401): paste the one in DATA_DIR/api-token.");
+      return;
+    }
+    $("logs").tBodies[0].replaceChildren();
+    $("log-status").textContent = e.message;
+  }
+}
+
 function start() {
   if (timer !== null) clearInterval(timer);
   refresh();
@@ -246,7 +277,8 @@ function logout(message) {
   if (timer !== null) clearInterval(timer);
   timer = null;
   // Nothing the token showed stays on the page.
-  for (const id of ["groups", "instances", "interruptions", "activities"]) $(id).tBodies[0].replaceChildren();
+  for (const id of ["groups", "instances", "interruptions", "activities", "logs"]) $(id).tBodies[0].replaceChildren();
+  $("log-status").textContent = "";
   $("deploys").replaceChildren();
   $("charts").replaceChildren();
   $("dashboard").hidden = true;
@@ -267,5 +299,9 @@ document.addEventListener("DOMContentLoaded", () => {
     start();
   });
   $("logout").addEventListener("click", () => logout(""));
+  $("log-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    searchLogs();
+  });
   if (sessionStorage.getItem(TOKEN_KEY)) start();
 });
