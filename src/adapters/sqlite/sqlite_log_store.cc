@@ -216,7 +216,7 @@ std::vector<std::string> Characters(const std::string& text) {
 std::string TrigramQuery(const std::string& text) {
   if (text.find('\0') != std::string::npos) return "";
   const std::vector<std::string> chars = Characters(text);
-  if (chars.size() < 3) return "";
+  if (chars.size() < kMinIndexedGrep) return "";
   std::vector<std::string> grams;
   for (std::size_t i = 0; i + 3 <= chars.size(); ++i) grams.push_back(chars[i] + chars[i + 1] + chars[i + 2]);
   std::sort(grams.begin(), grams.end());
