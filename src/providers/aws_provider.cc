@@ -90,7 +90,7 @@ Status AwsProvider::Prepare(Config* config) {
     if (g.warm_pool.size > 0) {
       return Status::InvalidArgument(config->source + ": group '" + g.name +
                                      "' has a warm_pool, which provider.type aws does not support yet (stopping "
-                                     "and starting EC2 instances is not implemented); remove warm_pool or set its "
+                                     "and starting EC2 instances is not built into the AWS provider); remove warm_pool or set its "
                                      "size to 0");
     }
     if (g.deploy.strategy == DeployStrategy::kBlueGreen) {

@@ -95,6 +95,34 @@ struct HaproxyTraffic::Impl {
     return it == backend_of_group.end() ? nullptr : &it->second;
   }
 
+  // Registers `id` serving or held. One already known (adopted after a
+  // restart: HAProxy may show it DRAIN, held or made serving in the state
+  // before HAProxy was told) is set to what is asked; a new one is added.
+  // Only live instances are registered; leaving ones are drained.
+  Status Join(const std::string& group, InstanceId id, const InstanceAddress& address, bool held) {
+    std::lock_guard lock(mu);
+    const HaproxyBackend* cfg = Config(group);
+    if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
+    if (auto it = members.find(id); it != members.end()) {
+      Member& known = it->second;
+      if (known.held == held && !known.draining) return Status::Ok();
+      SHOAL_RETURN_IF_ERROR(runtime->SetState(known.backend, known.server, held ? "drain" : "ready"));
+      known.held = held;
+      known.draining = false;
+      known.drained_reported = false;
+      return Status::Ok();
+    }
+    Member m;
+    m.group = group;
+    m.backend = BackendProxyName(cfg->name);
+    m.server = id.str();
+    m.address = address;
+    m.held = held;
+    SHOAL_RETURN_IF_ERROR(AddAndReady(m));
+    members[id] = m;
+    return Status::Ok();
+  }
+
   // Adds the server and lets it take traffic: after `rise` checks for a new
   // one, at once for one that was serving before HAProxy lost it.
   Status AddAndReady(Member& m) {
@@ -234,56 +262,12 @@ void HaproxyTraffic::SetBackends(std::map<std::string, HaproxyBackend> backend_o
 
 Status HaproxyTraffic::Register(const std::string& group, InstanceId id, const InstanceAddress& address) {
   SHOAL_RETURN_IF_ERROR(CheckServerAddress(address).WithContext("registering " + id.str()));
-  std::lock_guard lock(impl_->mu);
-  const HaproxyBackend* cfg = impl_->Config(group);
-  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
-  if (auto it = impl_->members.find(id); it != impl_->members.end()) {
-    // Registered to serve, so it serves: one adopted in DRAIN after a
-    // restart (held, or made serving in the state before HAProxy was told)
-    // is readied. Only live instances are registered; leaving ones are drained.
-    Member& known = it->second;
-    if (!known.draining && !known.held) return Status::Ok();
-    SHOAL_RETURN_IF_ERROR(impl_->runtime->SetState(known.backend, known.server, "ready"));
-    known.draining = false;
-    known.held = false;
-    known.drained_reported = false;
-    return Status::Ok();
-  }
-  Member m;
-  m.group = group;
-  m.backend = BackendProxyName(cfg->name);
-  m.server = id.str();
-  m.address = address;
-  SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(m));
-  impl_->members[id] = m;
-  return Status::Ok();
+  return impl_->Join(group, id, address, /*held=*/false);
 }
 
 Status HaproxyTraffic::RegisterHeld(const std::string& group, InstanceId id, const InstanceAddress& address) {
   SHOAL_RETURN_IF_ERROR(CheckServerAddress(address).WithContext("registering " + id.str() + " held"));
-  std::lock_guard lock(impl_->mu);
-  const HaproxyBackend* cfg = impl_->Config(group);
-  if (cfg == nullptr) return Status::NotFound("no HAProxy backend for group " + group);
-  auto it = impl_->members.find(id);
-  if (it != impl_->members.end()) {
-    // Known (adopted after a restart, HAProxy showing it DRAIN): held it stays.
-    Member& m = it->second;
-    if (m.held && !m.draining) return Status::Ok();
-    SHOAL_RETURN_IF_ERROR(impl_->runtime->SetState(m.backend, m.server, "drain"));
-    m.held = true;
-    m.draining = false;
-    m.drained_reported = false;
-    return Status::Ok();
-  }
-  Member m;
-  m.group = group;
-  m.backend = BackendProxyName(cfg->name);
-  m.server = id.str();
-  m.address = address;
-  m.held = true;
-  SHOAL_RETURN_IF_ERROR(impl_->AddAndReady(m));
-  impl_->members[id] = m;
-  return Status::Ok();
+  return impl_->Join(group, id, address, /*held=*/true);
 }
 
 Status HaproxyTraffic::SetServing(const std::string& group, InstanceId id, bool serving) {
