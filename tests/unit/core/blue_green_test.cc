@@ -13,20 +13,8 @@ namespace {
 
 using testing::CountActions;
 using testing::Driver;
+using testing::RunningRelease1;
 using testing::SpotGroup;
-
-// desired 4, every instance booting release 1, all in service at t=0.
-Driver Running(int desired = 4, int max = 20) {
-  GroupSpec g = SpotGroup();
-  g.desired = desired;
-  g.max = max;
-  g.launch.release = "1";
-  Driver d(std::move(g));
-  d.Step(0);
-  d.AllHealthy(0);
-  d.Step(1);
-  return d;
-}
 
 DeployRequest BlueGreen(int version, Seconds analysis = 0, Seconds keep_old = 300) {
   DeployRequest r;
@@ -79,7 +67,7 @@ Plan SwitchedAt30(Driver& d, DeployRequest r) {
 }
 
 TEST(BlueGreen, StartsLaunchingAHeldSetAsLargeAsTheServingOne) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   Result<Activity> a = StartDeploy(d.spec(), d.state(), BlueGreen(2), 10);
   ASSERT_TRUE(a.ok()) << a.status().message();
   EXPECT_NE(a->cause.find("(blue/green)"), std::string::npos) << a->cause;
@@ -98,7 +86,7 @@ TEST(BlueGreen, StartsLaunchingAHeldSetAsLargeAsTheServingOne) {
 }
 
 TEST(BlueGreen, ACanaryIsRefusedAndChangesNothing) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   DeployRequest r = BlueGreen(2);
   r.only = d.state().instances[0].id;
   EXPECT_EQ(StartDeploy(d.spec(), d.state(), r, 10).status().code(), StatusCode::kInvalidArgument);
@@ -106,7 +94,7 @@ TEST(BlueGreen, ACanaryIsRefusedAndChangesNothing) {
 }
 
 TEST(BlueGreen, SwitchesWhenAllGreenServeNewServingFirstThenOldHeld) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), BlueGreen(2), 10).ok());
   d.Step(10);
   // Three of four healthy: no switch yet.
@@ -143,7 +131,7 @@ TEST(BlueGreen, SwitchesWhenAllGreenServeNewServingFirstThenOldHeld) {
 }
 
 TEST(BlueGreen, OldHoldsWaitWhileAServingCallFails) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   SwitchedAt30(d, BlueGreen(2));
   // The new set's serving call failed for one instance: it stays due.
   for (Instance& in : d.state().instances) {
@@ -165,7 +153,7 @@ TEST(BlueGreen, OldHoldsWaitWhileAServingCallFails) {
 }
 
 TEST(BlueGreen, AGoodReleaseIsAnalysedKeptThenPromoted) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   SwitchedAt30(d, BlueGreen(2, 60, 300));
   DeployState& dep = *d.state().deploy;
   ASSERT_GT(dep.analysis_until, 0);
@@ -192,7 +180,7 @@ TEST(BlueGreen, AGoodReleaseIsAnalysedKeptThenPromoted) {
 }
 
 TEST(BlueGreen, TheBaselineIsTheOldReleaseBeforeTheSwitch) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), BlueGreen(2, 60), 10).ok());
   RecordReleaseTraffic(*d.state().deploy, 0, {{1, 500, 0, 500 * 10.0}, {2, 0, 0, 0}});
   d.Step(10);
@@ -210,7 +198,7 @@ TEST(BlueGreen, TheBaselineIsTheOldReleaseBeforeTheSwitch) {
 }
 
 TEST(BlueGreen, AWorseReleaseSwitchesBackToTheOldSetWithoutALaunch) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   SwitchedAt30(d, BlueGreen(2, 120));
   d.Step(31);  // the old set held
   DeployState& dep = *d.state().deploy;
@@ -235,7 +223,7 @@ TEST(BlueGreen, AWorseReleaseSwitchesBackToTheOldSetWithoutALaunch) {
 }
 
 TEST(BlueGreen, AGreenInstanceFailingItsChecksNeverGetsTrafficAndTheHeldSetGoes) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), BlueGreen(2), 10).ok());
   d.Step(10);
   InstanceId bad;
@@ -257,7 +245,7 @@ TEST(BlueGreen, AGreenInstanceFailingItsChecksNeverGetsTrafficAndTheHeldSetGoes)
 }
 
 TEST(BlueGreen, AGreenSetThatDoesNotServeInTimeIsRemoved) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   DeployRequest r = BlueGreen(2);
   r.settings.batch_timeout = 120;
   d.spec().health_check.grace = 1000;
@@ -273,7 +261,7 @@ TEST(BlueGreen, AGreenSetThatDoesNotServeInTimeIsRemoved) {
 }
 
 TEST(BlueGreen, RevertDuringKeepOldSwitchesBack) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   SwitchedAt30(d, BlueGreen(2, 0, 600));
   d.Step(31);
   d.Step(100);
@@ -291,7 +279,7 @@ TEST(BlueGreen, RevertDuringKeepOldSwitchesBack) {
 }
 
 TEST(BlueGreen, RevertWhileGreenLaunchesRemovesIt) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), BlueGreen(2), 10).ok());
   d.Step(10);
   ASSERT_TRUE(Revert(d.spec(), d.state(), {}, 20).ok());
@@ -304,7 +292,7 @@ TEST(BlueGreen, RevertWhileGreenLaunchesRemovesIt) {
 }
 
 TEST(BlueGreen, AScaleOutBeforeTheSwitchAddsOldInstancesAndGreenFollows) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), BlueGreen(2), 10).ok());
   d.Step(10);
   d.state().desired = 6;
@@ -324,7 +312,7 @@ TEST(BlueGreen, AScaleOutBeforeTheSwitchAddsOldInstancesAndGreenFollows) {
 }
 
 TEST(BlueGreen, AfterARestartTheServingSetIsRegisteredBeforeTheHeldOne) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   SwitchedAt30(d, BlueGreen(2, 0, 600));
   d.Step(31);
   for (Instance& in : d.state().instances) in.registered = false;  // as Reconciler::Restore does
@@ -342,7 +330,7 @@ TEST(BlueGreen, AfterARestartTheServingSetIsRegisteredBeforeTheHeldOne) {
 }
 
 TEST(BlueGreen, HeldInstancesAreNeverPickedForScaleIn) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   SwitchedAt30(d, BlueGreen(2, 0, 600));
   d.Step(31);
   d.state().desired = 2;
@@ -357,7 +345,7 @@ TEST(BlueGreen, HeldInstancesAreNeverPickedForScaleIn) {
 }
 
 TEST(BlueGreen, AHeldLaunchArrivingAfterTheDeployEndedIsTerminated) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), BlueGreen(2), 10).ok());
   // Planned but the cloud has not answered yet when the deploy is reverted.
   Plan p = Decide(d.spec(), d.state(), testing::Obs(d.spec(), false), 10);

@@ -173,4 +173,18 @@ inline bool HasActivity(const Plan& p, ActivityKind k) {
   return false;
 }
 
+// A group of `desired` spot instances, every one booting release 1, all in
+// service at t=0 (what the deploy tests start from).
+inline Driver RunningRelease1(int desired = 4, int max = 20) {
+  GroupSpec g = SpotGroup();
+  g.desired = desired;
+  g.max = max;
+  g.launch.release = "1";
+  Driver d(std::move(g));
+  d.Step(0);
+  d.AllHealthy(0);
+  d.Step(1);
+  return d;
+}
+
 }  // namespace shoal::testing

@@ -13,20 +13,8 @@ namespace {
 
 using testing::CountActions;
 using testing::Driver;
+using testing::RunningRelease1;
 using testing::SpotGroup;
-
-// desired 4, every instance booting release 1, all in service at t=0.
-Driver Running(int desired = 4, int max = 20) {
-  GroupSpec g = SpotGroup();
-  g.desired = desired;
-  g.max = max;
-  g.launch.release = "1";
-  Driver d(std::move(g));
-  d.Step(0);
-  d.AllHealthy(0);
-  d.Step(1);
-  return d;
-}
 
 DeployRequest To(int version, double batch_percent = 50, Seconds analysis = 0) {
   DeployRequest r;
@@ -133,7 +121,7 @@ TEST(DeployRules, OnlyTheAnalysisWindowsMinutesAreCountedPerRelease) {
 // --- starting ------------------------------------------------------------------
 
 TEST(Deploy, StartRecordsWhereFromAndRefusesWhatCannotBe) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   GroupState before = d.state();
   EXPECT_EQ(StartDeploy(d.spec(), d.state(), To(1), 10).status().code(), StatusCode::kInvalidArgument)
       << "every instance runs 1 already";
@@ -153,7 +141,7 @@ TEST(Deploy, StartRecordsWhereFromAndRefusesWhatCannotBe) {
 // --- rolling forward -------------------------------------------------------------
 
 TEST(Deploy, BatchesLaunchFirstThenDrainTheReplacedOnceTheNewServe) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2), 10).ok());
   Plan p = d.Step(10);
   EXPECT_EQ(CountActions(p, ActionKind::kLaunch), 2) << "50% of 4";
@@ -177,7 +165,7 @@ TEST(Deploy, BatchesLaunchFirstThenDrainTheReplacedOnceTheNewServe) {
 }
 
 TEST(Deploy, NeverBelowMinHealthyDrainingFirstWhenTheGroupIsAtMax) {
-  Driver d = Running(4, 4);
+  Driver d = RunningRelease1(4, 4);
   DeployRequest r = To(2, 100);
   r.settings.min_healthy_percent = 75;
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), r, 10).ok());
@@ -196,7 +184,7 @@ TEST(Deploy, NeverBelowMinHealthyDrainingFirstWhenTheGroupIsAtMax) {
 }
 
 TEST(Deploy, AtMaxWithNoInstanceToSpareItWaitsAndSaysWhy) {
-  Driver d = Running(4, 4);
+  Driver d = RunningRelease1(4, 4);
   DeployRequest r = To(2);
   r.settings.min_healthy_percent = 100;
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), r, 10).ok());
@@ -209,7 +197,7 @@ TEST(Deploy, AtMaxWithNoInstanceToSpareItWaitsAndSaysWhy) {
 }
 
 TEST(Deploy, ScaleOutDuringADeployBootsItsTarget) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2), 10).ok());
   d.state().desired = 6;
   d.Step(10);
@@ -225,7 +213,7 @@ TEST(Deploy, ScaleOutDuringADeployBootsItsTarget) {
 // --- going wrong -------------------------------------------------------------------
 
 TEST(Deploy, ANewInstanceThatFailsItsHealthCheckRollsBackByItself) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2), 10).ok());
   d.Step(10);
   InstanceId bad;
@@ -247,7 +235,7 @@ TEST(Deploy, ANewInstanceThatFailsItsHealthCheckRollsBackByItself) {
 }
 
 TEST(Deploy, ABatchThatDoesNotServeInTimeRollsBack) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   DeployRequest r = To(2);
   r.settings.batch_timeout = 120;
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), r, 10).ok());
@@ -265,7 +253,7 @@ TEST(Deploy, ABatchThatDoesNotServeInTimeRollsBack) {
 }
 
 TEST(Deploy, AWorseReleaseFoundByTheCanaryAnalysisRollsBack) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2, 50, 120), 10).ok());
   d.Step(10);
   d.AllHealthy(30);
@@ -280,7 +268,7 @@ TEST(Deploy, AWorseReleaseFoundByTheCanaryAnalysisRollsBack) {
 }
 
 TEST(Deploy, AReleaseThatPassesTheAnalysisGoesOn) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2, 50, 60), 10).ok());
   d.Step(10);
   d.AllHealthy(30);
@@ -301,7 +289,7 @@ TEST(Deploy, AReleaseThatPassesTheAnalysisGoesOn) {
 // --- canaries and reverts ------------------------------------------------------------
 
 TEST(Deploy, ACanaryReplacesOneInstanceAndLeavesTheGroupBootingTheOldRelease) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   DeployRequest r = To(2);
   r.only = d.state().instances[2].id;
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), r, 10).ok());
@@ -316,7 +304,7 @@ TEST(Deploy, ACanaryReplacesOneInstanceAndLeavesTheGroupBootingTheOldRelease) {
 }
 
 TEST(Deploy, RevertGoesBackToTheReleaseBeforeInOneBatch) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   EXPECT_EQ(Revert(d.spec(), d.state(), {}, 5).status().code(), StatusCode::kInvalidArgument) << "nothing before";
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2, 25), 10).ok());
   ASSERT_GT(RunToEnd(d, 10), 0);
@@ -331,7 +319,7 @@ TEST(Deploy, RevertGoesBackToTheReleaseBeforeInOneBatch) {
 }
 
 TEST(Deploy, RevertDuringADeployRollsItBack) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2), 10).ok());
   d.Step(10);
   ASSERT_TRUE(Revert(d.spec(), d.state(), {}, 20).ok());
@@ -343,7 +331,7 @@ TEST(Deploy, RevertDuringADeployRollsItBack) {
 }
 
 TEST(Deploy, ASpotNoticeDuringADeployIsReplacedWithTheTarget) {
-  Driver d = Running();
+  Driver d = RunningRelease1();
   ASSERT_TRUE(StartDeploy(d.spec(), d.state(), To(2, 25), 10).ok());
   d.Step(10);
   InstanceId spot;
