@@ -47,28 +47,6 @@ class DaemonBlueGreenTest : public shoal::testing::ReleaseDaemonTest {
     std::ofstream(config_) << config;
   }
 
-  void Publish(const std::map<std::string, std::string>& files) {
-    const std::string src = dir_ + "/src-" + std::to_string(published_++);
-    fs::create_directories(src, ec_);
-    for (const auto& [name, text] : files) std::ofstream(src + "/" + name) << text;
-    Run({"release", "publish", "web", "--from", src, "--store", Store()});
-  }
-  void Good() { Publish({{"health", "ok\n"}}); }
-
-  int Run(const std::vector<std::string>& args, std::string* out = nullptr) {
-    std::vector<std::string> argv = {SHOAL_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string o, err;
-    const int rc = aws::testing::RunCapture(argv, &o, &err);
-    if (out != nullptr) *out = o;
-    if (rc != 0) std::cerr << "shoal " << args[0] << " exited " << rc << ": " << err << o << "\n";
-    return rc;
-  }
-  int Cli(std::vector<std::string> args, std::string* out = nullptr) {
-    const std::vector<std::string> api = {"--api", "http://127.0.0.1:" + std::to_string(api_port_), "--token", token_};
-    args.insert(args.end(), api.begin(), api.end());
-    return Run(args, out);
-  }
 
   bool AllOn(int version, int n, std::chrono::seconds within = 90s) {
     std::multiset<int> want;
@@ -130,7 +108,6 @@ class DaemonBlueGreenTest : public shoal::testing::ReleaseDaemonTest {
     return acts && acts->status == 200 ? acts->body : "";
   }
 
-  int published_ = 0;
 };
 
 TEST_F(DaemonBlueGreenTest, AGoodReleaseIsSwitchedToUnderLoadWithNoFailedRequest) {

@@ -35,33 +35,6 @@ class DaemonDeployTest : public shoal::testing::ReleaseDaemonTest {
     std::ofstream(config_) << ReleaseConfig(4);
   }
 
-  // Publishes a release whose folder holds `files` (name -> text).
-  void Publish(const std::map<std::string, std::string>& files) {
-    const std::string src = dir_ + "/src-" + std::to_string(published_++);
-    fs::create_directories(src, ec_);
-    for (const auto& [name, text] : files) std::ofstream(src + "/" + name) << text;
-    Run({"release", "publish", "web", "--from", src, "--store", Store()});
-  }
-  void Good() { Publish({{"health", "ok\n"}}); }
-
-  int Run(const std::vector<std::string>& args, std::string* out = nullptr) {
-    std::vector<std::string> argv = {SHOAL_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string o, err;
-    const int rc = aws::testing::RunCapture(argv, &o, &err);
-    if (out != nullptr) *out = o;
-    if (rc != 0) std::cerr << "shoal " << args[0] << " exited " << rc << ": " << err << o << "\n";
-    return rc;
-  }
-  std::vector<std::string> Api() const {
-    return {"--api", "http://127.0.0.1:" + std::to_string(api_port_), "--token", token_};
-  }
-  int Cli(std::vector<std::string> args, std::string* out = nullptr) {
-    const std::vector<std::string> api = Api();
-    args.insert(args.end(), api.begin(), api.end());
-    return Run(args, out);
-  }
-
   // Waits for the group to serve `n` instances, all of release `version`.
   bool AllOn(int version, int n, std::chrono::seconds within = 90s) {
     std::multiset<int> want;
@@ -70,7 +43,6 @@ class DaemonDeployTest : public shoal::testing::ReleaseDaemonTest {
   }
   json Deploy() { return Group()["deploy"]; }
 
-  int published_ = 0;
 };
 
 TEST_F(DaemonDeployTest, ARollingDeployAndARevertUnderLoadFailNoRequest) {
