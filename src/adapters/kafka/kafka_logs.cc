@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <charconv>
 #include <chrono>
 
 #include "adapters/local/log_collector.h"
@@ -52,11 +53,9 @@ std::optional<LogRecord> LogRecordOfSyslog(const std::string& line) {
                              release = get("release"), stream = get("stream"), offset = get("offset");
   if (!group || !instance || !pool || !release || !stream || !offset) return std::nullopt;
   LogRecord r;
-  try {
-    r.offset = std::stoll(*offset);
-  } catch (...) {
-    return std::nullopt;
-  }
+  const char* end = offset->data() + offset->size();
+  const auto [stop, err] = std::from_chars(offset->data(), end, r.offset);
+  if (offset->empty() || err != std::errc() || stop != end || r.offset < 0 || instance->empty()) return std::nullopt;
   r.time_us = m->time_us;
   r.group = *group;
   r.instance = *instance;
@@ -64,6 +63,13 @@ std::optional<LogRecord> LogRecordOfSyslog(const std::string& line) {
   r.release = *release;
   r.stream = *stream;
   r.source = r.instance + "/" + r.stream;
+  // rsyslog's lines (rsyslog_config.h) name their source: "<instance>/syslog/<run>".
+  if (std::optional<std::string> source = get("source")) {
+    if (source->size() <= r.instance.size() + 1 || source->compare(0, r.instance.size() + 1, r.instance + "/") != 0) {
+      return std::nullopt;  // a source outside its own instance's
+    }
+    r.source = *source;
+  }
   r.text = m->msg;
   return r;
 }
