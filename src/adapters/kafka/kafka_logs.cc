@@ -135,9 +135,14 @@ Result<std::int64_t> KafkaLogProducer::Append(const std::vector<LogRecord>& line
 }
 
 Result<std::unique_ptr<KafkaLogIndexer>> KafkaLogIndexer::Open(const KafkaLogOptions& options, LogStore* store) {
+  // A crashed indexer's member holds the partitions until its session
+  // times out (librdkafka's default: 45 s), so its restarted successor
+  // waits that long: 10 s (brokers allow 6 s at least by default).
   Result<rd_kafka_conf_t*> conf = Conf(options, {{"group.id", options.group_id},
                                                  {"enable.auto.commit", "false"},
-                                                 {"auto.offset.reset", "earliest"}});
+                                                 {"auto.offset.reset", "earliest"},
+                                                 {"session.timeout.ms", "10000"},
+                                                 {"heartbeat.interval.ms", "1000"}});
   if (!conf.ok()) return conf.status();
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, err, sizeof err);
