@@ -46,7 +46,8 @@ Status FillFromDaemon(RsyslogArgs* a) {
   for (const nlohmann::json& in : all) {
     if (!in.is_object() || in.value("id", "") != a->spec.instance) continue;
     if (!a->group_given) a->spec.group = in.value("group", "");
-    if (!a->pool_given) a->spec.pool = in.value("pool", "");
+    // As the collector labels lines: a spot pool's name, "" on demand.
+    if (!a->pool_given) a->spec.pool = in.value("market", "") == "spot" ? in.value("pool", "") : "";
     if (!a->release_given) {
       const std::int64_t version = in.contains("version") && in["version"].is_number_integer() ? in["version"].get<std::int64_t>() : 0;
       a->spec.release = version > 0 ? std::to_string(version) : "";

@@ -237,6 +237,23 @@ TEST_F(DaemonLogsTest, ThroughKafkaTheLinesReachTheStoreAndTheTopic) {
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0]["group"], "web");
 
+  // `shoal logs rsyslog-config INSTANCE` takes the instance's labels from
+  // the daemon (as its lines carry them) and the brokers from the config.
+  {
+    const std::string id = found[0]["instance"].get<std::string>();
+    std::string out;
+    const int rc = RunShell(std::string(SHOAL_BINARY) + " logs rsyslog-config " + id + " --config " + config_ +
+                                " --api http://127.0.0.1:" + std::to_string(api_port_) + " --data-dir " + dir_ +
+                                "/data 2>&1",
+                            &out);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("[shoal@32473 group=\\\"web\\\" instance=\\\"" + id + "\\\" pool=\\\"" +
+                       found[0]["pool"].get<std::string>() + "\\\" release=\\\"\\\" stream=\\\"syslog\\\""),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("broker=[\"" + brokers + "\"] topic=\"shoal-logs-it\""), std::string::npos) << out;
+  }
+
   // The topic holds them: a reader of our own (another consumer group).
   {
     Result<std::unique_ptr<SqliteLogStore>> mine = SqliteLogStore::Open(dir_ + "/topic-copy.db");
