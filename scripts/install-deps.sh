@@ -18,6 +18,7 @@ TEST_PACKAGES=(
   prometheus                 # promtool, and a Prometheus that scrapes the daemon (metrics_test)
   nagios4-core ansible-core  # nagios4 -v and ansible-inventory (daemon_inventory_test)
   chromium chromium-driver   # the dashboard test drives headless Chromium (dashboard_test)
+  rsyslog rsyslog-kafka      # rsyslogd with omkafka runs the generated config (rsyslog_kafka_test); never started as a service
 )
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=("${TEST_PACKAGES[@]}")

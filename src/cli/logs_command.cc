@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/api_client.h"
+#include "cli/rsyslog_config_command.h"
 
 namespace shoal {
 namespace {
@@ -91,7 +92,10 @@ void AddLogsCommand(CLI::App& app, int* exit_code) {
   c->add_flag("--json", args->json, "one JSON object per line, with labels and the RFC 5424 form");
   c->add_option("--limit", args->limit, "the newest N lines (default 100)")->check(CLI::Range(1, 10000));
   AddApiOptions(c, &args->target);
-  c->callback([args, exit_code] { *exit_code = Logs(*args); });
+  AddRsyslogConfigCommand(c, exit_code);
+  c->callback([args, exit_code, c] {
+    if (c->get_subcommands().empty()) *exit_code = Logs(*args);  // not `logs rsyslog-config`
+  });
 }
 
 }  // namespace shoal

@@ -23,7 +23,7 @@ int HttpGet(int port, const std::string& path, std::string* body = nullptr);
 
 // CI=true: a test whose outside tool is missing fails instead of skipping.
 bool UnderCi();
-// Empty when every tool is executable; else which are not and the Debian
+// Empty when every tool is executable (a plugin, "*.so", readable); else which are not and the Debian
 // package that installs each. Pairs are {path, package}.
 std::string MissingTools(const std::vector<std::pair<std::string, std::string>>& tools);
 

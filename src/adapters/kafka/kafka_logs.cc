@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <charconv>
 #include <chrono>
 
 #include "adapters/local/log_collector.h"
@@ -52,11 +53,9 @@ std::optional<LogRecord> LogRecordOfSyslog(const std::string& line) {
                              release = get("release"), stream = get("stream"), offset = get("offset");
   if (!group || !instance || !pool || !release || !stream || !offset) return std::nullopt;
   LogRecord r;
-  try {
-    r.offset = std::stoll(*offset);
-  } catch (...) {
-    return std::nullopt;
-  }
+  const char* end = offset->data() + offset->size();
+  const auto [stop, err] = std::from_chars(offset->data(), end, r.offset);
+  if (offset->empty() || err != std::errc() || stop != end || r.offset < 0 || instance->empty()) return std::nullopt;
   r.time_us = m->time_us;
   r.group = *group;
   r.instance = *instance;
@@ -64,6 +63,13 @@ std::optional<LogRecord> LogRecordOfSyslog(const std::string& line) {
   r.release = *release;
   r.stream = *stream;
   r.source = r.instance + "/" + r.stream;
+  // rsyslog's lines (rsyslog_config.h) name their source: "<instance>/syslog/<run>".
+  if (std::optional<std::string> source = get("source")) {
+    if (source->size() <= r.instance.size() + 1 || source->compare(0, r.instance.size() + 1, r.instance + "/") != 0) {
+      return std::nullopt;  // a source outside its own instance's
+    }
+    r.source = *source;
+  }
   r.text = m->msg;
   return r;
 }
@@ -129,9 +135,14 @@ Result<std::int64_t> KafkaLogProducer::Append(const std::vector<LogRecord>& line
 }
 
 Result<std::unique_ptr<KafkaLogIndexer>> KafkaLogIndexer::Open(const KafkaLogOptions& options, LogStore* store) {
+  // A crashed indexer's member holds the partitions until its session
+  // times out (librdkafka's default: 45 s), so its restarted successor
+  // waits that long: 10 s (brokers allow 6 s at least by default).
   Result<rd_kafka_conf_t*> conf = Conf(options, {{"group.id", options.group_id},
                                                  {"enable.auto.commit", "false"},
-                                                 {"auto.offset.reset", "earliest"}});
+                                                 {"auto.offset.reset", "earliest"},
+                                                 {"session.timeout.ms", "10000"},
+                                                 {"heartbeat.interval.ms", "1000"}});
   if (!conf.ok()) return conf.status();
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, err, sizeof err);

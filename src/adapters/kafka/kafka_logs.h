@@ -90,6 +90,9 @@ class KafkaLogIndexer {
 };
 
 // The record a Kafka message of ours holds (the inverse of the producer).
+// The source is "<instance>/<stream>" unless the structured data names one
+// (rsyslog's lines: "<instance>/syslog/<run>"), which must lie under the
+// instance's. nullopt: not a line of ours (a label missing, a bad offset).
 std::optional<LogRecord> LogRecordOfSyslog(const std::string& line);
 
 }  // namespace shoal
