@@ -515,7 +515,9 @@ Result<LogPage> SqliteLogStore::Search(const LogQuery& q) {
     if (walk == Walk::kLabels) {
       sql += " AND l.lab = ?8";
     } else if (!q.target.empty()) {
-      sql += " AND l.lab IN (SELECT id FROM log_labels WHERE " + column + " = ?3)";
+      // "+l.lab": a filter, never an index to walk (that would read every
+      // line of the target in range and sort them).
+      sql += " AND +l.lab IN (SELECT id FROM log_labels WHERE " + column + " = ?3)";
     }
     if (!q.grep.empty()) sql += " AND instr(l.msg, ?2) > 0";
     if (q.since_us > 0) sql += " AND l.ts >= ?5";
