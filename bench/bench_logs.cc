@@ -1,7 +1,8 @@
 // The embedded log store's figures (issue 11 §6): ingest lines/s end to end
 // (a file of instance output -> the collector -> SQLite, one transaction per
-// batch of 5,000, FTS5 trigram index included) and search latency over 1M
-// stored lines. A plain program: it prints the figures.
+// batch of 5,000, until the FTS5 trigram index has every line) and search
+// latency over 1M stored lines, with the index caught up and with the most
+// it can lag behind. A plain program: it prints the figures.
 //
 //   build/bench_logs [DIR] [LINES]   (defaults: a temp dir, 1000000)
 // 50 instances in 5 groups; searches by group/instance + grep + since.
