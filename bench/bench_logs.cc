@@ -1,7 +1,8 @@
 // The embedded log store's figures (issue 11 §6): ingest lines/s end to end
 // (a file of instance output -> the collector -> SQLite, one transaction per
-// batch of 5,000, FTS5 trigram index included) and search latency over 1M
-// stored lines. A plain program: it prints the figures.
+// batch of 5,000, until the FTS5 trigram index has every line) and search
+// latency over 1M stored lines, with the index caught up and with the most
+// it can lag behind. A plain program: it prints the figures.
 //
 //   build/bench_logs [DIR] [LINES]   (defaults: a temp dir, 1000000)
 // 50 instances in 5 groups; searches by group/instance + grep + since.
@@ -99,8 +100,24 @@ int main(int argc, char** argv) {
     ingest_cpu += CpuSeconds() - cpu;
   }
   (void)t0;
-  std::printf("ingest: %lld lines in %.2f s = %.0f lines/s (50 files -> collector -> SQLite WAL + FTS5 trigram)\n",
-              static_cast<long long>(stored), ingest, static_cast<double>(stored) / ingest);
+  // The trigram index follows behind in batches (docs/LOGS.md): what is
+  // left is indexed now and counted in the ingest time, so the figure is
+  // lines stored *and* indexed.
+  const std::int64_t tail = *(*store)->Unindexed();
+  {
+    const auto t = std::chrono::steady_clock::now();
+    const double cpu = CpuSeconds();
+    shoal::Result<std::int64_t> n = (*store)->IndexPending(tail);
+    if (!n.ok()) {
+      std::fprintf(stderr, "%s\n", n.status().message().c_str());
+      return 1;
+    }
+    ingest += Seconds(t);
+    ingest_cpu += CpuSeconds() - cpu;
+  }
+  std::printf("ingest: %lld lines in %.2f s = %.0f lines/s (50 files -> collector -> SQLite WAL + FTS5 trigram; "
+              "the last %lld lines indexed at the end)\n",
+              static_cast<long long>(stored), ingest, static_cast<double>(stored) / ingest, static_cast<long long>(tail));
   // The machine is shared: lines per CPU second does not depend on what else runs.
   std::printf("ingest CPU: %.2f s (user+sys of this process) = %.0f lines per CPU second\n", ingest_cpu,
               static_cast<double>(stored) / ingest_cpu);
@@ -128,23 +145,56 @@ int main(int argc, char** argv) {
       {"grep 2-char '42' newest 100 (scan)", {"", 0, "42", 0, 100}},
       {"follow: after newest-1000, grep 500", {"", 0, "status=500", 0, 100}},
   };
-  for (const Case& c : cases) {
-    std::vector<double> ms;
-    std::size_t found = 0;
-    shoal::LogQuery q = c.q;
-    if (std::string(c.name).rfind("follow", 0) == 0) q.after_seq = static_cast<std::int64_t>(stored) - 1000;
-    for (int i = 0; i < 7; ++i) {
-      const auto t = std::chrono::steady_clock::now();
-      shoal::Result<shoal::LogPage> page = (*store)->Search(q);
-      ms.push_back(Seconds(t) * 1000);
-      if (!page.ok()) {
-        std::fprintf(stderr, "%s\n", page.status().message().c_str());
-        return 1;
+  auto run_cases = [&]() -> bool {
+    for (const Case& c : cases) {
+      std::vector<double> ms;
+      std::size_t found = 0;
+      shoal::LogQuery q = c.q;
+      if (std::string(c.name).rfind("follow", 0) == 0) q.after_seq = static_cast<std::int64_t>(stored) - 1000;
+      for (int i = 0; i < 7; ++i) {
+        const auto t = std::chrono::steady_clock::now();
+        shoal::Result<shoal::LogPage> page = (*store)->Search(q);
+        ms.push_back(Seconds(t) * 1000);
+        if (!page.ok()) {
+          std::fprintf(stderr, "%s\n", page.status().message().c_str());
+          return false;
+        }
+        found = page->lines.size();
       }
-      found = page->lines.size();
+      std::sort(ms.begin(), ms.end());
+      std::printf("search %-42s %4zu lines  median %7.2f ms  max %7.2f ms\n", c.name, found, ms[ms.size() / 2], ms.back());
     }
-    std::sort(ms.begin(), ms.end());
-    std::printf("search %-42s %4zu lines  median %7.2f ms  max %7.2f ms\n", c.name, found, ms[ms.size() / 2], ms.back());
+    return true;
+  };
+  // Searches with the trigram index caught up (the daemon indexes when a
+  // pass finds nothing new)...
+  if (!run_cases()) return 1;
+  // ...and with the most a busy store leaves unindexed (kIndexBatch - 1
+  // lines, none of them matching a case's text), which each search scans.
+  if (lines >= 2 * shoal::SqliteLogStore::kIndexBatch) {
+    std::vector<shoal::LogRecord> more;
+    for (std::int64_t i = 0; i < shoal::SqliteLogStore::kIndexBatch - 1; ++i) {
+      shoal::LogRecord r;
+      r.time_us = 1'700'000'000'000'000 + 10 * 1'000'000;
+      r.group = "web-" + std::to_string(i % 5);
+      r.instance = instance_id(static_cast<int>(i % kInstances));
+      r.pool = "spot-a";
+      r.release = "3";
+      r.stream = "stdout";
+      r.source = r.instance + "/stdout";
+      r.offset = 1'000'000'000 + i * 100;
+      r.text = "127.0.0.1 GET /api/items status=200 bytes=" + std::to_string(i % 99991) + " ms=" + std::to_string(i % 250) +
+               " late=" + std::to_string(i);
+      more.push_back(std::move(r));
+    }
+    shoal::Result<std::int64_t> added = (*store)->Append(more, {});
+    shoal::Result<std::int64_t> waiting = (*store)->Unindexed();
+    if (!added.ok() || !waiting.ok()) {
+      std::fprintf(stderr, "%s\n", (!added.ok() ? added.status() : waiting.status()).message().c_str());
+      return 1;
+    }
+    std::printf("the same searches with %lld lines not yet indexed:\n", static_cast<long long>(*waiting));
+    if (!run_cases()) return 1;
   }
   fs::remove_all(dir);
   return 0;

@@ -61,7 +61,7 @@ done
 echo "in service: $serving"
 sleep 5  # the first passes ship the backlog
 cpu() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
-count() { sqlite3 "file:$dir/data/logs.db?mode=ro" "SELECT count(*) FROM logs" 2>/dev/null || echo 0; }
+count() { sqlite3 "file:$dir/data/logs.db?mode=ro" "SELECT count(*) FROM log_lines" 2>/dev/null || echo 0; }
 hz=$(getconf CLK_TCK)
 c0=$(cpu); n0=$(count); t0=$(date +%s.%N)
 sleep "$secs"

@@ -71,6 +71,12 @@ void LogShipper::Loop() {
     if (!done.ok() && !failing) LogWarn(log_, "logs_not_collected").With("error", done.status().message());
     if (done.ok() && failing) LogInfo(log_, "logs_collected_again");
     failing = !done.ok();
+    if (done.ok() && done->stored == 0) {
+      // Idle: the trigram index catches up now (it otherwise follows in
+      // batches of SqliteLogStore::kIndexBatch lines).
+      Result<std::int64_t> indexed = store_->IndexPending(SqliteLogStore::kIndexBatch);
+      if (!indexed.ok()) LogWarn(log_, "logs_not_indexed").With("error", indexed.status().message());
+    }
     if (indexer_ != nullptr) {
       // While the topic has more: fetches arrive a batch at a time, so each
       // poll waits a little for the next (at most ~10 s per pass).

@@ -68,8 +68,8 @@ class DaemonLogsTest : public DaemonTest {
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db,
-                           "SELECT instance, count(*), count(DISTINCT msg) FROM logs WHERE msg LIKE 'line % MARK' "
-                           "GROUP BY instance",
+                           "SELECT b.instance, count(*), count(DISTINCT l.msg) FROM log_lines l JOIN log_labels b ON b.id = l.lab "
+                           "WHERE l.msg LIKE 'line % MARK' GROUP BY b.instance",
                            -1, &s, nullptr) == SQLITE_OK) {
       while (sqlite3_step(s) == SQLITE_ROW) {
         out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = {sqlite3_column_int(s, 1),

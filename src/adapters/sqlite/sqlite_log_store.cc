@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "adapters/sqlite/sqlite_util.h"
 
@@ -14,31 +15,78 @@ constexpr std::int64_t kPruneChunk = 20000;
 // The shortest text the trigram index can look up; shorter --grep scans.
 constexpr std::size_t kMinIndexedGrep = 3;
 
+// Labels and sources are stored once each and named by integer ids on every
+// line: a line's record and its two index entries stay a few bytes apart
+// from its text (the first layout repeated ~70 bytes of labels per line and
+// indexed group and instance as text: about a third of the ingest cost).
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS logs(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  ts INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS log_sources(
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS log_labels(
+  id INTEGER PRIMARY KEY,
   grp TEXT NOT NULL,
   instance TEXT NOT NULL,
   pool TEXT NOT NULL,
   release TEXT NOT NULL,
   stream TEXT NOT NULL,
-  source TEXT NOT NULL,
+  UNIQUE(grp, instance, pool, release, stream));
+CREATE INDEX IF NOT EXISTS log_labels_instance ON log_labels(instance);
+CREATE TABLE IF NOT EXISTS log_lines(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts INTEGER NOT NULL,
+  src INTEGER NOT NULL,
   off INTEGER NOT NULL,
+  lab INTEGER NOT NULL,
   msg TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS logs_key ON logs(source, off);
-CREATE INDEX IF NOT EXISTS logs_grp ON logs(grp);
-CREATE INDEX IF NOT EXISTS logs_instance ON logs(instance);
+CREATE UNIQUE INDEX IF NOT EXISTS log_lines_key ON log_lines(src, off);
+CREATE INDEX IF NOT EXISTS log_lines_lab ON log_lines(lab);
 -- detail=none: the index answers "which lines hold every one of these
 -- trigrams" (no positions: a third of the size, faster to write); the
 -- search checks the text itself. External content: the text is stored once.
-CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(msg, content='logs', content_rowid='seq', tokenize='trigram',
+CREATE VIRTUAL TABLE IF NOT EXISTS log_fts USING fts5(msg, content='log_lines', content_rowid='seq', tokenize='trigram',
   detail=none, columnsize=0);
+-- indexed_to: every line with seq <= it is in log_fts, none above it.
+CREATE TABLE IF NOT EXISTS log_meta(
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL);
+INSERT OR IGNORE INTO log_meta(key, value) VALUES('indexed_to', 0);
 CREATE TABLE IF NOT EXISTS log_cursors(
   source TEXT PRIMARY KEY,
   file_id TEXT NOT NULL,
   position INTEGER NOT NULL,
   base INTEGER NOT NULL);
+)sql";
+
+// FTS5 settings: merge 16 segments of a level at a time, not 4 (about a
+// tenth of the indexing cost; a search reads a few more segments), and a
+// 64 MiB in-memory term table so a batch of kIndexBatch lines is written as
+// one segment.
+constexpr const char* kFtsSettings = R"sql(
+INSERT INTO log_fts(log_fts, rank) VALUES('automerge', 16);
+INSERT INTO log_fts(log_fts, rank) VALUES('hashsize', 67108864);
+)sql";
+
+// The first layout (labels as text on every line, the index inline): its
+// lines move to log_lines with their seq, the labels and sources to their
+// tables; the trigram index is built again afterwards (IndexPending).
+constexpr const char* kMigrateV1 = R"sql(
+INSERT OR IGNORE INTO log_sources(source) SELECT DISTINCT source FROM logs;
+INSERT OR IGNORE INTO log_labels(grp, instance, pool, release, stream)
+  SELECT DISTINCT grp, instance, pool, release, stream FROM logs;
+INSERT INTO log_lines(seq, ts, src, off, lab, msg)
+  SELECT l.seq, l.ts, s.id, l.off, b.id, l.msg FROM logs l
+  JOIN log_sources s ON s.source = l.source
+  JOIN log_labels b ON b.grp = l.grp AND b.instance = l.instance AND b.pool = l.pool AND b.release = l.release
+    AND b.stream = l.stream
+  ORDER BY l.seq;
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'logs'), 0))
+  WHERE name = 'log_lines';
+INSERT INTO sqlite_sequence(name, seq) SELECT 'log_lines', seq FROM sqlite_sequence
+  WHERE name = 'logs' AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'log_lines');
+DROP TABLE IF EXISTS logs_fts;
+DROP TABLE logs;
+UPDATE log_meta SET value = 0 WHERE key = 'indexed_to';
 )sql";
 
 Result<sqlite3*> OpenConnection(const std::string& path, bool create) {
@@ -50,6 +98,11 @@ Result<sqlite3*> OpenConnection(const std::string& path, bool create) {
     return s;
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // Reads through a shared mapping, not a pread copy per page.
+  if (Status s = sqlite::Exec(db, path, "PRAGMA mmap_size=1073741824"); !s.ok()) {
+    sqlite3_close(db);
+    return s;
+  }
   return db;
 }
 
@@ -74,7 +127,10 @@ Result<std::int64_t> QueryInt(sqlite3* db, const std::string& path, const char* 
 
 struct SqliteLogStore::Statements {
   sqlite::Statement insert;
-  sqlite::Statement insert_fts;
+  sqlite::Statement put_source;
+  sqlite::Statement get_source;
+  sqlite::Statement put_labels;
+  sqlite::Statement get_labels;
   sqlite::Statement put_cursor;
   sqlite::Statement get_cursor;
 };
@@ -87,6 +143,25 @@ SqliteLogStore::~SqliteLogStore() {
   sqlite3_close(reader_);
   sqlite3_close(writer_);
 }
+
+namespace {
+
+// Creates the tables, or migrates a store of the first layout, in one
+// transaction (a crash leaves the old layout, migrated again next Open).
+Status CreateOrMigrate(sqlite3* w, const std::string& path) {
+  sqlite::Transaction tx(w, path);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  Result<std::int64_t> fresh = QueryInt(w, path, "SELECT count(*) = 0 FROM sqlite_master WHERE name = 'log_fts'");
+  if (!fresh.ok()) return fresh.status();
+  SHOAL_RETURN_IF_ERROR(sqlite::Exec(w, path, kSchema));
+  if (*fresh != 0) SHOAL_RETURN_IF_ERROR(sqlite::Exec(w, path, kFtsSettings));
+  Result<std::int64_t> v1 = QueryInt(w, path, "SELECT count(*) FROM pragma_table_info('logs') WHERE name = 'grp'");
+  if (!v1.ok()) return v1.status();
+  if (*v1 > 0) SHOAL_RETURN_IF_ERROR(sqlite::Exec(w, path, kMigrateV1));
+  return tx.Commit();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::Open(const std::string& path) {
   Result<sqlite3*> writer = OpenConnection(path, true);
@@ -112,7 +187,8 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::Open(const std::string& 
   // 4 MiB: each checkpoint is an fsync, and at 100k lines/s they add up.
   if (Status s = sqlite::Exec(w, path, "PRAGMA cache_size=-65536"); !s.ok()) return fail(s);
   if (Status s = sqlite::Exec(w, path, "PRAGMA wal_autocheckpoint=8192"); !s.ok()) return fail(s);
-  if (Status s = sqlite::Exec(w, path, kSchema); !s.ok()) return fail(s);
+  if (Status s = CreateOrMigrate(w, path); !s.ok()) return fail(Status::IoError(path + ": " + s.message() +
+                                                                                " (creating or migrating the log store)"));
   Result<sqlite3*> reader = OpenConnection(path, false);
   if (!reader.ok()) return fail(reader.status());
   std::unique_ptr<SqliteLogStore> store(new SqliteLogStore(path, w, *reader));
@@ -121,10 +197,11 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::Open(const std::string& 
     sqlite::Statement* out;
     const char* sql;
   } prepared[] = {
-      {&st.insert,
-       "INSERT OR IGNORE INTO logs(ts, grp, instance, pool, release, stream, source, off, msg) "
-       "VALUES(?,?,?,?,?,?,?,?,?)"},
-      {&st.insert_fts, "INSERT INTO logs_fts(rowid, msg) VALUES(?,?)"},
+      {&st.insert, "INSERT OR IGNORE INTO log_lines(ts, src, off, lab, msg) VALUES(?,?,?,?,?)"},
+      {&st.put_source, "INSERT OR IGNORE INTO log_sources(source) VALUES(?)"},
+      {&st.get_source, "SELECT id FROM log_sources WHERE source = ?"},
+      {&st.put_labels, "INSERT OR IGNORE INTO log_labels(grp, instance, pool, release, stream) VALUES(?,?,?,?,?)"},
+      {&st.get_labels, "SELECT id FROM log_labels WHERE grp = ? AND instance = ? AND pool = ? AND release = ? AND stream = ?"},
       {&st.put_cursor,
        "INSERT INTO log_cursors(source, file_id, position, base) VALUES(?,?,?,?) "
        "ON CONFLICT(source) DO UPDATE SET file_id=excluded.file_id, position=excluded.position, base=excluded.base"},
@@ -135,48 +212,149 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::Open(const std::string& 
     if (!s.ok()) return s.status();
     *p.out = std::move(*s);
   }
+  // A migrated (or crashed mid-catch-up) store: index what waits now, so
+  // searches never scan more than kIndexBatch unindexed lines.
+  for (;;) {
+    Result<std::int64_t> waiting = store->Unindexed();
+    if (!waiting.ok()) return waiting.status();
+    if (*waiting == 0) break;
+    Result<std::int64_t> n = store->IndexPending(4 * kIndexBatch);
+    if (!n.ok()) return n.status();
+  }
   return store;
+}
+
+Result<std::int64_t> SqliteLogStore::SourceId(const std::string& source) {
+  if (auto it = source_ids_.find(source); it != source_ids_.end()) return it->second;
+  for (sqlite3_stmt* s : {stmts_->put_source.get(), stmts_->get_source.get()}) {
+    sqlite::ResetOnExit reset(s);
+    BindText(s, 1, source);
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return source_ids_[source] = sqlite3_column_int64(s, 0);
+    if (rc != SQLITE_DONE) return sqlite::Error(writer_, path_, "storing a log source");
+  }
+  return sqlite::Error(writer_, path_, "finding a log source");
+}
+
+Result<std::int64_t> SqliteLogStore::LabelsId(const LogRecord& r) {
+  std::string key = r.group;
+  for (const std::string* v : {&r.instance, &r.pool, &r.release, &r.stream}) {
+    key += '\0';
+    key += *v;
+  }
+  if (auto it = label_ids_.find(key); it != label_ids_.end()) return it->second;
+  for (sqlite3_stmt* s : {stmts_->put_labels.get(), stmts_->get_labels.get()}) {
+    sqlite::ResetOnExit reset(s);
+    BindText(s, 1, r.group);
+    BindText(s, 2, r.instance);
+    BindText(s, 3, r.pool);
+    BindText(s, 4, r.release);
+    BindText(s, 5, r.stream);
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return label_ids_[key] = sqlite3_column_int64(s, 0);
+    if (rc != SQLITE_DONE) return sqlite::Error(writer_, path_, "storing log labels");
+  }
+  return sqlite::Error(writer_, path_, "finding log labels");
 }
 
 Result<std::int64_t> SqliteLogStore::Append(const std::vector<LogRecord>& lines, const std::vector<LogCursor>& cursors) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  sqlite::Transaction tx(writer_, path_);
-  SHOAL_RETURN_IF_ERROR(tx.Begin());
   std::int64_t added = 0;
-  sqlite3_stmt* ins = stmts_->insert.get();
-  sqlite3_stmt* fts = stmts_->insert_fts.get();
-  for (const LogRecord& r : lines) {
-    {
+  Status written = [&]() -> Status {
+    sqlite::Transaction tx(writer_, path_);
+    SHOAL_RETURN_IF_ERROR(tx.Begin());
+    sqlite3_stmt* ins = stmts_->insert.get();
+    // Consecutive lines mostly share a source and labels: looked up once.
+    const LogRecord* prev = nullptr;
+    std::int64_t src = 0;
+    std::int64_t lab = 0;
+    for (const LogRecord& r : lines) {
+      if (prev == nullptr || r.source != prev->source) {
+        Result<std::int64_t> id = SourceId(r.source);
+        if (!id.ok()) return id.status();
+        src = *id;
+      }
+      if (prev == nullptr || r.group != prev->group || r.instance != prev->instance || r.pool != prev->pool ||
+          r.release != prev->release || r.stream != prev->stream) {
+        Result<std::int64_t> id = LabelsId(r);
+        if (!id.ok()) return id.status();
+        lab = *id;
+      }
+      prev = &r;
       sqlite::ResetOnExit reset(ins);
       sqlite3_bind_int64(ins, 1, r.time_us);
-      BindText(ins, 2, r.group);
-      BindText(ins, 3, r.instance);
-      BindText(ins, 4, r.pool);
-      BindText(ins, 5, r.release);
-      BindText(ins, 6, r.stream);
-      BindText(ins, 7, r.source);
-      sqlite3_bind_int64(ins, 8, r.offset);
-      BindText(ins, 9, r.text);
+      sqlite3_bind_int64(ins, 2, src);
+      sqlite3_bind_int64(ins, 3, r.offset);
+      sqlite3_bind_int64(ins, 4, lab);
+      BindText(ins, 5, r.text);
       SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, ins, "storing a log line"));
+      added += sqlite3_changes(writer_);  // 0: its (source, offset) is stored already
     }
-    if (sqlite3_changes(writer_) == 0) continue;  // its (source, offset) is stored already
-    ++added;
-    sqlite::ResetOnExit reset(fts);
-    sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(writer_));
-    BindText(fts, 2, r.text);
-    SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, fts, "indexing a log line"));
+    sqlite3_stmt* cur = stmts_->put_cursor.get();
+    for (const LogCursor& c : cursors) {
+      sqlite::ResetOnExit reset(cur);
+      BindText(cur, 1, c.source);
+      BindText(cur, 2, c.file_id);
+      sqlite3_bind_int64(cur, 3, c.position);
+      sqlite3_bind_int64(cur, 4, c.base);
+      SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, cur, "storing a log cursor"));
+    }
+    return tx.Commit();
+  }();
+  if (!written.ok()) {
+    // Ids created in the rolled-back transaction are gone: forget them all.
+    source_ids_.clear();
+    label_ids_.clear();
+    return written;
   }
-  sqlite3_stmt* cur = stmts_->put_cursor.get();
-  for (const LogCursor& c : cursors) {
-    sqlite::ResetOnExit reset(cur);
-    BindText(cur, 1, c.source);
-    BindText(cur, 2, c.file_id);
-    sqlite3_bind_int64(cur, 3, c.position);
-    sqlite3_bind_int64(cur, 4, c.base);
-    SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, cur, "storing a log cursor"));
+  // The trigram index follows in batches: once kIndexBatch lines wait,
+  // index them (a transaction of its own; the lines are stored already).
+  Result<std::int64_t> waiting = QueryInt(writer_, path_,
+                                          "SELECT coalesce((SELECT max(seq) FROM log_lines), 0) - "
+                                          "(SELECT value FROM log_meta WHERE key = 'indexed_to')");
+  if (!waiting.ok()) return waiting.status();
+  if (*waiting >= kIndexBatch) {
+    Result<std::int64_t> indexed = IndexPendingLocked(*waiting);
+    if (!indexed.ok()) return indexed.status();
   }
-  SHOAL_RETURN_IF_ERROR(tx.Commit());
   return added;
+}
+
+Result<std::int64_t> SqliteLogStore::IndexPending(std::int64_t max_lines) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return IndexPendingLocked(max_lines);
+}
+
+Result<std::int64_t> SqliteLogStore::IndexPendingLocked(std::int64_t max_lines) {
+  sqlite::Transaction tx(writer_, path_);
+  SHOAL_RETURN_IF_ERROR(tx.Begin());
+  Result<std::int64_t> mark = QueryInt(writer_, path_, "SELECT value FROM log_meta WHERE key = 'indexed_to'");
+  if (!mark.ok()) return mark.status();
+  Result<std::int64_t> top = QueryInt(writer_, path_, "SELECT coalesce(max(seq), 0) FROM log_lines");
+  if (!top.ok()) return top.status();
+  const std::int64_t upto = std::min(*top, *mark + std::max<std::int64_t>(1, max_lines));
+  if (upto <= *mark) return std::int64_t{0};
+  // One INSERT ... SELECT: FTS5 collects the batch's terms in memory and
+  // writes them as one segment at commit.
+  Result<sqlite::Statement> index =
+      sqlite::Prepare(writer_, path_, "INSERT INTO log_fts(rowid, msg) SELECT seq, msg FROM log_lines WHERE seq > ?1 AND seq <= ?2");
+  if (!index.ok()) return index.status();
+  sqlite3_bind_int64(index->get(), 1, *mark);
+  sqlite3_bind_int64(index->get(), 2, upto);
+  SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, index->get(), "indexing log lines"));
+  const std::int64_t indexed = sqlite3_changes(writer_);
+  Result<sqlite::Statement> moved = sqlite::Prepare(writer_, path_, "UPDATE log_meta SET value = ?1 WHERE key = 'indexed_to'");
+  if (!moved.ok()) return moved.status();
+  sqlite3_bind_int64(moved->get(), 1, upto);
+  SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, moved->get(), "moving the index mark"));
+  SHOAL_RETURN_IF_ERROR(tx.Commit());
+  return indexed;
+}
+
+Result<std::int64_t> SqliteLogStore::Unindexed() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return QueryInt(writer_, path_,
+                  "SELECT count(*) FROM log_lines WHERE seq > (SELECT value FROM log_meta WHERE key = 'indexed_to')");
 }
 
 Result<std::optional<LogCursor>> SqliteLogStore::Cursor(const std::string& source) {
@@ -246,9 +424,9 @@ Result<std::int64_t> SqliteLogStore::FirstSeqAtOrAfter(sqlite3* db, std::int64_t
   // so time grows with seq: a binary search over the primary key finds the
   // first line at or after `time_us` (the search also checks each line's
   // time, so a clock stepped back costs nothing but a wider range).
-  Result<sqlite::Statement> first = sqlite::Prepare(db, path_, "SELECT seq, ts FROM logs WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+  Result<sqlite::Statement> first = sqlite::Prepare(db, path_, "SELECT seq, ts FROM log_lines WHERE seq >= ?1 ORDER BY seq LIMIT 1");
   if (!first.ok()) return first.status();
-  Result<std::int64_t> top = QueryInt(db, path_, "SELECT coalesce(max(seq), 0) + 1 FROM logs");
+  Result<std::int64_t> top = QueryInt(db, path_, "SELECT coalesce(max(seq), 0) + 1 FROM log_lines");
   if (!top.ok()) return top.status();
   std::int64_t lo = 0;
   std::int64_t hi = *top;  // the answer is in [lo, hi]; hi = past every line
@@ -285,78 +463,132 @@ Result<LogPage> SqliteLogStore::Search(const LogQuery& q) {
     if (!at.ok()) return at.status();
     low = std::max(low, *at);
   }
-  // A target is an instance id when some line has it, else a group name.
-  // Naming one column (not "grp = ? OR instance = ?") lets SQLite walk
-  // that column's index in seq order.
+  // A target is an instance id when some line has it, else a group name:
+  // the ids of its label sets (one per instance and stream, usually).
+  std::vector<std::int64_t> labels;
   std::string column;
   std::int64_t target_lines = 0;
   if (!q.target.empty()) {
     for (const char* col : {"instance", "grp"}) {
-      const std::string sql = std::string("SELECT count(*) FROM (SELECT 1 FROM logs WHERE ") + col +
-                              " = ?1 AND seq >= ?2 LIMIT " + std::to_string(kSmallTarget + 1) + ")";
-      Result<sqlite::Statement> c = sqlite::Prepare(reader_, path_, sql);
-      if (!c.ok()) return c.status();
-      BindText(c->get(), 1, q.target);
-      sqlite3_bind_int64(c->get(), 2, low);
-      if (sqlite3_step(c->get()) != SQLITE_ROW) return sqlite::Error(reader_, path_, "counting a target's lines");
-      target_lines = sqlite3_column_int64(c->get(), 0);
+      Result<sqlite::Statement> ids =
+          sqlite::Prepare(reader_, path_, std::string("SELECT id FROM log_labels WHERE ") + col + " = ?1 ORDER BY id");
+      if (!ids.ok()) return ids.status();
+      BindText(ids->get(), 1, q.target);
+      int rc = 0;
+      while ((rc = sqlite3_step(ids->get())) == SQLITE_ROW) labels.push_back(sqlite3_column_int64(ids->get(), 0));
+      if (rc != SQLITE_DONE) return sqlite::Error(reader_, path_, "finding a target's labels");
       column = col;
-      if (target_lines > 0) break;
+      if (!labels.empty()) break;
+    }
+    Result<sqlite::Statement> c = sqlite::Prepare(
+        reader_, path_, "SELECT count(*) FROM (SELECT 1 FROM log_lines WHERE lab = ?1 AND seq >= ?2 LIMIT ?3)");
+    if (!c.ok()) return c.status();
+    for (std::int64_t id : labels) {
+      if (target_lines > kSmallTarget) break;
+      sqlite3_reset(c->get());
+      sqlite3_bind_int64(c->get(), 1, id);
+      sqlite3_bind_int64(c->get(), 2, low);
+      sqlite3_bind_int64(c->get(), 3, kSmallTarget + 1 - target_lines);
+      if (sqlite3_step(c->get()) != SQLITE_ROW) return sqlite::Error(reader_, path_, "counting a target's lines");
+      target_lines += sqlite3_column_int64(c->get(), 0);
     }
   }
+  // Lines up to the mark are in the trigram index; the few past it (at most
+  // about kIndexBatch) are scanned.
+  Result<std::int64_t> mark = QueryInt(reader_, path_, "SELECT value FROM log_meta WHERE key = 'indexed_to'");
+  if (!mark.ok()) return mark.status();
   const std::string trigrams = TrigramQuery(q.grep);
   const bool by_index = !trigrams.empty() && (q.target.empty() || target_lines > kSmallTarget);
   const bool newest_first = q.after_seq <= 0;
   const char* dir = newest_first ? "DESC" : "ASC";
-  std::string sql = "SELECT l.seq, l.ts, l.grp, l.instance, l.pool, l.release, l.stream, l.source, l.off, l.msg FROM ";
-  if (by_index) {
-    // The trigram index first, in seq order; CROSS JOIN keeps it outermost
-    // so the LIMIT stops the walk as soon as enough lines match.
-    // (FTS5 hands its rows over in rowid order, so no sort is needed.)
-    sql += "logs_fts f CROSS JOIN logs l ON l.seq = f.rowid WHERE f.logs_fts MATCH ?1 AND f.rowid >= ?4";
-  } else {
-    sql += "logs l WHERE l.seq >= ?4";
-  }
-  if (!q.grep.empty()) sql += " AND instr(l.msg, ?2) > 0";
-  if (!q.target.empty()) sql += " AND l." + column + " = ?3";
-  if (q.since_us > 0) sql += " AND l.ts >= ?5";
-  sql += std::string(by_index ? " ORDER BY f.rowid " : " ORDER BY l.seq ") + dir;
-  sql += " LIMIT ?6";
-  Result<sqlite::Statement> stmt = sqlite::Prepare(reader_, path_, sql);
-  if (!stmt.ok()) return stmt.status();
-  sqlite3_stmt* s = stmt->get();
-  if (by_index) BindText(s, 1, trigrams);
-  if (!q.grep.empty()) BindText(s, 2, q.grep);
-  if (!q.target.empty()) BindText(s, 3, q.target);
-  sqlite3_bind_int64(s, 4, low);
-  if (q.since_us > 0) sqlite3_bind_int64(s, 5, q.since_us);
   const int limit = std::max(1, q.limit);
-  sqlite3_bind_int(s, 6, limit);
-  LogPage page;
-  int rc = 0;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    StoredLog line;
-    line.seq = sqlite3_column_int64(s, 0);
-    LogRecord& r = line.record;
-    r.time_us = sqlite3_column_int64(s, 1);
-    r.group = Text(s, 2);
-    r.instance = Text(s, 3);
-    r.pool = Text(s, 4);
-    r.release = Text(s, 5);
-    r.stream = Text(s, 6);
-    r.source = Text(s, 7);
-    r.offset = sqlite3_column_int64(s, 8);
-    r.text = Text(s, 9);
-    page.lines.push_back(std::move(line));
+  constexpr std::int64_t kEnd = std::numeric_limits<std::int64_t>::max();
+
+  // One part of the search: the lines of seq in [from, to] (and of label
+  // set `lab` if > 0) that match, in search order, at most `limit`.
+  enum class Walk { kTrigrams, kSeq, kLabels };
+  std::vector<StoredLog> found;
+  auto part = [&](Walk walk, std::int64_t from, std::int64_t to, std::int64_t lab) -> Status {
+    if (from > to) return Status::Ok();
+    std::string sql = "SELECT l.seq, l.ts, b.grp, b.instance, b.pool, b.release, b.stream, s.source, l.off, l.msg FROM ";
+    // The walked index outermost (CROSS JOIN keeps the order), so the LIMIT
+    // stops the walk as soon as enough lines match; the labels and the
+    // source are looked up by primary key for the lines returned.
+    sql += walk == Walk::kTrigrams ? "log_fts f CROSS JOIN log_lines l ON l.seq = f.rowid" : "log_lines l";
+    sql += " CROSS JOIN log_labels b ON b.id = l.lab CROSS JOIN log_sources s ON s.id = l.src WHERE ";
+    sql += walk == Walk::kTrigrams ? "f.log_fts MATCH ?1 AND f.rowid >= ?4 AND f.rowid <= ?7" : "l.seq >= ?4 AND l.seq <= ?7";
+    if (walk == Walk::kLabels) {
+      sql += " AND l.lab = ?8";
+    } else if (!q.target.empty()) {
+      // "+l.lab": a filter, never an index to walk (that would read every
+      // line of the target in range and sort them).
+      sql += " AND +l.lab IN (SELECT id FROM log_labels WHERE " + column + " = ?3)";
+    }
+    if (!q.grep.empty()) sql += " AND instr(l.msg, ?2) > 0";
+    if (q.since_us > 0) sql += " AND l.ts >= ?5";
+    sql += std::string(walk == Walk::kTrigrams ? " ORDER BY f.rowid " : " ORDER BY l.seq ") + dir + " LIMIT ?6";
+    Result<sqlite::Statement> stmt = sqlite::Prepare(reader_, path_, sql);
+    if (!stmt.ok()) return stmt.status();
+    sqlite3_stmt* s = stmt->get();
+    if (walk == Walk::kTrigrams) BindText(s, 1, trigrams);
+    if (!q.grep.empty()) BindText(s, 2, q.grep);
+    if (!q.target.empty() && walk != Walk::kLabels) BindText(s, 3, q.target);
+    sqlite3_bind_int64(s, 4, from);
+    if (q.since_us > 0) sqlite3_bind_int64(s, 5, q.since_us);
+    sqlite3_bind_int(s, 6, limit);
+    sqlite3_bind_int64(s, 7, to);
+    if (walk == Walk::kLabels) sqlite3_bind_int64(s, 8, lab);
+    int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      StoredLog line;
+      line.seq = sqlite3_column_int64(s, 0);
+      LogRecord& r = line.record;
+      r.time_us = sqlite3_column_int64(s, 1);
+      r.group = Text(s, 2);
+      r.instance = Text(s, 3);
+      r.pool = Text(s, 4);
+      r.release = Text(s, 5);
+      r.stream = Text(s, 6);
+      r.source = Text(s, 7);
+      r.offset = sqlite3_column_int64(s, 8);
+      r.text = Text(s, 9);
+      found.push_back(std::move(line));
+    }
+    if (rc != SQLITE_DONE) return sqlite::Error(reader_, path_, "searching the logs");
+    return Status::Ok();
+  };
+  if (by_index) {
+    // The trigram index up to the mark, the scanned tail after it: the
+    // newer part first when newest first, and no further once full.
+    const Walk order[] = {newest_first ? Walk::kSeq : Walk::kTrigrams, newest_first ? Walk::kTrigrams : Walk::kSeq};
+    for (Walk w : order) {
+      if (static_cast<int>(found.size()) >= limit) break;
+      if (w == Walk::kTrigrams) {
+        SHOAL_RETURN_IF_ERROR(part(w, low, *mark, 0));
+      } else {
+        SHOAL_RETURN_IF_ERROR(part(w, std::max(low, *mark + 1), kEnd, 0));
+      }
+    }
+  } else if (q.target.empty()) {
+    SHOAL_RETURN_IF_ERROR(part(Walk::kSeq, low, kEnd, 0));
+  } else {
+    // Each label set through its index, in seq order; the newest (or, when
+    // following, the oldest) `limit` of their union are the answer.
+    for (std::int64_t lab : labels) SHOAL_RETURN_IF_ERROR(part(Walk::kLabels, low, kEnd, lab));
   }
-  if (rc != SQLITE_DONE) return sqlite::Error(reader_, path_, "searching the logs");
+  std::sort(found.begin(), found.end(), [&](const StoredLog& a, const StoredLog& b) {
+    return newest_first ? a.seq > b.seq : a.seq < b.seq;
+  });
+  if (static_cast<int>(found.size()) > limit) found.resize(static_cast<std::size_t>(limit));
+  LogPage page;
+  page.lines = std::move(found);
   if (newest_first) std::reverse(page.lines.begin(), page.lines.end());
   // Following from a full page goes on from its last line; otherwise from
   // the newest line stored, so a follower skips what cannot match.
   if (!newest_first && static_cast<int>(page.lines.size()) == limit) {
     page.cursor = page.lines.back().seq;
   } else {
-    Result<std::int64_t> newest = QueryInt(reader_, path_, "SELECT coalesce(max(seq), 0) FROM logs");
+    Result<std::int64_t> newest = QueryInt(reader_, path_, "SELECT coalesce(max(seq), 0) FROM log_lines");
     if (!newest.ok()) return newest.status();
     page.cursor = std::max({q.after_seq, *newest, page.lines.empty() ? 0 : page.lines.back().seq});
   }
@@ -364,11 +596,12 @@ Result<LogPage> SqliteLogStore::Search(const LogQuery& q) {
 }
 
 Result<std::int64_t> SqliteLogStore::DeleteOldest(const std::string& where, std::int64_t bound, std::int64_t max_rows) {
-  // The chunk's last seq, then the index rows (FTS5's external-content
-  // delete needs the old text) and the lines, in one transaction.
+  // The chunk's last seq, then the index rows of the lines indexed so far
+  // (FTS5's external-content delete needs the old text) and the lines, in
+  // one transaction.
   sqlite::Transaction tx(writer_, path_);
   SHOAL_RETURN_IF_ERROR(tx.Begin());
-  const std::string upto_sql = "SELECT max(seq) FROM (SELECT seq FROM logs WHERE " + where + " ORDER BY seq LIMIT ?2)";
+  const std::string upto_sql = "SELECT max(seq) FROM (SELECT seq FROM log_lines WHERE " + where + " ORDER BY seq LIMIT ?2)";
   Result<sqlite::Statement> upto = sqlite::Prepare(writer_, path_, upto_sql);
   if (!upto.ok()) return upto.status();
   if (where.find("?1") != std::string::npos) sqlite3_bind_int64(upto->get(), 1, bound);
@@ -376,8 +609,9 @@ Result<std::int64_t> SqliteLogStore::DeleteOldest(const std::string& where, std:
   if (sqlite3_step(upto->get()) != SQLITE_ROW) return sqlite::Error(writer_, path_, "finding old log lines");
   if (sqlite3_column_type(upto->get(), 0) == SQLITE_NULL) return std::int64_t{0};
   const std::int64_t last = sqlite3_column_int64(upto->get(), 0);
-  for (const char* sql : {"INSERT INTO logs_fts(logs_fts, rowid, msg) SELECT 'delete', seq, msg FROM logs WHERE seq <= ?1",
-                          "DELETE FROM logs WHERE seq <= ?1"}) {
+  for (const char* sql : {"INSERT INTO log_fts(log_fts, rowid, msg) SELECT 'delete', seq, msg FROM log_lines "
+                          "WHERE seq <= min(?1, (SELECT value FROM log_meta WHERE key = 'indexed_to'))",
+                          "DELETE FROM log_lines WHERE seq <= ?1"}) {
     Result<sqlite::Statement> s = sqlite::Prepare(writer_, path_, sql);
     if (!s.ok()) return s.status();
     sqlite3_bind_int64(s->get(), 1, last);
@@ -409,7 +643,7 @@ Result<std::int64_t> SqliteLogStore::Prune(const LogRetention& retention, std::i
                                            "SELECT (SELECT page_count FROM pragma_page_count()) - "
                                            "(SELECT freelist_count FROM pragma_freelist_count())");
       Result<std::int64_t> page = QueryInt(writer_, path_, "SELECT page_size FROM pragma_page_size()");
-      Result<std::int64_t> rows = QueryInt(writer_, path_, "SELECT count(*) FROM logs");
+      Result<std::int64_t> rows = QueryInt(writer_, path_, "SELECT count(*) FROM log_lines");
       if (!used.ok() || !page.ok() || !rows.ok()) return !used.ok() ? used.status() : !page.ok() ? page.status() : rows.status();
       const double bytes = static_cast<double>(*used) * static_cast<double>(*page);
       if (bytes <= static_cast<double>(retention.max_bytes) || *rows == 0) break;
@@ -423,6 +657,12 @@ Result<std::int64_t> SqliteLogStore::Prune(const LogRetention& retention, std::i
     }
   }
   if (total > 0) {
+    // Sources and label sets left without lines (ended instances) go too.
+    SHOAL_RETURN_IF_ERROR(sqlite::Exec(writer_, path_,
+                                       "DELETE FROM log_labels WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE lab = log_labels.id);"
+                                       "DELETE FROM log_sources WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE src = log_sources.id)"));
+    source_ids_.clear();
+    label_ids_.clear();
     SHOAL_RETURN_IF_ERROR(sqlite::Exec(writer_, path_, "PRAGMA incremental_vacuum"));
     // Best effort: readers may hold the WAL; it is truncated on a later pass.
     sqlite3_exec(writer_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
@@ -441,7 +681,7 @@ Result<std::int64_t> SqliteLogStore::UsedBytes() {
 
 Result<std::int64_t> SqliteLogStore::Count() {
   std::lock_guard<std::mutex> lock(write_mu_);
-  return QueryInt(writer_, path_, "SELECT count(*) FROM logs");
+  return QueryInt(writer_, path_, "SELECT count(*) FROM log_lines");
 }
 
 }  // namespace shoal

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -176,6 +177,93 @@ TEST_F(LogStoreTest, PrunesByAgeAndBySize) {
   EXPECT_EQ(store->Search({"", 0, std::string(3, 'a' + 19999 % 26), 0, 10000})->lines.size(),
             static_cast<std::size_t>((left + 25) / 26));
   EXPECT_EQ(store->Search({"", 0, "", 0, 1})->lines.back().record.time_us, 19999);
+}
+
+// The trigram index follows behind the lines: lines past its mark are
+// found by scanning, before and after they are indexed, on every plan.
+TEST_F(LogStoreTest, LinesNotYetIndexedAreFoundAndPruned) {
+  auto store = Open();
+  std::vector<LogRecord> lines;
+  for (int i = 0; i < 1000; ++i) lines.push_back(Line(i % 2 == 0 ? "i1" : "i2", i * 10, "req " + std::to_string(i) + (i % 100 == 7 ? " Boom" : ""), i));
+  ASSERT_TRUE(store->Append(lines, {}).ok());
+  EXPECT_EQ(*store->Unindexed(), 1000);  // under kIndexBatch: waiting
+  auto count = [&](const LogQuery& q) { return store->Search(q)->lines.size(); };
+  const LogQuery cases[] = {{"", 0, "Boom", 0, 100}, {"web", 0, "Boom", 0, 100}, {"i2", 0, "Boom", 0, 100},
+                            {"", 500, "Boom", 0, 100}, {"", 0, "Boom", 300, 100}, {"", 0, "boom", 0, 100}};
+  std::vector<std::size_t> before;
+  for (const LogQuery& q : cases) before.push_back(count(q));
+  EXPECT_EQ(before, (std::vector<std::size_t>{10, 10, 10, 5, 7, 0}));
+  // Half indexed: the answer spans the mark.
+  ASSERT_EQ(*store->IndexPending(500), 500);
+  EXPECT_EQ(*store->Unindexed(), 500);
+  for (std::size_t i = 0; i < std::size(cases); ++i) EXPECT_EQ(count(cases[i]), before[i]) << i;
+  Result<LogPage> newest = store->Search({"", 0, "Boom", 0, 3});
+  ASSERT_EQ(newest->lines.size(), 3u);
+  EXPECT_EQ(newest->lines.back().record.text, "req 907 Boom");
+  Result<LogPage> oldest = store->Search({"", 0, "Boom", 1, 6});
+  ASSERT_EQ(oldest->lines.size(), 6u);
+  EXPECT_EQ(oldest->lines.back().record.text, "req 507 Boom");  // the first one past the mark
+  // Pruning the indexed part and part of the tail leaves both consistent.
+  ASSERT_EQ(*store->Prune({1, 0}, 700), 699);  // keep t >= 699
+  EXPECT_EQ(count({"", 0, "Boom", 0, 100}), 3u);
+  ASSERT_EQ(*store->IndexPending(SqliteLogStore::kIndexBatch), 301);  // t 699..999
+  EXPECT_EQ(*store->Unindexed(), 0);
+  EXPECT_EQ(count({"", 0, "Boom", 0, 100}), 3u);
+  EXPECT_EQ(count({"i2", 0, "Boom", 0, 100}), 3u);
+}
+
+// A logs.db of the first layout (labels as text on each line) is migrated
+// when opened: every line keeps its seq, labels and key; cursors stay.
+TEST_F(LogStoreTest, AStoreOfTheFirstLayoutIsMigrated) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(File("logs.db").c_str(), &db), SQLITE_OK);
+    const char* v1 = R"sql(
+PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL;
+CREATE TABLE logs(seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, grp TEXT NOT NULL, instance TEXT NOT NULL,
+  pool TEXT NOT NULL, release TEXT NOT NULL, stream TEXT NOT NULL, source TEXT NOT NULL, off INTEGER NOT NULL, msg TEXT NOT NULL);
+CREATE UNIQUE INDEX logs_key ON logs(source, off);
+CREATE INDEX logs_grp ON logs(grp);
+CREATE INDEX logs_instance ON logs(instance);
+CREATE VIRTUAL TABLE logs_fts USING fts5(msg, content='logs', content_rowid='seq', tokenize='trigram', detail=none, columnsize=0);
+CREATE TABLE log_cursors(source TEXT PRIMARY KEY, file_id TEXT NOT NULL, position INTEGER NOT NULL, base INTEGER NOT NULL);
+INSERT INTO logs VALUES(1, 10, 'web', 'i1', 'spot-a', '3', 'stdout', 'i1/stdout', 0, 'alpha one');
+INSERT INTO logs VALUES(2, 11, 'web', 'i2', 'od', '', 'stderr', 'i2/stderr', 0, 'beta two');
+INSERT INTO logs VALUES(3, 12, 'api', 'i3', 'spot-b', '4', 'stdout', 'i3/stdout', 0, 'alpha three');
+INSERT INTO logs VALUES(4, 13, 'web', 'i1', 'spot-a', '3', 'stdout', 'i1/stdout', 10, 'gamma four');
+INSERT INTO logs_fts(rowid, msg) SELECT seq, msg FROM logs;
+INSERT INTO logs_fts(logs_fts, rowid, msg) VALUES('delete', 4, 'gamma four');
+DELETE FROM logs WHERE seq = 4;
+INSERT INTO log_cursors VALUES('i1/stdout', '1:2', 10, 0);
+)sql";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, &err), SQLITE_OK) << err;
+    sqlite3_close(db);
+  }
+  auto store = Open();
+  EXPECT_EQ(*store->Count(), 3);
+  EXPECT_EQ(*store->Unindexed(), 0);  // indexed again on open
+  Result<LogPage> alpha = store->Search({"", 0, "alpha", 0, 10});
+  ASSERT_TRUE(alpha.ok()) << alpha.status().message();
+  ASSERT_EQ(alpha->lines.size(), 2u);
+  EXPECT_EQ(alpha->lines[0].seq, 1);
+  EXPECT_EQ(alpha->lines[1].seq, 3);
+  const LogRecord& r = alpha->lines[1].record;
+  EXPECT_EQ(r.group + r.instance + r.pool + r.release + r.stream + r.source, "apii3spot-b4stdouti3/stdout");
+  EXPECT_EQ(r.time_us, 12);
+  EXPECT_EQ(store->Search({"web", 0, "", 0, 10})->lines.size(), 2u);
+  EXPECT_EQ(store->Search({"i2", 0, "two", 0, 10})->lines.size(), 1u);
+  Result<std::optional<LogCursor>> cur = store->Cursor("i1/stdout");
+  ASSERT_TRUE(cur.ok() && cur->has_value());
+  EXPECT_EQ((*cur)->position, 10);
+  // The dedup key survives, and seq goes on after the highest ever given (4).
+  EXPECT_EQ(*store->Append({Line("i1", 0, "alpha one")}, {}), 0);
+  ASSERT_EQ(*store->Append({Line("i1", 20, "delta five")}, {}), 1);
+  EXPECT_GT(store->Search({"", 0, "delta", 0, 10})->lines.at(0).seq, 4);
+  // Opening it again finds the new layout and changes nothing.
+  store.reset();
+  store = Open();
+  EXPECT_EQ(*store->Count(), 4);
 }
 
 void Write(const std::string& path, const std::string& text) {
