@@ -28,14 +28,14 @@ build-tsan/shoal_unit_tests --gtest_brief=1
 # - the live/simulator comparisons (minutes of wall clock each), the
 #   hundred-instance call budget and the two-minute canary analyses (rolling
 #   and blue/green) are about decisions and call counts, not threads;
-# - the Kafka tests run librdkafka (uninstrumented) and its mock cluster in
+# - the Kafka tests (and rsyslog's) run librdkafka (uninstrumented) and its mock cluster in
 #   the test process; under TSan a librdkafka broker thread dies with a SEGV
 #   inside TSan's own allocator (getaddrinfo -> realloc), not in our code.
 never='DaemonTest.AScriptedLoadScalesTheSameLiveAsInTheSimulator:AwsSimEquivalenceTest.*'
 never+=':ServeAwsTest.ASteadyHundredInstanceGroupStaysWithinItsCallBudget'
 never+=':DaemonDeployTest.AReleaseServingFivePercentErrorsIsCaughtByTheCanaryAnalysis'
 never+=':DaemonBlueGreenTest.AReleaseServingFivePercentErrorsIsSwitchedBackFrom'
-never+=':KafkaLogsTest.*:DaemonLogsTest.ThroughKafka*:*Rsyslog*'
+never+=':KafkaLogsTest.*:DaemonLogsTest.ThroughKafka*:RsyslogKafkaTest.*'
 # The slice: the suites that run `shoal serve` and talk to it while its
 # control loop, API workers, log thread and HAProxy calls run at once. The
 # others (the local cloud, HAProxy's Runtime API, bootstrap, the AWS client
