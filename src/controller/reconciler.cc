@@ -275,12 +275,15 @@ void Reconciler::Tick() {
 }
 
 void Reconciler::Observe(Seconds now) {
+  // Instances the cloud took leave the state together, after every fact.
+  std::vector<bool> terminated(groups_.size(), false);
   auto apply = [&](const std::vector<GroupInstanceEvent>& events) {
     for (const GroupInstanceEvent& e : events) {
       const int g = FindGroup(e.group);
       if (g < 0) continue;  // not ours (or a group removed from the config)
       std::vector<Activity> acts;
-      const Status s = ApplyObservation(groups_[g], states_[g], e.observation, now, &acts);
+      const Status s = ApplyObservationInBatch(groups_[g], states_[g], e.observation, now, &acts);
+      if (e.observation.event == InstanceEvent::kTerminated) terminated[g] = true;
       if (!s.ok()) {
         // Facts about instances no longer tracked (already confirmed gone)
         // are expected; anything else is worth a look.
@@ -296,6 +299,9 @@ void Reconciler::Observe(Seconds now) {
   };
   apply(ports_.cloud->Poll());
   apply(ports_.traffic->Poll());
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    if (terminated[g]) DropTerminated(states_[g]);
+  }
 }
 
 void Reconciler::ObserveMetrics(Seconds now) {

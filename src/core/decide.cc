@@ -39,9 +39,10 @@ class Decider {
       : spec_(spec), state_(state), obs_(obs), now_(now) {}
 
   Plan Run() {
+    TakeCensus();
     CloseSimpleActivityIfDone();
     if (obs_.evaluate_alarms && MinuteOf(now_) > state_.last_evaluated_minute) ApplyPolicies();
-    HandleLeaving();
+    if (census_.leaving_or_starting > 0 || spec_.spot.on_notice == NoticeAction::kBumpGroupOnly) HandleLeaving();
     ReleaseOrphanedReplacements();
     FinishRebalanceSwaps();
     RetryLaunches();
@@ -56,6 +57,50 @@ class Decider {
   }
 
  private:
+  // --- 0. census -----------------------------------------------------------
+  // What the instances are when the decision starts, in one pass. A step
+  // whose work concerns only instances of a kind none is skips its own pass
+  // over them. Decide never makes an instance of these kinds: replacements,
+  // warm-pool and at-risk instances come from launches and observations
+  // (RecordLaunchOutcome, ApplyObservation), terminated ones from
+  // ApplyObservation; held ones only from the blue/green switch, which comes
+  // after the one step that skips on them (TerminateStrayHeld).
+  struct Census {
+    int leaving_or_starting = 0;  // states HandleLeaving acts on
+    bool replacing = false;       // an instance replaces another (rebalance, deploy)
+    bool held = false;
+    bool at_risk = false;         // in any state
+    bool warm = false;
+    bool terminated = false;
+    double on_demand_units = 0;   // on-demand instances in any state (Rebalance's bound)
+  };
+
+  void TakeCensus() {
+    for (const Instance& in : state_.instances) {
+      switch (in.state) {
+        case InstanceState::kInterrupted:
+        case InstanceState::kUnhealthy:
+        case InstanceState::kDraining:
+        case InstanceState::kWarming:
+        case InstanceState::kStarting:
+        case InstanceState::kPending:
+        case InstanceState::kProvisioning:
+          ++census_.leaving_or_starting;
+          break;
+        case InstanceState::kTerminated:
+          census_.terminated = true;
+          break;
+        default:
+          break;
+      }
+      census_.replacing = census_.replacing || !in.replaces.empty();
+      census_.held = census_.held || in.held;
+      census_.at_risk = census_.at_risk || in.at_risk();
+      census_.warm = census_.warm || in.warm;
+      if (in.market == Market::kOnDemand) census_.on_demand_units += in.weight;
+    }
+  }
+
   // --- 1. policies -------------------------------------------------------
   void CloseSimpleActivityIfDone() {
     if (!state_.simple_activity_open || now_ <= state_.simple_activity_started) return;
@@ -186,8 +231,10 @@ class Decider {
       const Instance* target = state_.Find(id);
       return target == nullptr || !CountsTowardCapacity(target->state);
     };
-    for (Instance& in : state_.instances) {
-      if (!in.replaces.empty() && left(in.replaces)) in.replaces = {};
+    if (census_.replacing) {
+      for (Instance& in : state_.instances) {
+        if (!in.replaces.empty() && left(in.replaces)) in.replaces = {};
+      }
     }
     for (PendingLaunch& p : state_.launches) {
       if (!p.replaces.empty() && left(p.replaces)) p.replaces = {};
@@ -197,6 +244,7 @@ class Decider {
   // A replacement that serves: the instance it replaces leaves now (drained
   // if it serves; an at-risk one that never got to serve is terminated).
   void FinishRebalanceSwaps() {
+    if (!census_.replacing) return;
     for (std::size_t i = 0; i < state_.instances.size(); ++i) {
       Instance& fresh = state_.instances[i];
       if (fresh.replaces.empty() || fresh.state != InstanceState::kInService) continue;
@@ -377,8 +425,10 @@ class Decider {
   // or launched for it).
   int WarmInPool() const {
     int n = 0;
-    for (const Instance& in : state_.instances) {
-      n += in.warm && (in.state == InstanceState::kWarming || in.state == InstanceState::kStopped);
+    if (census_.warm) {
+      for (const Instance& in : state_.instances) {
+        n += in.warm && (in.state == InstanceState::kWarming || in.state == InstanceState::kStopped);
+      }
     }
     for (const PendingLaunch& p : state_.launches) n += p.warm;
     return n;
@@ -532,12 +582,12 @@ class Decider {
   }
 
   void DueOperations() {
-    std::set<ActionKind> failing;  // kinds of call some instance is retrying
     const bool serving_first = ServingPending();
+    unsigned failing = 0;  // bit per ActionKind: kinds of call some instance is retrying
     for (Instance& in : state_.instances) {
       const std::optional<ActionKind> call = CallDue(in);
       if (!call) continue;
-      if (in.retry.attempts > 0) failing.insert(*call);
+      if (in.retry.attempts > 0) failing |= 1u << static_cast<unsigned>(*call);
       if (now_ < in.retry.next_at) continue;
       if (serving_first && (*call == ActionKind::kDrain ||
                             ((*call == ActionKind::kSetServing || *call == ActionKind::kRegister) && in.held))) {
@@ -554,9 +604,10 @@ class Decider {
     // A condition of a call no instance is retrying any more is over, even
     // when no call succeeded to clear it: the instance that failed was
     // confirmed gone, or moved on to another call.
+    if (state_.conditions.empty()) return;  // nothing to clear (the usual tick)
     for (ActionKind kind : {ActionKind::kRegister, ActionKind::kDrain, ActionKind::kTerminate, ActionKind::kStop,
                             ActionKind::kStart, ActionKind::kSetServing}) {
-      if (!failing.contains(kind)) ClearFailingCondition(state_, kind);
+      if ((failing & (1u << static_cast<unsigned>(kind))) == 0) ClearFailingCondition(state_, kind);
     }
   }
 
@@ -628,6 +679,7 @@ class Decider {
   void ReplaceAtRisk() {
     if (!spec_.spot.capacity_rebalance) return;  // turned off since the instance was marked
     if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
+    if (!census_.at_risk) return;
     // Every tick over every instance: look for one at risk before counting.
     const auto at_risk = [](const Instance& in) { return in.at_risk() && CountsTowardCapacity(in.state); };
     if (std::none_of(state_.instances.begin(), state_.instances.end(), at_risk)) return;
@@ -734,7 +786,7 @@ class Decider {
     const bool holding = state_.deploy && state_.deploy->blue_green() &&
                          (state_.deploy->phase == DeployPhase::kGreenLaunching ||
                           state_.deploy->phase == DeployPhase::kSwitched);
-    if (holding) return;
+    if (holding || !census_.held) return;
     for (Instance& in : state_.instances) {
       if (!in.held || !CountsTowardCapacity(in.state)) continue;
       AddActivity(ActivityKind::kDeploy,
@@ -1056,9 +1108,14 @@ class Decider {
 
   void Rebalance() {
     if (!spec_.spot.rebalance_to_spot) return;
-    const Counted c = Count();
     const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
                                               spec_.capacity.on_demand_percent_above_base);
+    // Most ticks have no on-demand above its share: the census bounds it
+    // without counting (every on-demand instance in any state, and every
+    // on-demand launch). The margin keeps a bound that only rounding puts
+    // under kEps counting for real.
+    if (OnDemandBound() - split.on_demand < kEps - 1e-6) return;
+    const Counted c = Count();
     double excess = c.on_demand - split.on_demand;
     if (excess < kEps) return;
     int in_flight = 0;
@@ -1096,9 +1153,18 @@ class Decider {
     }
   }
 
+  // At least Count().on_demand: instances never change market, and Decide
+  // adds none (launches are pending until the cloud answers).
+  double OnDemandBound() const {
+    double units = census_.on_demand_units;
+    for (const PendingLaunch& p : state_.launches) {
+      if (p.market == Market::kOnDemand) units += p.weight;
+    }
+    return units;
+  }
+
   void DropTerminated() {
-    std::erase_if(state_.instances,
-                  [](const Instance& in) { return in.state == InstanceState::kTerminated; });
+    if (census_.terminated) shoal::DropTerminated(state_);
   }
 
   void AddActivity(ActivityKind kind, std::string cause, int from, int to) {
@@ -1110,6 +1176,7 @@ class Decider {
   const Observation& obs_;
   const Seconds now_;
   Plan plan_;
+  Census census_;
   bool simple_now_ = false;
   int slot_ = 0;                                  // launches planned by this decision so far
   std::map<InstanceId, std::string> reasons_;     // why an instance leaves, for its call

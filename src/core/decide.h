@@ -176,6 +176,16 @@ void RecordFailedLaunch(GroupState& state, Seconds now);
 Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
                         Seconds now, std::vector<Activity>* activities);
 
+// ApplyObservation for one of a batch of facts (the controller's poll): a
+// terminated instance is marked, not removed, and a later fact about it is
+// refused as about an unknown instance; DropTerminated then removes the
+// marked ones in one pass, leaving the state as ApplyObservation one by one
+// would (instead of one erase from the middle of the id-sorted instances
+// per termination).
+Status ApplyObservationInBatch(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
+                               Seconds now, std::vector<Activity>* activities);
+void DropTerminated(GroupState& state);
+
 // The state of a group carried over to a changed spec (`shoal apply`):
 // desired clamped to the new bounds, instances kept (pools matched by name),
 // alarm and policy states matched by name, the rest fresh.

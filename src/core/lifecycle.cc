@@ -201,10 +201,13 @@ void RecordFailedLaunch(GroupState& state, Seconds now) {
   state.launch_backoff_until = now + LaunchBackoff(state.failed_launches);
 }
 
-Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
-                        Seconds now, std::vector<Activity>* activities) {
+namespace {
+
+// ApplyObservation, or (erase_terminated false) its batch form: see decide.h.
+Status Apply(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs, Seconds now,
+             std::vector<Activity>* activities, bool erase_terminated) {
   Instance* in = state.Find(obs.id);
-  if (in == nullptr) {
+  if (in == nullptr || (!erase_terminated && in->state == InstanceState::kTerminated)) {
     return Status::NotFound("no instance " + obs.id.str() + " in group " + spec.name);
   }
   const bool counted = CountsTowardCapacity(in->state);
@@ -303,11 +306,27 @@ Status ApplyObservation(const GroupSpec& spec, GroupState& state, const Instance
       if (in->state != InstanceState::kTerminated) {
         SHOAL_RETURN_IF_ERROR(Transition(*in, InstanceState::kTerminated, now));
       }
-      state.instances.erase(state.instances.begin() + (in - state.instances.data()));
+      if (erase_terminated) state.instances.erase(state.instances.begin() + (in - state.instances.data()));
       return Status::Ok();
     }
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status ApplyObservation(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
+                        Seconds now, std::vector<Activity>* activities) {
+  return Apply(spec, state, obs, now, activities, /*erase_terminated=*/true);
+}
+
+Status ApplyObservationInBatch(const GroupSpec& spec, GroupState& state, const InstanceObservation& obs,
+                               Seconds now, std::vector<Activity>* activities) {
+  return Apply(spec, state, obs, now, activities, /*erase_terminated=*/false);
+}
+
+void DropTerminated(GroupState& state) {
+  std::erase_if(state.instances, [](const Instance& in) { return in.state == InstanceState::kTerminated; });
 }
 
 void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Seconds now) {

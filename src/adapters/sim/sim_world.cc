@@ -40,7 +40,6 @@ SimWorld::SimWorld(SimEnvironment env, const SpotMarket* market, std::vector<Mar
   pool_members_.resize(market_pools_.size());
   for (std::size_t p = 0; p < market_pools_.size(); ++p) {
     pool_names_.push_back(market_pools_[p].instance_type + "/" + market_pools_[p].zone);
-    market_index_[pool_names_.back()] = static_cast<int>(p);
     const auto& bursts = market_->Bursts(p);
     for (std::size_t b = 0; b < bursts.size(); ++b) {
       if (RecommendationsOn()) {
@@ -611,8 +610,12 @@ Seconds SimWorld::Jittered(double seconds) {
 }
 
 int SimWorld::MarketIndex(const std::string& type, const std::string& zone) const {
-  const auto it = market_index_.find(type + "/" + zone);
-  return it == market_index_.end() ? -1 : it->second;
+  // The controller asks for each of its pools every tick: a scan of a few
+  // dozen pools, no key built.
+  for (std::size_t p = 0; p < market_pools_.size(); ++p) {
+    if (market_pools_[p].zone == zone && market_pools_[p].instance_type == type) return static_cast<int>(p);
+  }
+  return -1;
 }
 
 void SimWorld::Emit(const SimInstance& in, InstanceEvent ev, Seconds deadline) {

@@ -250,7 +250,6 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   std::map<std::string, int> group_index_;
   std::vector<ServiceAccum> services_;
   std::vector<GroupInstanceEvent> pending_;   // facts not yet polled
-  std::map<std::string, int> market_index_;   // "type/zone" → market pool
   std::vector<InstanceBill> bills_;
   std::vector<std::vector<InstanceId>> pool_members_;  // alive spot instances per market pool
   int interruptions_ = 0;

@@ -531,5 +531,41 @@ TEST(DecideBackoff, LaunchesThatFailBeforeServingBackOffAndServingResetsIt) {
   EXPECT_EQ(d.state().failed_launches, 0);
 }
 
+// The controller applies a poll's facts as a batch: an instance the cloud
+// took is only marked, answers later facts as an unknown instance would,
+// and leaves with the others in one pass; the state and activities are
+// those of the facts applied one by one.
+TEST(DecideObserve, ABatchOfFactsLeavesWhatFactsOneByOneLeave) {
+  GroupSpec g = SpotGroup();
+  g.desired = 3;
+  Driver d = Steady(g);
+  GroupState one = d.state();
+  GroupState batch = d.state();
+  ASSERT_EQ(one.instances.size(), 3u);
+  const InstanceId a = one.instances[0].id;
+  const InstanceId b = one.instances[1].id;
+  const std::vector<InstanceObservation> facts = {{a, InstanceEvent::kTerminated, kNever, ""},
+                                                  {b, InstanceEvent::kDrained, kNever, ""},
+                                                  {a, InstanceEvent::kHealthy, kNever, ""},
+                                                  {b, InstanceEvent::kTerminated, kNever, ""},
+                                                  {b, InstanceEvent::kTerminated, kNever, ""}};
+  std::vector<Activity> acts_one;
+  std::vector<Activity> acts_batch;
+  for (const InstanceObservation& f : facts) {
+    const Status s1 = ApplyObservation(d.spec(), one, f, 50, &acts_one);
+    const Status s2 = ApplyObservationInBatch(d.spec(), batch, f, 50, &acts_batch);
+    EXPECT_EQ(s1.code(), s2.code());
+    EXPECT_EQ(s1.message(), s2.message());
+  }
+  EXPECT_EQ(batch.instances.size(), 3u) << "marked, not removed yet";
+  DropTerminated(batch);
+  ASSERT_EQ(batch.instances.size(), 1u);
+  ASSERT_EQ(one.instances.size(), 1u);
+  EXPECT_EQ(batch.instances[0].id, one.instances[0].id);
+  EXPECT_EQ(batch.replace_causes, one.replace_causes);
+  ASSERT_EQ(acts_batch.size(), acts_one.size());
+  for (std::size_t i = 0; i < acts_one.size(); ++i) EXPECT_EQ(acts_batch[i].cause, acts_one[i].cause);
+}
+
 }  // namespace
 }  // namespace shoal
