@@ -4,15 +4,12 @@
 // --brokers/--topic, else from a config file's logs: section.
 #include "cli/rsyslog_config_command.h"
 
-#include <sys/stat.h>
-
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/blob/file_io.h"
 #include "adapters/config/config.h"
 #include "adapters/kafka/rsyslog_config.h"
 #include "cli/api_client.h"
@@ -57,23 +54,6 @@ Status FillFromDaemon(RsyslogArgs* a) {
   return Status::NotFound("the daemon has no instance " + a->spec.instance + "; give --group, --pool and --release");
 }
 
-// Writes `text` to `path` whole or not at all (a temporary file, then rename).
-Status WriteFile(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return Status::IoError("cannot write " + tmp);
-  }
-  ::chmod(tmp.c_str(), 0644);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::IoError("cannot rename " + tmp + " to " + path);
-  }
-  return Status::Ok();
-}
-
 int Generate(RsyslogArgs a) {
   if (!a.group_given || !a.pool_given) {
     if (Status s = FillFromDaemon(&a); !s.ok()) return Fail(s);
@@ -96,7 +76,7 @@ int Generate(RsyslogArgs a) {
     std::cout << *text << std::flush;
     return 0;
   }
-  if (Status s = WriteFile(a.output, *text); !s.ok()) return Fail(s);
+  if (Status s = WriteFileAtomically(a.output, *text); !s.ok()) return Fail(s);
   return 0;
 }
 

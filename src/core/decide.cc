@@ -680,7 +680,7 @@ class Decider {
     if (!spec_.spot.capacity_rebalance) return;  // turned off since the instance was marked
     if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
     if (!census_.at_risk) return;
-    // Every tick over every instance: look for one at risk before counting.
+    // The census saw one at risk; one that still counts is worth counting for.
     const auto at_risk = [](const Instance& in) { return in.at_risk() && CountsTowardCapacity(in.state); };
     if (std::none_of(state_.instances.begin(), state_.instances.end(), at_risk)) return;
     int in_flight = ReplacementsInFlight();

@@ -5,8 +5,6 @@
 //   (at least once + the (source, offset) dedup key);
 // - the instances' stdout.log files are freed once shipped (hole punching);
 // - retention by size, then by age, prunes at the next daemon start.
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -17,9 +15,11 @@
 #include <regex>
 #include <set>
 
+#include "adapters/blob/file_io.h"
 #include "adapters/kafka/kafka_logs.h"
 #include "adapters/sqlite/sqlite_log_store.h"
 #include "daemon_fixture.h"
+#include "kafka_mock.h"
 #include "test_util.h"
 
 namespace shoal::testing {
@@ -216,13 +216,9 @@ TEST_F(DaemonLogsTest, LabelsKillMidIngestRotationAndRetention) {
 // Kafka protocol endpoint on loopback: librdkafka's mock cluster, run in
 // this process) and the daemon's indexer fills the store from it.
 TEST_F(DaemonLogsTest, ThroughKafkaTheLinesReachTheStoreAndTheTopic) {
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-  ASSERT_NE(rk, nullptr) << err;
-  rd_kafka_mock_cluster_t* mock = rd_kafka_mock_cluster_new(rk, 1);
-  ASSERT_NE(mock, nullptr);
-  const std::string brokers = rd_kafka_mock_cluster_bootstraps(mock);
-  ASSERT_EQ(rd_kafka_mock_topic_create(mock, "shoal-logs-it", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  testing::KafkaMockCluster kafka;
+  ASSERT_EQ(kafka.Start("shoal-logs-it"), "");
+  const std::string brokers = kafka.brokers();
 
   std::ofstream(config_) << LogsConfig("logs: {kafka_brokers: \"" + brokers + "\", kafka_topic: shoal-logs-it}\n",
                                        kKafkaLinesPerInstance);
@@ -241,17 +237,27 @@ TEST_F(DaemonLogsTest, ThroughKafkaTheLinesReachTheStoreAndTheTopic) {
   // the daemon (as its lines carry them) and the brokers from the config.
   {
     const std::string id = found[0]["instance"].get<std::string>();
-    std::string out;
-    const int rc = RunShell(std::string(SHOAL_BINARY) + " logs rsyslog-config " + id + " --config " + config_ +
+    const std::string command = std::string(SHOAL_BINARY) + " logs rsyslog-config " + id + " --config " + config_ +
                                 " --api http://127.0.0.1:" + std::to_string(api_port_) + " --data-dir " + dir_ +
-                                "/data 2>&1",
-                            &out);
-    ASSERT_EQ(rc, 0) << out;
+                                "/data";
+    std::string out;
+    ASSERT_EQ(RunShell(command + " 2>&1", &out), 0) << out;
     EXPECT_NE(out.find("[shoal@32473 group=\\\"web\\\" instance=\\\"" + id + "\\\" pool=\\\"" +
                        found[0]["pool"].get<std::string>() + "\\\" release=\\\"\\\" stream=\\\"syslog\\\""),
               std::string::npos)
         << out;
     EXPECT_NE(out.find("broker=[\"" + brokers + "\"] topic=\"shoal-logs-it\""), std::string::npos) << out;
+    // -o writes the same text to the file; a bad argument is refused, named,
+    // and writes nothing.
+    std::string written;
+    ASSERT_EQ(RunShell(command + " -o " + dir_ + "/shoal-kafka.conf 2>&1", &written), 0) << written;
+    Result<std::string> file = ReadSmallFile(dir_ + "/shoal-kafka.conf", 1 << 20);
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    EXPECT_EQ(*file, out);
+    std::string refused;
+    EXPECT_NE(RunShell(command + " --queue-max-disk lots -o " + dir_ + "/refused.conf 2>&1", &refused), 0);
+    EXPECT_NE(refused.find("--queue-max-disk"), std::string::npos) << refused;
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/refused.conf"));
   }
 
   // The topic holds them: a reader of our own (another consumer group).
@@ -274,21 +280,15 @@ TEST_F(DaemonLogsTest, ThroughKafkaTheLinesReachTheStoreAndTheTopic) {
     EXPECT_EQ((*mine)->Search({"web", 0, "line 777 MARK", 0, 10})->lines.size(), 2u);
   }
   StopDaemon(SIGTERM);
-  rd_kafka_mock_cluster_destroy(mock);
-  rd_kafka_destroy(rk);
 }
 
 // A broker outage under a running daemon: the instances keep printing, the
 // broker goes away, the daemon is SIGKILLed and started again in the
 // outage, the broker comes back. Every line reaches the store exactly once.
 TEST_F(DaemonLogsTest, ThroughKafkaABrokerOutageAndADaemonRestartLoseAndDoubleNothing) {
-  char err[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-  ASSERT_NE(rk, nullptr) << err;
-  rd_kafka_mock_cluster_t* mock = rd_kafka_mock_cluster_new(rk, 1);
-  ASSERT_NE(mock, nullptr);
-  const std::string brokers = rd_kafka_mock_cluster_bootstraps(mock);
-  ASSERT_EQ(rd_kafka_mock_topic_create(mock, "shoal-logs-outage", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  testing::KafkaMockCluster kafka;
+  ASSERT_EQ(kafka.Start("shoal-logs-outage"), "");
+  const std::string brokers = kafka.brokers();
 
   // Each instance prints "line N MARK" for N = 1..3000, 20 lines every
   // 0.1 s (about 15 s), in the background while it serves.
@@ -306,7 +306,7 @@ TEST_F(DaemonLogsTest, ThroughKafkaABrokerOutageAndADaemonRestartLoseAndDoubleNo
   ASSERT_TRUE(WaitUntil([&] { return MarkTotal() > 0; }, 60s)) << Log();
 
   // The broker goes down while the instances print.
-  ASSERT_EQ(rd_kafka_mock_broker_set_down(mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(kafka.SetBrokerUp(false));
   const auto down_at = std::chrono::steady_clock::now();
   const int at_down = MarkTotal();
   std::this_thread::sleep_for(3s);
@@ -314,7 +314,7 @@ TEST_F(DaemonLogsTest, ThroughKafkaABrokerOutageAndADaemonRestartLoseAndDoubleNo
   StartDaemon();
   std::this_thread::sleep_for(3s);
   const int at_up = MarkTotal();
-  ASSERT_EQ(rd_kafka_mock_broker_set_up(mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(kafka.SetBrokerUp(true));
   const double outage = std::chrono::duration<double>(std::chrono::steady_clock::now() - down_at).count();
   // Nothing got through while the broker was away (lines a pass had
   // produced just before may have been indexed in the first moment).
@@ -334,8 +334,6 @@ TEST_F(DaemonLogsTest, ThroughKafkaABrokerOutageAndADaemonRestartLoseAndDoubleNo
               "when the broker came back, all %d %.1f s later, each once\n",
               outage, at_down, at_up, 2 * kLines, caught_up);
   StopDaemon(SIGTERM);
-  rd_kafka_mock_cluster_destroy(mock);
-  rd_kafka_destroy(rk);
 }
 
 }  // namespace

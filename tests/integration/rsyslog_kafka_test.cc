@@ -5,9 +5,7 @@
 // KafkaLogIndexer -> the log store, searchable with its labels. Then the
 // broker goes away while lines keep coming and rsyslogd restarts in the
 // outage; once the broker is back every line is stored exactly once.
-#include <librdkafka/rdkafka.h>
 #include <fcntl.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -28,6 +26,7 @@
 #include "adapters/kafka/kafka_logs.h"
 #include "adapters/kafka/rsyslog_config.h"
 #include "adapters/sqlite/sqlite_log_store.h"
+#include "kafka_mock.h"
 #include "test_util.h"
 
 extern char** environ;
@@ -80,20 +79,13 @@ class RsyslogKafkaTest : public ::testing::Test {
                         {"/usr/lib/x86_64-linux-gnu/rsyslog/omkafka.so", "rsyslog-kafka"});
     dir_ = MakeTempDir("shoal-rsyslog");
     fs::create_directories(dir_ + "/queue");
-    char err[512];
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-    ASSERT_NE(rk_, nullptr) << err;
-    mock_ = rd_kafka_mock_cluster_new(rk_, 1);
-    ASSERT_NE(mock_, nullptr);
-    brokers_ = rd_kafka_mock_cluster_bootstraps(mock_);
+    ASSERT_EQ(kafka_.Start(kTopic), "");
+    brokers_ = kafka_.brokers();
     ASSERT_EQ(brokers_.rfind("127.0.0.1:", 0), 0u) << brokers_;
-    ASSERT_EQ(rd_kafka_mock_topic_create(mock_, kTopic, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
   void TearDown() override {
     StopRsyslogd();
-    if (mock_ != nullptr) rd_kafka_mock_cluster_destroy(mock_);
-    if (rk_ != nullptr) rd_kafka_destroy(rk_);
     if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
   }
 
@@ -161,8 +153,7 @@ class RsyslogKafkaTest : public ::testing::Test {
   }
 
   std::string dir_;
-  rd_kafka_t* rk_ = nullptr;
-  rd_kafka_mock_cluster_t* mock_ = nullptr;
+  testing::KafkaMockCluster kafka_;
   std::string brokers_;
   pid_t rsyslogd_ = -1;
 };
@@ -241,7 +232,7 @@ TEST_F(RsyslogKafkaTest, ALineThroughRealRsyslogIsSearchableOnceThroughAnOutageA
   constexpr int kAfter = 200;
   std::vector<std::string> lines;
   for (int i = 0; i < kBefore; ++i) lines.push_back("outage line " + std::to_string(i) + " OUTAGE-MARK");
-  ASSERT_EQ(rd_kafka_mock_broker_set_down(mock_, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(kafka_.SetBrokerUp(false));
   const auto down_at = std::chrono::steady_clock::now();
   Send(lines);
   std::this_thread::sleep_for(2s);
@@ -256,7 +247,7 @@ TEST_F(RsyslogKafkaTest, ALineThroughRealRsyslogIsSearchableOnceThroughAnOutageA
   for (int i = kBefore; i < kBefore + kAfter; ++i) lines.push_back("outage line " + std::to_string(i) + " OUTAGE-MARK");
   Send(lines);
   std::this_thread::sleep_for(1s);
-  ASSERT_EQ(rd_kafka_mock_broker_set_up(mock_, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(kafka_.SetBrokerUp(true));
   const double outage = std::chrono::duration<double>(std::chrono::steady_clock::now() - down_at).count();
   ASSERT_TRUE(IndexUntil(**indexer, [&] { return found("OUTAGE-MARK").size() >= kBefore + kAfter; }, 60s))
       << found("OUTAGE-MARK").size() << "\n" << ReadAll(dir_ + "/rsyslogd.log");

@@ -38,7 +38,3 @@ std::string MissingTools(const std::vector<std::pair<std::string, std::string>>&
       GTEST_SKIP() << shoal_missing_ << "; under CI=true this fails";                    \
     }                                                                                    \
   } while (0)
-
-namespace shoal::testing {
-
-}  // namespace shoal::testing
