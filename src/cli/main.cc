@@ -15,6 +15,7 @@
 #include "cli/release_command.h"
 #include "cli/simulate_command.h"
 #include "cli/swarm_command.h"
+#include "cli/syslog_relay_command.h"
 #include "cli/tune_command.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   shoal::AddServeCommand(app, &exit_code);
   shoal::AddClusterCommands(app, &exit_code);
   shoal::AddAgentCommand(app, &exit_code);
+  shoal::AddSyslogRelayCommand(app, &exit_code);
   shoal::AddReleaseCommand(app, &exit_code);
   shoal::AddBootstrapCommand(app, &exit_code);
   shoal::AddDeployCommands(app, &exit_code);

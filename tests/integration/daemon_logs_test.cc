@@ -4,7 +4,9 @@
 // - a daemon SIGKILLed mid-ingest, then restarted, has every line once
 //   (at least once + the (source, offset) dedup key);
 // - the instances' stdout.log files are freed once shipped (hole punching);
-// - retention by size, then by age, prunes at the next daemon start.
+// - retention by size, then by age, prunes at the next daemon start;
+// - what an instance's programs send to syslog ($SHOAL_SYSLOG_SOCKET) is
+//   stored too, through a daemon restart, each message once.
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -58,7 +60,7 @@ class DaemonLogsTest : public DaemonTest {
 
   // Per instance: (lines with MARK, distinct MARK texts), read from the
   // store directly (WAL: a reader beside the daemon's writer is fine).
-  std::map<std::string, std::pair<int, int>> MarkCounts() {
+  std::map<std::string, std::pair<int, int>> MarkCounts(const std::string& like = "line % MARK") {
     std::map<std::string, std::pair<int, int>> out;
     sqlite3* db = nullptr;
     if (sqlite3_open_v2((dir_ + "/data/logs.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -69,8 +71,9 @@ class DaemonLogsTest : public DaemonTest {
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db,
                            "SELECT b.instance, count(*), count(DISTINCT l.msg) FROM log_lines l JOIN log_labels b ON b.id = l.lab "
-                           "WHERE l.msg LIKE 'line % MARK' GROUP BY b.instance",
-                           -1, &s, nullptr) == SQLITE_OK) {
+                           "WHERE l.msg LIKE ? GROUP BY b.instance",
+                           -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_bind_text(s, 1, like.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK) {
       while (sqlite3_step(s) == SQLITE_ROW) {
         out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = {sqlite3_column_int(s, 1),
                                                                           sqlite3_column_int(s, 2)};
@@ -210,6 +213,59 @@ TEST_F(DaemonLogsTest, LabelsKillMidIngestRotationAndRetention) {
   std::ofstream(config_) << LogsConfig("logs: {retention: 1s}\n");
   StartDaemon();
   EXPECT_TRUE(WaitUntil([&] { return MarkTotal() == 0; }, 60s)) << MarkTotal() << "\n" << Log();
+}
+
+// Programs inside an instance log to syslog through the socket its relay
+// holds (real util-linux `logger`, RFC 3164 datagrams): every message is
+// searchable with the instance's labels as stream "syslog", and one sent
+// while the daemon is SIGKILLed and restarted is there too, exactly once
+// (the relay lives with the instance, not with the daemon).
+TEST_F(DaemonLogsTest, WhatAnInstanceSendsToSyslogIsStoredOnceThroughADaemonRestart) {
+  constexpr int kMessages = 150;  // one every 0.1 s or so
+  const std::string command = "      command: [\"/bin/sh\", \"-c\", \"(i=1; while [ $i -le " +
+                              std::to_string(kMessages) +
+                              " ]; do logger -d -u $SHOAL_SYSLOG_SOCKET -t shop -p user.err line $i SYSMARK; "
+                              "i=$((i+1)); sleep 0.1; done) & exec " + WebBinary() +
+                              " --port {port} --dir {dir} --cpu-ms 1\"]\n";
+  std::string format;  // '$' is special in a regex_replace format: "$$" is one
+  for (char c : command) format += c == '$' ? std::string("$$") : std::string(1, c);
+  std::ofstream(config_) << std::regex_replace(Config(2), std::regex("      command: \\[[^\\n]*\\n"), format);
+  const std::string like = "%line % SYSMARK";
+  auto total = [&] {
+    int n = 0;
+    for (const auto& [id, c] : MarkCounts(like)) n += c.first;
+    return n;
+  };
+  StartDaemon();
+  ASSERT_TRUE(WaitUntil([&] { return total() > 0; }, 60s)) << Log();
+
+  // What a person sees: the message as the program sent it, its labels, the
+  // stream, and the sender's severity (user.err) in the RFC 5424 form.
+  const std::vector<json> found = CliLogs("web --grep 'line 1 SYSMARK'");
+  ASSERT_GE(found.size(), 1u);
+  for (const json& l : found) {
+    ASSERT_FALSE(l.is_discarded());
+    EXPECT_EQ(l["stream"], "syslog") << l.dump();
+    EXPECT_EQ(l["group"], "web") << l.dump();
+    EXPECT_FALSE(l["pool"].get<std::string>().empty()) << l.dump();
+    EXPECT_NE(l["text"].get<std::string>().find("shop"), std::string::npos) << l.dump();  // logger's tag
+    EXPECT_EQ(l["syslog"].get<std::string>().rfind("<131>1 ", 0), 0u) << l.dump();     // local0, severity 3
+  }
+
+  StopDaemon(SIGKILL);
+  const int at_kill = total();
+  std::this_thread::sleep_for(3s);  // the instances go on logging meanwhile
+  StartDaemon();
+  EXPECT_LT(at_kill, 2 * kMessages) << "the messages ended before the daemon was killed; nothing was tested";
+  ASSERT_TRUE(WaitUntil([&] { return total() >= 2 * kMessages; }, 120s)) << total() << "\n" << Log();
+  std::this_thread::sleep_for(2s);  // more passes: nothing more may come
+  const std::map<std::string, std::pair<int, int>> counts = MarkCounts(like);
+  ASSERT_EQ(counts.size(), 2u);
+  for (const auto& [id, c] : counts) {
+    EXPECT_EQ(c.first, kMessages) << id;   // nothing lost, nothing twice
+    EXPECT_EQ(c.second, kMessages) << id;  // every message 1..N
+  }
+  StopDaemon(SIGTERM);
 }
 
 // logs.kafka_brokers: the collector ships through a Kafka topic (a real

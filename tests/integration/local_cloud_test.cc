@@ -323,15 +323,16 @@ TEST_F(LocalCloudTest, ProvisionStepThatHangsFailsAtTheTimeout) {
       << reason;
 }
 
-// The agent runs in the instance's process group with the IMDS and report
-// addresses; the instance is its service, so a dead service is unhealthy
-// even while the agent still runs, and stopping it takes the agent too.
+// The agent and the syslog relay run in the instance's process group, the
+// agent with the IMDS and report addresses; the instance is its service, so
+// a dead service is unhealthy even while they still run, and stopping it
+// takes them too.
 TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
   const std::string agent = data_ + "/fake-agent";
   std::ofstream(agent)
       << "#!" << kPython << "\n"
       << "import os, sys, time\n"
-      << "open(os.environ['SHOAL_INSTANCE_DIR'] + '/agent-args', 'w').write(' '.join(sys.argv[1:]))\n"
+      << "open(os.environ['SHOAL_INSTANCE_DIR'] + '/' + sys.argv[1] + '-args', 'w').write(' '.join(sys.argv[1:]))\n"
       << "time.sleep(600)\n";
   fs::permissions(agent, fs::perms::owner_all);
   options_.agent_binary = agent;
@@ -355,12 +356,14 @@ TEST_F(LocalCloudTest, AgentRunsInTheGroupAndDoesNotKeepADeadServiceAlive) {
   EXPECT_EQ(HttpGet(imds_port, "/latest/meta-data/instance-id", &imds_id), 200);
   EXPECT_EQ(imds_id, id.str());
   const int pgid = PgidOf(id);
-  ASSERT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 2; }, kWait));  // service + agent
+  ASSERT_TRUE(WaitUntil([&] { return !Slurp(dir + "/syslog-relay-args").empty(); }, kWait));
+  EXPECT_EQ(Slurp(dir + "/syslog-relay-args"), "syslog-relay --socket-fd 3 --out " + dir + "/syslog.log");
+  ASSERT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 3; }, kWait));  // service + agent + relay
 
   ASSERT_EQ(::kill(pgid, SIGKILL), 0);  // the service only
   ASSERT_TRUE(WaitForEvent(id, InstanceEvent::kUnhealthy));
   EXPECT_FALSE(Running(id));
-  EXPECT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 0; }, kWait));  // the agent went with it
+  EXPECT_TRUE(WaitUntil([&] { return LiveInGroup(pgid) == 0; }, kWait));  // agent and relay went with it
 }
 
 TEST_F(LocalCloudTest, UnknownCommandIsRefusedNamingIt) {

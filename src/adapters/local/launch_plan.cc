@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "adapters/local/instance_record.h"
+#include "adapters/local/syslog_relay.h"
 
 namespace shoal {
 namespace {
@@ -46,6 +47,8 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
   // Tags last: a config's env cannot forge another instance's ownership.
   for (auto& tag : InstanceTags(rec, InstanceOwner(options.data_dir))) env.push_back(std::move(tag));
   env.emplace_back("SHOAL_INSTANCE_DIR", dir);
+  // The relay runs from the shoal binary, like the agent.
+  if (!options.agent_binary.empty()) env.emplace_back("SHOAL_SYSLOG_SOCKET", SyslogSocketPath(dir));
   LauncherPlan plan;
   plan.dir = dir;
   plan.stdout_path = dir + "/stdout.log";
@@ -105,6 +108,12 @@ Result<LauncherPlan> BuildLaunchPlan(const GroupSpec& spec, const InstanceRecord
     if (options.agent_credential) agent.args.insert(agent.args.end(), {"--token-file", dir + "/agent-token"});
     agent.label = "agent";
     plan.agent = std::move(agent);
+    ExecSpec relay;
+    relay.path = options.agent_binary;
+    relay.args = {options.agent_binary, "syslog-relay", "--socket-fd", std::to_string(kSyslogRelayFd),
+                  "--out", dir + "/syslog.log"};
+    relay.label = "syslog relay";
+    plan.syslog_relay = std::move(relay);
   }
   return plan;
 }

@@ -2,13 +2,17 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "adapters/local/syslog_relay.h"
 
 extern char** environ;
 
@@ -34,6 +38,8 @@ struct Frozen {
   const LauncherPlan* plan = nullptr;
   std::vector<char*> envp;
   std::optional<FrozenExec> agent;
+  std::optional<FrozenExec> syslog_relay;
+  sockaddr_un syslog_address{};  // the relay's socket, relative to the instance's directory
   std::vector<FrozenExec> provision;
   FrozenExec command;
   int ready_fd = -1;  // the child writes one byte once it leads its own session
@@ -125,6 +131,39 @@ pid_t ForkExec(const Frozen& f, const FrozenExec& e) {
   return pid;
 }
 
+// Binds the instance's syslog socket (in its directory, the current one) and
+// starts the relay with it as descriptor kSyslogRelayFd. Before any program
+// of the instance runs, so none can log before the socket exists. A failure
+// is logged and the instance runs without syslog.
+void StartSyslogRelay(const Frozen& f) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    Log(Message().Add("shoal launcher: no syslog socket: ").AddErrno(errno));
+    return;
+  }
+  ::unlink(f.syslog_address.sun_path);  // left by an earlier run of this directory
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&f.syslog_address), sizeof(f.syslog_address)) != 0) {
+    Log(Message().Add("shoal launcher: cannot bind the syslog socket: ").AddErrno(errno));
+    ::close(fd);
+    return;
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // dup2 clears close-on-exec on the copy; a descriptor that already has
+    // the number keeps its flag, so clear it by hand then.
+    if (fd == kSyslogRelayFd) {
+      ::fcntl(fd, F_SETFD, 0);
+    } else if (::dup2(fd, kSyslogRelayFd) < 0) {
+      _exit(127);
+    }
+    ::execve(f.syslog_relay->spec->path.c_str(), f.syslog_relay->argv.data(), f.envp.data());
+    Log(Message().Add("shoal launcher: cannot run the syslog relay: ").AddErrno(errno));
+    _exit(127);
+  }
+  if (pid < 0) Log(Message().Add("shoal launcher: cannot start the syslog relay: ").AddErrno(errno));
+  ::close(fd);  // the instance's programs do not inherit it (close-on-exec anyway)
+}
+
 void RunProvisionStep(const Frozen& f, const FrozenExec& step, long deadline_ms) {
   const pid_t pid = ForkExec(f, step);
   if (pid < 0) Fail(f, Message().Add(step.spec->label.c_str()).Add(": fork failed: ").AddErrno(errno), 1);
@@ -200,6 +239,7 @@ void JoinCgroup(const std::string& procs) {
   ::close_range(3, ~0U, 0);
   if (::chdir(p.dir.c_str()) != 0) Fail(f, Message().Add("cannot enter ").Add(p.dir.c_str()), 1);
   JoinCgroup(p.cgroup_procs);
+  if (f.syslog_relay) StartSyslogRelay(f);
   if (f.agent && ForkExec(f, *f.agent) < 0) {
     Log(Message().Add("shoal launcher: cannot start the agent: ").AddErrno(errno));
   }
@@ -293,6 +333,12 @@ Result<int> SpawnLauncher(const LauncherPlan& plan) {
   for (const std::string& kv : plan.env) f.envp.push_back(const_cast<char*>(kv.c_str()));
   f.envp.push_back(nullptr);
   if (plan.agent) f.agent = Freeze(*plan.agent);
+  if (plan.syslog_relay) {
+    f.syslog_relay = Freeze(*plan.syslog_relay);
+    f.syslog_address.sun_family = AF_UNIX;
+    std::strncpy(f.syslog_address.sun_path, std::string(kSyslogSocketName).c_str(),
+                 sizeof(f.syslog_address.sun_path) - 1);
+  }
   for (const ExecSpec& step : plan.provision) f.provision.push_back(Freeze(step));
   f.command = Freeze(plan.command);
 

@@ -57,6 +57,9 @@ struct ExecSpec {
   std::string label;              // for messages: "provision step 2 (touch /x/a)"
 };
 
+// The descriptor number the syslog relay finds its bound socket at.
+inline constexpr int kSyslogRelayFd = 3;
+
 struct LauncherPlan {
   std::string dir;
   std::string stdout_path;
@@ -66,6 +69,9 @@ struct LauncherPlan {
   std::string cgroup_procs;  // "" = no cgroup
   std::vector<std::string> env;
   std::optional<ExecSpec> agent;
+  // `shoal syslog-relay --socket-fd 3 …` (adapters/local/syslog_relay.h): the
+  // launcher binds <dir>/syslog.sock and hands it over as descriptor 3.
+  std::optional<ExecSpec> syslog_relay;
   std::vector<ExecSpec> provision;
   ExecSpec command;
   Seconds provision_timeout = 300;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/local/instance_record.h"
+#include "adapters/local/syslog_relay.h"
 
 namespace shoal {
 namespace {
@@ -34,6 +35,10 @@ SyslogMessage SyslogOf(const LogRecord& r) {
   SyslogMessage m;
   m.facility = 16;  // local0
   m.severity = r.stream == "stderr" ? 3 : 6;
+  if (r.stream == "syslog") {
+    // The sender's own severity, from the message's "<PRI>".
+    if (const int severity = SyslogSeverityOf(r.text); severity >= 0) m.severity = severity;
+  }
   m.time_us = r.time_us;
   m.hostname = r.instance;
   m.app_name = r.group;
@@ -65,7 +70,8 @@ Result<CollectStats> LogCollector::Pass(std::int64_t now_us) {
     if (!rec.ok()) continue;  // being written, or not an instance
     LogLabels labels{rec->group, rec->id.str(), rec->pool, rec->version > 0 ? std::to_string(rec->version) : ""};
     const bool ended = rec->state == kRecordTerminated || rec->state == kRecordExited;
-    for (const char* stream : {"stdout", "stderr"}) {
+    // syslog.log: what the instance's programs sent its syslog relay.
+    for (const char* stream : {"stdout", "stderr", "syslog"}) {
       Result<CollectStats> one = CollectFile(dir + "/" + stream + ".log", stream, labels, ended, now_us);
       if (!one.ok()) return one.status();
       total.read += one->read;

@@ -1,5 +1,6 @@
-// Ships local instances' stdout/stderr into the log store. Each pass reads
-// what every DATA/instances/<id>/{stdout,stderr}.log gained since the
+// Ships local instances' stdout/stderr and syslog (adapters/local/syslog_relay.h)
+// into the log store. Each pass reads what every
+// DATA/instances/<id>/{stdout,stderr,syslog}.log gained since the
 // cursor the store holds for it, labels each line (group, instance, pool,
 // release, stream) from the instance's record, and appends it with the
 // cursor in one transaction per batch (at least once; the (source, offset)
@@ -57,7 +58,7 @@ class LogCollector {
   // One pass over every instance directory.
   Result<CollectStats> Pass(std::int64_t now_us);
 
-  // Ships one file (`stream` "stdout" or "stderr"). `ended`: the instance
+  // Ships one file (`stream` "stdout", "stderr" or "syslog"). `ended`: the instance
   // is gone, so a last line without its newline is shipped too.
   Result<CollectStats> CollectFile(const std::string& path, const std::string& stream, const LogLabels& labels,
                                    bool ended, std::int64_t now_us);
@@ -73,7 +74,8 @@ class LogCollector {
   std::map<std::string, Tail> tails_;  // by source
 };
 
-// The RFC 5424 form of a stored line (severity 6 for stdout, 3 for stderr).
+// The RFC 5424 form of a stored line (severity 6 for stdout, 3 for stderr,
+// the sender's for syslog).
 SyslogMessage SyslogOf(const LogRecord& r);
 
 }  // namespace shoal

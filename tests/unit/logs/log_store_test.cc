@@ -11,11 +11,13 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <cstdio>
 #include <set>
 #include <string>
 
+#include "adapters/local/instance_record.h"
 #include "adapters/local/log_collector.h"
 #include "adapters/sqlite/sqlite_log_store.h"
 
@@ -331,6 +333,43 @@ TEST_F(LogStoreTest, ShippedBytesAreFreedAndEndedFilesDeleted) {
   ASSERT_TRUE(c.CollectFile(path, "stderr", {"web", "i9", "p", ""}, true, 4'000'000'000'000'000).ok());
   EXPECT_FALSE(fs::exists(path));
   EXPECT_EQ(store->Search({"", 0, "last words", 0, 10})->lines.size(), 1u);
+}
+
+// An instance's syslog.log (what its syslog relay wrote) is shipped like its
+// stdout and stderr, as stream "syslog", and keeps the sender's severity.
+TEST_F(LogStoreTest, APassShipsEachInstancesSyslogWithItsLabelsAndSeverity) {
+  auto store = Open();
+  InstanceRecord rec;
+  rec.id = InstanceId::FromCounter(0xa3);
+  rec.group = "web";
+  rec.pool = "spot-a";
+  rec.version = 3;
+  const fs::path instance = dir_ / "instances" / InstanceDirName(rec.id);
+  fs::create_directories(instance);
+  ASSERT_TRUE(WriteRecord(instance.string(), rec).ok());
+  Write((instance / "stdout.log").string(), "to stdout\n");
+  Write((instance / "syslog.log").string(), "<11>app[7]: disk almost full\nno priority here\n");
+  LogCollectorOptions o;
+  o.instances_dir = (dir_ / "instances").string();
+  LogCollector c(store.get(), o);
+  Result<CollectStats> s = c.Pass(1);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->stored, 3);
+  Result<LogPage> page = store->Search({"", 0, "", 0, 10});
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, LogRecord> by_text;
+  for (const StoredLog& l : page->lines) by_text[l.record.text] = l.record;
+  ASSERT_EQ(by_text.count("<11>app[7]: disk almost full"), 1u);
+  const LogRecord& syslog = by_text["<11>app[7]: disk almost full"];
+  EXPECT_EQ(syslog.stream, "syslog");
+  EXPECT_EQ(syslog.source, rec.id.str() + "/syslog");
+  EXPECT_EQ(syslog.group, "web");
+  EXPECT_EQ(syslog.instance, rec.id.str());
+  EXPECT_EQ(syslog.pool, "spot-a");
+  EXPECT_EQ(syslog.release, "3");
+  EXPECT_EQ(SyslogOf(syslog).severity, 3);                                 // the sender's "<11>": user.err
+  EXPECT_EQ(SyslogOf(by_text["no priority here"]).severity, 6);            // none given: informational
+  EXPECT_EQ(by_text["to stdout"].stream, "stdout");
 }
 
 // A collector killed (SIGKILL) while it ingests: what it committed stays,
