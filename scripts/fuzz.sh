@@ -7,6 +7,8 @@
 # timeout or running out of memory).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]    e.g. scripts/fuzz.sh 60 config imds
+#   scripts/fuzz.sh --build-only                        only build (scripts/test.sh builds while ctest runs)
+#   scripts/fuzz.sh --no-build [SECONDS] [TARGET...]    run what an earlier build left in build-fuzz/
 #
 # Inputs found along the way are kept in build-fuzz/corpus/<target>/ (shrunk
 # to those that add coverage when they pass 2000 files), so a later run starts
@@ -15,6 +17,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+build=1 run=1
+case "${1:-}" in
+  --build-only) run=0; shift ;;
+  --no-build) build=0; shift ;;
+esac
 seconds="${1:-300}"
 if [[ ! "$seconds" =~ ^[1-9][0-9]{0,5}$ ]]; then
   echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]  (seconds: 1..999999)" >&2
@@ -33,14 +40,23 @@ for t in "${targets[@]}"; do
   fi
 done
 
-scripts/install-deps.sh
-echo "== fuzz build (clang-14, libFuzzer + ASan + UBSan) =="
-# -O1 with line tables only: a crash's stack still names file and line, and
-# the build takes a fraction of -O2 -g on two cores.
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-  -DSHOAL_FUZZ=ON -DSHOAL_BUILD_TESTS=OFF -DSHOAL_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)"
+if [ "$build" = 1 ]; then
+  scripts/install-deps.sh
+  echo "== fuzz build (clang-14, libFuzzer + ASan + UBSan) =="
+  # -O1 with line tables only: a crash's stack still names file and line, and
+  # the build takes a fraction of -O2 -g on two cores.
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+    -DSHOAL_FUZZ=ON -DSHOAL_BUILD_TESTS=OFF -DSHOAL_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-fuzz -j"$(nproc)"
+fi
+[ "$run" = 1 ] || exit 0
+for t in "${targets[@]}"; do
+  if [ ! -x "build-fuzz/fuzz/fuzz_$t" ]; then
+    echo "fuzz.sh: build-fuzz/fuzz/fuzz_$t is not built: run scripts/fuzz.sh --build-only first (or without --no-build)" >&2
+    exit 2
+  fi
+done
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"

@@ -5,22 +5,40 @@
 #   scripts/tsan.sh          the unit tests, and the integration tests that drive
 #                            the daemon's threads (scripts/test.sh runs this)
 #   scripts/tsan.sh --all    every integration test that can run under TSan
+#   scripts/tsan.sh --build-only | --no-build
+#                            only build, or only run what an earlier
+#                            --build-only built (scripts/test.sh builds
+#                            while ctest runs, then runs)
 #
 # halt_on_error: a race in the tests or in a daemon they start fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=0
-case "${1:-}" in
-  "") ;;
-  --all) all=1 ;;
-  *) echo "usage: scripts/tsan.sh [--all]" >&2; exit 2 ;;
-esac
+all=0 build=1 run=1
+for arg in "$@"; do
+  case "$arg" in
+    --all) all=1 ;;
+    --build-only) run=0 ;;
+    --no-build) build=0 ;;
+    *) echo "usage: scripts/tsan.sh [--all] [--build-only | --no-build]" >&2; exit 2 ;;
+  esac
+done
+if [ "$build" = 0 ] && [ "$run" = 0 ]; then
+  echo "tsan.sh: --build-only and --no-build leave nothing to do" >&2
+  exit 2
+fi
 
-scripts/install-deps.sh --test
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DSHOAL_TSAN=ON \
-  -DSHOAL_BUILD_TESTS=ON -DSHOAL_BUILD_BENCH=OFF >/dev/null
-cmake --build build-tsan -j"$(nproc)" --target shoal_unit_tests shoal_integration_tests shoal shoal_web
+if [ "$build" = 1 ]; then
+  scripts/install-deps.sh --test
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DSHOAL_TSAN=ON \
+    -DSHOAL_BUILD_TESTS=ON -DSHOAL_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-tsan -j"$(nproc)" --target shoal_unit_tests shoal_integration_tests shoal shoal_web
+fi
+[ "$run" = 1 ] || exit 0
+if [ ! -x build-tsan/shoal_unit_tests ] || [ ! -x build-tsan/shoal_integration_tests ]; then
+  echo "tsan.sh: nothing built in build-tsan/: run scripts/tsan.sh --build-only first (or without --no-build)" >&2
+  exit 2
+fi
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 build-tsan/shoal_unit_tests --gtest_brief=1
 
