@@ -53,7 +53,7 @@ never='DaemonTest.AScriptedLoadScalesTheSameLiveAsInTheSimulator:AwsSimEquivalen
 never+=':ServeAwsTest.ASteadyHundredInstanceGroupStaysWithinItsCallBudget'
 never+=':DaemonDeployTest.AReleaseServingFivePercentErrorsIsCaughtByTheCanaryAnalysis'
 never+=':DaemonBlueGreenTest.AReleaseServingFivePercentErrorsIsSwitchedBackFrom'
-never+=':KafkaLogsTest.*:DaemonLogsTest.ThroughKafka*:RsyslogKafkaTest.*'
+never+=':KafkaLogsTest.*:DaemonLogsTest.ThroughKafka*:RsyslogKafkaTest.*:ServeAwsTest.TheUserDataShipsTheInstancesSyslogToKafka*'
 # The slice: the suites that run `shoal serve` and talk to it while its
 # control loop, API workers, log thread and HAProxy calls run at once. The
 # others (the local cloud, HAProxy's Runtime API, bootstrap, the AWS client

@@ -129,8 +129,21 @@ Status AwsProvider::Prepare(Config* config) {
                                        " (provider.aws.agent puts the agent's part before it)");
       }
       // The credential is 64 hex digits whatever the launch.
-      const std::size_t size =
-          aws::AgentUserData(AgentOf(a.agent), std::string(64, '0'), g.launch.aws.user_data).size();
+      // With the log part at its longest: every pool name and a release
+      // version of ten digits.
+      std::optional<aws::LogShipping> logs;
+      if (!config->logs.kafka_brokers.empty()) {
+        logs = aws::LogShipping{config->logs.kafka_brokers, config->logs.kafka_topic, g.name, "", "1234567890"};
+        for (const PoolSpec& p : g.capacity.spot_pools) {
+          if (p.name.size() > logs->pool.size()) logs->pool = p.name;
+        }
+        if (const Status ok = aws::CheckLogShipping(*logs); !ok.ok()) {
+          return Status::InvalidArgument(config->source + ": group '" + g.name + "': " + ok.message());
+        }
+      }
+      const std::size_t size = aws::AgentUserData(AgentOf(a.agent), std::string(64, '0'), g.launch.aws.user_data,
+                                                  nullptr, logs ? &*logs : nullptr)
+                                   .size();
       if (size > kMaxUserData) {
         return Status::InvalidArgument(config->source + ": group '" + g.name + "': with the agent's part, its user " +
                                        "data is " + std::to_string(size) +
@@ -163,6 +176,9 @@ std::map<std::string, aws::Ec2LaunchOptions> AwsProvider::LaunchOptions(const Co
     o.service_port = g.launch.aws.port;
     o.service = g.service;
     if (a.agent.enabled()) o.agent = AgentOf(a.agent);
+    if (a.agent.enabled() && !config.logs.kafka_brokers.empty()) {
+      o.logs = aws::LogShipping{config.logs.kafka_brokers, config.logs.kafka_topic, "", "", ""};
+    }
     out[g.name] = std::move(o);
   }
   return out;

@@ -1,6 +1,7 @@
 #include "adapters/aws/agent_user_data.h"
 
 #include <string_view>
+#include <utility>
 
 namespace shoal::aws {
 namespace {
@@ -42,6 +43,33 @@ Status CheckReleaseBootstrap(const ReleaseBootstrap& r) {
     return Status::InvalidArgument("release service and env must be names (letters, digits, '.', '_', '-')");
   }
   if (r.version < 1) return Status::InvalidArgument("release version must be 1 or more");
+  return Status::Ok();
+}
+
+Status CheckLogShipping(const LogShipping& l) {
+  // Single-quoted in the script: printable ASCII without a quote is safe;
+  // `shoal logs rsyslog-config` checks each value for rsyslog on the instance.
+  auto quotable = [](const std::string& v) {
+    for (const char c : v) {
+      if (c < 0x20 || c > 0x7e || c == '\'') return false;
+    }
+    return v.size() <= 1024;
+  };
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"brokers", &l.brokers}, {"topic", &l.topic}, {"group", &l.group}, {"pool", &l.pool}, {"release", &l.release}};
+  for (const auto& [name, value] : fields) {
+    if (!quotable(*value)) {
+      return Status::InvalidArgument(std::string("log shipping ") + name + " \"" + *value +
+                                     "\" cannot go into the instance's user data (printable ASCII without ', at "
+                                     "most 1024 bytes)");
+    }
+  }
+  if (l.brokers.empty() || l.topic.empty() || l.group.empty()) {
+    return Status::InvalidArgument("log shipping needs brokers, a topic and the group (logs.kafka_brokers)");
+  }
+  if (!OnlyOf(l.release, "0123456789")) {
+    return Status::InvalidArgument("log shipping release \"" + l.release + "\" must be a version number or empty");
+  }
   return Status::Ok();
 }
 
@@ -102,7 +130,8 @@ Status CheckUserDataForAgent(const std::string& user_data) {
   return Status::Ok();
 }
 
-std::string AgentScript(const AgentBootstrap& a, const std::string& credential, const ReleaseBootstrap* release) {
+std::string AgentScript(const AgentBootstrap& a, const std::string& credential, const ReleaseBootstrap* release,
+                        const LogShipping* logs) {
   std::string s;
   s += "#!/bin/sh\n";
   s += "# Shoal's spot agent, written by Shoal at launch: it reports this instance's spot\n";
@@ -152,11 +181,37 @@ std::string AgentScript(const AgentBootstrap& a, const std::string& credential, 
     s += "ln -sfn /opt/shoal/releases/" + v + " " + kReleaseLink + "\n";
     s += "printf '%s\\n' " + v + " > \"$shoal_dir/release-version\"\n";
   }
+  if (logs != nullptr) {
+    // Last: a failure here must not keep the agent or the release from the
+    // instance, so it is reported, not fatal.
+    s += "# Central logs: syslog (and, through journald, the services' stdout/stderr) to Kafka\n";
+    s += "# through this instance's rsyslogd, labelled as the Shoal daemon labels lines.\n";
+    s += "rsyslog_dir=/etc/rsyslog.d\n";
+    s += "rsyslog_queue=/var/spool/rsyslog\n";
+    s += "if [ -d /run/systemd/system ]; then rsyslog_restart='systemctl restart rsyslog'; "
+         "else rsyslog_restart='service rsyslog restart'; fi\n";
+    s += "ship_logs() {\n";
+    s += "  if ! command -v rsyslogd >/dev/null 2>&1 || [ ! -d \"$rsyslog_dir\" ]; then\n";
+    s += "    echo 'shoal: no rsyslogd on this image (Debian: apt-get install rsyslog rsyslog-kafka)' >&2\n";
+    s += "    return 1\n";
+    s += "  fi\n";
+    s += "  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \"$imds/latest/api/token\" "
+         "2>/dev/null || true)\n";
+    s += "  instance=$(curl -fsS --retry 5 ${token:+-H \"X-aws-ec2-metadata-token: $token\"} "
+         "\"$imds/latest/meta-data/instance-id\") || return 1\n";
+    s += "  install -d \"$rsyslog_queue\" || return 1\n";
+    s += "  \"$binary\" logs rsyslog-config \"$instance\" --group '" + logs->group + "' --pool '" + logs->pool +
+         "' --release '" + logs->release + "' --brokers '" + logs->brokers + "' --topic '" + logs->topic +
+         "' --queue-dir \"$rsyslog_queue\" -o \"$rsyslog_dir/60-shoal-kafka.conf\" || return 1\n";
+    s += "  $rsyslog_restart\n";
+    s += "}\n";
+    s += "ship_logs || echo 'shoal: this instance'\"'\"'s logs are not shipped (see above)' >&2\n";
+  }
   return s;
 }
 
 std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data,
-                          const ReleaseBootstrap* release) {
+                          const ReleaseBootstrap* release, const LogShipping* logs) {
   const std::string boundary(kBoundary);
   auto part = [&](const std::string& type, const std::string& filename, const std::string& body) {
     std::string p = "--" + boundary + "\n";
@@ -168,7 +223,7 @@ std::string AgentUserData(const AgentBootstrap& a, const std::string& credential
     return p;
   };
   std::string out = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\nMIME-Version: 1.0\n\n";
-  out += part("text/x-shellscript", "shoal-agent.sh", AgentScript(a, credential, release));
+  out += part("text/x-shellscript", "shoal-agent.sh", AgentScript(a, credential, release, logs));
   if (!user_data.empty()) out += part(CloudInitContentType(user_data), "user-data", user_data);
   out += "--" + boundary + "--\n";
   return out;

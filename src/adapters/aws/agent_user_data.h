@@ -39,8 +39,28 @@ struct ReleaseBootstrap {
 };
 inline constexpr const char* kReleaseLink = "/opt/shoal/release";
 
+// Central logs through Kafka (logs.kafka_brokers): Shoal's part ends by
+// configuring the instance's rsyslogd with `shoal logs rsyslog-config`, so
+// that what its programs send to syslog (and, through journald, its systemd
+// services' stdout/stderr) reaches the topic labelled as the daemon labels
+// lines, and the daemon's indexer stores it. The instance id comes from the
+// instance metadata at boot; the rest is known at launch. An image without
+// rsyslogd and omkafka (Debian: rsyslog rsyslog-kafka) boots anyway, saying
+// on the console that its logs are not shipped.
+struct LogShipping {
+  std::string brokers;  // host:port[,host:port...]
+  std::string topic;
+  std::string group;
+  std::string pool;     // the spot pool's name; "" on demand
+  std::string release;  // the version the instance boots; "" for none
+};
+
 // Why `r` cannot be put into a script, or Ok.
 Status CheckReleaseBootstrap(const ReleaseBootstrap& r);
+
+// Why `l` cannot be put into a script (a value would need more than single
+// quotes, or is empty where it must not be), or Ok.
+Status CheckLogShipping(const LogShipping& l);
 
 // Why `a` cannot be put into a script, or Ok.
 Status CheckAgentBootstrap(const AgentBootstrap& a);
@@ -58,10 +78,10 @@ std::string CloudInitContentType(const std::string& part);
 // The whole user data of one launch. `a` and `user_data` must have passed
 // the checks above; `credential` is hex.
 std::string AgentUserData(const AgentBootstrap& a, const std::string& credential, const std::string& user_data,
-                          const ReleaseBootstrap* release = nullptr);
+                          const ReleaseBootstrap* release = nullptr, const LogShipping* logs = nullptr);
 
 // Just Shoal's shell script (the first part), for tests and docs.
 std::string AgentScript(const AgentBootstrap& a, const std::string& credential,
-                        const ReleaseBootstrap* release = nullptr);
+                        const ReleaseBootstrap* release = nullptr, const LogShipping* logs = nullptr);
 
 }  // namespace shoal::aws

@@ -122,8 +122,16 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
       return Status::Internal("ec2: group " + request.group +
                               " starts the agent, but the launch has no token to derive its credential from");
     }
+    std::optional<LogShipping> logs = launch.logs;
+    if (logs) {
+      // As the daemon labels the instance's lines (a spot pool's name, "" on demand).
+      logs->group = request.group;
+      logs->pool = request.market == Market::kSpot ? request.pool : "";
+      logs->release = release ? std::to_string(release->version) : "";
+      SHOAL_RETURN_IF_ERROR(CheckLogShipping(*logs));
+    }
     user_data = AgentUserData(*launch.agent, options_.agent_credential(request.launch_token), launch.user_data,
-                              release ? &*release : nullptr);
+                              release ? &*release : nullptr, logs ? &*logs : nullptr);
   }
   RunInstancesInput input{options_.owner, launch.image_id, *subnet, launch.security_groups,
                           launch.instance_profile, launch.key_name, user_data, launch.extra_tags};

@@ -49,6 +49,10 @@ struct Ec2LaunchOptions {
   // with the credential Ec2CloudOptions::agent_credential gives the launch.
   std::optional<AgentBootstrap> agent;
   std::string service;  // the group's service: the release a launch names is this service's
+  // With `agent`: the agent's part also points the instance's rsyslogd at
+  // these brokers and topic (LogShipping; group, pool and release are filled
+  // per launch).
+  std::optional<LogShipping> logs;
 };
 
 // What a launch's release resolved to (`Ec2CloudOptions::resolve_release`).

@@ -12,15 +12,6 @@
 namespace shoal::aws {
 namespace {
 
-// The body of the MIME part whose headers name `filename`.
-std::string MimePart(const std::string& message, const std::string& filename) {
-  const std::size_t named = message.find("filename=\"" + filename + "\"");
-  if (named == std::string::npos) return "";
-  const std::size_t body = message.find("\n\n", named);
-  const std::size_t end = message.find("\n--==", body);
-  return body == std::string::npos || end == std::string::npos ? "" : message.substr(body + 2, end - body - 1);
-}
-
 // The agent mode: the user data Shoal sent EC2 is run as cloud-init would
 // run its first part (with the metadata address, the agent's directory and
 // the binary pointed at this machine), the agent it starts polls an IMDS

@@ -39,6 +39,15 @@ inline std::string ReadText(const std::string& path) {
   return s.str();
 }
 
+// The body of the MIME part whose headers name `filename` (in user data).
+inline std::string MimePart(const std::string& message, const std::string& filename) {
+  const std::size_t named = message.find("filename=\"" + filename + "\"");
+  if (named == std::string::npos) return "";
+  const std::size_t body = message.find("\n\n", named);
+  const std::size_t end = message.find("\n--==", body);
+  return body == std::string::npos || end == std::string::npos ? "" : message.substr(body + 2, end - body - 1);
+}
+
 // `text` with the first `from` replaced by `to` (the test fails if missing).
 inline std::string Replace(std::string text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);

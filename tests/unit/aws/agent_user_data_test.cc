@@ -132,6 +132,38 @@ TEST(AgentUserData, AReleaseThatWouldNeedQuotingOrIsNotOnS3IsRefused) {
   }
 }
 
+TEST(AgentUserData, WithKafkaLogsTheInstancesRsyslogIsConfiguredLastAndNeverFatally) {
+  const ReleaseBootstrap boot{"s3://artifacts/releases", "shop", "prod", 12};
+  const LogShipping logs{"10.0.0.9:9092,10.0.0.10:9092", "logs-prod", "web", "m5.large/us-east-1a", "12"};
+  ASSERT_TRUE(CheckLogShipping(logs).ok());
+  const std::string script = AgentScript(Agent(), kCredential, &boot, &logs);
+  const std::size_t bootstrap = script.find("\"$binary\" bootstrap");
+  const std::size_t config = script.find(
+      "\"$binary\" logs rsyslog-config \"$instance\" --group 'web' --pool 'm5.large/us-east-1a' --release '12' "
+      "--brokers '10.0.0.9:9092,10.0.0.10:9092' --topic 'logs-prod' --queue-dir \"$rsyslog_queue\" "
+      "-o \"$rsyslog_dir/60-shoal-kafka.conf\"");
+  ASSERT_NE(config, std::string::npos) << script;
+  EXPECT_LT(bootstrap, config) << "the release comes first";
+  EXPECT_THAT(script, HasSubstr("$imds/latest/meta-data/instance-id"));  // the id is known only at boot
+  EXPECT_THAT(script, HasSubstr("ship_logs || echo"));                    // a failure is reported, not fatal
+  EXPECT_THAT(AgentScript(Agent(), kCredential), Not(HasSubstr("rsyslog")));
+}
+
+TEST(AgentUserData, LogLabelsThatWouldNeedMoreThanSingleQuotesAreRefused) {
+  const LogShipping good{"10.0.0.9:9092", "logs", "web", "", ""};  // on demand, no release
+  EXPECT_TRUE(CheckLogShipping(good).ok());
+  for (const LogShipping& bad : {LogShipping{"10.0.0.9:9092", "logs", "web", "p';reboot;'", ""},
+                                 LogShipping{"10.0.0.9:9092", "logs", "web", "p\nq", ""},
+                                 LogShipping{"10.0.0.9:9092", "logs", "web", "", "12a"},
+                                 LogShipping{"", "logs", "web", "", ""},
+                                 LogShipping{"10.0.0.9:9092", "", "web", "", ""},
+                                 LogShipping{"10.0.0.9:9092", "logs", "", "", ""}}) {
+    const Status s = CheckLogShipping(bad);
+    EXPECT_FALSE(s.ok()) << bad.pool << " " << bad.release;
+  }
+  EXPECT_THAT(CheckLogShipping({"10.0.0.9:9092", "logs", "web", "p'q", ""}).message(), HasSubstr("pool \"p'q\""));
+}
+
 // Runs the script with sh: its directory, metadata address and binary
 // replaced, as on an instance without systemd.
 class AgentScriptRun : public ::testing::Test {
