@@ -51,6 +51,16 @@ CREATE TABLE IF NOT EXISTS log_meta(
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL);
 INSERT OR IGNORE INTO log_meta(key, value) VALUES('indexed_to', 0);
+-- Time marks: after each stored batch, an upper bound of the time of every
+-- line up to seq (a running maximum, so it never falls as seq grows). Lines
+-- can be stored after lines newer than they are (late through Kafka, from
+-- rsyslog's queue, a host's clock), so times alone are not ordered by seq;
+-- every line before the last mark below T is older than T, which is how
+-- --since and retention find where to start (FirstSeqAtOrAfter).
+CREATE TABLE IF NOT EXISTS log_time_marks(
+  seq INTEGER PRIMARY KEY,
+  tsmax INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS log_time_marks_ts ON log_time_marks(tsmax, seq);
 CREATE TABLE IF NOT EXISTS log_cursors(
   source TEXT PRIMARY KEY,
   file_id TEXT NOT NULL,
@@ -65,6 +75,15 @@ CREATE TABLE IF NOT EXISTS log_cursors(
 constexpr const char* kFtsSettings = R"sql(
 INSERT INTO log_fts(log_fts, rank) VALUES('automerge', 16);
 INSERT INTO log_fts(log_fts, rank) VALUES('hashsize', 67108864);
+)sql";
+
+// A store written before time marks existed gets them from its lines: a
+// mark every 5,000 lines and one at the last, each the running maximum.
+constexpr const char* kMarkExistingLines = R"sql(
+INSERT INTO log_time_marks(seq, tsmax)
+  SELECT seq, m FROM (SELECT seq, max(ts) OVER (ORDER BY seq) AS m, row_number() OVER (ORDER BY seq) AS n,
+                             count(*) OVER () AS c FROM log_lines)
+  WHERE n % 5000 = 0 OR n = c;
 )sql";
 
 // The first layout (labels as text on every line, the index inline): its
@@ -158,6 +177,10 @@ Status CreateOrMigrate(sqlite3* w, const std::string& path) {
   Result<std::int64_t> v1 = QueryInt(w, path, "SELECT count(*) FROM pragma_table_info('logs') WHERE name = 'grp'");
   if (!v1.ok()) return v1.status();
   if (*v1 > 0) SHOAL_RETURN_IF_ERROR(sqlite::Exec(w, path, kMigrateV1));
+  Result<std::int64_t> unmarked = QueryInt(
+      w, path, "SELECT NOT EXISTS (SELECT 1 FROM log_time_marks) AND EXISTS (SELECT 1 FROM log_lines)");
+  if (!unmarked.ok()) return unmarked.status();
+  if (*unmarked != 0) SHOAL_RETURN_IF_ERROR(sqlite::Exec(w, path, kMarkExistingLines));
   return tx.Commit();
 }
 
@@ -299,6 +322,20 @@ Result<std::int64_t> SqliteLogStore::Append(const std::vector<LogRecord>& lines,
       sqlite3_bind_int64(cur, 4, c.base);
       SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, cur, "storing a log cursor"));
     }
+    if (!lines.empty()) {
+      // The batch's mark: at the newest line, the greatest time so far (the
+      // batch's lines already stored count too: an upper bound is enough).
+      std::int64_t newest = lines.front().time_us;
+      for (const LogRecord& r : lines) newest = std::max(newest, r.time_us);
+      Result<sqlite::Statement> mark = sqlite::Prepare(
+          writer_, path_,
+          "INSERT OR REPLACE INTO log_time_marks(seq, tsmax) "
+          "SELECT s, max(?1, coalesce((SELECT tsmax FROM log_time_marks ORDER BY seq DESC LIMIT 1), ?1)) "
+          "FROM (SELECT max(seq) AS s FROM log_lines) WHERE s IS NOT NULL");
+      if (!mark.ok()) return mark.status();
+      sqlite3_bind_int64(mark->get(), 1, newest);
+      SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, mark->get(), "marking the lines' times"));
+    }
     return tx.Commit();
   }();
   if (!written.ok()) {
@@ -420,30 +457,22 @@ constexpr std::int64_t kSmallTarget = 50000;
 }  // namespace
 
 Result<std::int64_t> SqliteLogStore::FirstSeqAtOrAfter(sqlite3* db, std::int64_t time_us) {
-  // Lines are stamped as the collector reads them and stored in that order,
-  // so time grows with seq: a binary search over the primary key finds the
-  // first line at or after `time_us` (the search also checks each line's
-  // time, so a clock stepped back costs nothing but a wider range).
-  Result<sqlite::Statement> first = sqlite::Prepare(db, path_, "SELECT seq, ts FROM log_lines WHERE seq >= ?1 ORDER BY seq LIMIT 1");
-  if (!first.ok()) return first.status();
-  Result<std::int64_t> top = QueryInt(db, path_, "SELECT coalesce(max(seq), 0) + 1 FROM log_lines");
-  if (!top.ok()) return top.status();
-  std::int64_t lo = 0;
-  std::int64_t hi = *top;  // the answer is in [lo, hi]; hi = past every line
-  while (lo < hi) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    sqlite3_stmt* s = first->get();
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, mid);
-    const int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite::Error(db, path_, "finding lines by time");
-    if (rc == SQLITE_DONE || sqlite3_column_int64(s, 1) >= time_us) {
-      hi = mid;
-    } else {
-      lo = sqlite3_column_int64(s, 0) + 1;
-    }
-  }
-  return lo;
+  // Every line up to the last mark below `time_us` is older than it (marks
+  // bound the lines' times from above, and never fall), and the first line
+  // at or after it is at the latest at the first mark that reaches it: two
+  // seeks on the marks' index, then a scan of at most one batch. Lines after
+  // that one may still be older (stored late): searches check each time.
+  Result<sqlite::Statement> s = sqlite::Prepare(
+      db, path_,
+      "SELECT coalesce((SELECT min(seq) FROM log_lines WHERE seq >= lo AND seq <= hi AND ts >= ?1), hi + 1) FROM "
+      "(SELECT coalesce((SELECT seq FROM log_time_marks WHERE tsmax < ?1 ORDER BY tsmax DESC, seq DESC LIMIT 1), 0) + 1"
+      "        AS lo,"
+      "        coalesce((SELECT seq FROM log_time_marks WHERE tsmax >= ?1 ORDER BY tsmax, seq LIMIT 1),"
+      "                 (SELECT coalesce(max(seq), 0) FROM log_lines)) AS hi)");
+  if (!s.ok()) return s.status();
+  sqlite3_bind_int64(s->get(), 1, time_us);
+  if (sqlite3_step(s->get()) != SQLITE_ROW) return sqlite::Error(db, path_, "finding lines by time");
+  return static_cast<std::int64_t>(sqlite3_column_int64(s->get(), 0));
 }
 
 Result<LogPage> SqliteLogStore::Search(const LogQuery& q) {
@@ -626,8 +655,8 @@ Result<std::int64_t> SqliteLogStore::Prune(const LogRetention& retention, std::i
   std::lock_guard<std::mutex> lock(write_mu_);
   std::int64_t total = 0;
   if (retention.max_age_us > 0) {
-    // Lines are stored in time order (the collector stamps them as it reads),
-    // so the oldest by seq are the oldest by time.
+    // Every line before keep_from is older than the cutoff; a late line
+    // stored after a newer one waits until that one ages out.
     Result<std::int64_t> keep_from = FirstSeqAtOrAfter(writer_, now_us - retention.max_age_us);
     if (!keep_from.ok()) return keep_from.status();
     for (;;) {
@@ -660,7 +689,9 @@ Result<std::int64_t> SqliteLogStore::Prune(const LogRetention& retention, std::i
     // Sources and label sets left without lines (ended instances) go too.
     SHOAL_RETURN_IF_ERROR(sqlite::Exec(writer_, path_,
                                        "DELETE FROM log_labels WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE lab = log_labels.id);"
-                                       "DELETE FROM log_sources WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE src = log_sources.id)"));
+                                       "DELETE FROM log_sources WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE src = log_sources.id);"
+                                       // Marks of deleted lines: the ones left still bound every line before them.
+                                       "DELETE FROM log_time_marks WHERE seq < (SELECT min(seq) FROM log_lines)"));
     source_ids_.clear();
     label_ids_.clear();
     SHOAL_RETURN_IF_ERROR(sqlite::Exec(writer_, path_, "PRAGMA incremental_vacuum"));

@@ -52,7 +52,9 @@ class SqliteLogStore final : public LogStore {
  private:
   struct Statements;
   SqliteLogStore(std::string path, sqlite3* writer, sqlite3* reader);
-  // The first seq whose line was read at or after `time_us` (max + 1 if none).
+  // The seq of the first line stored whose time is at or after `time_us`
+  // (max + 1 if none is): every line before it is older; lines after it may
+  // be older too (stored late).
   Result<std::int64_t> FirstSeqAtOrAfter(sqlite3* db, std::int64_t time_us);
   Result<std::int64_t> DeleteOldest(const std::string& where, std::int64_t bound, std::int64_t max_rows);
   // The id of `source` / of a line's labels, created if new (writer, in the

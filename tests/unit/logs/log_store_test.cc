@@ -107,6 +107,63 @@ TEST_F(LogStoreTest, SearchesByTargetTextAndTimeAndFollowsWithACursor) {
   EXPECT_EQ(next->lines[0].record.release, "3");
 }
 
+// Lines stored after newer ones (late through Kafka or rsyslog's queue):
+// --since still finds every line at or after T, whatever the store order,
+// and retention by age deletes only older lines.
+TEST_F(LogStoreTest, SinceFindsEveryNewerLineWhenOlderOnesArriveLate) {
+  auto store = Open();
+  std::int64_t off = 0;
+  auto batch = [&](std::initializer_list<std::int64_t> times) {
+    std::vector<LogRecord> lines;
+    for (const std::int64_t t : times) lines.push_back(Line("i1", off++, "t=" + std::to_string(t), t));
+    ASSERT_TRUE(store->Append(lines, {}).ok());
+  };
+  batch({100});
+  batch({200});
+  batch({300});
+  for (int i = 0; i < 4; ++i) batch({150});  // late, one batch each
+  batch({400});
+  auto texts = [&](std::int64_t since) {
+    std::vector<std::string> out;
+    Result<LogPage> p = store->Search({"", since, "", 0, 100});
+    EXPECT_TRUE(p.ok()) << p.status().message();
+    for (const StoredLog& l : p->lines) out.push_back(l.record.text);
+    return out;
+  };
+  EXPECT_EQ(texts(250), (std::vector<std::string>{"t=300", "t=400"}));  // a search by store order missed t=300
+  EXPECT_EQ(texts(150), (std::vector<std::string>{"t=200", "t=300", "t=150", "t=150", "t=150", "t=150", "t=400"}));
+  EXPECT_EQ(texts(401), std::vector<std::string>{});
+  EXPECT_EQ(texts(1).size(), 8u);
+  // Retention by age at 250: the lines before the first one at 250 or later
+  // go (t=100, t=200); the late ones stay until the newer lines stored
+  // before them age out: never before their time.
+  ASSERT_TRUE(store->Prune({250, 0}, 500).ok());
+  EXPECT_EQ(texts(1), (std::vector<std::string>{"t=300", "t=150", "t=150", "t=150", "t=150", "t=400"}));
+  EXPECT_EQ(texts(250), (std::vector<std::string>{"t=300", "t=400"}));
+}
+
+// A store written before time marks existed gets them from its lines when
+// opened, and --since works on it at once.
+TEST_F(LogStoreTest, AStoreWithoutTimeMarksGetsThemOnOpen) {
+  {
+    auto store = Open();
+    std::vector<LogRecord> lines;
+    for (int i = 0; i < 12000; ++i) lines.push_back(Line("i1", i, "line " + std::to_string(i), 1000 + i));
+    lines[11000].time_us = 50;  // a late one
+    ASSERT_TRUE(store->Append(lines, {}).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "logs.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM log_time_marks", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Open();
+  Result<LogPage> p = store->Search({"", 1000 + 11500, "", 0, 1000});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->lines.size(), 500u);
+  EXPECT_EQ(p->lines.front().record.text, "line 11500");
+  EXPECT_EQ(store->Search({"", 40, "line 11000", 0, 10})->lines.size(), 1u);
+}
+
 // Both plans: a target bigger than the plan's threshold (50,000 lines) is
 // searched through the trigram index first, a smaller one through its own
 // index; each with --since, each newest first and following.
