@@ -152,6 +152,7 @@ struct SqliteLogStore::Statements {
   sqlite::Statement get_labels;
   sqlite::Statement put_cursor;
   sqlite::Statement get_cursor;
+  sqlite::Statement put_mark;
 };
 
 SqliteLogStore::SqliteLogStore(std::string path, sqlite3* writer, sqlite3* reader)
@@ -229,6 +230,11 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::Open(const std::string& 
        "INSERT INTO log_cursors(source, file_id, position, base) VALUES(?,?,?,?) "
        "ON CONFLICT(source) DO UPDATE SET file_id=excluded.file_id, position=excluded.position, base=excluded.base"},
       {&st.get_cursor, "SELECT file_id, position, base FROM log_cursors WHERE source = ?"},
+      // The mark at the batch's newest line: the greater of its time and the
+      // last mark's (a running maximum).
+      {&st.put_mark,
+       "INSERT OR REPLACE INTO log_time_marks(seq, tsmax) "
+       "VALUES(?1, max(?2, coalesce((SELECT tsmax FROM log_time_marks ORDER BY seq DESC LIMIT 1), ?2)))"},
   };
   for (auto& p : prepared) {
     Result<sqlite::Statement> s = sqlite::Prepare(w, path, p.sql);
@@ -289,6 +295,8 @@ Result<std::int64_t> SqliteLogStore::Append(const std::vector<LogRecord>& lines,
     sqlite3_stmt* ins = stmts_->insert.get();
     // Consecutive lines mostly share a source and labels: looked up once.
     const LogRecord* prev = nullptr;
+    std::int64_t newest_seq = 0;  // of the lines this batch stored (0: none)
+    std::int64_t newest_time = 0;  // the greatest time among them
     std::int64_t src = 0;
     std::int64_t lab = 0;
     for (const LogRecord& r : lines) {
@@ -311,7 +319,11 @@ Result<std::int64_t> SqliteLogStore::Append(const std::vector<LogRecord>& lines,
       sqlite3_bind_int64(ins, 4, lab);
       BindText(ins, 5, r.text);
       SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, ins, "storing a log line"));
-      added += sqlite3_changes(writer_);  // 0: its (source, offset) is stored already
+      if (sqlite3_changes(writer_) == 0) continue;  // its (source, offset) is stored already
+      ++added;
+      // seq is AUTOINCREMENT: the last line stored is the newest.
+      newest_seq = sqlite3_last_insert_rowid(writer_);
+      newest_time = std::max(newest_time, r.time_us);
     }
     sqlite3_stmt* cur = stmts_->put_cursor.get();
     for (const LogCursor& c : cursors) {
@@ -322,19 +334,12 @@ Result<std::int64_t> SqliteLogStore::Append(const std::vector<LogRecord>& lines,
       sqlite3_bind_int64(cur, 4, c.base);
       SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, cur, "storing a log cursor"));
     }
-    if (!lines.empty()) {
-      // The batch's mark: at the newest line, the greatest time so far (the
-      // batch's lines already stored count too: an upper bound is enough).
-      std::int64_t newest = lines.front().time_us;
-      for (const LogRecord& r : lines) newest = std::max(newest, r.time_us);
-      Result<sqlite::Statement> mark = sqlite::Prepare(
-          writer_, path_,
-          "INSERT OR REPLACE INTO log_time_marks(seq, tsmax) "
-          "SELECT s, max(?1, coalesce((SELECT tsmax FROM log_time_marks ORDER BY seq DESC LIMIT 1), ?1)) "
-          "FROM (SELECT max(seq) AS s FROM log_lines) WHERE s IS NOT NULL");
-      if (!mark.ok()) return mark.status();
-      sqlite3_bind_int64(mark->get(), 1, newest);
-      SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, mark->get(), "marking the lines' times"));
+    if (newest_seq > 0) {
+      sqlite3_stmt* mark = stmts_->put_mark.get();
+      sqlite::ResetOnExit reset(mark);
+      sqlite3_bind_int64(mark, 1, newest_seq);
+      sqlite3_bind_int64(mark, 2, newest_time);
+      SHOAL_RETURN_IF_ERROR(sqlite::StepDone(writer_, path_, mark, "marking the lines' times"));
     }
     return tx.Commit();
   }();
