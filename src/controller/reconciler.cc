@@ -140,6 +140,7 @@ Status Reconciler::InventoryAt(Seconds now) {
   const auto by_id = [](const DescribedInstance& a, const DescribedInstance& b) { return a.id < b.id; };
   if (!std::is_sorted(all.begin(), all.end(), by_id)) std::sort(all.begin(), all.end(), by_id);
   std::vector<std::vector<InstanceId>> running(groups_.size());  // per group, ascending
+  for (std::size_t g = 0; g < groups_.size(); ++g) running[g].reserve(states_[g].instances.size() + 16);
   std::vector<std::size_t> cursor(groups_.size(), 0);             // per group: first instance not yet passed
   std::map<InstanceId, Seconds> orphans;
   for (const DescribedInstance& d : all) {

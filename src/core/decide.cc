@@ -19,6 +19,7 @@
 //      and each instance's register / drain / terminate call that has not
 //      succeeded yet (a failed one comes back after its backoff)
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -42,7 +43,7 @@ class Decider {
     TakeCensus();
     CloseSimpleActivityIfDone();
     if (obs_.evaluate_alarms && MinuteOf(now_) > state_.last_evaluated_minute) ApplyPolicies();
-    if (census_.leaving_or_starting > 0 || spec_.spot.on_notice == NoticeAction::kBumpGroupOnly) HandleLeaving();
+    if (!census_.leaving.empty() || spec_.spot.on_notice == NoticeAction::kBumpGroupOnly) HandleLeaving();
     ReleaseOrphanedReplacements();
     FinishRebalanceSwaps();
     RetryLaunches();
@@ -58,24 +59,50 @@ class Decider {
 
  private:
   // --- 0. census -----------------------------------------------------------
+  // Capacity in units: what counts toward desired (see Count).
+  struct Counted {
+    double total = 0;
+    double on_demand = 0;
+    double rebalance_pending = 0;  // spot launched to replace on-demand, not serving yet
+  };
+
   // What the instances are when the decision starts, in one pass. A step
   // whose work concerns only instances of a kind none is skips its own pass
   // over them. Decide never makes an instance of these kinds: replacements,
   // warm-pool and at-risk instances come from launches and observations
   // (RecordLaunchOutcome, ApplyObservation), terminated ones from
   // ApplyObservation; held ones only from the blue/green switch, which comes
-  // after the one step that skips on them (TerminateStrayHeld).
+  // after the one step that skips on them (TerminateStrayHeld). An instance
+  // that waits to be made serving (ServingPending) only from the switch too:
+  // every other change Decide makes takes an instance out of service or
+  // starts a stopped one unregistered.
+  // Until the decision changes an instance or a launch (changed_, set at
+  // each place it does), Count() is the census's count and DueOperations
+  // finds a call due only if the census did; debug builds check both
+  // against a fresh pass.
   struct Census {
-    int leaving_or_starting = 0;  // states HandleLeaving acts on
+    std::vector<std::size_t> leaving;  // instances in states HandleLeaving acts on, in order
+    Counted counted;                   // Count() when the decision started
+    bool call_due = false;             // CallDue() was set for some instance
     bool replacing = false;       // an instance replaces another (rebalance, deploy)
     bool held = false;
     bool at_risk = false;         // in any state
     bool warm = false;
     bool terminated = false;
+    bool serving_pending = false; // ServingPending() was true when the decision started
     double on_demand_units = 0;   // on-demand instances in any state (Rebalance's bound)
   };
 
+  // Into locals, stored once at the end: the compiler cannot keep members
+  // in registers across reads of the instances (they might alias), and this
+  // pass runs over every instance every tick.
   void TakeCensus() {
+    Census c;
+    bool replacing = false, held = false, at_risk = false, warm = false, terminated = false;
+    bool serving_pending = false, call_due = false;
+    double on_demand_units = 0;
+    Counted counted;
+    const Instance* first = state_.instances.data();
     for (const Instance& in : state_.instances) {
       switch (in.state) {
         case InstanceState::kInterrupted:
@@ -85,20 +112,35 @@ class Decider {
         case InstanceState::kStarting:
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
-          ++census_.leaving_or_starting;
+          c.leaving.push_back(static_cast<std::size_t>(&in - first));
           break;
         case InstanceState::kTerminated:
-          census_.terminated = true;
+          terminated = true;
           break;
         default:
           break;
       }
-      census_.replacing = census_.replacing || !in.replaces.empty();
-      census_.held = census_.held || in.held;
-      census_.at_risk = census_.at_risk || in.at_risk();
-      census_.warm = census_.warm || in.warm;
-      if (in.market == Market::kOnDemand) census_.on_demand_units += in.weight;
+      // Bitwise ors: no branch per flag.
+      replacing |= !in.replaces.empty();
+      held |= in.held;
+      at_risk |= in.at_risk();
+      warm |= in.warm;
+      serving_pending |= WaitsToServe(in);
+      call_due |= CallDue(in).has_value();
+      if (in.market == Market::kOnDemand) on_demand_units += in.weight;
+      AddToCount(in, counted);
     }
+    AddLaunchesToCount(counted);
+    c.counted = counted;
+    c.call_due = call_due;
+    c.replacing = replacing;
+    c.held = held;
+    c.at_risk = at_risk;
+    c.warm = warm;
+    c.terminated = terminated;
+    c.serving_pending = serving_pending;
+    c.on_demand_units = on_demand_units;
+    census_ = std::move(c);
   }
 
   // --- 1. policies -------------------------------------------------------
@@ -132,48 +174,57 @@ class Decider {
 
   // --- 2. instances leaving ---------------------------------------------
   void HandleLeaving() {
-    for (Instance& in : state_.instances) {
-      if (spec_.spot.on_notice == NoticeAction::kBumpGroupOnly && in.notice_deadline != kNever &&
-          !in.notice_bumped && CountsTowardCapacity(in.state)) {
-        BumpOtherGroup(in);
-        in.notice_bumped = true;
+    if (spec_.spot.on_notice == NoticeAction::kBumpGroupOnly) {
+      for (Instance& in : state_.instances) {
+        if (in.notice_deadline != kNever && !in.notice_bumped && CountsTowardCapacity(in.state)) {
+          BumpOtherGroup(in);
+          in.notice_bumped = true;
+        }
+        HandleLeaving(in);
       }
-      switch (in.state) {
-        case InstanceState::kInterrupted:
-          StartDrain(in, "spot notice");
-          if (BumpsGroup(spec_.spot.on_notice)) BumpOtherGroup(in);
-          break;
-        case InstanceState::kUnhealthy:
-          unhealthy_now_.push_back(in.id);
-          Terminate(in, "unhealthy");
-          break;
-        case InstanceState::kDraining:
-          if (!in.drained && now_ < in.state_since + spec_.drain_timeout) break;
-          if (in.warm && WarmInPool() < spec_.warm_pool.size) {
-            ReturnToPool(in, "drained");
-          } else {
-            Terminate(in, "drained");
-          }
-          break;
-        case InstanceState::kWarming:
-          // A warm-pool instance is not capacity yet: nothing to replace.
-          LeaveIfPastGrace(in, in.launched_at, " (warm pool) not provisioned",
-                           {.failed_launch = true, .replace = false, .tell_deploy = false});
-          break;
-        case InstanceState::kStarting:
-          LeaveIfPastGrace(in, in.state_since, " started from the warm pool but not healthy",
-                           {.failed_launch = false, .replace = true, .tell_deploy = true});
-          break;
-        case InstanceState::kPending:
-        case InstanceState::kProvisioning:
-          // A held (blue/green) instance is no capacity: nothing to replace,
-          // but its deploy must hear it failed.
-          LeaveIfPastGrace(in, in.launched_at, in.held ? " (held, blue/green) not healthy" : " not healthy",
-                           {.failed_launch = true, .replace = !in.held, .tell_deploy = true});
-          break;
-        default:
-          break;
-      }
+      return;
+    }
+    // Only the census's: HandleLeaving(in) changes `in` alone, and nothing
+    // before it puts an instance into a state it acts on.
+    for (std::size_t i : census_.leaving) HandleLeaving(state_.instances[i]);
+  }
+
+  void HandleLeaving(Instance& in) {
+    switch (in.state) {
+      case InstanceState::kInterrupted:
+        StartDrain(in, "spot notice");
+        if (BumpsGroup(spec_.spot.on_notice)) BumpOtherGroup(in);
+        break;
+      case InstanceState::kUnhealthy:
+        unhealthy_now_.push_back(in.id);
+        Terminate(in, "unhealthy");
+        break;
+      case InstanceState::kDraining:
+        if (!in.drained && now_ < in.state_since + spec_.drain_timeout) break;
+        if (in.warm && WarmInPool() < spec_.warm_pool.size) {
+          ReturnToPool(in, "drained");
+        } else {
+          Terminate(in, "drained");
+        }
+        break;
+      case InstanceState::kWarming:
+        // A warm-pool instance is not capacity yet: nothing to replace.
+        LeaveIfPastGrace(in, in.launched_at, " (warm pool) not provisioned",
+                         {.failed_launch = true, .replace = false, .tell_deploy = false});
+        break;
+      case InstanceState::kStarting:
+        LeaveIfPastGrace(in, in.state_since, " started from the warm pool but not healthy",
+                         {.failed_launch = false, .replace = true, .tell_deploy = true});
+        break;
+      case InstanceState::kPending:
+      case InstanceState::kProvisioning:
+        // A held (blue/green) instance is no capacity: nothing to replace,
+        // but its deploy must hear it failed.
+        LeaveIfPastGrace(in, in.launched_at, in.held ? " (held, blue/green) not healthy" : " not healthy",
+                         {.failed_launch = true, .replace = !in.held, .tell_deploy = true});
+        break;
+      default:
+        break;
     }
   }
 
@@ -187,7 +238,9 @@ class Decider {
   // An instance still not serving a grace period after `since` is unhealthy
   // and leaves. `what` says what it was doing.
   void LeaveIfPastGrace(Instance& in, Seconds since, const std::string& what, GraceMiss miss) {
-    if (now_ <= since + spec_.health_check.grace || !Transition(in, InstanceState::kUnhealthy, now_).ok()) return;
+    if (now_ <= since + spec_.health_check.grace) return;
+    changed_ = true;
+    if (!Transition(in, InstanceState::kUnhealthy, now_).ok()) return;
     if (miss.failed_launch) RecordFailedLaunch(state_, now_);
     AddActivity(ActivityKind::kUnhealthy,
                 in.id.str() + what + " within the grace period (" + std::to_string(spec_.health_check.grace) + "s)",
@@ -209,6 +262,7 @@ class Decider {
   // Leaving instances change state here; the calls they need are issued by
   // DueOperations (and retried from there when they fail).
   void StartDrain(Instance& in, const std::string& why) {
+    changed_ = true;
     if (!Transition(in, InstanceState::kDraining, now_).ok()) return;
     in.drain_requested = false;
     in.retry = {};
@@ -216,6 +270,7 @@ class Decider {
   }
 
   void Terminate(Instance& in, const std::string& why) {
+    changed_ = true;
     if (!Transition(in, InstanceState::kTerminating, now_).ok()) return;
     in.terminate_requested = false;
     in.retry = {};
@@ -233,11 +288,17 @@ class Decider {
     };
     if (census_.replacing) {
       for (Instance& in : state_.instances) {
-        if (!in.replaces.empty() && left(in.replaces)) in.replaces = {};
+        if (!in.replaces.empty() && left(in.replaces)) {
+          in.replaces = {};
+          changed_ = true;
+        }
       }
     }
     for (PendingLaunch& p : state_.launches) {
-      if (!p.replaces.empty() && left(p.replaces)) p.replaces = {};
+      if (!p.replaces.empty() && left(p.replaces)) {
+        p.replaces = {};
+        changed_ = true;
+      }
     }
   }
 
@@ -251,6 +312,7 @@ class Decider {
       const InstanceId old_id = fresh.replaces;
       const std::string by = fresh.id.str();
       fresh.replaces = {};  // before Find: no reference into the vector is kept
+      changed_ = true;
       Instance* old = state_.Find(old_id);
       if (old == nullptr) continue;
       if (old->version != fresh.version) {
@@ -270,29 +332,41 @@ class Decider {
   }
 
   // --- 3. capacity -------------------------------------------------------
-  struct Counted {
-    double total = 0;
-    double on_demand = 0;
-    double rebalance_pending = 0;  // spot launched to replace on-demand, not serving yet
-  };
-
   Counted Count() const {
-    Counted c;
-    for (const Instance& in : state_.instances) {
-      if (!CountsTowardCapacity(in.state) || in.held) continue;  // held: the set not serving (blue/green)
-      c.total += in.weight;
-      if (in.market == Market::kOnDemand) c.on_demand += in.weight;
-      if (!in.replaces.empty()) c.rebalance_pending += in.weight;
+    if (!changed_) {
+      assert(SameCount(census_.counted, CountAgain()));
+      return census_.counted;
     }
-    // Launches whose instance is not known yet count as launched: asking
-    // again would launch twice.
+    return CountAgain();
+  }
+
+  Counted CountAgain() const {
+    Counted c;
+    for (const Instance& in : state_.instances) AddToCount(in, c);
+    AddLaunchesToCount(c);
+    return c;
+  }
+
+  static void AddToCount(const Instance& in, Counted& c) {
+    if (!CountsTowardCapacity(in.state) || in.held) return;  // held: the set not serving (blue/green)
+    c.total += in.weight;
+    if (in.market == Market::kOnDemand) c.on_demand += in.weight;
+    if (!in.replaces.empty()) c.rebalance_pending += in.weight;
+  }
+
+  // Launches whose instance is not known yet count as launched: asking
+  // again would launch twice.
+  void AddLaunchesToCount(Counted& c) const {
     for (const PendingLaunch& p : state_.launches) {
       if (p.warm || p.held) continue;  // the warm pool and held launches count toward nothing
       c.total += p.weight;
       if (p.market == Market::kOnDemand) c.on_demand += p.weight;
       if (!p.replaces.empty()) c.rebalance_pending += p.weight;
     }
-    return c;
+  }
+
+  static bool SameCount(const Counted& a, const Counted& b) {
+    return a.total == b.total && a.on_demand == b.on_demand && a.rebalance_pending == b.rebalance_pending;
   }
 
   std::vector<PoolView> PoolViews() const {
@@ -405,6 +479,7 @@ class Decider {
                       (market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
                                           : "on-demand " + spec_.capacity.on_demand_type));
     state_.launches.push_back(std::move(p));
+    changed_ = true;
   }
 
   void EmitLaunch(const PendingLaunch& p, std::string reason) {
@@ -451,6 +526,7 @@ class Decider {
       // Only once the cloud has stopped it: a start asked before the stop
       // would find it still running and do nothing.
       if (!in.warm || in.state != InstanceState::kStopped || !in.stop_requested || in.weight > units + kEps) continue;
+      changed_ = true;
       if (!Transition(in, InstanceState::kStarting, now_).ok()) continue;
       in.start_requested = false;
       in.registered = false;
@@ -485,6 +561,7 @@ class Decider {
   // A warm instance leaves service (drained, or scaled in while starting):
   // stopped into the pool again instead of terminated.
   void ReturnToPool(Instance& in, const std::string& why) {
+    changed_ = true;
     if (!Transition(in, InstanceState::kStopped, now_).ok()) return;
     in.stop_requested = false;
     in.start_requested = false;
@@ -534,6 +611,7 @@ class Decider {
       EmitLaunch(p, "warm pool: " + (market == Market::kSpot ? "spot " + spec_.capacity.spot_pools[pool].name
                                                              : "on-demand " + spec_.capacity.on_demand_type));
       state_.launches.push_back(std::move(p));
+      changed_ = true;
     }
     AddActivity(ActivityKind::kWarmPool,
                 "refilling the warm pool: launching " + std::to_string(missing) + " to boot, provision and stop (" +
@@ -572,16 +650,24 @@ class Decider {
   // serving one not registered yet holds back the held ones' registration
   // too (it may be the one HAProxy must make serving before the other is
   // held).
+  static bool WaitsToServe(const Instance& in) {
+    if (!CountsTowardCapacity(in.state) || in.held) return false;
+    return in.registered ? !in.serving_synced : in.state == InstanceState::kInService;
+  }
+
   bool ServingPending() const {
-    for (const Instance& in : state_.instances) {
-      if (!CountsTowardCapacity(in.state) || in.held) continue;
-      if (in.registered && !in.serving_synced) return true;
-      if (!in.registered && in.state == InstanceState::kInService) return true;
-    }
-    return false;
+    if (!census_.serving_pending && !switched_) return false;  // see Census
+    return std::any_of(state_.instances.begin(), state_.instances.end(), WaitsToServe);
   }
 
   void DueOperations() {
+    // The usual tick: no call due when the decision started, none made due
+    // since, no condition to clear (see Census).
+    if (!census_.call_due && !changed_ && state_.conditions.empty()) {
+      assert(std::none_of(state_.instances.begin(), state_.instances.end(),
+                          [](const Instance& in) { return CallDue(in).has_value(); }));
+      return;
+    }
     const bool serving_first = ServingPending();
     unsigned failing = 0;  // bit per ActionKind: kinds of call some instance is retrying
     for (Instance& in : state_.instances) {
@@ -915,6 +1001,8 @@ class Decider {
   // Green serves, blue is held: green's serving call goes first and blue's
   // holds wait for it (DueOperations), so a request always finds a server.
   void Switch(DeployState& d) {
+    switched_ = true;
+    changed_ = true;
     std::string green_ids;
     int blue = 0;
     for (Instance& in : state_.instances) {
@@ -947,7 +1035,7 @@ class Decider {
   }
 
   bool BlueGreenBack(const std::string& why) {
-    Result<Activity> a = RollBackDeploy(spec_, state_, why, now_);
+    Result<Activity> a = RollBack(why);
     if (a.ok()) plan_.activities.push_back(*a);
     for (Instance& in : state_.instances) {
       if (in.state == InstanceState::kDraining && !in.drain_requested) reasons_[in.id] = "deploy rolled back";
@@ -999,6 +1087,7 @@ class Decider {
       if (in.version != d.request.to_version || in.replaces.empty()) continue;
       if (in.state != InstanceState::kPending && in.state != InstanceState::kProvisioning) continue;
       in.replaces = {};
+      changed_ = true;
       Terminate(in, "deploy rolled back before it served");
     }
   }
@@ -1081,8 +1170,17 @@ class Decider {
                 state_.desired, state_.desired);
   }
 
+  // RollBackDeploy changes instances (drains, terminations) and, for a
+  // blue/green deploy after the switch, makes the old set serve again: a
+  // switch back (see Census).
+  Result<Activity> RollBack(const std::string& why) {
+    changed_ = true;
+    switched_ = true;
+    return RollBackDeploy(spec_, state_, why, now_);
+  }
+
   bool BeginRollBack(const std::string& why) {
-    Result<Activity> a = RollBackDeploy(spec_, state_, why, now_);
+    Result<Activity> a = RollBack(why);
     if (a.ok()) plan_.activities.push_back(*a);
     CancelNewReplacements(*state_.deploy);
     return true;
@@ -1178,6 +1276,8 @@ class Decider {
   Plan plan_;
   Census census_;
   bool simple_now_ = false;
+  bool switched_ = false;                         // a blue/green switch was made (Switch)
+  bool changed_ = false;                          // an instance or launch changed since the census
   int slot_ = 0;                                  // launches planned by this decision so far
   std::map<InstanceId, std::string> reasons_;     // why an instance leaves, for its call
   std::vector<InstanceId> unhealthy_now_;         // found unhealthy by this decision (HandleLeaving)

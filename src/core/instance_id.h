@@ -10,6 +10,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -40,14 +41,35 @@ class InstanceId {
   std::string_view view() const { return {chars_.data(), size_}; }
   std::string str() const { return std::string(view()); }
 
-  friend bool operator==(const InstanceId& a, const InstanceId& b) { return a.view() == b.view(); }
+  // Both compare the whole buffers eight bytes at a time, not the texts
+  // with memcmp: the simulator's and the controller's id searches spent a
+  // tenth of their time in memcmp calls. The same answers as comparing the
+  // texts, because the buffer is zero past the text and an id holds no zero
+  // byte: where one text ends the other's next byte is larger.
+  friend bool operator==(const InstanceId& a, const InstanceId& b) { return Compare(a, b) == 0; }
   friend std::strong_ordering operator<=>(const InstanceId& a, const InstanceId& b) {
-    return a.view() <=> b.view();
+    return Compare(a, b) <=> 0;
   }
 
  private:
-  std::array<char, kMaxLength> chars_{};
+  static int Compare(const InstanceId& a, const InstanceId& b) {
+    // Words at 0, 8, ..., 48, then the last at 55 (it overlaps by a byte
+    // already found equal), read big-endian so that integer order is text
+    // order.
+    for (std::size_t at = 0;; at = at + 8 < kMaxLength - 8 ? at + 8 : kMaxLength - 8) {
+      std::uint64_t x;
+      std::uint64_t y;
+      std::memcpy(&x, a.chars_.data() + at, sizeof x);
+      std::memcpy(&y, b.chars_.data() + at, sizeof y);
+      if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+      if (at == kMaxLength - 8) return 0;
+    }
+  }
+
+  // The length first: empty() reads the id's first byte, which a struct
+  // that keeps its hot fields in one cache line can reach (core/instance.h).
   std::uint8_t size_ = 0;
+  std::array<char, kMaxLength> chars_{};
 };
 
 // For test failures and logs.

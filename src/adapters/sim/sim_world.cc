@@ -1,6 +1,7 @@
 #include "adapters/sim/sim_world.h"
 
 #include <algorithm>
+#include <cassert>
 #include <climits>
 #include <cmath>
 
@@ -109,7 +110,10 @@ Result<LaunchedInstance> SimWorld::Launch(const LaunchRequest& req) {
                 80};
   const LaunchedInstance launched{id, in.address, in.version};
   if (!req.launch_token.empty()) launched_by_token_[req.launch_token] = launched;
-  if (pool >= 0) pool_members_[pool].push_back(id);
+  if (pool >= 0) {
+    assert(pool_members_[pool].empty() || pool_members_[pool].back() < id);  // kept ascending (End)
+    pool_members_[pool].push_back(id);
+  }
   Schedule(now_ + Jittered(env_.boot_seconds / 3.0), EventType::kBooted, in.serial);
   instances_.emplace(id, std::move(in));
   ++describe_version_;
@@ -440,7 +444,12 @@ void SimWorld::End(SimInstance& in, Seconds t) {
   bill.stopped_seconds = stopped;
   bills_.push_back(bill);
   const InstanceId id = in.id;
-  if (in.pool >= 0) std::erase(pool_members_[in.pool], id);
+  if (in.pool >= 0) {
+    // Ascending: ids grow with the serial they are made from (Launch).
+    std::vector<InstanceId>& members = pool_members_[in.pool];
+    const auto at = std::lower_bound(members.begin(), members.end(), id);
+    if (at != members.end() && *at == id) members.erase(at);
+  }
   instances_.erase(id);  // `in` dangles from here
   ++describe_version_;
 }
