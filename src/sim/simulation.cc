@@ -224,6 +224,24 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
       if (s.ok()) deploy_outcomes[i].id = cp.controller()->state(g).deploy->id;
     }
   };
+  // Each started deploy's outcome as the controller last showed it: a group
+  // keeps only its newest deploy, so an earlier one is read before a later
+  // one replaces it (and once more at the end).
+  auto read_deploys = [&]() {
+    if (!cp.up()) return;
+    for (std::size_t i = 0; i < options.deploys.size(); ++i) {
+      SimDeployOutcome& o = deploy_outcomes[i];
+      if (!deploy_started[i] || o.id == 0) continue;  // not started, or refused
+      const int g = cp.controller()->FindGroup(options.deploys[i].group);
+      const std::optional<DeployState>& d = cp.controller()->state(g).deploy;
+      if (!d || d->id != o.id) continue;
+      o.from_version = d->from_version;
+      o.phase = std::string(ToString(d->phase));
+      o.result = d->result;
+      o.started_at = d->started_at - start;
+      o.ended_at = d->ended_at > 0 ? d->ended_at - start : -1;
+    }
+  };
   SHOAL_RETURN_IF_ERROR(tick(0, 0));
   Seconds previous = 0;
   for (Seconds next_minute = kMinute;;) {
@@ -232,7 +250,10 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     if (t >= end) break;
     world.AdvanceTo(t);
     if (t == next_minute) cp.EachMinute();
-    if (t == next_minute && !options.deploys.empty()) start_deploys(t);
+    if (t == next_minute && !options.deploys.empty()) {
+      read_deploys();
+      start_deploys(t);
+    }
     SHOAL_RETURN_IF_ERROR(tick(t, previous));
     previous = t;
     if (t == next_minute) next_minute += kMinute;
@@ -246,20 +267,13 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     if (cp.up()) checker.AtEnd(end, ViewOf(*cp.controller()), world.AliveInstances());
   }
   world.Finish(end);
+  read_deploys();
   for (std::size_t i = 0; i < options.deploys.size(); ++i) {
     SimDeployOutcome& o = deploy_outcomes[i];
     o.group = options.deploys[i].group;
     o.to_version = options.deploys[i].to_version;
-    o.phase = deploy_started[i] ? (o.result.empty() ? "" : "refused") : "not-started";
-    if (!deploy_started[i] || !o.result.empty() || !cp.up()) continue;
-    const int g = cp.controller()->FindGroup(o.group);
-    const std::optional<DeployState>& d = cp.controller()->state(g).deploy;
-    if (!d || d->id != o.id) continue;
-    o.from_version = d->from_version;
-    o.phase = std::string(ToString(d->phase));
-    o.result = d->result;
-    o.started_at = d->started_at - start;
-    o.ended_at = d->ended_at > 0 ? d->ended_at - start : -1;
+    if (!deploy_started[i]) o.phase = "not-started";
+    if (deploy_started[i] && o.phase.empty() && !o.result.empty()) o.phase = "refused";
   }
 
   SimReport r;

@@ -101,6 +101,25 @@ TEST(DeployReplay, BlueGreenSwitchesBackFromAReleaseServingErrors) {
       << d;
 }
 
+// A group keeps only its newest deploy: the report of an earlier one was
+// lost (phase "", started_at -1) once a later one started.
+TEST(DeployReplay, EachOfSeveralDeploysIsReportedAsItEnded) {
+  const auto r = RunShoal({"simulate", "--config", Files().config, "--trace", Files().trace, "--json", "--deploy",
+                           "web@6h=2,errors=5", "--deploy", "web@20h=3", "--deploy", "web@20h10m=4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object() && j.contains("deploys")) << r.out;
+  const nlohmann::json& d = j["deploys"];
+  ASSERT_EQ(d.size(), 3u) << d;
+  EXPECT_EQ(d[0]["phase"], "rolled-back") << d[0];
+  EXPECT_EQ(d[0]["started_at"], 6 * 3600) << d[0];
+  EXPECT_GT(d[0]["ended_at"].get<long>(), 6 * 3600) << d[0];
+  EXPECT_EQ(d[1]["phase"], "succeeded") << d[1];
+  EXPECT_EQ(d[1]["started_at"], 20 * 3600) << d[1];
+  EXPECT_EQ(d[2]["phase"], "refused") << d[2];
+  EXPECT_NE(d[2]["result"].get<std::string>().find("already rolling"), std::string::npos) << d[2];
+}
+
 TEST(DeployReplay, BadDeploySpecsAreRefusedNamingThePart) {
   for (const char* bad : {"web", "web@=2", "web@6h=0", "web@6h=x", "web@soon=2", "web@6h=2,errors=500",
                           "web@6h=2,colour=red"}) {
