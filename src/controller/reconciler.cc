@@ -139,7 +139,8 @@ Status Reconciler::InventoryAt(Seconds now) {
   std::vector<DescribedInstance>& all = *listed;
   const auto by_id = [](const DescribedInstance& a, const DescribedInstance& b) { return a.id < b.id; };
   if (!std::is_sorted(all.begin(), all.end(), by_id)) std::sort(all.begin(), all.end(), by_id);
-  std::vector<std::vector<InstanceId>> running(groups_.size());  // per group, ascending
+  // Per group, ascending; pointers into `all`, which is not changed below.
+  std::vector<std::vector<const InstanceId*>> running(groups_.size());
   for (std::size_t g = 0; g < groups_.size(); ++g) running[g].reserve(states_[g].instances.size() + 16);
   std::vector<std::size_t> cursor(groups_.size(), 0);             // per group: first instance not yet passed
   std::map<InstanceId, Seconds> orphans;
@@ -156,7 +157,7 @@ Status Reconciler::InventoryAt(Seconds now) {
       }
       continue;
     }
-    running[g].push_back(d.id);
+    running[g].push_back(&d.id);
     GroupState& state = states_[g];
     std::size_t& c = cursor[g];
     while (c < state.instances.size() && state.instances[c].id < d.id) ++c;
@@ -198,11 +199,11 @@ Status Reconciler::InventoryAt(Seconds now) {
     GroupState& state = states_[g];
     if (running[g].size() != state.instances.size()) all_matched = false;  // some not listed (yet, or any more)
     std::vector<InstanceId> gone;
-    const std::vector<InstanceId>& listed_here = running[g];
+    const std::vector<const InstanceId*>& listed_here = running[g];
     std::size_t r = 0;
     for (const Instance& in : state.instances) {  // both ascending: a merge
-      while (r < listed_here.size() && listed_here[r] < in.id) ++r;
-      const bool listed_now = r < listed_here.size() && listed_here[r] == in.id;
+      while (r < listed_here.size() && *listed_here[r] < in.id) ++r;
+      const bool listed_now = r < listed_here.size() && *listed_here[r] == in.id;
       if (listed_now || now - in.launched_at < options_.vanish_grace) continue;
       gone.push_back(in.id);
     }

@@ -180,7 +180,7 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
   std::vector<DescribedInstance> out;
   out.reserve(instances_.size());
   for (const auto& [id, in] : instances_) {
-    DescribedInstance d;
+    DescribedInstance& d = out.emplace_back();  // in place: no temporary to move and destroy
     d.id = id;
     d.group = in.group;
     d.market = in.market;
@@ -192,7 +192,6 @@ Result<std::vector<DescribedInstance>> SimWorld::Describe() {
     d.launch_token = in.launch_token;
     d.version = in.version;
     d.address = in.address;
-    out.push_back(std::move(d));
   }
   return out;
 }
