@@ -449,6 +449,21 @@ bool Reconciler::Act(std::size_t g, const Plan& plan, Seconds now) {
   return capacity_error || backoff_lifted || made_serving;
 }
 
+// A listing that matched stays matched across this controller's own launch
+// when the cloud gained exactly the instance the state now holds, with its
+// address: listing again would find nothing new. In the simulator most
+// listings followed the controller's own launches (DescribeVersion counts
+// one per instance gained or lost; a cloud that cannot tell answers 0 and
+// is listed every pass anyway).
+void Reconciler::KeepListingMatched(std::size_t g, std::uint64_t version_before, std::size_t size_before,
+                                    const Result<LaunchedInstance>& launched) {
+  if (!launched.ok() || launched->address.empty() || version_before == 0) return;
+  if (matched_version_ != version_before || g >= matched_sizes_.size() || matched_sizes_[g] != size_before) return;
+  if (ports_.cloud->DescribeVersion() != version_before + 1 || states_[g].instances.size() != size_before + 1) return;
+  matched_version_ = version_before + 1;
+  matched_sizes_[g] = size_before + 1;
+}
+
 void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* capacity_error) {
   const GroupSpec& spec = groups_[g];
   GroupState& state = states_[g];
@@ -472,10 +487,13 @@ void Reconciler::Launch(std::size_t g, const Action& action, Seconds now, bool* 
     req.instance_type = spec.capacity.on_demand_type;
   }
   const int attempt = pending->retry.attempts + 1;
+  const std::uint64_t version_before = ports_.cloud->DescribeVersion();
+  const std::size_t size_before = state.instances.size();
   const Result<LaunchedInstance> launched = ports_.cloud->Launch(req);
   std::vector<Activity> acts;
   *capacity_error |= RecordLaunchOutcome(spec, state, req.launch_token, launched, static_cast<int>(g), now, &acts);
   for (Activity& a : acts) Record(std::move(a));
+  KeepListingMatched(g, version_before, size_before, launched);
   if (!launched.ok()) {
     LogWarn(ports_.log, "launch_failed")
         .With("group", spec.name)

@@ -153,6 +153,8 @@ class Reconciler {
   // instance of every group and saw no orphan, and no group's membership
   // has changed since.
   bool ListingStillMatches(std::uint64_t describe_version) const;
+  void KeepListingMatched(std::size_t g, std::uint64_t version_before, std::size_t size_before,
+                          const Result<LaunchedInstance>& launched);
   void PruneActivities(Seconds now);
   void TerminateOrphan(const DescribedInstance& d, Seconds now);
   // Traffic::Register with the address the state holds for the instance.

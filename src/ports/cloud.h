@@ -74,10 +74,12 @@ class Cloud {
   virtual double OnDemandPrice(const std::string& instance_type) = 0;
   // Every instance the cloud runs for us (tagged with its group), for adoption.
   virtual Result<std::vector<DescribedInstance>> Describe() = 0;
-  // A number that changes whenever Describe's answer would (an instance
-  // launched or gone); 0 when the cloud cannot tell, and then every
-  // inventory pass lists. The simulated world can tell, which spares its
-  // once-a-simulated-minute pass over a thousand unchanged instances.
+  // A number that changes whenever Describe's answer would: it grows by
+  // one for each instance launched or gone (so the controller can tell
+  // that a change was only its own launch); 0 when the cloud cannot tell,
+  // and then every inventory pass lists. The simulated world can tell,
+  // which spares its once-a-simulated-minute pass over a thousand
+  // unchanged instances.
   virtual std::uint64_t DescribeVersion() const { return 0; }
 };
 

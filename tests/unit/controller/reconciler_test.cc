@@ -103,6 +103,7 @@ class FakeCloud final : public Cloud {
     const InstanceId id = Id(next_id++);
     instances[id] = {r.group, r.launch_token, true};
     if (!r.launch_token.empty()) by_token[r.launch_token] = id;
+    if (version_per_launch) ++version;
     return id;
   }
   int RunningCount() const {
@@ -124,6 +125,7 @@ class FakeCloud final : public Cloud {
   Status describe_error;
   int describe_calls = 0;
   std::uint64_t version = 0;  // DescribeVersion: 0 = cannot tell; tests bump it when they change `instances`
+  bool version_per_launch = false;  // each instance made bumps `version`, as the simulated world does
   std::vector<GroupInstanceEvent> events;
   std::uint64_t next_id = 1;
 };
@@ -602,6 +604,45 @@ TEST(Reconciler, AnUnchangedListingIsNotListedAgainButAnyChangeIs) {
     r.Tick();
     EXPECT_EQ(w.cloud.describe_calls, before + 1) << "at " << t;
   }
+}
+
+// The controller's own launch, answered with the instance and its address,
+// changes nothing a listing would find: a matched listing stays matched.
+// A launch whose answer lacks the address, or a change that is not its own,
+// is listed.
+TEST(Reconciler, ItsOwnLaunchesKeepAMatchedListingMatched) {
+  World w;
+  w.cloud.version = 5;
+  w.cloud.version_per_launch = true;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();  // lists (nothing yet), then launches three
+  EXPECT_EQ(w.cloud.describe_calls, 1);
+  EXPECT_EQ(w.cloud.version, 8u);
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 1) << "the cloud gained exactly the three instances the state holds";
+  EXPECT_EQ(r.last_inventory(), 60);
+
+  // Not the controller's: an instance nobody launched.
+  w.cloud.instances[Id(99)] = {"web", "", true};
+  ++w.cloud.version;
+  w.clock.now = 120;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 2);
+  EXPECT_NE(FindIn(r, Id(99)), nullptr) << "adopted";
+}
+
+TEST(Reconciler, ALaunchAnsweredWithoutAnAddressIsListed) {
+  World w;
+  w.cloud.version = 5;
+  w.cloud.version_per_launch = true;
+  w.cloud.launch_without_address = true;
+  Reconciler r({Group()}, w.ports());
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 1);
+  w.clock.now = 60;
+  r.Tick();
+  EXPECT_EQ(w.cloud.describe_calls, 2) << "the listing is how the addresses arrive";
 }
 
 // An instance the state holds but the listing does not (launched just now,
