@@ -56,9 +56,10 @@ GroupSpec BenchGroup(int g) {
   return s;
 }
 
-// In service for an hour already, so warm-up never discounts them. Ids are
-// unique across the fleet and increasing within a group (the state keeps
-// instances sorted by id).
+// In service for an hour already (warm-up never discounts them) and
+// registered with the load balancer long since (a steady step owes the
+// outside no call). Ids are unique across the fleet and increasing within a
+// group (the state keeps instances sorted by id).
 Instance InService(int g, int i) {
   Instance in;
   in.id = InstanceId::FromCounter(static_cast<std::uint64_t>(g) * kInstancesPerGroup + static_cast<std::uint64_t>(i) + 1);
@@ -70,6 +71,7 @@ Instance InService(int g, int i) {
   in.launched_at = 0;
   in.state_since = 0;
   in.in_service_at = 0;
+  in.registered = true;
   return in;
 }
 
