@@ -93,15 +93,12 @@ class Decider {
     double on_demand_units = 0;   // on-demand instances in any state (Rebalance's bound)
   };
 
-  // Into locals, stored once at the end: the compiler cannot keep members
-  // in registers across reads of the instances (they might alias), and this
-  // pass runs over every instance every tick.
+  // Into a local Census, stored once at the end: the compiler cannot keep
+  // a member's fields in registers across reads of the instances (they
+  // might alias), and this pass runs over every instance every tick.
   void TakeCensus() {
     Census c;
-    bool replacing = false, held = false, at_risk = false, warm = false, terminated = false;
-    bool serving_pending = false, call_due = false;
-    double on_demand_units = 0;
-    Counted counted;
+    std::vector<std::size_t> leaving;
     const Instance* first = state_.instances.data();
     for (const Instance& in : state_.instances) {
       switch (in.state) {
@@ -112,34 +109,26 @@ class Decider {
         case InstanceState::kStarting:
         case InstanceState::kPending:
         case InstanceState::kProvisioning:
-          c.leaving.push_back(static_cast<std::size_t>(&in - first));
+          leaving.push_back(static_cast<std::size_t>(&in - first));
           break;
         case InstanceState::kTerminated:
-          terminated = true;
+          c.terminated = true;
           break;
         default:
           break;
       }
       // Bitwise ors: no branch per flag.
-      replacing |= !in.replaces.empty();
-      held |= in.held;
-      at_risk |= in.at_risk();
-      warm |= in.warm;
-      serving_pending |= WaitsToServe(in);
-      call_due |= CallDue(in).has_value();
-      if (in.market == Market::kOnDemand) on_demand_units += in.weight;
-      AddToCount(in, counted);
+      c.replacing |= !in.replaces.empty();
+      c.held |= in.held;
+      c.at_risk |= in.at_risk();
+      c.warm |= in.warm;
+      c.serving_pending |= WaitsToServe(in);
+      c.call_due |= CallDue(in).has_value();
+      if (in.market == Market::kOnDemand) c.on_demand_units += in.weight;
+      AddToCount(in, c.counted);
     }
-    AddLaunchesToCount(counted);
-    c.counted = counted;
-    c.call_due = call_due;
-    c.replacing = replacing;
-    c.held = held;
-    c.at_risk = at_risk;
-    c.warm = warm;
-    c.terminated = terminated;
-    c.serving_pending = serving_pending;
-    c.on_demand_units = on_demand_units;
+    AddLaunchesToCount(c.counted);
+    c.leaving = std::move(leaving);
     census_ = std::move(c);
   }
 

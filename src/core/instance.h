@@ -94,12 +94,12 @@ struct Retry {
 };
 
 // Field order is for speed: Decide passes over every instance of a group
-// several times a tick (census, Count, DueOperations), so what those passes
-// read (state, market, the flags, weight, retry, risk and notice times, and
-// whether it replaces another: `replaces` keeps its length first) sits in
-// the first 64 bytes, and an Instance starts on a cache line. That took the
-// 30-day 1,000-instance simulation from three or four lines read per
-// instance and pass to one (docs/BENCHMARKS.md).
+// each tick (its census; Count and DueOperations again when the decision
+// changed something), so what those passes read (state, market, the flags,
+// weight, retry, risk and notice times, and whether it replaces another:
+// InstanceId keeps its length first) sits in the first 64 bytes, and an
+// Instance starts on a cache line: one line read per instance and pass
+// where there were three or four (docs/BENCHMARKS.md).
 struct alignas(64) Instance {
   InstanceState state = InstanceState::kPending;
   Market market = Market::kOnDemand;

@@ -155,6 +155,30 @@ TEST(InstanceIdTest, CounterIdsAreSixteenLowercaseHexDigitsAndSortLikeTheirNumbe
   EXPECT_LT(InstanceId::FromCounter(0xff), InstanceId::FromCounter(0x100));
 }
 
+// Ids compare their buffers a word at a time (instance_id.h); the order and
+// equality must be those of the texts, including where one is a prefix of
+// the other and where they differ only past the first words or in the last
+// byte of a 63-character id.
+TEST(InstanceIdTest, ComparisonIsThatOfTheTexts) {
+  const std::string long_a(63, 'a');
+  std::string long_b = long_a;
+  long_b.back() = 'b';
+  const std::vector<std::string> texts = {
+      "a", "ab", "abc", "b", "i-0", "i-00000000", "i-000000000", "i-0000000000000001",
+      "i-0000000000000010", "i-0123456789abcdef0", "i-1a2b3c4d", "web-7", "web-7.a", "web-70",
+      "vm_12.zone-a", "Z", "0", "9-", long_a, long_b, long_a.substr(0, 62), long_a.substr(0, 56),
+      long_a.substr(0, 57) + "b"};
+  for (const std::string& x : texts) {
+    for (const std::string& y : texts) {
+      const auto a = InstanceId::Parse(x);
+      const auto b = InstanceId::Parse(y);
+      ASSERT_TRUE(a && b) << x << " " << y;
+      EXPECT_EQ(*a == *b, x == y) << x << " == " << y;
+      EXPECT_EQ(*a <=> *b, x <=> y) << x << " <=> " << y;
+    }
+  }
+}
+
 TEST(InstanceIdTest, AnyCloudsIdsParseAndOnlyCounterFormsHaveACounter) {
   // EC2's 17 digits, its older 8, and names another provider might use.
   for (const char* text : {"i-0123456789abcdef0", "i-1a2b3c4d", "web-7", "vm_12.zone-a"}) {
