@@ -267,7 +267,8 @@ Result<AgentEventRequest> ParseAgentEventRequest(std::string_view body) {
 Result<InstanceEvent> AgentEventKind(std::string_view event) {
   if (event == "spot-interruption") return InstanceEvent::kNotice;
   if (event == "rebalance-recommendation") return InstanceEvent::kRebalanceRecommended;
-  return Status::InvalidArgument("event must be spot-interruption or rebalance-recommendation, got '" +
+  if (event == "provisioned") return InstanceEvent::kProvisioned;
+  return Status::InvalidArgument("event must be spot-interruption, rebalance-recommendation or provisioned, got '" +
                                  std::string(event) + "'");
 }
 

@@ -71,7 +71,9 @@ struct AgentEventRequest {
 
 // The instance fact an agent's event stands for: "spot-interruption" is a
 // notice (kNotice), "rebalance-recommendation" puts the spot instance at
-// risk (kRebalanceRecommended). Any other name is InvalidArgument.
+// risk (kRebalanceRecommended), "provisioned" says the instance's service
+// answers (kProvisioned: a warm-pool instance is then stopped into the
+// pool). Any other name is InvalidArgument.
 Result<InstanceEvent> AgentEventKind(std::string_view event);
 
 // GET /v1/activities?group=G&after=SEQ | before=SEQ&since=UNIX &limit=N

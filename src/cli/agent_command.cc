@@ -18,6 +18,7 @@ struct AgentArgs {
   std::string report;
   std::string instance;
   std::string token_file;
+  std::string ready;
   double interval_seconds = 5;
   bool once = false;
 };
@@ -28,6 +29,7 @@ int Run(const AgentArgs& a) {
   options.report_url = a.report;
   options.instance = a.instance;
   options.token_file = a.token_file;
+  options.ready_url = a.ready;
   options.interval = std::chrono::milliseconds(static_cast<long long>(a.interval_seconds * 1000));
   options.log = [](const std::string& line) { std::cerr << "shoal agent: " << line << std::endl; };
   SpotAgent agent(std::move(options));
@@ -61,6 +63,14 @@ std::string CheckHttpBase(const std::string& url) {
   return "";
 }
 
+// http://HOST:PORT/PATH: the instance's own service, asked until it answers.
+std::string CheckHttpUrl(const std::string& url) {
+  if (url.rfind("http://", 0) != 0) return "must start with http://";
+  const std::size_t path = url.find('/', 7);
+  if (path == std::string::npos || path == 7) return "must be http://HOST[:PORT]/PATH";
+  return "";
+}
+
 }  // namespace
 
 void AddAgentCommand(CLI::App& app, int* exit_code) {
@@ -77,6 +87,10 @@ void AddAgentCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--instance", args->instance, "instance id (default: read meta-data/instance-id)");
   cmd->add_option("--token-file", args->token_file,
                   "file holding the daemon API bearer token, read at each report (without it: no Authorization)");
+  cmd->add_option("--ready", args->ready,
+                  "the instance's service, e.g. http://127.0.0.1:8080/health: once it answers 2xx, report "
+                  "'provisioned' (warm-pool launches: the daemon then stops the instance into the pool)")
+      ->check(CLI::Validator(CheckHttpUrl, "http://HOST:PORT/PATH"));
   cmd->add_option("--interval", args->interval_seconds, "seconds between polls")
       ->check(CLI::Range(0.05, 3600.0));
   cmd->add_flag("--once", args->once, "poll once and exit (for tests)");

@@ -60,13 +60,10 @@ class Cloud {
   // without running it (only its disk is billed); Start runs it again, and
   // it reports kHealthy once it serves, sooner than a launch would. Both
   // are safe to repeat. A cloud without them refuses (InvalidArgument), and
-  // config validation refuses warm_pool for it before that.
-  virtual Status Stop(InstanceId id) {
-    return Status::InvalidArgument("this provider cannot stop instance " + id.str() + " (no warm pools)");
-  }
-  virtual Status Start(InstanceId id) {
-    return Status::InvalidArgument("this provider cannot start instance " + id.str() + " (no warm pools)");
-  }
+  // config validation refuses warm_pool for it before that. No default: a
+  // wrapper that forgot to pass them on would refuse them silently.
+  virtual Status Stop(InstanceId id) = 0;
+  virtual Status Start(InstanceId id) = 0;
   // Facts since the last call (boot, provisioned, spot notices, terminations).
   virtual std::vector<GroupInstanceEvent> Poll() = 0;
   // Current spot market view of one pool.

@@ -87,11 +87,24 @@ Status AwsProvider::Prepare(Config* config) {
                                    "group boots, like ami-0123456789abcdef0)");
   }
   for (const GroupSpec& g : config->groups) {
-    if (g.warm_pool.size > 0) {
+    if (g.warm_pool.size > 0 && WarmPoolIndex(g) != kOnDemandPool) {
+      return Status::InvalidArgument(config->source + ": group '" + g.name + "': warm_pool.pool is the spot pool '" +
+                                     g.warm_pool.pool +
+                                     "'; on AWS a warm pool is on-demand (a one-time spot instance cannot be "
+                                     "stopped): set warm_pool.pool to on-demand");
+    }
+    if (g.warm_pool.size > 0 && !a.agent.enabled()) {
       return Status::InvalidArgument(config->source + ": group '" + g.name +
-                                     "' has a warm_pool, which provider.type aws does not support yet (stopping "
-                                     "and starting EC2 instances is not built into the AWS provider); remove warm_pool or set its "
-                                     "size to 0");
+                                     "' has a warm_pool: set provider.aws.agent, whose agent tells the daemon when "
+                                     "a warm instance's service answers so it is stopped into the pool (EC2 cannot "
+                                     "tell when an instance's user data has finished; docs/AWS.md)");
+    }
+    if (g.warm_pool.size > 0) {
+      aws::AgentBootstrap agent = AgentOf(a.agent);
+      agent.ready_url = "http://127.0.0.1:" + std::to_string(g.launch.aws.port) + g.health_check.path;
+      if (const Status ok = aws::CheckAgentBootstrap(agent); !ok.ok()) {
+        return Status::InvalidArgument(config->source + ": group '" + g.name + "': " + ok.message());
+      }
     }
     if (g.deploy.strategy == DeployStrategy::kBlueGreen) {
       return Status::InvalidArgument(config->source + ": group '" + g.name +
@@ -174,6 +187,7 @@ std::map<std::string, aws::Ec2LaunchOptions> AwsProvider::LaunchOptions(const Co
     o.user_data = g.launch.aws.user_data;
     o.extra_tags = a.tags;
     o.service_port = g.launch.aws.port;
+    o.ready_path = g.health_check.path;
     o.service = g.service;
     if (a.agent.enabled()) o.agent = AgentOf(a.agent);
     if (a.agent.enabled() && !config.logs.kafka_brokers.empty()) {

@@ -52,6 +52,8 @@ class AwsProvider final : public Provider {
     explicit NoticedCloud(AwsProvider* p) : p_(p) {}
     Result<LaunchedInstance> Launch(const LaunchRequest& r) override { return p_->ec2_->Launch(r); }
     Status Terminate(InstanceId id) override { return p_->ec2_->Terminate(id); }
+    Status Stop(InstanceId id) override { return p_->ec2_->Stop(id); }
+    Status Start(InstanceId id) override { return p_->ec2_->Start(id); }
     std::vector<GroupInstanceEvent> Poll() override;
     PoolObservation Pool(const std::string& type, const std::string& zone) override {
       return p_->ec2_->Pool(type, zone);

@@ -84,6 +84,13 @@ Status CheckAgentBootstrap(const AgentBootstrap& a) {
     return Status::InvalidArgument("agent binary \"" + a.binary +
                                    "\" must be an absolute path of letters, digits, '/', '.', '_' and '-'");
   }
+  if (!a.ready_url.empty() &&
+      (a.ready_url.rfind("http://127.0.0.1:", 0) != 0 || a.ready_url.size() > 1024 ||
+       a.ready_url.find('/', 7) == std::string::npos || !OnlyOf(a.ready_url, std::string(kAlnum) + "/._~:?&=+-@,"))) {
+    return Status::InvalidArgument("the warm pool's ready URL \"" + a.ready_url +
+                                   "\" must be http://127.0.0.1:PORT/PATH without quotes, spaces, '%' or shell characters "
+                                   "(the group's launch.aws.port and health_check.path)");
+  }
   if (a.binary_url.empty()) {
     if (!a.binary_sha256.empty()) {
       return Status::InvalidArgument("agent binary_sha256 is set without binary_url: nothing is downloaded to check");
@@ -141,6 +148,8 @@ std::string AgentScript(const AgentBootstrap& a, const std::string& credential, 
   s += "imds=http://169.254.169.254\n";
   s += "binary='" + a.binary + "'\n";
   s += "report='" + a.report_url + "'\n";
+  // A warm-pool launch: the agent also says when the service answers.
+  const std::string ready = a.ready_url.empty() ? "" : " --ready '" + a.ready_url + "'";
   s += "install -d -m 0700 \"$shoal_dir\"\n";
   s += "(umask 077 && printf '%s\\n' '" + credential + "' > \"$shoal_dir/agent-credential\")\n";
   if (!a.binary_url.empty()) {
@@ -158,7 +167,8 @@ std::string AgentScript(const AgentBootstrap& a, const std::string& credential, 
   s += "After=network-online.target\n";
   s += "Wants=network-online.target\n";
   s += "[Service]\n";
-  s += "ExecStart=$binary agent --imds $imds --report $report --token-file $shoal_dir/agent-credential\n";
+  s += "ExecStart=$binary agent --imds $imds --report $report --token-file $shoal_dir/agent-credential" + ready +
+       "\n";
   s += "Restart=always\n";
   s += "RestartSec=5\n";
   s += "[Install]\n";
@@ -167,7 +177,8 @@ std::string AgentScript(const AgentBootstrap& a, const std::string& credential, 
   s += "  systemctl daemon-reload\n";
   s += "  systemctl enable --now shoal-agent.service\n";
   s += "else\n";
-  s += "  nohup \"$binary\" agent --imds \"$imds\" --report \"$report\" --token-file \"$shoal_dir/agent-credential\" \\\n";
+  s += "  nohup \"$binary\" agent --imds \"$imds\" --report \"$report\" --token-file \"$shoal_dir/agent-credential\"" +
+       ready + " \\\n";
   s += "    >>\"$shoal_dir/agent.log\" 2>&1 </dev/null &\n";
   s += "fi\n";
   if (release != nullptr) {

@@ -25,6 +25,11 @@ struct AgentBootstrap {
   std::string binary = "/usr/local/bin/shoal";  // where the image has (or the script puts) shoal
   std::string binary_url;     // "" = the image has the binary; else fetched from here at boot
   std::string binary_sha256;  // required with binary_url: the fetched file must match it
+  // Set per launch, for a warm-pool launch only: the instance's service as
+  // the agent reaches it (http://127.0.0.1:PORT/PATH, the group's health
+  // check); the agent reports "provisioned" once it answers, and the daemon
+  // then stops the instance into the pool.
+  std::string ready_url = "";  // (initialised so brace-initialisers may leave it out)
 };
 
 // A release the instance boots (launch.release): Shoal's part runs

@@ -12,7 +12,6 @@ namespace {
 constexpr int kMaxPages = 100;
 
 const std::vector<std::string> kListedStates = {"pending", "running", "stopping", "stopped", "shutting-down"};
-const std::vector<std::string> kLiveStates = {"pending", "running"};
 
 }  // namespace
 
@@ -92,17 +91,21 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
   const std::optional<Ec2LaunchOptions> options = LaunchOptionsOf(request.group);
   if (!options) return Status::InvalidArgument("ec2: no launch options for group " + request.group);
   const Ec2LaunchOptions& launch = *options;
+  if (request.warm && (!launch.agent || request.market != Market::kOnDemand)) {
+    return Status::InvalidArgument("group " + request.group +
+                                   ": a warm-pool launch on EC2 must be on-demand and needs provider.aws.agent");
+  }
   if (!request.release.empty() && (!launch.agent || !options_.resolve_release)) {
     return Status::InvalidArgument("group " + request.group + " boots release " + request.release +
                                    ", which Shoal's part of the user data fetches: set provider.aws.agent");
   }
   if (!request.launch_token.empty()) {
     // An instance already made for this token is the answer (a retried launch).
-    auto existing = List(kLiveStates, request.launch_token);
+    auto existing = List(kListedStates, request.launch_token);
     if (!existing.ok()) return existing.status().WithContext("launching " + request.group);
-    if (!existing->empty()) {
-      const DescribedInstance& found = existing->front().described;
-      return LaunchedInstance{found.id, found.address, found.version};
+    for (const Ec2Instance& inst : *existing) {
+      const DescribedInstance& found = inst.described;
+      if (found.running) return LaunchedInstance{found.id, found.address, found.version};
     }
   }
   auto subnet = SubnetFor(request.group, launch, request.zone);
@@ -130,7 +133,13 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
       logs->release = release ? std::to_string(release->version) : "";
       SHOAL_RETURN_IF_ERROR(CheckLogShipping(*logs));
     }
-    user_data = AgentUserData(*launch.agent, options_.agent_credential(request.launch_token), launch.user_data,
+    AgentBootstrap agent = *launch.agent;
+    if (request.warm) {
+      // Stopped into the pool once its service answers (the agent says so).
+      agent.ready_url = "http://127.0.0.1:" + std::to_string(launch.service_port) + launch.ready_path;
+      SHOAL_RETURN_IF_ERROR(CheckAgentBootstrap(agent).WithContext("warm-pool launch of " + request.group));
+    }
+    user_data = AgentUserData(agent, options_.agent_credential(request.launch_token), launch.user_data,
                               release ? &*release : nullptr, logs ? &*logs : nullptr);
   }
   RunInstancesInput input{options_.owner, launch.image_id, *subnet, launch.security_groups,
@@ -154,6 +163,16 @@ Status Ec2Cloud::Terminate(InstanceId id) {
   auto doc = client_->Query(Service::kEc2, "TerminateInstances", {{"InstanceId.1", id.str()}}, 1);
   if (!doc.ok() && doc.status().code() == StatusCode::kNotFound) return Status::Ok();  // already gone
   return doc.ok() ? Status::Ok() : doc.status();
+}
+
+Status Ec2Cloud::Stop(InstanceId id) {
+  auto doc = client_->Query(Service::kEc2, "StopInstances", {{"InstanceId.1", id.str()}}, 1);
+  return doc.ok() ? Status::Ok() : doc.status().WithContext("stopping " + id.str() + " into the warm pool");
+}
+
+Status Ec2Cloud::Start(InstanceId id) {
+  auto doc = client_->Query(Service::kEc2, "StartInstances", {{"InstanceId.1", id.str()}}, 1);
+  return doc.ok() ? Status::Ok() : doc.status().WithContext("starting " + id.str() + " from the warm pool");
 }
 
 Result<std::vector<DescribedInstance>> Ec2Cloud::Describe() {

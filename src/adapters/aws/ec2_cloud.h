@@ -8,7 +8,8 @@
 // ignores ClientToken; real EC2 would answer the same).
 //
 // Poll compares successive DescribeInstances views: kBooted when an
-// instance is first seen running, kTerminated when it is going or gone.
+// instance is first seen running, kTerminated when it is going or gone (a
+// warm-pool instance, tagged shoal:warm, lives on while stopped).
 // Health comes from the load balancer, not from here.
 //
 // Failed calls are logged once, by the client; this adds context to the
@@ -45,6 +46,9 @@ struct Ec2LaunchOptions {
   std::string user_data;                      // plain text (the adapter encodes it)
   std::vector<std::pair<std::string, std::string>> extra_tags;
   int service_port = 0;                       // the address's port (what the load balancer targets)
+  // A warm-pool launch's agent reports "provisioned" once
+  // http://127.0.0.1:<service_port><ready_path> answers (the health check).
+  std::string ready_path = "/health";
   // Set: the user data starts the spot agent first (agent_user_data.h),
   // with the credential Ec2CloudOptions::agent_credential gives the launch.
   std::optional<AgentBootstrap> agent;
@@ -92,6 +96,11 @@ class Ec2Cloud final : public Cloud {
 
   Result<LaunchedInstance> Launch(const LaunchRequest& request) override;
   Status Terminate(InstanceId id) override;
+  // The warm pool (on-demand instances only: a one-time spot instance cannot
+  // be stopped): StopInstances / StartInstances. EC2 answers a repeated
+  // call with the state the instance is already in, so both are safe to repeat.
+  Status Stop(InstanceId id) override;
+  Status Start(InstanceId id) override;
   std::vector<GroupInstanceEvent> Poll() override;
   PoolObservation Pool(const std::string& instance_type, const std::string& zone) override;
   double OnDemandPrice(const std::string& instance_type) override;

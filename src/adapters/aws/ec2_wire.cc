@@ -81,6 +81,7 @@ Params RunInstancesParams(const LaunchRequest& request, const RunInstancesInput&
       {kEc2TagVersion, std::to_string(input.version)},
   };
   if (!request.launch_token.empty()) tags.emplace_back(kEc2TagToken, request.launch_token);
+  if (request.warm) tags.emplace_back(kEc2TagWarm, "true");
   for (const auto& tag : input.extra_tags) tags.push_back(tag);
   p.emplace_back("TagSpecification.1.ResourceType", "instance");
   for (std::size_t i = 0; i < tags.size(); ++i) {
@@ -127,7 +128,9 @@ std::vector<Ec2Instance> ParseInstances(const std::vector<XmlNode>& items, int p
     d.version = static_cast<int>(ParseDoubleOr(TagOr(tags, kEc2TagVersion), 0));
     const std::string ip = item.Text("privateIpAddress");
     if (!ip.empty()) d.address = InstanceAddress{ip, port};
-    d.running = inst.state == "pending" || inst.state == "running";
+    const bool warm = TagOr(tags, kEc2TagWarm) == "true";
+    d.running = inst.state == "pending" || inst.state == "running" ||
+                (warm && (inst.state == "stopping" || inst.state == "stopped"));
     out.push_back(std::move(inst));
   }
   return out;

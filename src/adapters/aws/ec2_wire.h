@@ -26,6 +26,10 @@ inline constexpr const char* kEc2TagMarket = "shoal:market";
 inline constexpr const char* kEc2TagPool = "shoal:pool";
 inline constexpr const char* kEc2TagWeight = "shoal:weight";
 inline constexpr const char* kEc2TagVersion = "shoal:version";
+// "true" on an instance launched into the warm pool: it is stopped once
+// provisioned and started again on a scale-out, so for it (and only for it)
+// "stopping" and "stopped" are states it lives in, not on its way out.
+inline constexpr const char* kEc2TagWarm = "shoal:warm";
 
 // EC2's ClientToken: at most 64 ASCII characters. A longer (or non-ASCII)
 // launch token becomes its SHA-256 in hex, so the same token always maps to
@@ -55,7 +59,9 @@ Params DescribeInstancesParams(const std::string& owner, const std::vector<std::
 
 // One instance of a DescribeInstances or RunInstances answer.
 struct Ec2Instance {
-  DescribedInstance described;  // `running` is set from the state
+  // `running` is set from the state: pending or running, or (a warm-pool
+  // instance only) stopping or stopped.
+  DescribedInstance described;
   std::string state;            // pending, running, shutting-down, terminated, stopping, stopped
 };
 

@@ -72,7 +72,12 @@ bool IsVisibleAscii(const std::string& text) {
 }  // namespace
 
 const char* AgentEventName(AgentEvent event) {
-  return event == AgentEvent::kSpotInterruption ? "spot-interruption" : "rebalance-recommendation";
+  switch (event) {
+    case AgentEvent::kSpotInterruption: return "spot-interruption";
+    case AgentEvent::kRebalanceRecommendation: return "rebalance-recommendation";
+    case AgentEvent::kProvisioned: return "provisioned";
+  }
+  return "unknown";
 }
 
 std::optional<std::string> ParseInstanceIdAnswer(const ImdsAnswer& answer) {
@@ -110,7 +115,7 @@ std::optional<std::string> ParseRebalance(const ImdsAnswer& answer) {
 }
 
 std::vector<AgentReport> DecideReports(const AgentProgress& progress, const ImdsAnswer& instance_action,
-                                       const ImdsAnswer& rebalance) {
+                                       const ImdsAnswer& rebalance, const ImdsAnswer& ready) {
   std::vector<AgentReport> owed;
   if (!progress.interruption_reported) {
     if (auto time = ParseInstanceAction(instance_action)) owed.push_back({AgentEvent::kSpotInterruption, *time});
@@ -118,13 +123,17 @@ std::vector<AgentReport> DecideReports(const AgentProgress& progress, const Imds
   if (!progress.rebalance_reported) {
     if (auto time = ParseRebalance(rebalance)) owed.push_back({AgentEvent::kRebalanceRecommendation, *time});
   }
+  if (!progress.provisioned_reported && IsSuccess(ready.status)) owed.push_back({AgentEvent::kProvisioned, ""});
   return owed;
 }
 
 std::string ReportJson(const std::string& instance, const AgentReport& report) {
-  // Ordered so the body reads as documented: instance, event, time.
-  return nlohmann::ordered_json{{"instance", instance}, {"event", AgentEventName(report.event)}, {"time", report.time}}
-      .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // Ordered so the body reads as documented: instance, event, time. A
+  // report without a time (provisioned: the metadata gives none) leaves it
+  // out, as the daemon reads an empty one as a mistake.
+  nlohmann::ordered_json body{{"instance", instance}, {"event", AgentEventName(report.event)}};
+  if (!report.time.empty()) body["time"] = report.time;
+  return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string TrimToken(const std::string& file_text) {
@@ -172,6 +181,18 @@ ImdsAnswer SpotAgent::GetMetadata(const std::string& path) {
   }
   if (!res) return ImdsAnswer{};
   return ImdsAnswer{res->status, res->body};
+}
+
+// The ready URL's answer (status 0 when it is malformed or nothing answers).
+ImdsAnswer SpotAgent::GetReady() {
+  const std::size_t scheme = options_.ready_url.find("://");
+  const std::size_t path = options_.ready_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme == std::string::npos || path == std::string::npos) return ImdsAnswer{};
+  httplib::Client client = MakeClient(options_.ready_url.substr(0, path));
+  // Only the status matters: the body is read and dropped, never kept.
+  auto res = client.Get(options_.ready_url.substr(path), [](const char*, std::size_t) { return true; });
+  if (!res) return ImdsAnswer{};
+  return ImdsAnswer{res->status, ""};
 }
 
 // The bearer token, or nullopt when a token file is named but unreadable.
@@ -227,12 +248,16 @@ void SpotAgent::PollOnce() {
     // Only ask for what is still owed: after both reports there is nothing to do.
     const ImdsAnswer action = before.interruption_reported ? ImdsAnswer{} : GetMetadata(kInstanceActionPath);
     const ImdsAnswer rebalance = before.rebalance_reported ? ImdsAnswer{} : GetMetadata(kRebalancePath);
-    for (const AgentReport& report : DecideReports(before, action, rebalance)) {
+    const ImdsAnswer ready =
+        before.provisioned_reported || options_.ready_url.empty() ? ImdsAnswer{} : GetReady();
+    for (const AgentReport& report : DecideReports(before, action, rebalance, ready)) {
       if (!Send(report)) continue;
       std::lock_guard<std::mutex> lock(mu_);
-      bool& done = report.event == AgentEvent::kSpotInterruption ? progress_.interruption_reported
-                                                                  : progress_.rebalance_reported;
-      done = true;
+      switch (report.event) {
+        case AgentEvent::kSpotInterruption: progress_.interruption_reported = true; break;
+        case AgentEvent::kRebalanceRecommendation: progress_.rebalance_reported = true; break;
+        case AgentEvent::kProvisioned: progress_.provisioned_reported = true; break;
+      }
     }
   } catch (const std::exception& e) {  // allocation, a misbehaving library: the next poll retries
     Log(std::string("poll failed: ") + e.what());

@@ -6,6 +6,11 @@
 //   Authorization: Bearer <token from the token file>
 //   {"instance":"i-…","event":"spot-interruption"|"rebalance-recommendation","time":"<from IMDS>"}
 // A failed report is retried on every poll until the daemon answers 2xx.
+// With a ready URL (--ready, given to warm-pool launches on EC2) the agent
+// also GETs it on every poll until it answers 2xx, then reports
+// {"event":"provisioned"} once: the instance's service is up, so the daemon
+// stops it into the warm pool (EC2 itself cannot tell when an instance's own
+// user data has finished provisioning it).
 // IMDSv2 first (PUT /latest/api/token, then the token on every GET); when the
 // endpoint gives no token the agent falls back to plain IMDSv1 GETs.
 //
@@ -24,9 +29,9 @@
 
 namespace shoal {
 
-enum class AgentEvent { kSpotInterruption, kRebalanceRecommendation };
+enum class AgentEvent { kSpotInterruption, kRebalanceRecommendation, kProvisioned };
 
-// "spot-interruption" | "rebalance-recommendation": the event names the daemon reads.
+// "spot-interruption" | "rebalance-recommendation" | "provisioned": the event names the daemon reads.
 const char* AgentEventName(AgentEvent event);
 
 // One IMDS answer: the HTTP status (0 when there was no answer) and body.
@@ -66,12 +71,14 @@ struct AgentReport {
 struct AgentProgress {
   bool interruption_reported = false;
   bool rebalance_reported = false;
+  bool provisioned_reported = false;
 };
 
 // The reports still owed given this poll's answers: each event once, until
-// the daemon has acknowledged it.
+// the daemon has acknowledged it. `ready` is the ready URL's answer (status 0
+// when there is none or it was not asked): any 2xx means provisioned.
 std::vector<AgentReport> DecideReports(const AgentProgress& progress, const ImdsAnswer& instance_action,
-                                       const ImdsAnswer& rebalance);
+                                       const ImdsAnswer& rebalance, const ImdsAnswer& ready = {});
 
 // The POST body for one report. Never throws: bytes that are not UTF-8 (an
 // --instance flag can hold any) are replaced, and the daemon then refuses the
@@ -88,6 +95,9 @@ struct AgentOptions {
   // Read on every report, so a token written or rotated later is picked up;
   // empty: no Authorization header.
   std::string token_file;
+  // The instance's own service, e.g. http://127.0.0.1:8080/health: once it
+  // answers 2xx, "provisioned" is reported (once). Empty: never asked.
+  std::string ready_url;
   std::chrono::milliseconds interval{5000};
   std::function<void(const std::string&)> log;  // one line per call; may be empty
 };
@@ -108,6 +118,7 @@ class SpotAgent {
 
  private:
   ImdsAnswer GetMetadata(const std::string& path);
+  ImdsAnswer GetReady();
   void RefreshToken();
   std::optional<std::string> ReadApiToken() const;
   bool Send(const AgentReport& report);

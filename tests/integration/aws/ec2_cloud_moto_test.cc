@@ -4,6 +4,8 @@
 // inventions: nothing is ever sent to them.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "adapters/aws/client.h"
@@ -151,6 +153,61 @@ TEST_F(Ec2CloudMotoTest, TerminatedInstancesLeaveDescribeAndPollReportsThem) {
   // Again, and an instance that never was: both fine.
   EXPECT_TRUE(cloud_->Terminate(launched->id).ok());
   EXPECT_TRUE(cloud_->Terminate(*InstanceId::Parse("i-0123456789abcdef0")).ok());
+}
+
+// The warm pool on EC2: a warm launch is stopped (StopInstances) and
+// started again (StartInstances); while stopped it stays in Describe as
+// running for the controller and Poll does not report it gone. A repeated
+// Stop or Start is answered, not refused; the same launch token finds the
+// stopped instance instead of making another.
+TEST_F(Ec2CloudMotoTest, AWarmInstanceStopsAndStartsAndLivesOnWhileStopped) {
+  Ec2CloudOptions options;
+  options.owner = std::string("it-warm-") + std::to_string(getpid());
+  Ec2LaunchOptions web;
+  {
+    auto images = client_->Query(Service::kEc2, "DescribeImages", {{"Owner.1", "amazon"}});
+    ASSERT_TRUE(images.ok()) << images.status().message();
+    web.image_id = images->Root().Text("imagesSet/item/imageId");
+  }
+  web.service_port = 8080;
+  web.agent = AgentBootstrap{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""};
+  options.groups["web"] = web;
+  options.poll_interval = 0;
+  options.agent_credential = [](const std::string&) { return std::string(64, 'c'); };
+  cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
+  LaunchRequest warm = OnDemand("tok-warm");
+  warm.warm = true;
+  auto launched = cloud_->Launch(warm);
+  ASSERT_TRUE(launched.ok()) << launched.status().message();
+  ASSERT_EQ(cloud_->Poll().size(), 1u);  // booted
+  auto state = [&] {
+    auto doc = client_->Query(Service::kEc2, "DescribeInstances", {{"InstanceId.1", launched->id.str()}});
+    EXPECT_TRUE(doc.ok()) << doc.status().message();
+    return doc.ok() ? doc->Root().Text("reservationSet/item/instancesSet/item/instanceState/name") : "";
+  };
+  EXPECT_EQ(state(), "running");
+
+  ASSERT_TRUE(cloud_->Stop(launched->id).ok());
+  EXPECT_EQ(state(), "stopped");
+  EXPECT_TRUE(cloud_->Stop(launched->id).ok()) << "asked again";
+  EXPECT_TRUE(cloud_->Poll().empty()) << "a stopped warm instance is not gone";
+  auto described = cloud_->Describe();
+  ASSERT_TRUE(described.ok()) << described.status().message();
+  const DescribedInstance* d = Find(*described, launched->id);
+  ASSERT_NE(d, nullptr);
+  EXPECT_TRUE(d->running);
+  auto again = cloud_->Launch(warm);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->id, launched->id) << "the token finds the stopped instance";
+
+  ASSERT_TRUE(cloud_->Start(launched->id).ok());
+  EXPECT_EQ(state(), "running");
+  EXPECT_TRUE(cloud_->Start(launched->id).ok()) << "asked again";
+  EXPECT_TRUE(cloud_->Poll().empty());
+  ASSERT_TRUE(cloud_->Terminate(launched->id).ok());
+  const auto gone = cloud_->Poll();
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].observation.event, InstanceEvent::kTerminated);
 }
 
 TEST_F(Ec2CloudMotoTest, PoolReadsTheSpotPriceOfItsZone) {

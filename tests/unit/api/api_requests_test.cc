@@ -121,6 +121,9 @@ TEST(AgentEventKind, EachAgentEventIsAnInstanceFact) {
   Result<InstanceEvent> recommendation = AgentEventKind("rebalance-recommendation");
   ASSERT_TRUE(recommendation.ok()) << "delivered to the group, no longer dropped";
   EXPECT_EQ(*recommendation, InstanceEvent::kRebalanceRecommended);
+  Result<InstanceEvent> provisioned = AgentEventKind("provisioned");
+  ASSERT_TRUE(provisioned.ok()) << "a warm-pool instance's agent says its service answers";
+  EXPECT_EQ(*provisioned, InstanceEvent::kProvisioned);
   Result<InstanceEvent> other = AgentEventKind("reboot");
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);

@@ -47,6 +47,22 @@ TEST(AgentBootstrap, AcceptsAPrivateReportUrlAndAnAbsoluteBinary) {
   EXPECT_TRUE(CheckAgentBootstrap(fetched).ok());
 }
 
+// A warm-pool launch's ready URL goes into the agent's command line and a
+// systemd unit: loopback, a path, nothing that needs quoting or that systemd
+// reads as a specifier ('%').
+TEST(AgentBootstrap, AReadyUrlIsTheServiceOnLoopbackWithAPlainPath) {
+  AgentBootstrap a = Agent();
+  a.ready_url = "http://127.0.0.1:8080/health?deep=1";
+  EXPECT_TRUE(CheckAgentBootstrap(a).ok());
+  for (const char* bad : {"http://10.0.0.5:8080/health", "http://127.0.0.1:8080", "http://127.0.0.1:8080/h'x",
+                          "http://127.0.0.1:8080/a b", "http://127.0.0.1:8080/%41", "https://127.0.0.1:8080/h"}) {
+    a.ready_url = bad;
+    const Status s = CheckAgentBootstrap(a);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("ready URL"), std::string::npos) << bad;
+  }
+}
+
 TEST(AgentBootstrap, RefusesAnythingThatWouldNeedMoreThanSingleQuotes) {
   for (const char* url : {"http://10.0.0.5", "http://10.0.0.5:0", "http://10.0.0.5:70000", "http://a b:80",
                                  "http://h:80/x", "http://$(reboot):80", "ftp://h:80", ""}) {

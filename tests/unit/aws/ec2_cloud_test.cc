@@ -233,7 +233,9 @@ TEST_F(Ec2CloudTest, SpotLaunchLooksForTheTokenThenRunsOneTaggedInstanceInTheZon
   EXPECT_EQ(Field(lookup, "Filter.2.Name"), "instance-state-name");
   EXPECT_EQ(Field(lookup, "Filter.2.Value.1"), "pending");
   EXPECT_EQ(Field(lookup, "Filter.2.Value.2"), "running");
-  EXPECT_EQ(Field(lookup, "Filter.2.Value.3"), "<none>");
+  // Stopped too: a warm-pool instance made for the token may be stopped already.
+  EXPECT_EQ(Field(lookup, "Filter.2.Value.3"), "stopping");
+  EXPECT_EQ(Field(lookup, "Filter.2.Value.4"), "stopped");
   EXPECT_EQ(Field(lookup, "Filter.3.Name"), "tag:shoal:launch-token");
   EXPECT_EQ(Field(lookup, "Filter.3.Value.1"), "web-7");
 
@@ -506,6 +508,126 @@ TEST_F(Ec2CloudTest, PollListsAtMostEveryInterval) {
   clock_.Set(kNow + 5);
   EXPECT_TRUE(cloud.Poll().empty()) << "booted already";
   EXPECT_EQ(http_.requests().size(), calls + 1);
+}
+
+}  // namespace
+}  // namespace shoal::aws
+
+namespace shoal::aws {
+namespace {
+
+// InstanceXml's instance, tagged as launched into the warm pool.
+std::string WarmInstanceXml(const std::string& id, const std::string& state) {
+  std::string xml = InstanceXml(id, state, "10.0.3.1", "web", "");
+  xml.replace(xml.find("</tagSet>"), 9, "<item><key>shoal:warm</key><value>true</value></item></tagSet>");
+  return xml;
+}
+
+LaunchRequest WarmRequest() {
+  LaunchRequest r;
+  r.group = "web";
+  r.market = Market::kOnDemand;
+  r.instance_type = "m5.large";
+  r.launch_token = "web-9";
+  r.warm = true;
+  return r;
+}
+
+// A warm-pool launch is on-demand, tagged shoal:warm, and its agent is told
+// to ask the service's health path: once it answers, the agent reports
+// "provisioned" and the daemon stops the instance into the pool.
+TEST_F(Ec2CloudTest, AWarmPoolLaunchIsTaggedAndItsAgentAsksTheHealthPath) {
+  Ec2CloudOptions options = BaseOptions();
+  options.groups["web"].agent = AgentBootstrap{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""};
+  options.groups["web"].ready_path = "/ready";
+  options.agent_credential = [](const std::string&) { return std::string(64, 'c'); };
+  cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml("")));
+  http_.Push(ScriptedHttp::Answer(200, "<RunInstancesResponse><instancesSet>" + WarmInstanceXml("i-0w1", "pending") +
+                                           "</instancesSet></RunInstancesResponse>"));
+  ASSERT_TRUE(cloud_->Launch(WarmRequest()).ok());
+  const auto run = FormOf(http_.requests()[1]);
+  EXPECT_EQ(Field(run, "Action"), "RunInstances");
+  EXPECT_EQ(TagValue(run, "shoal:warm"), "true");
+  EXPECT_EQ(Field(run, "InstanceMarketOptions.MarketType"), "<none>");
+  const std::string user_data = Field(run, "UserData");
+  AgentBootstrap expected{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""};
+  expected.ready_url = "http://127.0.0.1:8080/ready";
+  EXPECT_EQ(user_data, Base64(AgentUserData(expected, std::string(64, 'c'), "#!/bin/sh\necho hi\n")));
+  EXPECT_NE(AgentScript(expected, std::string(64, 'c')).find("--ready 'http://127.0.0.1:8080/ready'"),
+            std::string::npos);
+
+  // An ordinary launch carries neither.
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml("")));
+  http_.Push(ScriptedHttp::Answer(200, "<RunInstancesResponse><instancesSet>" +
+                                           InstanceXml("i-0n1", "pending", "10.0.3.2", "web", "web-10") +
+                                           "</instancesSet></RunInstancesResponse>"));
+  LaunchRequest plain = WarmRequest();
+  plain.warm = false;
+  plain.launch_token = "web-10";
+  ASSERT_TRUE(cloud_->Launch(plain).ok());
+  const auto plain_run = FormOf(http_.requests()[3]);
+  EXPECT_EQ(TagValue(plain_run, "shoal:warm"), "<none>");
+  EXPECT_EQ(Field(plain_run, "UserData"),
+            Base64(AgentUserData(AgentBootstrap{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""},
+                                 std::string(64, 'c'), "#!/bin/sh\necho hi\n")));
+}
+
+TEST_F(Ec2CloudTest, AWarmPoolLaunchOnSpotOrWithoutTheAgentAsksNothingOfEc2) {
+  LaunchRequest spot = WarmRequest();
+  auto no_agent = cloud_->Launch(spot);
+  ASSERT_FALSE(no_agent.ok());
+  EXPECT_EQ(no_agent.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_agent.status().message().find("needs provider.aws.agent"), std::string::npos);
+  Ec2CloudOptions options = BaseOptions();
+  options.groups["web"].agent = AgentBootstrap{"http://10.0.0.5:7400", "/usr/local/bin/shoal", "", ""};
+  options.agent_credential = [](const std::string&) { return std::string(64, 'c'); };
+  cloud_ = std::make_unique<Ec2Cloud>(std::move(options), client_.get(), &clock_, &log_);
+  spot.market = Market::kSpot;
+  spot.zone = "us-east-1b";
+  EXPECT_FALSE(cloud_->Launch(spot).ok());
+  EXPECT_TRUE(http_.requests().empty());
+}
+
+// A stopped warm instance lives on (the pool holds it); any other instance
+// that stops is on its way out, as before.
+TEST_F(Ec2CloudTest, AStoppedWarmInstanceIsNotGoneButAnyOtherStoppedOneIs) {
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml(WarmInstanceXml("i-0aa", "running") +
+                                                   InstanceXml("i-0bb", "running", "10.0.0.2", "web", ""))));
+  EXPECT_EQ(cloud_->Poll().size(), 2u);  // both booted
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml(WarmInstanceXml("i-0aa", "stopped") +
+                                                   InstanceXml("i-0bb", "stopped", "10.0.0.2", "web", ""))));
+  const auto events = cloud_->Poll();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].observation.id.str(), "i-0bb");
+  EXPECT_EQ(events[0].observation.event, InstanceEvent::kTerminated);
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(200, DescribeXml(WarmInstanceXml("i-0aa", "stopping"))));
+  auto listed = cloud_->Describe();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].running) << "the controller keeps it";
+}
+
+TEST_F(Ec2CloudTest, StopAndStartAskEc2ForThatInstance) {
+  http_.Push(ScriptedHttp::Answer(200, "<StopInstancesResponse/>"));
+  http_.Push(ScriptedHttp::Answer(200, "<StartInstancesResponse/>"));
+  ASSERT_TRUE(cloud_->Stop(*InstanceId::Parse("i-0aa")).ok());
+  ASSERT_TRUE(cloud_->Start(*InstanceId::Parse("i-0aa")).ok());
+  ASSERT_EQ(http_.requests().size(), 2u);
+  EXPECT_EQ(Field(FormOf(http_.requests()[0]), "Action"), "StopInstances");
+  EXPECT_EQ(Field(FormOf(http_.requests()[0]), "InstanceId.1"), "i-0aa");
+  EXPECT_EQ(Field(FormOf(http_.requests()[1]), "Action"), "StartInstances");
+  EXPECT_EQ(Field(FormOf(http_.requests()[1]), "InstanceId.1"), "i-0aa");
+  http_.ClearScript();
+  http_.Push(ScriptedHttp::Answer(400, "<Response><Errors><Error><Code>IncorrectInstanceState</Code><Message>"
+                                       "The instance is not in a state from which it can be started."
+                                       "</Message></Error></Errors></Response>"));
+  const Status refused = cloud_->Start(*InstanceId::Parse("i-0aa"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("starting i-0aa from the warm pool"), std::string::npos) << refused.message();
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ class FakeCloud final : public Cloud {
     if (launch_without_address) return LaunchedInstance{id, {}};
     return LaunchedInstance{id, AddressOf(id)};
   }
+  // No warm pools here (the daemon and simulator tests cover them).
+  Status Stop(InstanceId id) override { return Status::InvalidArgument("fake cloud: no stop for " + id.str()); }
+  Status Start(InstanceId id) override { return Status::InvalidArgument("fake cloud: no start for " + id.str()); }
   Status Terminate(InstanceId id) override {
     terminate_calls.push_back(id);
     if (!terminate_errors.empty()) {

@@ -93,6 +93,28 @@ struct DecideCase {
   std::vector<AgentEvent> expected;
 };
 
+// A warm-pool launch's agent asks the instance's service (--ready) and says
+// "provisioned" once it answers 2xx, and only once.
+TEST(SpotAgentDecide, ReportsProvisionedOnceTheServiceAnswers) {
+  const AgentProgress fresh;
+  AgentProgress provisioned;
+  provisioned.provisioned_reported = true;
+  EXPECT_TRUE(DecideReports(fresh, kNone, kNone).empty()) << "no ready URL asked";
+  EXPECT_TRUE(DecideReports(fresh, kNone, kNone, ImdsAnswer{}).empty()) << "nothing answers yet";
+  EXPECT_TRUE(DecideReports(fresh, kNone, kNone, ImdsAnswer{503, ""}).empty()) << "up but not ready";
+  const std::vector<AgentReport> got = DecideReports(fresh, kNone, kNone, ImdsAnswer{204, ""});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event, AgentEvent::kProvisioned);
+  EXPECT_STREQ(AgentEventName(got[0].event), "provisioned");
+  // No time to send: the key is left out (the daemon refuses an empty one).
+  EXPECT_EQ(ReportJson("i-0abc", got[0]), R"({"instance":"i-0abc","event":"provisioned"})");
+  EXPECT_TRUE(DecideReports(provisioned, kNone, kNone, ImdsAnswer{200, ""}).empty()) << "acknowledged";
+  const std::vector<AgentReport> both = DecideReports(fresh, kAction, kNone, ImdsAnswer{200, ""});
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].event, AgentEvent::kSpotInterruption);
+  EXPECT_EQ(both[1].event, AgentEvent::kProvisioned);
+}
+
 TEST(SpotAgentDecide, ReportsEachEventOnceUntilAcknowledged) {
   const AgentProgress fresh;
   const AgentProgress interruption_done{true, false};

@@ -67,14 +67,30 @@ TEST(PrepareLiveConfig, AwsNeedsAnImageAndEachGroupsPortAndTargetGroup) {
   EXPECT_THAT(PrepareLiveConfig(&no_tg, "p.yaml", 7400).message(), HasSubstr("has no launch.aws.target_group"));
 }
 
-TEST(PrepareLiveConfig, AwsRefusesAWarmPoolSayingSo) {
+// On AWS a warm pool is on-demand (a one-time spot instance cannot be
+// stopped) and needs the agent, which says when the service answers.
+TEST(PrepareLiveConfig, AwsTakesAnOnDemandWarmPoolOnlyWithTheAgent) {
   Config c = Parsed(kAws);
   c.groups[0].warm_pool.size = 2;
-  const Status s = PrepareLiveConfig(&c, "p.yaml", 7400);
-  EXPECT_THAT(s.message(), HasSubstr("group 'web' has a warm_pool"));
-  EXPECT_THAT(s.message(), HasSubstr("provider.type aws does not support"));
-  c.groups[0].warm_pool.size = 0;
+  const Status no_agent = PrepareLiveConfig(&c, "p.yaml", 7400);
+  EXPECT_EQ(no_agent.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_agent.message(), HasSubstr("group 'web' has a warm_pool: set provider.aws.agent"));
+  c.provider.aws.agent.report_url = "http://10.0.0.9:7400";
   EXPECT_TRUE(PrepareLiveConfig(&c, "p.yaml", 7400).ok());
+
+  Config spot = Parsed(kAws +
+                       "    capacity: {spot_pools: [{instance_type: m5.large, zone: us-east-1a}]}\n");
+  spot.provider.aws.agent.report_url = "http://10.0.0.9:7400";
+  spot.groups[0].warm_pool = {2, "m5.large/us-east-1a"};
+  const Status s = PrepareLiveConfig(&spot, "p.yaml", 7400);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("warm_pool.pool is the spot pool 'm5.large/us-east-1a'"));
+  EXPECT_THAT(s.message(), HasSubstr("set warm_pool.pool to on-demand"));
+
+  // The health path goes into the agent's command line (and a systemd unit,
+  // where '%' is special): refused before any launch.
+  c.groups[0].health_check.path = "/health%20now";
+  EXPECT_THAT(PrepareLiveConfig(&c, "p.yaml", 7400).message(), HasSubstr("warm pool's ready URL"));
 }
 
 TEST(PrepareLiveConfig, AwsRefusesBlueGreenSayingWhyAndWhatToUse) {

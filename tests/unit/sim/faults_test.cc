@@ -22,6 +22,8 @@ class TokenCloud final : public Cloud {
     return LaunchedInstance{it->second, {}};
   }
   Status Terminate(InstanceId) override { return Status::Ok(); }
+  Status Stop(InstanceId) override { return Status::Ok(); }
+  Status Start(InstanceId) override { return Status::Ok(); }
   std::vector<GroupInstanceEvent> Poll() override { return {}; }
   PoolObservation Pool(const std::string&, const std::string&) override { return {}; }
   double OnDemandPrice(const std::string&) override { return 0; }
