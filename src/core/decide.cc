@@ -547,6 +547,16 @@ class Decider {
     return true;
   }
 
+  // The release version a launch planned now boots, when it is a number
+  // (nullopt: the group boots none, or a ref the cloud resolves at launch).
+  std::optional<int> BootVersion() const {
+    const std::string ref = BootRelease(spec_, state_);
+    if (ref.empty() || ref.size() > 9 || !std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    return std::stoi(ref);
+  }
+
   // A warm instance leaves service (drained, or scaled in while starting):
   // stopped into the pool again instead of terminated.
   void ReturnToPool(Instance& in, const std::string& why) {
@@ -565,12 +575,15 @@ class Decider {
 
   // Keeps the pool at its size: launches what is missing, counting the
   // warm instances that serve behind a spot launch (they come back), and
-  // terminates stopped ones above it (the size was lowered).
+  // terminates stopped ones above it (the size was lowered) or of another
+  // release than a launch boots now (a deploy, or its rollback, moved the
+  // group: a warm start must not bring the old release back into service).
   void RefillWarmPool() {
     const int size = spec_.warm_pool.size;
     int have = WarmInPool();
     if (size == 0 && have == 0) return;  // no pool, none left over: nothing to refill or trim (every tick)
     const std::set<InstanceId> replaced = ReplacedIds();
+    const std::optional<int> boots = BootVersion();
     int returning = 0;
     for (Instance& in : state_.instances) {
       if (!in.warm) continue;
@@ -579,6 +592,10 @@ class Decider {
       } else if (in.state == InstanceState::kStopped && have > size) {
         --have;
         Terminate(in, "the warm pool is above its size (" + std::to_string(size) + ")");
+      } else if (in.state == InstanceState::kStopped && boots && in.version != *boots) {
+        --have;
+        Terminate(in, "warm pool: it has release " + std::to_string(in.version) + ", launches boot release " +
+                          std::to_string(*boots) + " now");
       }
     }
     const int missing = size - have - returning;
@@ -673,7 +690,11 @@ class Decider {
       a.kind = kind;
       a.instance = in.id;
       const auto why = reasons_.find(in.id);
-      a.reason = why != reasons_.end() ? why->second : "retry " + std::to_string(in.retry.attempts + 1);
+      // No reason from this decision: a call owed since an observation (a
+      // warm instance provisioned, a restart), or one that failed before.
+      a.reason = why != reasons_.end()      ? why->second
+                 : in.retry.attempts == 0 ? "owed since " + std::string(ToString(in.state))
+                                          : "retry " + std::to_string(in.retry.attempts);
       plan_.actions.push_back(std::move(a));
     }
     // A condition of a call no instance is retrying any more is over, even

@@ -231,6 +231,37 @@ TEST(WarmPool, LoweredSizeTerminatesStoppedInstancesAboveIt) {
   EXPECT_TRUE(InState(d, InstanceState::kStopped).empty());
 }
 
+// A deploy moved the group to release 3: the stopped warm instances (the
+// release they booted) are replaced by warm launches of release 3, so a
+// warm start never brings the old release back into service.
+TEST(WarmPool, AStoppedInstanceOfAnotherReleaseIsReplacedByOneOfTheCurrent) {
+  GroupSpec g = WarmGroup(2);
+  g.launch.release = "1";
+  Driver d(g);
+  d.Step(0);
+  d.AllHealthy(50);
+  ProvisionWarm(d, 60);
+  d.Step(100);
+  ASSERT_EQ(InState(d, InstanceState::kStopped).size(), 2u);
+  EXPECT_EQ(CountActions(d.Step(150), ActionKind::kTerminate), 0) << "no deploy yet: the pool stays";
+  for (Instance& in : d.state().instances) {
+    if (in.warm) in.version = 1;
+  }
+  EXPECT_EQ(CountActions(d.Step(160), ActionKind::kTerminate), 0) << "release 1 is what launches boot";
+
+  d.state().release_version = 3;  // what a finished deploy leaves
+  const Plan p = d.Step(200);
+  EXPECT_EQ(CountActions(p, ActionKind::kTerminate), 2);
+  EXPECT_EQ(WarmLaunches(p), 2);
+  for (const PendingLaunch& l : d.state().launches) {
+    if (l.warm) {
+      EXPECT_EQ(l.release, "3");
+    }
+  }
+  EXPECT_TRUE(InState(d, InstanceState::kStopped).empty());
+  EXPECT_EQ(d.Count(InstanceState::kInService), 2) << "the serving instances are the deploy's business";
+}
+
 TEST(WarmPool, RefilledAfterUse) {
   GroupSpec g = WarmGroup(1);
   g.spot.rebalance_to_spot = false;
