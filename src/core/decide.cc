@@ -547,16 +547,6 @@ class Decider {
     return true;
   }
 
-  // The release version a launch planned now boots, when it is a number
-  // (nullopt: the group boots none, or a ref the cloud resolves at launch).
-  std::optional<int> BootVersion() const {
-    const std::string ref = BootRelease(spec_, state_);
-    if (ref.empty() || ref.size() > 9 || !std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-    return std::stoi(ref);
-  }
-
   // A warm instance leaves service (drained, or scaled in while starting):
   // stopped into the pool again instead of terminated.
   void ReturnToPool(Instance& in, const std::string& why) {
@@ -583,7 +573,7 @@ class Decider {
     int have = WarmInPool();
     if (size == 0 && have == 0) return;  // no pool, none left over: nothing to refill or trim (every tick)
     const std::set<InstanceId> replaced = ReplacedIds();
-    const std::optional<int> boots = BootVersion();
+    const std::optional<int> boots = BootVersion(spec_, state_);
     int returning = 0;
     for (Instance& in : state_.instances) {
       if (!in.warm) continue;

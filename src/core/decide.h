@@ -247,6 +247,9 @@ Activity SetDesired(const GroupSpec& spec, GroupState& state, int desired, Secon
 // under way, else the version the last deploy left, else the spec's
 // launch.release ("" when the group boots none).
 std::string BootRelease(const GroupSpec& spec, const GroupState& state);
+// The same as a release version, when it is one (nullopt: the group boots
+// none, or a ref like latest-stable that the cloud resolves at launch).
+std::optional<int> BootVersion(const GroupSpec& spec, const GroupState& state);
 // Version `v` as a launch names it: "v", or the spec's launch.release for 0.
 std::string ReleaseRef(const GroupSpec& spec, int v);
 

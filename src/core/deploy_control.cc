@@ -1,5 +1,6 @@
 // What the operator asks of a deploy (start, roll back, revert) and which
 // release a launch boots. The per-tick steps are Decide's (decide.cc).
+#include <algorithm>
 #include <map>
 
 #include "core/decide.h"
@@ -30,14 +31,34 @@ Activity DeployActivity(const GroupSpec& spec, const GroupState& state, Seconds 
 
 std::string ReleaseRef(const GroupSpec& spec, int v) { return v > 0 ? std::to_string(v) : spec.launch.release; }
 
-std::string BootRelease(const GroupSpec& spec, const GroupState& state) {
+namespace {
+
+// The version BootRelease names: 0 for the spec's launch.release.
+int BootVersionOrSpec(const GroupState& state) {
   // Blue/green: until the switch, a scale-out adds to the serving (old)
   // set; the held set grows to match it.
   if (state.deploy && state.deploy->blue_green() && state.deploy->phase == DeployPhase::kGreenLaunching) {
-    return ReleaseRef(spec, state.deploy->from_version);
+    return state.deploy->from_version;
   }
-  if (state.deploy && state.deploy->active()) return ReleaseRef(spec, state.deploy->target_version());
-  return ReleaseRef(spec, state.release_version);
+  if (state.deploy && state.deploy->active()) return state.deploy->target_version();
+  return state.release_version;
+}
+
+}  // namespace
+
+std::string BootRelease(const GroupSpec& spec, const GroupState& state) {
+  return ReleaseRef(spec, BootVersionOrSpec(state));
+}
+
+std::optional<int> BootVersion(const GroupSpec& spec, const GroupState& state) {
+  if (const int v = BootVersionOrSpec(state); v > 0) return v;
+  // The spec's own launch.release: a version only when it is one (config
+  // validation allows digits, latest and latest-stable).
+  const std::string& ref = spec.launch.release;
+  if (ref.empty() || ref.size() > 9 || !std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoi(ref);
 }
 
 Result<Activity> StartDeploy(const GroupSpec& spec, GroupState& state, DeployRequest request, Seconds now) {

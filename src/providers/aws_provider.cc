@@ -87,21 +87,21 @@ Status AwsProvider::Prepare(Config* config) {
                                    "group boots, like ami-0123456789abcdef0)");
   }
   for (const GroupSpec& g : config->groups) {
-    if (g.warm_pool.size > 0 && WarmPoolIndex(g) != kOnDemandPool) {
-      return Status::InvalidArgument(config->source + ": group '" + g.name + "': warm_pool.pool is the spot pool '" +
-                                     g.warm_pool.pool +
-                                     "'; on AWS a warm pool is on-demand (a one-time spot instance cannot be "
-                                     "stopped): set warm_pool.pool to on-demand");
-    }
-    if (g.warm_pool.size > 0 && !a.agent.enabled()) {
-      return Status::InvalidArgument(config->source + ": group '" + g.name +
-                                     "' has a warm_pool: set provider.aws.agent, whose agent tells the daemon when "
-                                     "a warm instance's service answers so it is stopped into the pool (EC2 cannot "
-                                     "tell when an instance's user data has finished; docs/AWS.md)");
-    }
     if (g.warm_pool.size > 0) {
+      if (WarmPoolIndex(g) != kOnDemandPool) {
+        return Status::InvalidArgument(config->source + ": group '" + g.name + "': warm_pool.pool is the spot pool '" +
+                                       g.warm_pool.pool +
+                                       "'; on AWS a warm pool is on-demand (a one-time spot instance cannot be "
+                                       "stopped): set warm_pool.pool to on-demand");
+      }
+      if (!a.agent.enabled()) {
+        return Status::InvalidArgument(config->source + ": group '" + g.name +
+                                       "' has a warm_pool: set provider.aws.agent, whose agent tells the daemon when "
+                                       "a warm instance's service answers so it is stopped into the pool (EC2 cannot "
+                                       "tell when an instance's user data has finished; docs/AWS.md)");
+      }
       aws::AgentBootstrap agent = AgentOf(a.agent);
-      agent.ready_url = "http://127.0.0.1:" + std::to_string(g.launch.aws.port) + g.health_check.path;
+      agent.ready_url = aws::WarmReadyUrl(g.launch.aws.port, g.health_check.path);
       if (const Status ok = aws::CheckAgentBootstrap(agent); !ok.ok()) {
         return Status::InvalidArgument(config->source + ": group '" + g.name + "': " + ok.message());
       }

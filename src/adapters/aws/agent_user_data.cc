@@ -73,6 +73,10 @@ Status CheckLogShipping(const LogShipping& l) {
   return Status::Ok();
 }
 
+std::string WarmReadyUrl(int service_port, const std::string& health_path) {
+  return "http://127.0.0.1:" + std::to_string(service_port) + health_path;
+}
+
 Status CheckAgentBootstrap(const AgentBootstrap& a) {
   if (!HostPortUrl(a.report_url)) {
     return Status::InvalidArgument("agent report_url \"" + a.report_url +

@@ -60,6 +60,10 @@ struct LogShipping {
   std::string release;  // the version the instance boots; "" for none
 };
 
+// A warm-pool launch's ready URL: the service on the instance's loopback,
+// at its port and health check path.
+std::string WarmReadyUrl(int service_port, const std::string& health_path);
+
 // Why `r` cannot be put into a script, or Ok.
 Status CheckReleaseBootstrap(const ReleaseBootstrap& r);
 

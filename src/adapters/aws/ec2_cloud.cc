@@ -136,7 +136,7 @@ Result<LaunchedInstance> Ec2Cloud::Launch(const LaunchRequest& request) {
     AgentBootstrap agent = *launch.agent;
     if (request.warm) {
       // Stopped into the pool once its service answers (the agent says so).
-      agent.ready_url = "http://127.0.0.1:" + std::to_string(launch.service_port) + launch.ready_path;
+      agent.ready_url = WarmReadyUrl(launch.service_port, launch.ready_path);
       SHOAL_RETURN_IF_ERROR(CheckAgentBootstrap(agent).WithContext("warm-pool launch of " + request.group));
     }
     user_data = AgentUserData(agent, options_.agent_credential(request.launch_token), launch.user_data,

@@ -186,8 +186,9 @@ ImdsAnswer SpotAgent::GetMetadata(const std::string& path) {
 // The ready URL's answer (status 0 when it is malformed or nothing answers).
 ImdsAnswer SpotAgent::GetReady() {
   const std::size_t scheme = options_.ready_url.find("://");
-  const std::size_t path = options_.ready_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || path == std::string::npos) return ImdsAnswer{};
+  if (scheme == std::string::npos) return ImdsAnswer{};
+  const std::size_t path = options_.ready_url.find('/', scheme + 3);
+  if (path == std::string::npos) return ImdsAnswer{};
   httplib::Client client = MakeClient(options_.ready_url.substr(0, path));
   // Only the status matters: the body is read and dropped, never kept.
   auto res = client.Get(options_.ready_url.substr(path), [](const char*, std::size_t) { return true; });

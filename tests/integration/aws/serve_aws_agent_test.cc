@@ -45,28 +45,8 @@ TEST_F(ServeAwsTest, TheAgentTheUserDataStartsReportsANoticeWithItsLaunchsOwnCre
   const Result<int> imds_port = imds.Serve({*id, "m5.large", "us-east-1a", true}, 0);
   ASSERT_TRUE(imds_port.ok()) << imds_port.status().message();
   const std::string agent_dir = dir_ + "/instance-etc-shoal";
-  script = Replace(script, "shoal_dir=/etc/shoal", "shoal_dir=" + agent_dir);
-  script = Replace(script, "imds=http://169.254.169.254", "imds=http://127.0.0.1:" + std::to_string(*imds_port));
-  script = Replace(script, "binary='/usr/local/bin/shoal'", "binary='" + std::string(SHOAL_BUILD_DIR) + "/shoal'");
-  const std::string script_path = dir_ + "/shoal-agent.sh";
-  std::ofstream(script_path) << script;
-
-  // Its own process group, so the agent it leaves running is stopped below.
-  const pid_t sh = fork();
-  if (sh == 0) {
-    setpgid(0, 0);
-    execl("/bin/sh", "sh", script_path.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ASSERT_GT(sh, 0);
-  setpgid(sh, sh);
-  int status = 0;
-  waitpid(sh, &status, 0);
-  struct StopAgent {
-    pid_t group;
-    ~StopAgent() { kill(-group, SIGTERM); }
-  } stop_agent{sh};
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the agent's script failed: " << status;
+  AgentProcess agent;
+  ASSERT_NO_FATAL_FAILURE(RunAgentScript(script, agent_dir, *imds_port, &agent));
   ASSERT_TRUE(std::filesystem::exists(agent_dir + "/agent-credential"));
   EXPECT_EQ(std::filesystem::status(agent_dir + "/agent-credential").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

@@ -273,6 +273,38 @@ class ServeAwsTest : public testing::MotoSuite {
     return Base64Decode(doc->Root().Text("userData/value"));
   }
 
+  // The agent a user data script leaves running, in its own process group.
+  struct AgentProcess {
+    pid_t group = -1;
+    ~AgentProcess() {
+      if (group > 0) kill(-group, SIGTERM);
+    }
+  };
+
+  // Runs Shoal's part of an instance's user data (`script`) as cloud-init
+  // would, but pointed at this machine: its files under `agent_dir`, the
+  // metadata service at `imds_port`, this build's binary. The agent it starts
+  // is `agent`'s to stop. Call through ASSERT_NO_FATAL_FAILURE.
+  void RunAgentScript(std::string script, const std::string& agent_dir, int imds_port, AgentProcess* agent) {
+    script = Replace(script, "shoal_dir=/etc/shoal", "shoal_dir=" + agent_dir);
+    script = Replace(script, "imds=http://169.254.169.254", "imds=http://127.0.0.1:" + std::to_string(imds_port));
+    script = Replace(script, "binary='/usr/local/bin/shoal'", "binary='" + std::string(SHOAL_BUILD_DIR) + "/shoal'");
+    const std::string path = agent_dir + ".sh";
+    std::ofstream(path) << script;
+    const pid_t sh = fork();
+    if (sh == 0) {
+      setpgid(0, 0);
+      execl("/bin/sh", "sh", path.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    ASSERT_GT(sh, 0);
+    setpgid(sh, sh);
+    agent->group = sh;
+    int status = 0;
+    waitpid(sh, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the agent's script failed: " << status;
+  }
+
   SystemClock clock_;
   std::unique_ptr<AwsClient> aws_;
   std::unique_ptr<testing::FlakyProxy> proxy_;

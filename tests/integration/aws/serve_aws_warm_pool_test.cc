@@ -68,31 +68,13 @@ TEST_F(ServeAwsTest, AWarmInstanceIsStoppedOnceProvisionedAndStartedOnAScaleOut)
   std::string script = MimePart(UserData(warm), "shoal-agent.sh");
   ASSERT_NE(script.find("--ready 'http://127.0.0.1:8080/health'"), std::string::npos) << script;
   const std::string agent_dir = dir_ + "/warm-etc-shoal";
-  script = Replace(script, "shoal_dir=/etc/shoal", "shoal_dir=" + agent_dir);
-  script = Replace(script, "imds=http://169.254.169.254", "imds=http://127.0.0.1:" + std::to_string(*imds_port));
-  script = Replace(script, "binary='/usr/local/bin/shoal'", "binary='" + std::string(SHOAL_BUILD_DIR) + "/shoal'");
-  // Both lines that start it (a systemd unit, else nohup).
+  // Both lines that start the agent (a systemd unit, else nohup) ask the service's port.
   for (int i = 0; i < 2; ++i) {
     script = Replace(script, "--ready 'http://127.0.0.1:8080/health'",
                      "--ready 'http://127.0.0.1:" + std::to_string(service_port) + "/health'");
   }
-  const std::string script_path = dir_ + "/warm-agent.sh";
-  std::ofstream(script_path) << script;
-  const pid_t sh = fork();
-  if (sh == 0) {
-    setpgid(0, 0);
-    execl("/bin/sh", "sh", script_path.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ASSERT_GT(sh, 0);
-  setpgid(sh, sh);
-  int status = 0;
-  waitpid(sh, &status, 0);
-  struct StopAgent {
-    pid_t group;
-    ~StopAgent() { kill(-group, SIGTERM); }
-  } stop_agent{sh};
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the agent's script failed: " << status;
+  AgentProcess agent;
+  ASSERT_NO_FATAL_FAILURE(RunAgentScript(script, agent_dir, *imds_port, &agent));
 
   ASSERT_TRUE(Eventually([&] { return Instances()[warm].state == "stopped"; }, 60s))
       << Log() << ReadText(agent_dir + "/agent.log");

@@ -628,6 +628,10 @@ TEST_F(Ec2CloudTest, StopAndStartAskEc2ForThatInstance) {
   const Status refused = cloud_->Start(*InstanceId::Parse("i-0aa"));
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("starting i-0aa from the warm pool"), std::string::npos) << refused.message();
+  const Status not_stopped = cloud_->Stop(*InstanceId::Parse("i-0aa"));
+  ASSERT_FALSE(not_stopped.ok());
+  EXPECT_NE(not_stopped.message().find("stopping i-0aa into the warm pool"), std::string::npos)
+      << not_stopped.message();
 }
 
 }  // namespace
