@@ -348,7 +348,11 @@ static Status ValidatePredictive(const PolicySpec& p) {
     return Status::InvalidArgument("target_value (" + Num(p.target_value) +
                                    ") must be in (0, 100]: the CPU percent the forecast load should run at");
   }
-  if (p.lag_days.empty()) return Status::InvalidArgument("lag_days must list at least one lag");
+  if (p.lag_days.empty() && !p.learn_periods && p.headroom_quantile <= 0) {
+    return Status::InvalidArgument(
+        "lag_days is empty and neither learn_periods nor headroom_quantile is set: the policy would forecast "
+        "nothing; list a lag (e.g. [1]) or set one of them");
+  }
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     if (p.lag_days[i] < 1 || p.lag_days[i] > kMaxLagDays) {
       return Status::InvalidArgument("lag_days[" + std::to_string(i) + "] (" + std::to_string(p.lag_days[i]) +

@@ -135,13 +135,14 @@ void ReadLearning(const MapReader& m, PolicySpec* p) {
   }
 }
 
-// lags: days back, e.g. [1, 7] (yesterday and the same day last week);
+// lags: days back, e.g. [1, 7] (yesterday and the same day last week), or
+// [] for none (only learned periods and headroom);
 // horizon: how far ahead capacity is made ready (a duration, whole minutes).
 void ReadPredictive(const MapReader& m, PolicySpec* p) {
   m.Require("target");
   m.PositiveNumber("target", &p->target_value);
   if (p->target_value > 100) m.FailAt("target", "must be at most 100 (a CPU percent)");
-  m.IntList("lags", &p->lag_days, 1, kMaxLagDays);
+  m.IntList("lags", &p->lag_days, 1, kMaxLagDays, /*allow_empty=*/true);
   Seconds horizon = static_cast<Seconds>(p->horizon_minutes) * kMinute;
   m.Duration("horizon", &horizon);
   if (horizon < kMinute || horizon % kMinute != 0 || horizon > 240 * kMinute) {

@@ -316,11 +316,12 @@ void MapReader::StringMap(std::string_view key, std::vector<std::pair<std::strin
   *out = std::move(items);
 }
 
-void MapReader::IntList(std::string_view key, std::vector<int>* out, int min, int max) const {
+void MapReader::IntList(std::string_view key, std::vector<int>* out, int min, int max, bool allow_empty) const {
   if (!Has(key)) return;
   const YAML::Node list = Value(key);
-  if (!list.IsSequence() || list.size() == 0) {
-    FailAt(key, "expected a non-empty list of integers, got " + Describe(list));
+  if (!list.IsSequence() || (list.size() == 0 && !allow_empty)) {
+    FailAt(key, std::string(allow_empty ? "expected a list of integers, got " : "expected a non-empty list of integers, got ") +
+                    Describe(list));
   }
   std::vector<int> values;
   for (std::size_t i = 0; i < list.size(); ++i) {

@@ -74,7 +74,8 @@ class MapReader {
   void StringMap(std::string_view key, std::vector<std::pair<std::string, std::string>>* out, std::size_t max_name,
                  std::size_t max_value) const;
   // A list of integers, each within [min, max]; an empty list is an error.
-  void IntList(std::string_view key, std::vector<int>* out, int min, int max) const;
+  // allow_empty: an empty list is a value ("none"), not a mistake.
+  void IntList(std::string_view key, std::vector<int>* out, int min, int max, bool allow_empty = false) const;
   void Number(std::string_view key, double* out) const;
   void NonNegativeNumber(std::string_view key, double* out) const;
   void PositiveNumber(std::string_view key, double* out) const;

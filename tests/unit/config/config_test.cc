@@ -194,10 +194,11 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
   EXPECT_EQ(ok->groups[0].policies[0].lag_days, (std::vector<int>{1, 7}));
   EXPECT_EQ(ok->groups[0].policies[0].horizon_minutes, 30);
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"        lags: []\n", "p.yaml:9: groups[0].policies[0].lags: expected a non-empty list"},
+      {"        lags: []\n", "lag_days is empty and neither learn_periods nor headroom_quantile is set"},
+      {"        lags: {a: 1}\n", "p.yaml:9: groups[0].policies[0].lags: expected a list of integers"},
       {"        lags: [1, x]\n", "lags: [1]: expected an integer, got \"x\""},
       {"        lags: [0]\n", "lags: [0]: must be between 1 and 28, got 0"},
-      {"        lags: 1\n", "lags: expected a non-empty list of integers"},
+      {"        lags: 1\n", "lags: expected a list of integers"},
       {"        horizon: 90s\n", "horizon: must be a whole number of minutes"},
       {"        alarm: x\n", "not used by a predictive policy"},
   };
@@ -206,6 +207,11 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
     ASSERT_FALSE(r.ok()) << extra;
     EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
   }
+  // No fixed lag at all: only what the group's own load shows repeating.
+  Result<Config> learned_only =
+      ParseConfig(base + "        lags: []\n        learn_periods: true\n        repetitions: 2\n", "p.yaml");
+  ASSERT_TRUE(learned_only.ok()) << learned_only.status().message();
+  EXPECT_TRUE(learned_only->groups[0].policies[0].lag_days.empty());
   Result<Config> too_hot = ParseConfig(
       "groups:\n  - name: web\n    min: 1\n    max: 3\n    policies:\n"
       "      - {name: s, type: predictive, target: 120}\n", "p.yaml");
