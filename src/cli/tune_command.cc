@@ -39,11 +39,15 @@ struct TuneArgs {
   SimOptions world;
 };
 
-// A trace or a part of one, with the scale of the whole.
-struct TracePart {
+// A trace to tune on, whole or split in time: with split_minute > 0 the
+// search sees only the minutes before it, and the minutes from it are the
+// held-out part, run on in the same simulation so they start with the
+// history that leads into them (as a group running on would).
+struct TuneTrace {
   Trace trace;
-  std::string label;
-  double scale_peak_rpm = 0;
+  std::int64_t split_minute = 0;
+  std::string tuned_label;
+  std::string held_label;  // split_minute > 0
 };
 
 std::string Fixed(double v, int digits) {
@@ -57,15 +61,8 @@ double Rounded(double v, int digits) {
   return std::round(v * f) / f;
 }
 
-TracePart Part(const Trace& whole, std::size_t from, std::size_t to) {
-  TracePart p;
-  p.trace.requests.assign(whole.requests.begin() + static_cast<std::ptrdiff_t>(from),
-                          whole.requests.begin() + static_cast<std::ptrdiff_t>(to));
-  const bool all = from == 0 && to == whole.requests.size();
-  p.label = all ? whole.source : whole.source + " minutes " + std::to_string(from) + ".." + std::to_string(to - 1);
-  p.trace.source = p.label;
-  p.scale_peak_rpm = whole.peak();
-  return p;
+std::string MinutesLabel(const Trace& t, std::size_t from, std::size_t to) {
+  return t.source + " minutes " + std::to_string(from) + ".." + std::to_string(to - 1);
 }
 
 // A range's value as the config writes it.
@@ -75,8 +72,8 @@ std::string Written(const TuneParam& t, double v) {
 
 class Tuner {
  public:
-  Tuner(const TuneArgs& a, std::string text, Config config, PriceTables prices, std::vector<TracePart> tune,
-        std::vector<TracePart> holdout)
+  Tuner(const TuneArgs& a, std::string text, Config config, PriceTables prices, std::vector<TuneTrace> tune,
+        std::vector<Trace> holdout)
       : a_(a), text_(std::move(text)), config_(std::move(config)), prices_(std::move(prices)),
         tune_(std::move(tune)), holdout_(std::move(holdout)) {
     for (const TuneParam& p : config_.tune) {
@@ -172,30 +169,45 @@ class Tuner {
       s.error = config.status().message();
       return s;
     }
-    auto run = [&](const std::vector<TracePart>& parts, double* cost, double* lost) -> bool {
-      for (const TracePart& part : parts) {
-        double sum = 0;
-        for (int i = 0; i < a_.seeds; ++i) {
-          SimOptions o = a_.world;
-          o.seed = a_.first_seed + static_cast<std::uint64_t>(i);
-          o.scale_peak_rpm = part.scale_peak_rpm;
-          Result<SimReport> r = RunSimulation(*config, part.trace, prices_, o);
-          if (!r.ok()) {
-            s.ok = false;
-            s.error = r.status().message();
-            return false;
-          }
-          sum += r->cost_usd;
-          *lost = std::max(*lost, r->lost_pct);
+    // One trace, each seed: the mean cost and the worst loss of the part
+    // tuned on and of the part held out (when it is split).
+    auto run = [&](const Trace& trace, std::int64_t split, TuneScore* out, bool held_whole) -> bool {
+      double tuned_cost = 0;
+      double held_cost = 0;
+      for (int i = 0; i < a_.seeds; ++i) {
+        SimOptions o = a_.world;
+        o.seed = a_.first_seed + static_cast<std::uint64_t>(i);
+        o.split_minute = split;
+        Result<SimReport> r = RunSimulation(*config, trace, prices_, o);
+        if (!r.ok()) {
+          out->ok = false;
+          out->error = r.status().message();
+          return false;
         }
-        *cost += sum / a_.seeds;
+        if (held_whole) {
+          held_cost += r->cost_usd;
+          out->holdout_lost_pct = std::max(out->holdout_lost_pct, r->lost_pct);
+        } else if (r->split) {
+          tuned_cost += r->split->before.cost_usd;
+          out->lost_pct = std::max(out->lost_pct, r->split->before.lost_pct());
+          held_cost += r->split->from.cost_usd;
+          out->holdout_lost_pct = std::max(out->holdout_lost_pct, r->split->from.lost_pct());
+        } else {
+          tuned_cost += r->cost_usd;
+          out->lost_pct = std::max(out->lost_pct, r->lost_pct);
+        }
       }
+      out->cost_usd += tuned_cost / a_.seeds;
+      out->holdout_cost_usd += held_cost / a_.seeds;
       return true;
     };
-    if (!run(tune_, &s.cost_usd, &s.lost_pct)) return s;
-    if (!holdout_.empty()) {
+    for (const TuneTrace& t : tune_) {
+      if (!run(t.trace, t.split_minute, &s, false)) return s;
+      s.has_holdout = s.has_holdout || t.split_minute > 0;
+    }
+    for (const Trace& t : holdout_) {
       s.has_holdout = true;
-      run(holdout_, &s.holdout_cost_usd, &s.holdout_lost_pct);
+      if (!run(t, 0, &s, true)) return s;
     }
     return s;
   }
@@ -205,8 +217,8 @@ class Tuner {
   std::string text_;
   Config config_;
   PriceTables prices_;
-  std::vector<TracePart> tune_;
-  std::vector<TracePart> holdout_;
+  std::vector<TuneTrace> tune_;
+  std::vector<Trace> holdout_;
   std::vector<TuneDimension> dims_;
 };
 
@@ -263,8 +275,10 @@ int Run(const TuneArgs& a) {
       a.advisor.empty() ? BundledDataFile("spot_advisor_interruption.csv") : a.advisor);
   if (!prices.ok()) return fail(prices.status().message(), 1);
 
-  std::vector<TracePart> tune;
-  std::vector<TracePart> holdout;
+  std::vector<TuneTrace> tune;
+  std::vector<Trace> holdout;
+  std::vector<std::string> tuned_on;
+  std::vector<std::string> held_out;
   for (const std::string& path : a.traces) {
     Result<Trace> t = LoadTraceFile(path);
     if (!t.ok()) return fail(t.status().message(), 1);
@@ -275,30 +289,39 @@ int Run(const TuneArgs& a) {
       return fail(path + ": too short (" + std::to_string(n) + " minutes) to split at --holdout-fraction " +
                       Fixed(a.holdout_fraction, 2), 1);
     }
-    tune.push_back(Part(*t, 0, n - held));
-    if (held > 0) holdout.push_back(Part(*t, n - held, n));
+    TuneTrace part;
+    part.split_minute = static_cast<std::int64_t>(n - held);
+    const auto requests_in = [&](std::size_t from, std::size_t to) {
+      double sum = 0;
+      for (std::size_t m = from; m < to; ++m) sum += t->requests[m];
+      return sum;
+    };
+    if (held > 0) {
+      part.tuned_label = MinutesLabel(*t, 0, n - held);
+      part.held_label = MinutesLabel(*t, n - held, n);
+      if (requests_in(0, n - held) <= 0) return fail(part.tuned_label + ": the part tuned on has no requests", 1);
+      if (requests_in(n - held, n) <= 0) return fail(part.held_label + ": the held-out part has no requests", 1);
+      held_out.push_back(part.held_label);
+    } else {
+      part.split_minute = 0;
+      part.tuned_label = t->source;
+    }
+    tuned_on.push_back(part.tuned_label);
+    part.trace = std::move(*t);
+    tune.push_back(std::move(part));
   }
   for (const std::string& path : a.holdout) {
     Result<Trace> t = LoadTraceFile(path);
     if (!t.ok()) return fail(t.status().message(), 1);
     if (t->peak() <= 0) return fail(path + ": the trace has no requests", 1);
-    holdout.push_back(Part(*t, 0, t->requests.size()));
+    held_out.push_back(t->source);
+    holdout.push_back(std::move(*t));
   }
-  for (const TracePart& p : tune) {
-    if (p.trace.peak() <= 0) return fail(p.label + ": the part tuned on has no requests", 1);
-  }
-  for (const TracePart& p : holdout) {
-    if (p.trace.peak() <= 0) return fail(p.label + ": the held-out part has no requests", 1);
-  }
-  if (holdout.empty()) {
+  if (held_out.empty()) {
     std::cerr << "warning: nothing is held out (--holdout-fraction 0, no --holdout): every figure is from the "
                  "traffic tuned on\n";
   }
-  std::vector<std::string> tuned_on;
-  std::vector<std::string> held_out;
-  for (const TracePart& p : tune) tuned_on.push_back(p.label);
-  for (const TracePart& p : holdout) held_out.push_back(p.label);
-
+  const auto runs_per_config = static_cast<double>(tune.size() + holdout.size());  // a split trace is one run
   Tuner tuner(a, *text, *config, std::move(*prices), std::move(tune), std::move(holdout));
   if (Status s = tuner.CheckEnds(); !s.ok()) return fail(s.message(), 1);
 
@@ -328,7 +351,7 @@ int Run(const TuneArgs& a) {
       });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto n = static_cast<double>(r.candidates.size());
-  const double sims = n * a.seeds * static_cast<double>(tuned_on.size() + held_out.size());
+  const double sims = n * a.seeds * runs_per_config;
   std::cerr << "tune: " << r.candidates.size() << " configs in " << Fixed(seconds, 1) << " s: "
             << Fixed(seconds > 0 ? n * 60 / seconds : 0, 1) << " configs/minute (" << Fixed(sims, 0)
             << " simulations, " << o.jobs << " jobs)\n";

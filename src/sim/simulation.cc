@@ -242,11 +242,23 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
       o.ended_at = d->ended_at > 0 ? d->ended_at - start : -1;
     }
   };
+  if (options.split_minute < 0 || options.split_minute >= static_cast<std::int64_t>(trace.requests.size())) {
+    return Status::InvalidArgument("split minute " + std::to_string(options.split_minute) +
+                                   " is outside the trace's minutes 0.." +
+                                   std::to_string(trace.requests.size() - 1));
+  }
+  // The cost up to the split, taken before anything at that second runs:
+  // what a run of the trace cut there would be billed.
+  const Seconds split_at = start + static_cast<Seconds>(options.split_minute) * kMinute;
+  std::optional<double> cost_before_split;
   SHOAL_RETURN_IF_ERROR(tick(0, 0));
   Seconds previous = 0;
   for (Seconds next_minute = kMinute;;) {
     const Seconds event = world.NextEventTime();
     const Seconds t = (event != kNever && event < next_minute) ? event : next_minute;
+    if (options.split_minute > 0 && !cost_before_split && t >= split_at) {
+      cost_before_split = world.AccruedCost(split_at);
+    }
     if (t >= end) break;
     world.AdvanceTo(t);
     if (t == next_minute) cp.EachMinute();
@@ -326,6 +338,25 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     }
   }
   r.mean_utilization = util_minutes > 0 ? util_sum / util_minutes : 0;
+  if (options.split_minute > 0) {
+    SimSplit split;
+    split.minute = options.split_minute;
+    const auto services = static_cast<double>(service_demand.size());
+    for (std::size_t m = 0; m < trace.requests.size(); ++m) {
+      SimSplitPart& part = static_cast<std::int64_t>(m) < split.minute ? split.before : split.from;
+      part.total_requests += trace.requests[m] * services;
+    }
+    for (const auto& [service, demand] : service_demand) {
+      const std::vector<MinuteRecord>& minutes = world.Minutes(service);
+      for (std::size_t m = 0; m < trace.requests.size(); ++m) {
+        const std::size_t at = m + static_cast<std::size_t>(options.warmup_minutes);
+        if (at >= minutes.size()) break;
+        (static_cast<std::int64_t>(m) < split.minute ? split.before : split.from).lost_requests += minutes[at].lost;
+      }
+    }
+    split.before.cost_usd = cost_before_split.value_or(0);
+    r.split = split;  // its cost from the split is set below, once the bills are in
+  }
   for (const InstanceBill& b : world.Bills()) {
     r.cost_usd += b.cost;
     r.stopped_disk_cost_usd += b.stopped_disk_cost;
@@ -333,6 +364,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
         static_cast<double>(std::max<Seconds>(0, b.ended - std::max(b.launched, start) - b.stopped_seconds)) / 3600.0;
     (b.market == Market::kSpot ? r.spot_instance_hours : r.ondemand_instance_hours) += h;
   }
+  if (r.split) r.split->from.cost_usd = r.cost_usd - r.split->before.cost_usd;
   r.savings_pct = r.static_ondemand_cost_usd > 0 ? 100.0 * (1.0 - r.cost_usd / r.static_ondemand_cost_usd) : 0;
   r.cost_to_oracle = r.oracle_cost_usd > 0 ? r.cost_usd / r.oracle_cost_usd : 0;
   r.lost_pct = r.total_requests > 0 ? 100.0 * r.lost_requests / r.total_requests : 0;

@@ -70,6 +70,10 @@ struct SimOptions {
   // into the trace.
   std::optional<FaultSpec> faults;
   std::vector<SimDeployPlan> deploys;  // operator deploys to replay
+  // > 0: also report the run's cost and losses before and from this trace
+  // minute (SimReport::split), so a trace can be judged on a later part
+  // that its earlier part's history leads into, in one run.
+  std::int64_t split_minute = 0;
   std::ostream* log = nullptr;    // the control plane's structured log, stamped with simulated time (optional)
 };
 
@@ -91,6 +95,19 @@ struct HeadroomCost {
   double lost_requests_without = 0;
   double lost_pct_without = 0;
   int hot_minutes_without = 0;
+};
+
+// A run's figures before and from a trace minute (SimOptions::split_minute).
+struct SimSplitPart {
+  double cost_usd = 0;
+  double lost_requests = 0;
+  double total_requests = 0;
+  double lost_pct() const { return total_requests > 0 ? 100.0 * lost_requests / total_requests : 0; }
+};
+struct SimSplit {
+  std::int64_t minute = 0;
+  SimSplitPart before;
+  SimSplitPart from;
 };
 
 struct SimReport {
@@ -133,6 +150,7 @@ struct SimReport {
   int restarts = 0;                                  // control-plane crashes recovered
   std::vector<std::string> violations;               // broken invariants, described
   std::optional<HeadroomCost> headroom;              // set by MeasureHeadroom
+  std::optional<SimSplit> split;                     // with SimOptions::split_minute
 };
 
 // Fails with a clear message when the config uses a pool the price tables

@@ -86,6 +86,52 @@ TEST_F(SimulationTest, OracleIsBelowAnyPolicyAndTheStaticBaselineAbove) {
   EXPECT_GT(r.cost_to_oracle, 1.0);
 }
 
+// A run split at a minute: the part before is what a run of the trace cut
+// there costs and loses (the decisions before a minute do not depend on the
+// minutes after it), the part from it is the rest, and the two add up to the
+// whole. With a warm pool and interruptions, so stopped disks and ended
+// instances are in both parts.
+TEST_F(SimulationTest, ASplitRunIsTheCutRunFollowedByTheRest) {
+  auto config = LoadConfigFile(std::string(SHOAL_SOURCE_DIR) + "/examples/default.yaml");
+  ASSERT_TRUE(config.ok());
+  config->groups[0].warm_pool.size = 2;
+  SimOptions o;
+  o.interruption_scale = 1000;
+  o.seed = 3;
+  o.scale_peak_rpm = Peak();
+  const std::int64_t split = 2 * 1440 + 7;
+  SimOptions split_options = o;
+  split_options.split_minute = split;
+  const SimReport whole = *RunSimulation(*config, trace_, prices_, split_options);
+  ASSERT_TRUE(whole.split.has_value());
+  EXPECT_EQ(whole.split->minute, split);
+  Trace cut = trace_;
+  cut.requests.resize(static_cast<std::size_t>(split));
+  const SimReport first = *RunSimulation(*config, cut, prices_, o);
+  EXPECT_GT(whole.interruptions, 0);
+  EXPECT_NEAR(whole.split->before.cost_usd, first.cost_usd, 1e-9);
+  EXPECT_NEAR(whole.split->before.lost_requests, first.lost_requests, 1e-9);
+  EXPECT_NEAR(whole.split->before.total_requests, first.total_requests, 1e-9);
+  EXPECT_NEAR(whole.split->before.cost_usd + whole.split->from.cost_usd, whole.cost_usd, 1e-9);
+  EXPECT_NEAR(whole.split->before.lost_requests + whole.split->from.lost_requests, whole.lost_requests, 1e-9);
+  EXPECT_NEAR(whole.split->before.total_requests + whole.split->from.total_requests, whole.total_requests, 1e-9);
+  EXPECT_GT(whole.split->from.cost_usd, 0);
+  // Splitting changes nothing else.
+  const SimReport plain = *RunSimulation(*config, trace_, prices_, o);
+  EXPECT_FALSE(plain.split.has_value());
+  EXPECT_EQ(plain.fingerprint, whole.fingerprint);
+  EXPECT_EQ(plain.cost_usd, whole.cost_usd);
+
+  for (const std::int64_t bad : {std::int64_t{-1}, static_cast<std::int64_t>(trace_.requests.size())}) {
+    SimOptions b = o;
+    b.split_minute = bad;
+    const auto r = RunSimulation(*config, trace_, prices_, b);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("outside the trace's minutes 0..4319"), std::string::npos)
+        << r.status().message();
+  }
+}
+
 // Spot interruptions at 1000 times the Advisor's rates: every notice must be
 // answered at once by a launch, and the service must not notice: the same
 // requests are lost as in a world without interruptions.

@@ -59,6 +59,14 @@ TEST(TuneCli, PrintsTheFrontierAndATunedConfigThatSimulateAccepts) {
   }
   // The config as given is candidate 0.
   EXPECT_EQ(j["start"]["values"]["groups.web.policies.track-cpu.target"], "65");
+  // The held-out minutes run on from the ones tuned on, in one simulation:
+  // the two parts are the whole trace's run, split.
+  const auto whole = RunShoal({"simulate", "--config", config, "--trace", TwoDays(), "--json"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const auto w = nlohmann::json::parse(whole.out);
+  EXPECT_NEAR(j["start"]["cost_usd"].get<double>() + j["start"]["holdout_cost_usd"].get<double>(),
+              w["cost_usd"].get<double>(), 0.011);
+  EXPECT_THAT(r.err, HasSubstr("(4 simulations, "));
   const auto& chosen = j["chosen"];
   ASSERT_TRUE(chosen.is_object());
   const std::string tuned = WriteTemp("tuned.yaml", chosen["config_yaml"].get<std::string>());

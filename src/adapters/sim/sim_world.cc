@@ -422,8 +422,7 @@ void SimWorld::SetServing(SimInstance& in, bool serving) {
   }
 }
 
-void SimWorld::End(SimInstance& in, Seconds t) {
-  SetServing(in, false);
+InstanceBill SimWorld::BillAt(const SimInstance& in, Seconds t) const {
   InstanceBill bill;
   bill.group = in.group;
   bill.market = in.market;
@@ -441,7 +440,19 @@ void SimWorld::End(SimInstance& in, Seconds t) {
   bill.cost = run + disk;
   bill.stopped_disk_cost = disk;
   bill.stopped_seconds = stopped;
-  bills_.push_back(bill);
+  return bill;
+}
+
+double SimWorld::AccruedCost(Seconds t) const {
+  double cost = 0;
+  for (const InstanceBill& b : bills_) cost += b.cost;
+  for (const auto& [id, in] : instances_) cost += BillAt(in, t).cost;
+  return cost;
+}
+
+void SimWorld::End(SimInstance& in, Seconds t) {
+  SetServing(in, false);
+  bills_.push_back(BillAt(in, t));
   const InstanceId id = in.id;
   if (in.pool >= 0) {
     // Ascending: ids grow with the serial they are made from (Launch).

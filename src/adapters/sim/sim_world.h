@@ -144,6 +144,10 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   // Results.
   const std::vector<MinuteRecord>& Minutes(const std::string& service) const;
   const std::vector<InstanceBill>& Bills() const { return bills_; }
+  // What everything has cost up to `t` (at or after the last event run):
+  // the bills of instances gone plus what those alive have run up, as if
+  // the run were finished at t. Splits a run's cost at a minute.
+  double AccruedCost(Seconds t) const;
   // Notices that reached a live instance, and rebalance recommendations.
   int interruptions() const { return interruptions_; }
   int recommendations() const { return recommendations_; }
@@ -226,6 +230,8 @@ class SimWorld final : public Clock, public Cloud, public Traffic, public Metric
   void DrawBurstHit(SimInstance& in, const Burst& burst);
   void MaybeRecommend(SimInstance& in, Seconds notice_issued);
   void End(SimInstance& in, Seconds t);
+  // An instance's bill if it ended at t.
+  InstanceBill BillAt(const SimInstance& in, Seconds t) const;
   double SpotCost(int pool, Seconds from, Seconds to) const;
   double RunCost(const SimInstance& in, Seconds from, Seconds to) const;  // billed from start_offset on
   double DiskCost(Seconds from, Seconds to) const;
