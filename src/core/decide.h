@@ -64,6 +64,11 @@ struct GroupState {
   MetricHistory cpu{64};
   MetricHistory requests_per_target{64};
   LoadHistory load;                         // only when a predictive policy needs it
+  // Capacity units of CPU one request per minute costs, learned from minutes
+  // the group was not saturated (0: not yet known); while CPU is saturated
+  // it turns the request rate into the load (RecordMetrics). Derived from
+  // the metric rows, which are replayed on a restart.
+  double units_per_request = 0;
   std::vector<PolicyLearning> learned;      // per policy (predictive only); derived, not persisted
   // Simple scaling: one activity at a time, then the cooldown.
   bool simple_activity_open = false;
@@ -235,7 +240,12 @@ void ClearFailingCondition(GroupState& state, ActionKind kind);
 // Decide (in the same tick) places that capacity elsewhere.
 void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Seconds now);
 
-// Records the metric datapoints of a completed minute.
+// Records the metric datapoints of a completed minute. The load a
+// predictive policy learns from is the CPU's units of work, except while
+// the CPU is saturated: then it cannot show more than the capacity there
+// was, and the load is the request rate times the CPU cost of a request
+// seen when it was not (a burst is learned at its real height, not at the
+// capacity it found).
 void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
                    const Datapoint& requests_per_target);
 

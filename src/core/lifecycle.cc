@@ -168,6 +168,7 @@ GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const Gr
   }
   s.cpu = old.cpu;
   s.requests_per_target = old.requests_per_target;
+  s.units_per_request = old.units_per_request;
   s.simple_activity_open = old.simple_activity_open;
   s.simple_activity_started = old.simple_activity_started;
   s.simple_cooldown = old.simple_cooldown;
@@ -335,12 +336,35 @@ void RecordCapacityError(const GroupSpec& spec, GroupState& state, int pool, Sec
       std::max(state.pool_avoid_until[pool], now + spec.spot.avoid_pool_after_capacity_error);
 }
 
+namespace {
+// Mean CPU at or above which a minute's CPU may understate the demand.
+constexpr double kSaturatedCpu = 95;
+// Minutes that calibrate the CPU cost of a request: busy enough that idle
+// CPU does not dominate, clear of saturation.
+constexpr double kCalibrateCpuLow = 10;
+constexpr double kCalibrateCpuHigh = 90;
+constexpr double kCalibrateWeight = 0.1;  // of the newest minute in the running mean
+}  // namespace
+
 void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
                    const Datapoint& requests_per_target) {
   state.cpu.Record(minute, cpu);
-  // CPU% summed over the instances / 100 = units of work, whatever the size.
-  if (state.load.enabled() && !cpu.missing()) state.load.Record(minute, cpu.sum / 100.0);
   state.requests_per_target.Record(minute, requests_per_target);
+  if (cpu.missing()) return;
+  // CPU% summed over the instances / 100 = units of work, whatever the size.
+  double units = cpu.sum / 100.0;
+  const double mean_cpu = cpu.sum / cpu.count;
+  const bool requests_known = !requests_per_target.missing() && requests_per_target.sum > 0;
+  if (requests_known && mean_cpu >= kCalibrateCpuLow && mean_cpu < kCalibrateCpuHigh) {
+    const double cost = units / requests_per_target.sum;
+    state.units_per_request = state.units_per_request > 0
+                                  ? (1 - kCalibrateWeight) * state.units_per_request + kCalibrateWeight * cost
+                                  : cost;
+  }
+  if (requests_known && mean_cpu >= kSaturatedCpu && state.units_per_request > 0) {
+    units = std::max(units, requests_per_target.sum * state.units_per_request);
+  }
+  if (state.load.enabled()) state.load.Record(minute, units);
 }
 
 Activity SetDesired(const GroupSpec& spec, GroupState& state, int desired, Seconds now,

@@ -92,6 +92,72 @@ TEST(PredictivePolicy, RaisesCapacityBeforeYesterdaysRampAndHoldsScaleInAtTheFlo
   EXPECT_FALSE(Combine(d.spec(), d.state(), {{0, 4, "in"}}, 16).has_value());
 }
 
+// The load a predictive policy learns from, per minute, from the group's
+// CPU and request rate (RecordMetrics).
+class LoadFromMetrics : public ::testing::Test {
+ protected:
+  LoadFromMetrics() {
+    spec_ = testing::SpotGroup();
+    spec_.policies = {Predictive({1}, 10, 65)};
+    state_ = InitialState(spec_);
+  }
+  // `instances` instances at `cpu` percent each, `requests` in the minute.
+  void Minute(std::int64_t m, double cpu, int instances, double requests) {
+    const double n = instances;
+    RecordMetrics(state_, m, Datapoint{cpu * n, cpu, cpu, n},
+                  requests > 0 ? Datapoint{requests, requests / n, requests / n, n} : Datapoint{});
+  }
+  // The history keeps floats.
+  double LoadAt(std::int64_t m) const { return state_.load.MaxIn(m, m + 1).value_or(-1); }
+
+  GroupSpec spec_;
+  GroupState state_;
+};
+
+TEST_F(LoadFromMetrics, BelowSaturationTheLoadIsTheCpusUnitsOfWork) {
+  Minute(0, 50, 4, 1000);
+  EXPECT_FLOAT_EQ(LoadAt(0), 2.0);
+  Minute(1, 92, 4, 9000);  // busy but not saturated: the CPU is believed
+  EXPECT_FLOAT_EQ(LoadAt(1), 3.68);
+}
+
+TEST_F(LoadFromMetrics, WhileSaturatedTheLoadIsTheRequestsAtTheCostOfARequestSeenBefore) {
+  for (std::int64_t m = 0; m < 10; ++m) Minute(m, 50, 4, 1000);  // 2 units for 1000 requests
+  EXPECT_DOUBLE_EQ(state_.units_per_request, 0.002);
+  // A burst of 5x: 4 instances at 100% can only show 4 units.
+  Minute(10, 100, 4, 5000);
+  EXPECT_FLOAT_EQ(LoadAt(10), 10.0);
+  // Saturated minutes do not calibrate (their CPU understates a request's cost).
+  EXPECT_DOUBLE_EQ(state_.units_per_request, 0.002);
+  // Never below what the CPU shows.
+  Minute(11, 100, 4, 1500);
+  EXPECT_FLOAT_EQ(LoadAt(11), 4.0);
+  // No request rate that minute: the CPU is all there is.
+  Minute(12, 100, 4, 0);
+  EXPECT_FLOAT_EQ(LoadAt(12), 4.0);
+}
+
+TEST_F(LoadFromMetrics, TheCostOfARequestFollowsTheNewestMinutesAndIgnoresIdleOnes) {
+  Minute(0, 50, 4, 1000);  // 0.002
+  Minute(1, 5, 4, 10);     // near idle: 0.02 a request would be idle CPU, not work
+  EXPECT_DOUBLE_EQ(state_.units_per_request, 0.002);
+  Minute(2, 50, 4, 500);   // 0.004: a tenth of the way there
+  EXPECT_DOUBLE_EQ(state_.units_per_request, 0.9 * 0.002 + 0.1 * 0.004);
+}
+
+TEST_F(LoadFromMetrics, WithNothingCalibratedASaturatedMinuteIsTheCpusUnits) {
+  Minute(0, 100, 3, 9000);
+  EXPECT_FLOAT_EQ(LoadAt(0), 3.0);
+  EXPECT_EQ(state_.units_per_request, 0);
+}
+
+TEST_F(LoadFromMetrics, AConfigChangeKeepsTheCostOfARequest) {
+  Minute(0, 50, 4, 1000);
+  GroupSpec changed = spec_;
+  changed.max = spec_.max + 1;
+  EXPECT_DOUBLE_EQ(Rebase(spec_, changed, state_).units_per_request, 0.002);
+}
+
 TEST(PredictivePolicy, HasNoVoteOnScaleIn) {
   EXPECT_FALSE(CanScaleIn(Predictive({1}, 15, 50)));
 }
