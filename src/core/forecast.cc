@@ -75,9 +75,12 @@ std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory&
   return best;
 }
 
-int PredictiveCapacity(const Forecast& f, double target_cpu) {
-  if (target_cpu <= 0) return 0;
-  return static_cast<int>(std::ceil(f.units * 100.0 / target_cpu - 1e-9));
+int CapacityAt(double units, double cpu_percent) {
+  if (!(cpu_percent > 0) || !(units > 0)) return 0;  // NaN too
+  const double capacity = std::ceil(units * 100.0 / cpu_percent - 1e-9);
+  return capacity >= kMaxCapacity ? kMaxCapacity : static_cast<int>(capacity);
 }
+
+int PredictiveCapacity(const Forecast& f, double target_cpu) { return CapacityAt(f.units, target_cpu); }
 
 }  // namespace shoal

@@ -54,6 +54,11 @@ struct Forecast {
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h,
                                          std::int64_t now_minute);
 
+// The capacity units that run `units` of load at `cpu_percent` CPU, rounded
+// up, within [0, kMaxCapacity] whatever the inputs: a wild metric must not
+// overflow an int.
+int CapacityAt(double units, double cpu_percent);
+
 // Capacity that runs the forecast load at the policy's target CPU.
 int PredictiveCapacity(const Forecast& f, double target_cpu);
 

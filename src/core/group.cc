@@ -11,7 +11,6 @@ namespace shoal {
 namespace {
 
 constexpr std::size_t kMaxNameLength = 63;  // fits a DNS label, as cloud tags and LB names need
-constexpr int kMaxCapacity = 100000;
 
 // Shortest text that reads back as the same double: "-1", "0.5".
 std::string FormatNumber(double v) {

@@ -1,5 +1,6 @@
 // Observed facts → lifecycle transitions (the "observe" half of a tick).
 #include <algorithm>
+#include <cmath>
 
 #include "core/decide.h"
 
@@ -344,6 +345,10 @@ constexpr double kSaturatedCpu = 95;
 constexpr double kCalibrateCpuLow = 10;
 constexpr double kCalibrateCpuHigh = 90;
 constexpr double kCalibrateWeight = 0.1;  // of the newest minute in the running mean
+// A saturated minute's load is taken as at most this many times what its CPU
+// shows: a request count gone wild (a counter reset read as a jump) cannot
+// make the policy ask for the whole account.
+constexpr double kMaxSaturatedFactor = 10;
 }  // namespace
 
 void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
@@ -354,7 +359,8 @@ void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
   // CPU% summed over the instances / 100 = units of work, whatever the size.
   double units = cpu.sum / 100.0;
   const double mean_cpu = cpu.sum / cpu.count;
-  const bool requests_known = !requests_per_target.missing() && requests_per_target.sum > 0;
+  const bool requests_known =
+      !requests_per_target.missing() && requests_per_target.sum > 0 && std::isfinite(requests_per_target.sum);
   if (requests_known && mean_cpu >= kCalibrateCpuLow && mean_cpu < kCalibrateCpuHigh) {
     const double cost = units / requests_per_target.sum;
     state.units_per_request = state.units_per_request > 0
@@ -362,7 +368,8 @@ void RecordMetrics(GroupState& state, std::int64_t minute, const Datapoint& cpu,
                                   : cost;
   }
   if (requests_known && mean_cpu >= kSaturatedCpu && state.units_per_request > 0) {
-    units = std::max(units, requests_per_target.sum * state.units_per_request);
+    const double estimate = requests_per_target.sum * state.units_per_request;
+    if (std::isfinite(estimate)) units = std::clamp(estimate, units, kMaxSaturatedFactor * units);
   }
   if (state.load.enabled()) state.load.Record(minute, units);
 }

@@ -15,6 +15,8 @@
 
 namespace shoal {
 
+// The most capacity units a group may have (`max`).
+constexpr int kMaxCapacity = 100000;
 constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
 // Learned periods: the longest, and history = max_period x (repetitions + 1)
 // at most this many days.

@@ -152,10 +152,6 @@ struct PredictiveWant {
   std::string cause;
 };
 
-int UnitsAt(double units, double cpu) {
-  return static_cast<int>(std::ceil(units * 100.0 / cpu - 1e-9));
-}
-
 std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& state, std::size_t i) {
   const std::int64_t now = state.last_evaluated_minute;
   std::optional<PredictiveWant> best;
@@ -177,7 +173,7 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     const auto units = PeriodForecast(state.load, period.minutes, p.repetitions, now, lead + 1);
     if (!units) continue;
     periodic = std::max(periodic, *units);
-    consider(UnitsAt(*units, p.target_value), [&] {
+    consider(CapacityAt(*units, p.target_value), [&] {
       return "load " + FormatValue(*units) + " units within the next " + std::to_string(lead + 1) +
              " minutes in each of the last " + std::to_string(p.repetitions) + " repetitions of its " +
              std::to_string(period.minutes) + "-minute period (correlation " + FormatValue(period.correlation) +
@@ -190,7 +186,7 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     const std::int64_t latest = state.load.latest();
     if (const auto recent = state.load.MaxIn(latest - l.lead + 1, latest + 1)) {
       const double base = std::max({*recent, periodic, kGrowthFloorUnits});
-      consider(UnitsAt(base * *l.growth, 100), [&] {
+      consider(CapacityAt(base * *l.growth, 100), [&] {
         return "headroom: " + FormatValue(base) + " units x " + FormatValue(*l.growth) +
                ", the growth over " + std::to_string(l.lead) + " minutes that " +
                FormatValue(p.headroom_quantile * 100) +

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "core/scaling.h"
 #include "decide_test_util.h"
 
@@ -58,6 +61,17 @@ TEST(ForecastSeasonal, TakesTheBusiestMinuteOfTheHorizonAtTheLargestLag) {
   EXPECT_EQ(f->lag_days, 1);
   EXPECT_EQ(PredictiveCapacity(*f, 50), 12);  // 6 units at 50% CPU
   EXPECT_EQ(PredictiveCapacity(Forecast{3.0, 1}, 60), 5);
+}
+
+TEST(ForecastCapacity, IsRoundedUpAndBoundedWhateverTheInput) {
+  EXPECT_EQ(CapacityAt(3.0, 60), 5);
+  EXPECT_EQ(CapacityAt(3.0, 100), 3);
+  EXPECT_EQ(CapacityAt(0, 60), 0);
+  EXPECT_EQ(CapacityAt(-2, 60), 0);
+  EXPECT_EQ(CapacityAt(std::nan(""), 60), 0);
+  EXPECT_EQ(CapacityAt(3.0, 0), 0);
+  EXPECT_EQ(CapacityAt(1e300, 60), kMaxCapacity);
+  EXPECT_EQ(CapacityAt(std::numeric_limits<double>::infinity(), 100), kMaxCapacity);
 }
 
 TEST(ForecastSeasonal, NoForecastBeforeAnyLagHasHistory) {
@@ -143,6 +157,15 @@ TEST_F(LoadFromMetrics, TheCostOfARequestFollowsTheNewestMinutesAndIgnoresIdleOn
   EXPECT_DOUBLE_EQ(state_.units_per_request, 0.002);
   Minute(2, 50, 4, 500);   // 0.004: a tenth of the way there
   EXPECT_DOUBLE_EQ(state_.units_per_request, 0.9 * 0.002 + 0.1 * 0.004);
+}
+
+TEST_F(LoadFromMetrics, AWildRequestCountIsBoundedByTenTimesTheCpusUnits) {
+  Minute(0, 50, 4, 1000);
+  Minute(1, 100, 4, 1e12);  // a counter gone wild
+  EXPECT_FLOAT_EQ(LoadAt(1), 40.0);
+  Minute(2, 100, 4, std::numeric_limits<double>::infinity());
+  EXPECT_FLOAT_EQ(LoadAt(2), 4.0);
+  EXPECT_DOUBLE_EQ(state_.units_per_request, 0.002);
 }
 
 TEST_F(LoadFromMetrics, WithNothingCalibratedASaturatedMinuteIsTheCpusUnits) {
