@@ -46,8 +46,6 @@ struct TuneArgs {
 struct TuneTrace {
   Trace trace;
   std::int64_t split_minute = 0;
-  std::string tuned_label;
-  std::string held_label;  // split_minute > 0
 };
 
 std::string Fixed(double v, int digits) {
@@ -289,26 +287,23 @@ int Run(const TuneArgs& a) {
       return fail(path + ": too short (" + std::to_string(n) + " minutes) to split at --holdout-fraction " +
                       Fixed(a.holdout_fraction, 2), 1);
     }
-    TuneTrace part;
-    part.split_minute = static_cast<std::int64_t>(n - held);
     const auto requests_in = [&](std::size_t from, std::size_t to) {
       double sum = 0;
       for (std::size_t m = from; m < to; ++m) sum += t->requests[m];
       return sum;
     };
     if (held > 0) {
-      part.tuned_label = MinutesLabel(*t, 0, n - held);
-      part.held_label = MinutesLabel(*t, n - held, n);
-      if (requests_in(0, n - held) <= 0) return fail(part.tuned_label + ": the part tuned on has no requests", 1);
-      if (requests_in(n - held, n) <= 0) return fail(part.held_label + ": the held-out part has no requests", 1);
-      held_out.push_back(part.held_label);
+      const std::string tuned_label = MinutesLabel(*t, 0, n - held);
+      const std::string held_label = MinutesLabel(*t, n - held, n);
+      if (requests_in(0, n - held) <= 0) return fail(tuned_label + ": the part tuned on has no requests", 1);
+      if (requests_in(n - held, n) <= 0) return fail(held_label + ": the held-out part has no requests", 1);
+      tuned_on.push_back(tuned_label);
+      held_out.push_back(held_label);
     } else {
-      part.split_minute = 0;
-      part.tuned_label = t->source;
+      tuned_on.push_back(t->source);
     }
-    tuned_on.push_back(part.tuned_label);
-    part.trace = std::move(*t);
-    tune.push_back(std::move(part));
+    const auto split = static_cast<std::int64_t>(held > 0 ? n - held : 0);  // 0: nothing held out
+    tune.push_back(TuneTrace{std::move(*t), split});
   }
   for (const std::string& path : a.holdout) {
     Result<Trace> t = LoadTraceFile(path);

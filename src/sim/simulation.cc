@@ -312,6 +312,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
   r.series.pool_names.reserve(pools.size());
   for (const MarketPool& p : pools) r.series.pool_names.push_back(p.instance_type + "/" + p.zone);
   r.series.pool_units.assign(pools.size(), {});
+  if (options.split_minute > 0) r.split = SimSplit{options.split_minute, {}, {}};
   for (const auto& [service, demand] : service_demand) {
     const std::vector<MinuteRecord>& minutes = world.Minutes(service);
     for (std::size_t m = 0; m < trace.requests.size(); ++m) {
@@ -319,6 +320,11 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
       if (at >= minutes.size()) break;
       const MinuteRecord& rec = minutes[at];
       r.lost_requests += rec.lost;
+      if (r.split) {
+        SimSplitPart& part = static_cast<std::int64_t>(m) < r.split->minute ? r.split->before : r.split->from;
+        part.lost_requests += rec.lost;
+        part.total_requests += trace.requests[m];
+      }
       const double capacity = rec.capacity_units * cap;
       const double util = capacity > 0 ? rec.demand / capacity : (rec.demand > 0 ? 1e9 : 0);
       if (util > 0.9) ++r.hot_minutes;
@@ -338,25 +344,7 @@ Result<SimReport> RunSimulation(const Config& config, const Trace& trace, const 
     }
   }
   r.mean_utilization = util_minutes > 0 ? util_sum / util_minutes : 0;
-  if (options.split_minute > 0) {
-    SimSplit split;
-    split.minute = options.split_minute;
-    const auto services = static_cast<double>(service_demand.size());
-    for (std::size_t m = 0; m < trace.requests.size(); ++m) {
-      SimSplitPart& part = static_cast<std::int64_t>(m) < split.minute ? split.before : split.from;
-      part.total_requests += trace.requests[m] * services;
-    }
-    for (const auto& [service, demand] : service_demand) {
-      const std::vector<MinuteRecord>& minutes = world.Minutes(service);
-      for (std::size_t m = 0; m < trace.requests.size(); ++m) {
-        const std::size_t at = m + static_cast<std::size_t>(options.warmup_minutes);
-        if (at >= minutes.size()) break;
-        (static_cast<std::int64_t>(m) < split.minute ? split.before : split.from).lost_requests += minutes[at].lost;
-      }
-    }
-    split.before.cost_usd = cost_before_split.value_or(0);
-    r.split = split;  // its cost from the split is set below, once the bills are in
-  }
+  if (r.split) r.split->before.cost_usd = cost_before_split.value_or(0);  // from the split: once the bills are in
   for (const InstanceBill& b : world.Bills()) {
     r.cost_usd += b.cost;
     r.stopped_disk_cost_usd += b.stopped_disk_cost;

@@ -67,6 +67,15 @@ TEST(TuneCli, PrintsTheFrontierAndATunedConfigThatSimulateAccepts) {
   EXPECT_NEAR(j["start"]["cost_usd"].get<double>() + j["start"]["holdout_cost_usd"].get<double>(),
               w["cost_usd"].get<double>(), 0.011);
   EXPECT_THAT(r.err, HasSubstr("(4 simulations, "));
+  // Nothing held out: the whole trace is tuned on, and said so.
+  const auto all = RunShoal({"tune", "--config", config, "--trace", TwoDays(), "--budget", "1", "--seeds", "1",
+                             "--max-lost-pct", "100", "--holdout-fraction", "0", "--json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(all.err, HasSubstr("nothing is held out"));
+  const auto ja = nlohmann::json::parse(all.out);
+  EXPECT_TRUE(ja["held_out"].empty());
+  EXPECT_THAT(ja["tuned_on"][0].get<std::string>(), ::testing::Not(HasSubstr("minutes")));
+  EXPECT_NEAR(ja["start"]["cost_usd"].get<double>(), w["cost_usd"].get<double>(), 0.011);
   const auto& chosen = j["chosen"];
   ASSERT_TRUE(chosen.is_object());
   const std::string tuned = WriteTemp("tuned.yaml", chosen["config_yaml"].get<std::string>());
@@ -127,6 +136,21 @@ TEST(TuneCli, BadInputIsRefusedClearly) {
   auto ceiling = run(kTune, {"--max-lost-pct", "-1"});
   EXPECT_NE(ceiling.exit_code, 0);
   EXPECT_THAT(ceiling.err, HasSubstr("--max-lost-pct"));
+  // A split whose part tuned on, or held out, has no requests.
+  std::string quiet_start = "minute,requests\n";
+  std::string quiet_end = "minute,requests\n";
+  for (int m = 0; m < 100; ++m) {
+    quiet_start += std::to_string(m) + "," + (m < 70 ? "0" : "500") + "\n";
+    quiet_end += std::to_string(m) + "," + (m < 70 ? "500" : "0") + "\n";
+  }
+  auto no_tuned = RunShoal({"tune", "--config", Config(kTune), "--trace", WriteTemp("quiet_start.csv", quiet_start),
+                            "--budget", "2"});
+  EXPECT_EQ(no_tuned.exit_code, 1);
+  EXPECT_THAT(no_tuned.err, HasSubstr("minutes 0..69: the part tuned on has no requests"));
+  auto no_held = RunShoal({"tune", "--config", Config(kTune), "--trace", WriteTemp("quiet_end.csv", quiet_end),
+                           "--budget", "2"});
+  EXPECT_EQ(no_held.exit_code, 1);
+  EXPECT_THAT(no_held.err, HasSubstr("minutes 70..99: the held-out part has no requests"));
   auto missing = RunShoal({"tune", "--config", Config(kTune), "--trace", "/nonexistent/trace.csv"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_THAT(missing.err, HasSubstr("/nonexistent/trace.csv"));

@@ -186,7 +186,16 @@ TEST(PredictivePolicy, HasNoVoteOnScaleIn) {
 }
 
 TEST(PredictivePolicy, ValidationNamesTheField) {
-  EXPECT_NE(Validate(Predictive({}, 15, 50)).message().find("lag_days"), std::string::npos);
+  EXPECT_NE(Validate(Predictive({}, 15, 50)).message().find(
+                "lag_days is empty and neither learn_periods nor headroom_quantile is set"),
+            std::string::npos);
+  // No fixed lag is fine when the policy learns periods or keeps headroom.
+  PolicySpec learned_only = Predictive({}, 15, 50);
+  learned_only.learn_periods = true;
+  EXPECT_TRUE(Validate(learned_only).ok()) << Validate(learned_only).message();
+  PolicySpec headroom_only = Predictive({}, 15, 50);
+  headroom_only.headroom_quantile = 0.9;
+  EXPECT_TRUE(Validate(headroom_only).ok()) << Validate(headroom_only).message();
   EXPECT_NE(Validate(Predictive({0}, 15, 50)).message().find("lag_days[0]"), std::string::npos);
   EXPECT_NE(Validate(Predictive({1, 29}, 15, 50)).message().find("lag_days[1]"), std::string::npos);
   EXPECT_NE(Validate(Predictive({1}, 0, 50)).message().find("horizon_minutes"), std::string::npos);

@@ -480,39 +480,6 @@ INSTANTIATE_TEST_SUITE_P(
           "warmup (-1)"}),
     [](const auto& info) { return CaseName(info.param.description); });
 
-PolicySpec PredictivePolicy() {
-  PolicySpec p;
-  p.name = "seasonal";
-  p.type = PolicyType::kPredictive;
-  p.target_value = 65;
-  p.lag_days = {1};
-  return p;
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    PolicyPredictive, PolicyValidateTest,
-    ::testing::Values(
-        V{"valid predictive", PredictivePolicy, Keep, ""},
-        V{"no lag and nothing learned", PredictivePolicy, [](PolicySpec& p) { p.lag_days.clear(); },
-          "lag_days is empty and neither learn_periods nor headroom_quantile is set"},
-        V{"no lag with learned periods",
-          PredictivePolicy,
-          [](PolicySpec& p) {
-            p.lag_days.clear();
-            p.learn_periods = true;
-          },
-          ""},
-        V{"no lag with headroom",
-          PredictivePolicy,
-          [](PolicySpec& p) {
-            p.lag_days.clear();
-            p.headroom_quantile = 0.9;
-          },
-          ""},
-        V{"lag beyond four weeks", PredictivePolicy, [](PolicySpec& p) { p.lag_days = {1, 29}; },
-          "lag_days[1] (29) must be between 1 and 28"}),
-    [](const auto& info) { return CaseName(info.param.description); });
-
 // ---- Names ----------------------------------------------------------------------
 
 TEST(PolicyNamesTest, PolicyTypeRoundTrips) {
