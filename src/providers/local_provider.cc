@@ -220,12 +220,10 @@ void LocalProvider::SampleMetrics(Seconds now, const std::vector<const GroupStat
   last_sample_ = now;
   std::map<InstanceId, double> cpu;
   for (const CpuSample& s : cloud_->SampleCpu()) cpu[s.id] = s.percent;
-  const std::map<InstanceId, double> rates = traffic_->RequestRates();
   const std::map<InstanceId, ServerCounters> counters = traffic_->Counters();
   for (std::size_t g = 0; g < config_.groups.size() && g < states.size(); ++g) {
     std::vector<double> serving_cpu;
     double units = 0;
-    double rps = 0;
     // Every instance HAProxy counts for, in service or not: a draining one
     // still answers its in-flight requests for its release.
     std::vector<InstanceCounters> answered;
@@ -237,9 +235,9 @@ void LocalProvider::SampleMetrics(Seconds now, const std::vector<const GroupStat
       if (in.state != InstanceState::kInService) continue;
       units += in.weight;
       if (auto c = cpu.find(in.id); c != cpu.end()) serving_cpu.push_back(c->second);
-      if (auto r = rates.find(in.id); r != rates.end()) rps += r->second;
     }
-    metrics_.Sample(config_.groups[g].name, now, seconds, serving_cpu, units, rps);
+    metrics_.Sample(config_.groups[g].name, now, seconds, serving_cpu, units,
+                    traffic_->BackendRequestRate(config_.groups[g].name));
     metrics_.SampleReleases(config_.groups[g].name, now, answered);
   }
 }

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -315,12 +317,43 @@ TEST_F(HaproxyIntegration, RegisteredServersBecomeHealthyAndShareTraffic) {
   EXPECT_GE(spread.count("b") ? spread.at("b") : 0, 5);
   // Registering again changes nothing.
   EXPECT_TRUE(Register(kA).ok());
-  // Rates are known per server and per backend after two polls with traffic.
+}
+
+// The group's request rate (what the local provider reports as requests per
+// target, and what a predictive policy sizes a saturated group from) counts
+// each request once. Here b stops listening while HAProxy still has it up:
+// requests sent to it are refused, retried and redispatched to a, and
+// HAProxy's count of sessions on b grows by every connect it tried, while
+// the backend's grows by one per request.
+TEST_F(HaproxyIntegration, TheGroupsRequestRateCountsEachRequestOnceWhateverTheRetries) {
+  RegisterBothAndWaitHealthy();
   traffic_->Poll();
-  Spread(20);
   traffic_->Poll();
-  EXPECT_GT(traffic_->BackendRequestRate(kGroup), 0);
-  EXPECT_EQ(traffic_->RequestRates().size(), 2u);
+  const auto before = runtime_->ShowStat();
+  ASSERT_TRUE(before.ok());
+  const ServerStat* b_before = StatOf(*before, kB);
+  ASSERT_NE(b_before, nullptr);
+  const std::int64_t b_sessions_before = b_before->total_sessions;
+  b_.reset();  // b's port now refuses connections; its checks take 3 x 200 ms to notice
+  const auto outer_start = std::chrono::steady_clock::now();
+  traffic_->Poll();
+  const auto inner_start = std::chrono::steady_clock::now();
+  constexpr int kRequests = 20;
+  EXPECT_EQ(Spread(kRequests), (std::map<std::string, int>{{"a", kRequests}})) << "every request answered, by a";
+  const auto inner_end = std::chrono::steady_clock::now();
+  traffic_->Poll();
+  const auto outer_end = std::chrono::steady_clock::now();
+  const auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+  const double rate = traffic_->BackendRequestRate(kGroup);
+  EXPECT_GE(rate, kRequests / seconds(outer_start, outer_end) - 1e-9);
+  EXPECT_LE(rate, kRequests / seconds(inner_start, inner_end) + 1e-9);
+  const auto after = runtime_->ShowStat();
+  ASSERT_TRUE(after.ok());
+  if (const ServerStat* b_after = StatOf(*after, kB)) {
+    // What a sum of the servers' session rates would have counted extra.
+    std::cout << "sessions counted on b for " << kRequests << " requests: "
+              << b_after->total_sessions - b_sessions_before << "\n";
+  }
 }
 
 TEST_F(HaproxyIntegration, DrainStopsNewRequestsWithoutErrorsAndReportsDrained) {

@@ -240,8 +240,12 @@ class HaproxyTraffic final : public Traffic {
   std::vector<HaproxyServer> Servers() const;
   // Why the last Poll saw nothing (socket down, ...); Ok after a good Poll.
   Status LastPollStatus() const;
-  // Requests per second per server and per group's backend, from the last Poll.
-  std::map<InstanceId, double> RequestRates() const;
+  // Requests per second the group's backend received between the last two
+  // Polls: each request once, as an ALB's RequestCount counts it, whether a
+  // server took it at once, after retried connects, or never. (A server's
+  // own session count is no substitute: HAProxy counts every connect it
+  // tries there, so under overload, when connects time out and are retried,
+  // it counts a request several times.)
   double BackendRequestRate(const std::string& group) const;
   // The counters of every member `show stat` listed at the last Poll
   // (members not seen yet are left out).

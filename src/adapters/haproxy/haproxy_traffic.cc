@@ -34,8 +34,6 @@ struct Member {
   bool held = false;  // blue/green: checked, sent nothing (HAProxy's DRAIN state, not on its way out)
   bool drained_reported = false;
   bool reported_up = false;
-  std::int64_t last_stot = -1;
-  double rate = 0;
   std::optional<ServerCounters> counters;  // as `show stat` last listed them
 };
 
@@ -143,7 +141,6 @@ struct HaproxyTraffic::Impl {
     Status first_error;
     for (auto& [id, m] : members) {
       if (index.count({m.backend, m.server}) != 0) continue;
-      m.last_stot = -1;
       Status s = AddAndReady(m);
       if (!s.ok() && first_error.ok()) first_error = s;
     }
@@ -172,9 +169,7 @@ struct HaproxyTraffic::Impl {
     }
   }
 
-  void Observe(InstanceId id, Member& m, const ServerStat& s, double seconds, std::vector<GroupInstanceEvent>& out) {
-    m.rate = RateFrom(m.last_stot, s.total_sessions, seconds, s.request_rate);
-    m.last_stot = s.total_sessions;
+  void Observe(InstanceId id, Member& m, const ServerStat& s, std::vector<GroupInstanceEvent>& out) {
     m.counters = ServerCounters{s.http_responses, s.http_responses_5xx, s.response_time_ms};
     if (m.held) {
       // Held: HAProxy shows DRAIN while its checks pass, DOWN otherwise.
@@ -240,7 +235,7 @@ struct HaproxyTraffic::Impl {
     for (const ServerStat& s : *stats) index[{s.backend, s.server}] = &s;
     for (auto& [id, m] : members) {
       const auto it = index.find({m.backend, m.server});
-      if (it != index.end()) Observe(id, m, *it->second, seconds, out);
+      if (it != index.end()) Observe(id, m, *it->second, out);
     }
     ObserveBackends(*stats, seconds);
     Status restored = RestoreMissing(index);
@@ -347,13 +342,6 @@ std::vector<HaproxyServer> HaproxyTraffic::Servers() const {
 Status HaproxyTraffic::LastPollStatus() const {
   std::lock_guard lock(impl_->mu);
   return impl_->last_status;
-}
-
-std::map<InstanceId, double> HaproxyTraffic::RequestRates() const {
-  std::lock_guard lock(impl_->mu);
-  std::map<InstanceId, double> out;
-  for (const auto& [id, m] : impl_->members) out[id] = m.rate;
-  return out;
 }
 
 std::map<InstanceId, ServerCounters> HaproxyTraffic::Counters() const {
