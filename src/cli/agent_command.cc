@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "adapters/local/agent.h"
+#include "cli/number_checks.h"
 
 namespace shoal {
 namespace {
@@ -92,7 +93,7 @@ void AddAgentCommand(CLI::App& app, int* exit_code) {
                   "'provisioned' (warm-pool launches: the daemon then stops the instance into the pool)")
       ->check(CLI::Validator(CheckHttpUrl, "http://HOST:PORT/PATH"));
   cmd->add_option("--interval", args->interval_seconds, "seconds between polls")
-      ->check(CLI::Range(0.05, 3600.0));
+      ->check(FiniteRange(0.05, 3600.0));
   cmd->add_flag("--once", args->once, "poll once and exit (for tests)");
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });
 }

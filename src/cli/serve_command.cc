@@ -21,6 +21,7 @@
 #include "cli/api_client.h"
 #include "cli/bundled_data.h"
 #include "cli/cluster_commands.h"
+#include "cli/number_checks.h"
 #include "providers/make_provider.h"
 
 namespace shoal {
@@ -189,7 +190,7 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--cores", args->options.cores,
                   "CPU cores the instances may use together; launches beyond it fail for lack of capacity "
                   "(default: the CPUs this machine gives the daemon)")
-      ->check(CLI::Range(0.01, 100000.0));
+      ->check(FiniteRange(0.01, 100000.0));
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 
   // --api, --token and --data-dir like every command over the API; --api

@@ -7,9 +7,10 @@
 
 #include "adapters/config/config.h"
 #include "adapters/data/iso_time.h"
-#include "cli/bundled_data.h"
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
+#include "cli/bundled_data.h"
+#include "cli/number_checks.h"
 #include "sim/plot.h"
 #include "sim/report.h"
 #include "sim/simulation.h"
@@ -145,10 +146,10 @@ void AddSimInputOptions(CLI::App* cmd, SimInputPaths* paths, SimOptions* options
       ->check(CLI::Range(0, 3600));
   cmd->add_option("--interruption-scale", options->interruption_scale,
                   "multiply every pool's interruption rate (0 = none)")
-      ->check(CLI::Range(0.0, 1000.0));
+      ->check(FiniteRange(0.0, 1000.0));
   cmd->add_option("--rebalance-fraction", options->rebalance_fraction,
                   "share of burst interruptions preceded by a rebalance recommendation (0 = none)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(FiniteRange(0.0, 1.0));
   cmd->add_option("--rebalance-lead-min", options->rebalance_lead_min,
                   "seconds a recommendation comes before its notice, at least")
       ->check(CLI::Range(0, 86400));

@@ -15,6 +15,7 @@
 #include "adapters/data/prices.h"
 #include "adapters/data/trace.h"
 #include "cli/bundled_data.h"
+#include "cli/number_checks.h"
 #include "sim/simulation.h"
 #include "sim/tune.h"
 
@@ -452,10 +453,10 @@ void AddTuneCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--holdout-fraction", args->holdout_fraction,
                   "the last part of each --trace held out, only reported (default 0.3; 0 = none)")
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(FiniteRange(0.0, 0.9));
   cmd->add_option("--max-lost-pct", args->max_lost_pct,
                   "the loss ceiling: % of requests lost, worst trace and seed (default 0.01)")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(FiniteRange(0.0, 100.0));
   cmd->add_option("--budget", args->budget, "configs to evaluate, at most (default 40)")->check(CLI::Range(1, 100000));
   cmd->add_option("--seeds", args->seeds, "simulator seeds per trace and config (default 3)")->check(CLI::Range(1, 1000));
   cmd->add_option("--first-seed", args->first_seed, "the first simulator seed (default 1)");

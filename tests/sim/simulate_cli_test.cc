@@ -149,6 +149,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"ZeroPeakInstances", "", "", {"--peak-instances", "0"}, "--peak-instances"},
         BadInput{"NonsenseSeed", "", "", {"--seed", "many"}, "--seed"},
         BadInput{"RebalanceFractionAboveOne", "", "", {"--rebalance-fraction", "1.5"}, "--rebalance-fraction"},
+        BadInput{"RebalanceFractionNaN", "", "", {"--rebalance-fraction", "nan"},
+                 "--rebalance-fraction: 'nan' is not a finite number (0 to 1)"},
+        BadInput{"InterruptionScaleNaN", "", "", {"--interruption-scale", "nan"},
+                 "--interruption-scale: 'nan' is not a finite number (0 to 1000)"},
         BadInput{"RebalanceLeadsCrossed", "", "", {"--rebalance-lead-min", "600", "--rebalance-lead-max", "60"},
                  "--rebalance-lead-min (600) is above --rebalance-lead-max (60)"}),
     [](const ::testing::TestParamInfo<BadInput>& i) { return std::string(i.param.name); });

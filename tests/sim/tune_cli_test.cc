@@ -136,6 +136,12 @@ TEST(TuneCli, BadInputIsRefusedClearly) {
   auto ceiling = run(kTune, {"--max-lost-pct", "-1"});
   EXPECT_NE(ceiling.exit_code, 0);
   EXPECT_THAT(ceiling.err, HasSubstr("--max-lost-pct"));
+  auto nan_ceiling = run(kTune, {"--max-lost-pct", "nan"});
+  EXPECT_NE(nan_ceiling.exit_code, 0);
+  EXPECT_THAT(nan_ceiling.err, HasSubstr("--max-lost-pct: 'nan' is not a finite number (0 to 100)"));
+  auto nan_holdout = run(kTune, {"--holdout-fraction", "nan"});
+  EXPECT_NE(nan_holdout.exit_code, 0);
+  EXPECT_THAT(nan_holdout.err, HasSubstr("--holdout-fraction: 'nan' is not a finite number"));
   // A split whose part tuned on, or held out, has no requests.
   std::string quiet_start = "minute,requests\n";
   std::string quiet_end = "minute,requests\n";
