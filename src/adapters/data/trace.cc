@@ -104,6 +104,11 @@ Result<Trace> ParseCloudWatchTrace(const std::string& json_text, const std::stri
   constexpr std::int64_t kMaxMinutes = 366LL * 24 * 60 * 3;
   if (minutes > kMaxMinutes) return fail("spans more than three years");
   const std::int64_t per = period / 60;
+  for (const auto& [t, value] : by_time) {
+    if (value / static_cast<double>(per) > kMaxTraceRequestsPerMinute) {
+      return fail("more than 1e12 requests a minute at " + FormatIsoUtc(t));
+    }
+  }
   Trace trace;
   trace.source = source_name;
   trace.requests.assign(static_cast<std::size_t>(minutes), 0.0);
@@ -145,6 +150,10 @@ Result<Trace> ParseTrace(const std::string& csv_text, const std::string& source_
         }
         if (requests < 0) {
           return CsvLineError(source_name, line, "requests is negative (" + std::to_string(requests) + ")");
+        }
+        if (static_cast<double>(requests) > kMaxTraceRequestsPerMinute) {
+          return CsvLineError(source_name, line,
+                              "requests is more than 1e12 in a minute (" + std::to_string(requests) + ")");
         }
         trace.requests.push_back(static_cast<double>(requests));
         return Status::Ok();

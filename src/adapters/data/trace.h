@@ -9,6 +9,11 @@
 
 namespace shoal {
 
+// The most requests a trace may hold in one minute: about 17 billion a second,
+// beyond any real service, and low enough that no sum over a trace can
+// overflow a double (a CloudWatch export's 1e308 twice is infinite).
+inline constexpr double kMaxTraceRequestsPerMinute = 1e12;
+
 struct Trace {
   std::string source;
   std::vector<double> requests;  // requests in minute i

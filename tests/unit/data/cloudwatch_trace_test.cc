@@ -48,6 +48,14 @@ TEST(CloudWatchTrace, RefusesWhatIsNotARequestCountExport) {
   EXPECT_THAT(error(R"({"Datapoints": [{"Timestamp": "yesterday", "Sum": 3}]})"), HasSubstr("yesterday"));
   EXPECT_THAT(error(R"({"Datapoints": [{"Timestamp": "2026-12-01T10:00:00Z", "Sum": -3}]})"), HasSubstr("negative"));
   EXPECT_THAT(error(R"({"Foo": 1})"), HasSubstr("neither MetricDataResults"));
+  // Two of these would sum to infinity.
+  EXPECT_THAT(error(R"({"Datapoints": [{"Timestamp": "2026-12-01T10:00:00Z", "Sum": 1e308},)"
+                    R"( {"Timestamp": "2026-12-01T10:01:00Z", "Sum": 1e308}]})"),
+              HasSubstr("more than 1e12 requests a minute at 2026-12-01T10:00:00Z"));
+  // A five-minute period holds five minutes' worth.
+  EXPECT_EQ(error(R"({"Datapoints": [{"Timestamp": "2026-12-01T10:00:00Z", "Sum": 5e12},)"
+                  R"( {"Timestamp": "2026-12-01T10:05:00Z", "Sum": 1}]})"),
+            "ok");
 }
 
 }  // namespace

@@ -70,6 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadTrace{"EmptyRequests", "minute,requests\n0,\n", "trace.csv:2: requests is not an integer ('')"},
         BadTrace{"OverflowRequests", "minute,requests\n0,99999999999999999999\n",
                  "trace.csv:2: requests is not an integer ('99999999999999999999')"},
+        BadTrace{"MoreThanATrillionAMinute", "minute,requests\n0,1\n1,1000000000001\n",
+                 "trace.csv:3: requests is more than 1e12 in a minute (1000000000001)"},
         BadTrace{"NonNumericMinute", "minute,requests\nx,1\n", "trace.csv:2: minute is not an integer ('x')"},
         BadTrace{"SpacedMinute", "minute,requests\n 0,1\n", "trace.csv:2: minute is not an integer (' 0')"}),
     [](const ::testing::TestParamInfo<BadTrace>& info) { return std::string(info.param.name); });
