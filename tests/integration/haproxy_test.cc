@@ -504,11 +504,17 @@ TEST_F(HaproxyIntegration, PollAloneRestoresLostServers) {
 }
 
 TEST_F(HaproxyIntegration, PollReportsASocketErrorWhenHaproxyIsDown) {
+  RegisterBothAndWaitHealthy();
+  traffic_->Poll();
+  Spread(10);
+  traffic_->Poll();
+  ASSERT_GT(traffic_->BackendRequestRate(kGroup), 0);
   ASSERT_TRUE(process_->Stop().ok());
   EXPECT_FALSE(process_->Running());
   EXPECT_TRUE(traffic_->Poll().empty());
   EXPECT_EQ(traffic_->LastPollStatus().code(), StatusCode::kIoError);
-  EXPECT_FALSE(Register(kA).ok());
+  EXPECT_EQ(traffic_->BackendRequestRate(kGroup), 0) << "no rate from before it went down";
+  EXPECT_FALSE(traffic_->Register(kGroup, Id(0xc3), {"127.0.0.1", a_->port()}).ok());
 }
 
 TEST(HaproxyProcessErrors, MissingBinarySaysToInstallHaproxy) {

@@ -224,6 +224,9 @@ struct HaproxyTraffic::Impl {
     auto stats = runtime->ShowStat();
     if (!stats.ok()) {
       last_status = stats.status();
+      // An unreachable HAProxy serves nothing; its last rate must not be
+      // reported on for as long as it is down.
+      group_rate.clear();
       return out;
     }
     last_status = Status::Ok();
