@@ -27,6 +27,14 @@ std::optional<double> LoadHistory::MaxIn(std::int64_t from, std::int64_t to) con
   return best;
 }
 
+std::optional<double> LoadHistory::At(std::int64_t minute) const {
+  const auto size = static_cast<std::int64_t>(ring_.size());
+  if (minute < 0 || minute > latest_ || minute <= latest_ - size) return std::nullopt;
+  const float v = ring_[minute % size];
+  if (v == kMissing) return std::nullopt;
+  return v;
+}
+
 std::vector<float> LoadHistory::Series() const {
   std::vector<float> out;
   if (ring_.empty() || latest_ < 0) return out;
@@ -56,7 +64,9 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
   std::int64_t need = 0;
   for (const PolicySpec& p : policies) {
     if (p.type != PolicyType::kPredictive) continue;
-    for (int lag : p.lag_days) need = std::max<std::int64_t>(need, lag * 1440LL + p.horizon_minutes + 1);
+    for (int lag : p.lag_days) {
+      need = std::max<std::int64_t>(need, lag * 1440LL + std::max(p.horizon_minutes, p.lag_choice_minutes) + 1);
+    }
     if (p.learn_periods) {
       need = std::max<std::int64_t>(need, static_cast<std::int64_t>(p.max_period_minutes) * (p.repetitions + 1) + 1);
     }
@@ -65,14 +75,40 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
   return need;
 }
 
-std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute) {
+std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
+                                         int only_lag) {
   std::optional<Forecast> best;
   for (int lag : p.lag_days) {
+    if (only_lag != 0 && lag != only_lag) continue;
     const std::int64_t from = now_minute - lag * 1440LL;
     const auto seen = h.MaxIn(from, from + p.horizon_minutes);
     if (seen && (!best || *seen > best->units)) best = Forecast{*seen, lag};
   }
   return best;
+}
+
+int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute, int window) {
+  int closest = 0;
+  double least = 0;
+  for (int lag : lags) {
+    const std::int64_t back = lag * 1440LL;
+    double sum = 0;
+    std::int64_t known = 0;
+    for (std::int64_t t = now_minute - window; t < now_minute; ++t) {
+      const auto now_load = h.At(t);
+      const auto then_load = now_load ? h.At(t - back) : std::nullopt;
+      if (!then_load) continue;
+      sum += std::abs(*now_load - *then_load);
+      ++known;
+    }
+    if (known * 2 < window) continue;
+    const double mean = sum / static_cast<double>(known);
+    if (closest == 0 || mean < least) {
+      closest = lag;
+      least = mean;
+    }
+  }
+  return closest;
 }
 
 int CapacityAt(double units, double cpu_percent) {

@@ -25,6 +25,8 @@ class LoadHistory {
   void Record(std::int64_t minute, double units);
   // The largest load recorded in [from, to), or nullopt when none is known.
   std::optional<double> MaxIn(std::int64_t from, std::int64_t to) const;
+  // The load of one minute, or nullopt when it is not known (any more).
+  std::optional<double> At(std::int64_t minute) const;
   // What the history holds, oldest first, up to the latest minute recorded
   // (minutes before 0 are not included); NaN for a missing minute.
   std::vector<float> Series() const;
@@ -49,10 +51,17 @@ struct Forecast {
 };
 
 // The forecast at the start of minute `now_minute`: for each lag, the busiest
-// minute of [now - lag days, now - lag days + horizon); the largest of them.
-// nullopt until some lag has history.
-std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h,
-                                         std::int64_t now_minute);
+// minute of [now - lag days, now - lag days + horizon); the largest of them,
+// or only `only_lag`'s when it is not 0. nullopt until a lag has history.
+std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
+                                         int only_lag = 0);
+
+// Of `lags` (days), the one whose load was closest to the load of
+// [now - window, now): the least mean absolute difference, minute by minute,
+// over the minutes both know. A lag that knows fewer than half of the
+// window's minutes is not a candidate; on a tie the earlier lag in the list.
+// 0 when no lag is a candidate.
+int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute, int window);
 
 // The capacity units that run `units` of load at `cpu_percent` CPU, rounded
 // up, within [0, kMaxCapacity] whatever the inputs: a wild metric must not

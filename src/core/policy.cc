@@ -363,6 +363,14 @@ static Status ValidatePredictive(const PolicySpec& p) {
     return Status::InvalidArgument("horizon_minutes (" + std::to_string(p.horizon_minutes) +
                                    ") must be between 1 and 240");
   }
+  if (p.lag_choice_minutes != 0 && (p.lag_choice_minutes < 60 || p.lag_choice_minutes > kMaxLagChoiceMinutes)) {
+    return Status::InvalidArgument("lag_choice_minutes (" + std::to_string(p.lag_choice_minutes) +
+                                   ") must be 0 (every lag) or between 60 and " +
+                                   std::to_string(kMaxLagChoiceMinutes));
+  }
+  if (p.lag_choice_minutes != 0 && p.lag_days.size() < 2) {
+    return Status::InvalidArgument("lag_choice_minutes chooses one of the lags: list at least two (e.g. [1, 7])");
+  }
   if (p.max_period_minutes < 10 || p.max_period_minutes > kMaxPeriodMinutes) {
     return Status::InvalidArgument("max_period_minutes (" + std::to_string(p.max_period_minutes) +
                                    ") must be between 10 and " + std::to_string(kMaxPeriodMinutes));

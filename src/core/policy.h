@@ -18,6 +18,7 @@ namespace shoal {
 // The most capacity units a group may have (`max`).
 constexpr int kMaxCapacity = 100000;
 constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
+constexpr int kMaxLagChoiceMinutes = 7 * 1440;  // the longest window a lag is chosen over
 // Learned periods: the longest, and history = max_period x (repetitions + 1)
 // at most this many days.
 constexpr int kMaxPeriodMinutes = 14 * 1440;
@@ -72,6 +73,11 @@ struct PolicySpec {
   // the same time of day, over the next `horizon_minutes`
   std::vector<int> lag_days = {1, 7};
   int horizon_minutes = 15;
+  // When > 0, only one lag forecasts: the one whose load, minute by minute,
+  // was closest to the load of the last `lag_choice_minutes` (re-chosen
+  // every hour). Yesterday suits a day like yesterday, last week a Monday
+  // after a weekend. 0: every lag, the busiest forecast.
+  int lag_choice_minutes = 0;
   // predictive, learned periods (core/seasonality.h): the periods the load
   // repeats with, found in its recent history; capacity is raised a
   // launch-to-in-service time ahead of a recurring burst, to the smallest

@@ -158,11 +158,16 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   const auto consider = [&](int capacity, auto describe) {
     if (!best || capacity > best->capacity) best = PredictiveWant{capacity, describe()};
   };
-  if (const auto f = SeasonalForecast(p, state.load, now)) {
+  // The lag chosen as the closest to the recent load, when the policy chooses.
+  const int chosen = i < state.learned.size() ? state.learned[i].lag_days : 0;
+  if (const auto f = SeasonalForecast(p, state.load, now, chosen)) {
     consider(PredictiveCapacity(*f, p.target_value), [&] {
       return "load " + FormatValue(f->units) + " units " + std::to_string(f->lag_days) +
-             " day(s) ago within the next " + std::to_string(p.horizon_minutes) + " minutes, at " +
-             FormatValue(p.target_value) + "% CPU";
+             " day(s) ago within the next " + std::to_string(p.horizon_minutes) + " minutes" +
+             (chosen != 0 ? " (the lag closest to the load of the last " + std::to_string(p.lag_choice_minutes) +
+                                " minutes)"
+                          : "") +
+             ", at " + FormatValue(p.target_value) + "% CPU";
     });
   }
   if (i >= state.learned.size()) return best;

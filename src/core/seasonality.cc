@@ -212,10 +212,15 @@ std::optional<double> PeriodForecast(const LoadHistory& h, int period, int repet
 }
 
 void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, int lead, PolicyLearning* out) {
-  if (!p.learn_periods && p.headroom_quantile <= 0) return;
+  if (!p.learn_periods && p.headroom_quantile <= 0 && p.lag_choice_minutes <= 0) return;
   if (out->learned_at >= 0 && now_minute - out->learned_at < kRelearnMinutes) return;
-  const std::vector<float> load = h.Series();
+  out->learned_at = now_minute;
+  out->lead = lead;
+  out->lag_days = p.lag_choice_minutes > 0 ? ClosestLag(h, p.lag_days, now_minute, p.lag_choice_minutes) : 0;
   out->periods.clear();
+  out->growth.reset();
+  if (!p.learn_periods && p.headroom_quantile <= 0) return;
+  const std::vector<float> load = h.Series();
   if (p.learn_periods) {
     LearnOptions o;
     o.max_period = p.max_period_minutes;
@@ -223,11 +228,9 @@ void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, i
     o.min_correlation = p.min_correlation;
     out->periods = LearnPeriods(load, o);
   }
-  out->learned_at = now_minute;
-  out->lead = lead;
-  out->growth = p.headroom_quantile > 0 ? GrowthQuantile(load, lead, p.headroom_quantile, kGrowthFloorUnits,
-                                                        out->periods, p.repetitions)
-                                        : std::nullopt;
+  if (p.headroom_quantile > 0) {
+    out->growth = GrowthQuantile(load, lead, p.headroom_quantile, kGrowthFloorUnits, out->periods, p.repetitions);
+  }
 }
 
 }  // namespace shoal

@@ -150,6 +150,18 @@ void ReadPredictive(const MapReader& m, PolicySpec* p) {
                             std::to_string(horizon) + "s");
   }
   p->horizon_minutes = static_cast<int>(horizon / kMinute);
+  Seconds lag_choice = static_cast<Seconds>(p->lag_choice_minutes) * kMinute;
+  m.Duration("lag_choice_window", &lag_choice);
+  if (lag_choice != 0 &&
+      (lag_choice < kHour || lag_choice % kMinute != 0 || lag_choice > kMaxLagChoiceMinutes * kMinute)) {
+    m.FailAt("lag_choice_window", "must be 0 (every lag, the busiest) or a whole number of minutes between 1h and " +
+                                      std::to_string(kMaxLagChoiceMinutes / 1440) + "d, got " +
+                                      std::to_string(lag_choice) + "s");
+  }
+  p->lag_choice_minutes = static_cast<int>(lag_choice / kMinute);
+  if (p->lag_choice_minutes != 0 && p->lag_days.size() < 2) {
+    m.FailAt("lag_choice_window", "chooses one of the lags: list at least two in lags (e.g. [1, 7])");
+  }
   ReadLearning(m, p);
   m.Number("headroom_quantile", &p->headroom_quantile);
   if (!(p->headroom_quantile >= 0 && p->headroom_quantile < 1)) {

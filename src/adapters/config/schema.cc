@@ -394,9 +394,11 @@ const SpecMap<PolicySpec>& PolicyMap() {
                  kTargetTracking)
           .Nested("alarm_shape", KeyKind::kSection, AlarmShapeMap().shape(),
                   [](const PolicySpec& p) { return AlarmShapeMap().Render(p.shape); }, kTargetTracking)
-          .Value("lags", "[2]", [](const PolicySpec& p) { return Json(p.lag_days); }, kPredictive)
+          .Value("lags", "[2, 14]", [](const PolicySpec& p) { return Json(p.lag_days); }, kPredictive)
           .Value("horizon", "30m", [](const PolicySpec& p) { return Json(Seconds{p.horizon_minutes} * kMinute); },
                  kPredictive)
+          .Value("lag_choice_window", "1d",
+                 [](const PolicySpec& p) { return Json(Seconds{p.lag_choice_minutes} * kMinute); }, kPredictive)
           .Value("learn_periods", "false", [](const PolicySpec& p) { return Json(p.learn_periods); }, kPredictive)
           .Value("max_period", "2d",
                  [](const PolicySpec& p) { return Json(Seconds{p.max_period_minutes} * kMinute); }, kPredictive)

@@ -110,7 +110,8 @@ TEST(ConfigExamplesTest, DefaultParsesWithPredictiveTrackingAndSurgePolicies) {
   const PolicySpec& seasonal = g.policies[0];
   EXPECT_EQ(seasonal.type, PolicyType::kPredictive);
   EXPECT_EQ(seasonal.target_value, 65);
-  EXPECT_EQ(seasonal.lag_days, std::vector<int>{1});
+  EXPECT_EQ(seasonal.lag_days, (std::vector<int>{1, 7}));
+  EXPECT_EQ(seasonal.lag_choice_minutes, 1440);
   EXPECT_EQ(seasonal.horizon_minutes, 10);
   EXPECT_TRUE(seasonal.learn_periods);
   EXPECT_EQ(seasonal.repetitions, 2);
@@ -193,6 +194,10 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_EQ(ok->groups[0].policies[0].lag_days, (std::vector<int>{1, 7}));
   EXPECT_EQ(ok->groups[0].policies[0].horizon_minutes, 30);
+  EXPECT_EQ(ok->groups[0].policies[0].lag_choice_minutes, 0) << "every lag, the busiest, unless asked";
+  Result<Config> choosing = ParseConfig(base + "        lags: [1, 7]\n        lag_choice_window: 1d\n", "p.yaml");
+  ASSERT_TRUE(choosing.ok()) << choosing.status().message();
+  EXPECT_EQ(choosing->groups[0].policies[0].lag_choice_minutes, 1440);
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"        lags: []\n", "lag_days is empty and neither learn_periods nor headroom_quantile is set"},
       {"        lags: {a: 1}\n", "p.yaml:9: groups[0].policies[0].lags: expected a list of integers"},
@@ -200,6 +205,13 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
       {"        lags: [0]\n", "lags: [0]: must be between 1 and 28, got 0"},
       {"        lags: 1\n", "lags: expected a list of integers"},
       {"        horizon: 90s\n", "horizon: must be a whole number of minutes"},
+      {"        lags: [1, 7]\n        lag_choice_window: 30m\n",
+       "lag_choice_window: must be 0 (every lag, the busiest) or a whole number of minutes between 1h and 7d, "
+       "got 1800s"},
+      {"        lags: [1, 7]\n        lag_choice_window: 8d\n", "lag_choice_window: must be 0"},
+      {"        lags: [1, 7]\n        lag_choice_window: 3601s\n", "lag_choice_window: must be 0"},
+      {"        lags: [1]\n        lag_choice_window: 1d\n",
+       "lag_choice_window: chooses one of the lags: list at least two in lags (e.g. [1, 7])"},
       {"        alarm: x\n", "not used by a predictive policy"},
   };
   for (const auto& [extra, want] : bad) {

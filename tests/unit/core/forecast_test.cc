@@ -42,6 +42,79 @@ TEST(ForecastHistory, KeepsOnlyItsWindowAndReadsSkippedMinutesAsMissing) {
 TEST(ForecastHistory, DisabledWhenNoPolicyNeedsIt) {
   EXPECT_EQ(LoadMinutesNeeded({}), 0);
   EXPECT_EQ(LoadMinutesNeeded({Predictive({1, 7}, 15, 50)}), 7 * kDay + 16);
+  // Choosing a lag compares a whole window with the same window a lag back.
+  PolicySpec choosing = Predictive({1, 7}, 15, 50);
+  choosing.lag_choice_minutes = kDay;
+  EXPECT_EQ(LoadMinutesNeeded({choosing}), 8 * kDay + 1);
+}
+
+TEST(ForecastHistory, AtReadsOneMinuteWhileItIsKept) {
+  LoadHistory h(10);
+  h.Record(3, 2.5);
+  h.Record(5, 4);
+  EXPECT_EQ(h.At(3), 2.5);
+  EXPECT_EQ(h.At(4), std::nullopt);  // skipped
+  EXPECT_EQ(h.At(6), std::nullopt);  // not yet
+  EXPECT_EQ(h.At(-1), std::nullopt);
+  h.Record(13, 1);  // minute 3 falls out of the window
+  EXPECT_EQ(h.At(3), std::nullopt);
+  EXPECT_EQ(h.At(13), 1);
+}
+
+// Weekdays at 10 units from 09:00 to 17:00, weekends at 2 all day, nights 1:
+// `day` counts from a Monday.
+double OfficeLoad(std::int64_t m) {
+  const std::int64_t day = m / kDay;
+  const std::int64_t tod = m % kDay;
+  const bool weekend = day % 7 >= 5;
+  if (weekend) return 2.0;
+  return tod >= 540 && tod < 1020 ? 10.0 : 1.0;
+}
+
+TEST(ForecastLagChoice, AMondayAfterAWeekendIsForecastFromLastMonday) {
+  PolicySpec p = Predictive({1, 7}, 10, 50);
+  p.lag_choice_minutes = kDay;
+  LoadHistory h(LoadMinutesNeeded({p}));
+  const std::int64_t monday_0840 = 14 * kDay + 520;  // the third Monday, 20 minutes before the office opens
+  for (std::int64_t m = 0; m < monday_0840; ++m) h.Record(m, OfficeLoad(m));
+  // The last day (Sunday 08:40 to Monday 08:40) was like last week's, not like Saturday-to-Sunday.
+  EXPECT_EQ(ClosestLag(h, p.lag_days, monday_0840, p.lag_choice_minutes), 7);
+  // Within the 10-minute horizon Monday opens: last Monday says 10 units, yesterday 2.
+  const auto chosen = SeasonalForecast(p, h, monday_0840 + 15, 7);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_DOUBLE_EQ(chosen->units, 10.0);
+  EXPECT_EQ(chosen->lag_days, 7);
+  // On Tuesday the last day (Monday's) still differs from Sunday's; on
+  // Wednesday yesterday and last week were alike, and the earlier lag wins the tie.
+  const std::int64_t tuesday_0840 = 15 * kDay + 520;
+  const std::int64_t wednesday_0840 = 16 * kDay + 520;
+  for (std::int64_t m = monday_0840; m < tuesday_0840; ++m) h.Record(m, OfficeLoad(m));
+  EXPECT_EQ(ClosestLag(h, p.lag_days, tuesday_0840, p.lag_choice_minutes), 7);
+  for (std::int64_t m = tuesday_0840; m < wednesday_0840; ++m) h.Record(m, OfficeLoad(m));
+  EXPECT_EQ(ClosestLag(h, p.lag_days, wednesday_0840, p.lag_choice_minutes), 1);
+}
+
+TEST(ForecastLagChoice, ASaturdayIsForecastFromLastSaturdayNotFromFriday) {
+  PolicySpec p = Predictive({1, 7}, 10, 50);
+  LoadHistory h(LoadMinutesNeeded({p}) + kDay);
+  const std::int64_t saturday_1000 = 12 * kDay + 600;
+  for (std::int64_t m = 0; m < saturday_1000; ++m) h.Record(m, OfficeLoad(m));
+  EXPECT_EQ(ClosestLag(h, p.lag_days, saturday_1000, 600), 7);  // since Saturday 00:00
+  // Every lag, the busiest: Friday's office hours. The chosen lag: last Saturday's 2 units.
+  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000)->units, 10.0);
+  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000, 7)->units, 2.0);
+}
+
+TEST(ForecastLagChoice, ALagThatKnowsLessThanHalfTheWindowIsNoCandidate) {
+  LoadHistory h(20 * kDay);
+  // A week and 6 hours of history: a week back knows 6 of the last 24 hours.
+  const std::int64_t now = 7 * kDay + 360;
+  for (std::int64_t m = 0; m < now; ++m) h.Record(m, m >= 7 * kDay ? 5.0 : (m % kDay < 360 ? 5.0 : 1.0));
+  // Last week matches the 6 hours it knows exactly; yesterday is off by 4 there, but knows the whole day.
+  EXPECT_EQ(ClosestLag(h, {7, 1}, now, static_cast<int>(kDay)), 1);
+  EXPECT_EQ(ClosestLag(h, {7, 1}, now, 600), 7);  // over 10 hours, 6 known is more than half
+  EXPECT_EQ(ClosestLag(h, {14, 28}, now, static_cast<int>(kDay)), 0);  // neither knows anything
+  EXPECT_EQ(ClosestLag(LoadHistory(kDay), {1, 7}, 0, 60), 0);          // nothing recorded
 }
 
 TEST(ForecastSeasonal, TakesTheBusiestMinuteOfTheHorizonAtTheLargestLag) {
@@ -104,6 +177,39 @@ TEST(PredictivePolicy, RaisesCapacityBeforeYesterdaysRampAndHoldsScaleInAtTheFlo
   EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 16);
   // A scale-in proposal cannot go below the floor.
   EXPECT_FALSE(Combine(d.spec(), d.state(), {{0, 4, "in"}}, 16).has_value());
+}
+
+// The lag is chosen as the group runs (re-chosen with what it learns, every
+// hour) and only the chosen one forecasts: a Saturday morning is not sized
+// from Friday's office hours.
+TEST(PredictivePolicy, WithALagChoiceOnlyTheLagClosestToTheLastDayForecasts) {
+  for (const int window : {0, static_cast<int>(kDay)}) {
+    GroupSpec g = testing::SpotGroup();
+    g.min = 1;
+    g.desired = 1;
+    g.max = 50;
+    g.policies = {Predictive({1, 7}, 15, 50)};
+    g.policies[0].lag_choice_minutes = window;
+    testing::Driver d(g);
+    d.Step(0);
+    d.AllHealthy(0);
+    const std::int64_t saturday_0850 = 12 * kDay + 530;  // day 0 is a Monday
+    for (std::int64_t m = 0; m < saturday_0850; ++m) {
+      RecordMetrics(d.state(), m, Datapoint{OfficeLoad(m) * 100, 0, 0, 1}, Datapoint::Single(1));
+    }
+    const Plan p = d.Step(saturday_0850 * 60, true);
+    if (window == 0) {
+      EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 20) << "every lag, the busiest: Friday's 10 units at 50%";
+      continue;
+    }
+    EXPECT_EQ(d.state().learned[0].lag_days, 7);
+    EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 4) << "last Saturday's 2 units at 50%";
+    ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
+    EXPECT_NE(p.activities[0].cause.find("7 day(s) ago within the next 15 minutes (the lag closest to the load of "
+                                         "the last 1440 minutes)"),
+              std::string::npos)
+        << p.activities[0].cause;
+  }
 }
 
 // The load a predictive policy learns from, per minute, from the group's
@@ -202,6 +308,17 @@ TEST(PredictivePolicy, ValidationNamesTheField) {
   EXPECT_NE(Validate(Predictive({1}, 15, 0)).message().find("target_value"), std::string::npos);
   EXPECT_NE(Validate(Predictive({1}, 15, 101)).message().find("target_value"), std::string::npos);
   EXPECT_TRUE(Validate(Predictive({1, 7}, 15, 50)).ok());
+  PolicySpec choosing = Predictive({1, 7}, 15, 50);
+  choosing.lag_choice_minutes = 1440;
+  EXPECT_TRUE(Validate(choosing).ok()) << Validate(choosing).message();
+  choosing.lag_choice_minutes = 59;
+  EXPECT_NE(Validate(choosing).message().find("lag_choice_minutes (59) must be 0 (every lag) or between 60 and 10080"),
+            std::string::npos);
+  choosing.lag_choice_minutes = 10081;
+  EXPECT_NE(Validate(choosing).message().find("lag_choice_minutes (10081)"), std::string::npos);
+  PolicySpec one_lag = Predictive({1}, 15, 50);
+  one_lag.lag_choice_minutes = 1440;
+  EXPECT_NE(Validate(one_lag).message().find("list at least two"), std::string::npos);
 }
 
 }  // namespace
