@@ -1,6 +1,5 @@
 #include "cli/number_checks.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -10,11 +9,11 @@ namespace shoal {
 
 std::string CheckFiniteRange(const std::string& text, double min, double max) {
   const std::string range = fmt::format("{:g} to {:g}", min, max);
-  errno = 0;
   char* end = nullptr;
   const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size()) return "'" + text + "' is not a number (" + range + ")";
-  if (!std::isfinite(v) || errno == ERANGE) return "'" + text + "' is not a finite number (" + range + ")";
+  // An overflow reads as infinite; an underflow as (nearly) 0, which is a number.
+  if (!std::isfinite(v)) return "'" + text + "' is not a finite number (" + range + ")";
   if (v < min || v > max) return "Value " + text + " not in range " + range;
   return "";
 }

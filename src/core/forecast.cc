@@ -27,13 +27,7 @@ std::optional<double> LoadHistory::MaxIn(std::int64_t from, std::int64_t to) con
   return best;
 }
 
-std::optional<double> LoadHistory::At(std::int64_t minute) const {
-  const auto size = static_cast<std::int64_t>(ring_.size());
-  if (minute < 0 || minute > latest_ || minute <= latest_ - size) return std::nullopt;
-  const float v = ring_[minute % size];
-  if (v == kMissing) return std::nullopt;
-  return v;
-}
+std::optional<double> LoadHistory::At(std::int64_t minute) const { return MaxIn(minute, minute + 1); }
 
 std::vector<float> LoadHistory::Series() const {
   std::vector<float> out;

@@ -10,7 +10,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(FiniteRange, AcceptsNumbersWithinTheRangeEndsIncluded) {
-  for (const char* text : {"0", "0.01", "100", "1e1", "-0", "42.5"}) {
+  for (const char* text : {"0", "0.01", "100", "1e1", "-0", "42.5", "1e-400"}) {
     EXPECT_EQ(CheckFiniteRange(text, 0, 100), "") << text;
   }
 }
