@@ -59,10 +59,12 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
   for (const PolicySpec& p : policies) {
     if (p.type != PolicyType::kPredictive) continue;
     for (int lag : p.lag_days) {
-      need = std::max<std::int64_t>(need, lag * 1440LL + std::max(p.horizon_minutes, p.lag_choice_minutes) + 1);
+      need = std::max<std::int64_t>(
+          need, lag * 1440LL + std::max({p.horizon_minutes, p.lag_choice_minutes, p.level_window_minutes}) + 1);
     }
     if (p.learn_periods) {
       need = std::max<std::int64_t>(need, static_cast<std::int64_t>(p.max_period_minutes) * (p.repetitions + 1) + 1);
+      need = std::max<std::int64_t>(need, static_cast<std::int64_t>(p.max_period_minutes) + p.level_window_minutes + 1);
     }
     if (p.headroom_quantile > 0) need = std::max<std::int64_t>(need, kHeadroomHistoryMinutes + 61);
   }
@@ -70,15 +72,41 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
 }
 
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         int only_lag) {
+                                         int only_lag, const std::vector<double>& lag_scales) {
   std::optional<Forecast> best;
-  for (int lag : p.lag_days) {
+  for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
+    const int lag = p.lag_days[i];
     if (only_lag != 0 && lag != only_lag) continue;
     const std::int64_t from = now_minute - lag * 1440LL;
     const auto seen = h.MaxIn(from, from + p.horizon_minutes);
-    if (seen && (!best || *seen > best->units)) best = Forecast{*seen, lag};
+    if (!seen) continue;
+    const double scale = i < lag_scales.size() ? lag_scales[i] : 1.0;
+    if (!best || *seen * scale > best->units) best = Forecast{*seen * scale, lag, scale, *seen};
   }
   return best;
+}
+
+std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window) {
+  double now_sum = 0;
+  double then_sum = 0;
+  std::int64_t known = 0;
+  for (std::int64_t t = now_minute - window; t < now_minute; ++t) {
+    const auto now_load = h.At(t);
+    const auto then_load = now_load ? h.At(t - back) : std::nullopt;
+    if (!then_load) continue;
+    now_sum += *now_load;
+    then_sum += *then_load;
+    ++known;
+  }
+  if (known == 0 || known * 2 < window) return std::nullopt;
+  if (then_sum < kLevelFloorUnits * static_cast<double>(known)) return std::nullopt;
+  return now_sum / then_sum;
+}
+
+double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute) {
+  if (p.level_window_minutes <= 0) return 1.0;
+  const auto ratio = LevelRatio(h, back, now_minute, p.level_window_minutes);
+  return ratio && *ratio < p.level_ratio ? *ratio : 1.0;
 }
 
 int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute, int window) {

@@ -46,15 +46,35 @@ class LoadHistory {
 std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies);
 
 struct Forecast {
-  double units = 0;  // the busiest minute expected within the horizon
+  double units = 0;  // the busiest minute expected within the horizon (scaled)
   int lag_days = 0;  // which lag saw it
+  double scale = 1;  // what the lag's load was scaled by (LevelScale)
+  double seen = 0;   // the lag's busiest minute as it was (units = seen x scale)
 };
 
 // The forecast at the start of minute `now_minute`: for each lag, the busiest
-// minute of [now - lag days, now - lag days + horizon); the largest of them,
-// or only `only_lag`'s when it is not 0. nullopt until a lag has history.
+// minute of [now - lag days, now - lag days + horizon), times the lag's
+// entry in `lag_scales` (parallel to p.lag_days; missing entries are 1);
+// the largest of them, or only `only_lag`'s when it is not 0. nullopt until
+// a lag has history.
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         int only_lag = 0);
+                                         int only_lag = 0, const std::vector<double>& lag_scales = {});
+
+// A source that averaged less load than this (one instance's worth) over
+// the window says nothing about the level: a near-idle group's 0.2 against
+// 0.5 units is noise, not another kind of day.
+inline constexpr double kLevelFloorUnits = 1.0;
+
+// How the load of [now - window, now) compares with the load `back` minutes
+// earlier, over the minutes both know: the sum now over the sum then.
+// nullopt when fewer than half of the window's minutes are known to both,
+// or when the earlier load averaged below kLevelFloorUnits.
+std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window);
+
+// What a forecast from the load `back` minutes ago is multiplied by under
+// policy `p`: the level ratio when it is below p.level_ratio, else 1 (and
+// 1 when the policy does not check the level or the ratio is unknown).
+double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute);
 
 // Of `lags` (days), the one whose load was closest to the load of
 // [now - window, now): the least mean absolute difference, minute by minute,

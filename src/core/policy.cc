@@ -371,6 +371,16 @@ static Status ValidatePredictive(const PolicySpec& p) {
   if (p.lag_choice_minutes != 0 && p.lag_days.size() < 2) {
     return Status::InvalidArgument("lag_choice_minutes chooses one of the lags: list at least two (e.g. [1, 7])");
   }
+  if (p.level_window_minutes != 0 &&
+      (p.level_window_minutes < kMinLevelWindowMinutes || p.level_window_minutes > kMaxLevelWindowMinutes)) {
+    return Status::InvalidArgument("level_window_minutes (" + std::to_string(p.level_window_minutes) +
+                                   ") must be 0 (never scale a forecast) or between " +
+                                   std::to_string(kMinLevelWindowMinutes) + " and " +
+                                   std::to_string(kMaxLevelWindowMinutes));
+  }
+  if (!(p.level_ratio > 0 && p.level_ratio <= 1)) {
+    return Status::InvalidArgument("level_ratio must be above 0 and at most 1");
+  }
   if (p.max_period_minutes < 10 || p.max_period_minutes > kMaxPeriodMinutes) {
     return Status::InvalidArgument("max_period_minutes (" + std::to_string(p.max_period_minutes) +
                                    ") must be between 10 and " + std::to_string(kMaxPeriodMinutes));

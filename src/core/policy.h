@@ -19,6 +19,8 @@ namespace shoal {
 constexpr int kMaxCapacity = 100000;
 constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
 constexpr int kMaxLagChoiceMinutes = 7 * 1440;  // the longest window a lag is chosen over
+constexpr int kMinLevelWindowMinutes = 10;       // level_window_minutes, when not 0
+constexpr int kMaxLevelWindowMinutes = 1440;
 // Learned periods: the longest, and history = max_period x (repetitions + 1)
 // at most this many days.
 constexpr int kMaxPeriodMinutes = 14 * 1440;
@@ -78,6 +80,16 @@ struct PolicySpec {
   // every hour). Yesterday suits a day like yesterday, last week a Monday
   // after a weekend. 0: every lag, the busiest forecast.
   int lag_choice_minutes = 0;
+  // When > 0, a forecast is checked against the load's level now: where
+  // the group's load over the last `level_window_minutes` ran below
+  // `level_ratio` of what the forecast's source (the lag, a learned
+  // period's last repetition) saw over the same minutes, that source
+  // describes another kind of day (a match day, a holiday, a report that
+  // stopped) and its forecast is scaled by the ratio. Above it, the
+  // forecast stands as it is: the ordinary ups and downs of a day do not
+  // lower it. 0: forecasts are never scaled.
+  int level_window_minutes = 0;
+  double level_ratio = 0.5;
   // predictive, learned periods (core/seasonality.h): the periods the load
   // repeats with, found in its recent history; capacity is raised a
   // launch-to-in-service time ahead of a recurring burst, to the smallest

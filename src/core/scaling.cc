@@ -146,6 +146,13 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
   return {};
 }
 
+// Why a forecast was scaled (nothing when it was not).
+std::string LevelNote(const PolicySpec& p, double scale, const std::string& source) {
+  if (scale >= 1) return "";
+  return ", scaled to " + FormatValue(scale * 100) + "%: the last " + std::to_string(p.level_window_minutes) +
+         " minutes ran at that share of " + source + "'s load";
+}
+
 // What one predictive policy wants ready now, and why.
 struct PredictiveWant {
   int capacity = 0;
@@ -160,14 +167,16 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   };
   // The lag chosen as the closest to the recent load, when the policy chooses.
   const int chosen = i < state.learned.size() ? state.learned[i].lag_days : 0;
-  if (const auto f = SeasonalForecast(p, state.load, now, chosen)) {
+  static const std::vector<double> kUnscaled;
+  const std::vector<double>& lag_scales = i < state.learned.size() ? state.learned[i].lag_scales : kUnscaled;
+  if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales)) {
     consider(PredictiveCapacity(*f, p.target_value), [&] {
-      return "load " + FormatValue(f->units) + " units " + std::to_string(f->lag_days) +
+      return "load " + FormatValue(f->seen) + " units " + std::to_string(f->lag_days) +
              " day(s) ago within the next " + std::to_string(p.horizon_minutes) + " minutes" +
              (chosen != 0 ? " (the lag closest to the load of the last " + std::to_string(p.lag_choice_minutes) +
                                 " minutes)"
                           : "") +
-             ", at " + FormatValue(p.target_value) + "% CPU";
+             LevelNote(p, f->scale, "that day") + ", at " + FormatValue(p.target_value) + "% CPU";
     });
   }
   if (i >= state.learned.size()) return best;
@@ -175,14 +184,16 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   const int lead = LaunchLeadMinutes(state, p.horizon_minutes);
   double periodic = 0;  // what the periods say is coming
   for (const LearnedPeriod& period : l.periods) {
-    const auto units = PeriodForecast(state.load, period.minutes, p.repetitions, now, lead + 1);
-    if (!units) continue;
-    periodic = std::max(periodic, *units);
-    consider(CapacityAt(*units, p.target_value), [&] {
-      return "load " + FormatValue(*units) + " units within the next " + std::to_string(lead + 1) +
+    const auto seen = PeriodForecast(state.load, period.minutes, p.repetitions, now, lead + 1);
+    if (!seen) continue;
+    const double units = *seen * period.scale;
+    periodic = std::max(periodic, units);
+    consider(CapacityAt(units, p.target_value), [&] {
+      return "load " + FormatValue(*seen) + " units within the next " + std::to_string(lead + 1) +
              " minutes in each of the last " + std::to_string(p.repetitions) + " repetitions of its " +
              std::to_string(period.minutes) + "-minute period (correlation " + FormatValue(period.correlation) +
-             "), at " + FormatValue(p.target_value) + "% CPU";
+             ")" + LevelNote(p, period.scale, "its last repetition") + ", at " + FormatValue(p.target_value) +
+             "% CPU";
     });
   }
   if (l.growth) {
@@ -263,6 +274,7 @@ void EvaluateAlarms(const GroupSpec& spec, GroupState& state, std::int64_t now_m
     const PolicySpec& p = spec.policies[i];
     if (p.type != PolicyType::kPredictive) continue;
     Learn(p, state.load, now_minute, LaunchLeadMinutes(state, p.horizon_minutes), &state.learned[i]);
+    UpdateLevels(p, state.load, now_minute, &state.learned[i]);
   }
   for (std::size_t i = 0; i < spec.policies.size(); ++i) {
     const PolicySpec& p = spec.policies[i];

@@ -211,6 +211,20 @@ std::optional<double> PeriodForecast(const LoadHistory& h, int period, int repet
   return least;
 }
 
+void UpdateLevels(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, PolicyLearning* out) {
+  if (p.level_window_minutes <= 0) {
+    out->lag_scales.clear();
+    return;
+  }
+  out->lag_scales.resize(p.lag_days.size());
+  for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
+    // A lag the policy does not forecast from now needs no scale.
+    const bool used = out->lag_days == 0 || out->lag_days == p.lag_days[i];
+    out->lag_scales[i] = used ? LevelScale(p, h, p.lag_days[i] * 1440LL, now_minute) : 1.0;
+  }
+  for (LearnedPeriod& period : out->periods) period.scale = LevelScale(p, h, period.minutes, now_minute);
+}
+
 void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, int lead, PolicyLearning* out) {
   if (!p.learn_periods && p.headroom_quantile <= 0 && p.lag_choice_minutes <= 0) return;
   if (out->learned_at >= 0 && now_minute - out->learned_at < kRelearnMinutes) return;

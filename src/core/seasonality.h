@@ -25,6 +25,7 @@ namespace shoal {
 struct LearnedPeriod {
   int minutes = 0;
   double correlation = 0;  // of the load's changes at this lag (0..1)
+  double scale = 1;        // its forecast's LevelScale against its last repetition (UpdateLevels)
 };
 
 struct LearnOptions {
@@ -70,6 +71,7 @@ struct PolicyLearning {
   std::optional<double> growth;  // the headroom quantile's growth ratio over the lead
   int lead = 0;                  // the lead it was measured over (minutes)
   int lag_days = 0;              // the lag chosen to forecast (lag_choice_minutes; 0: every lag)
+  std::vector<double> lag_scales;  // per lag of the policy: its LevelScale (UpdateLevels)
 };
 
 inline constexpr std::int64_t kRelearnMinutes = 60;
@@ -80,5 +82,11 @@ inline constexpr double kGrowthFloorUnits = 1.0;
 // Refreshes `out` for policy `p` from the history at `now_minute` when
 // kRelearnMinutes have passed since the last time (growth over `lead`).
 void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, int lead, PolicyLearning* out);
+
+// Refreshes the level scales of `out` (each lag's, each learned period's)
+// at `now_minute`: every minute, since a level shift must lower a forecast
+// within minutes, not at the next hourly refresh. Clears them when the
+// policy does not check the level.
+void UpdateLevels(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, PolicyLearning* out);
 
 }  // namespace shoal

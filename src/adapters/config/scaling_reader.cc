@@ -135,6 +135,31 @@ void ReadLearning(const MapReader& m, PolicySpec* p) {
   }
 }
 
+// level_window: how long the load's level is compared with the forecast
+// source's (0: never); level_ratio: below what share of the source's load
+// its forecast is scaled. level_ratio alone would be ignored, so it is refused.
+void ReadLevel(const MapReader& m, PolicySpec* p) {
+  Seconds window = static_cast<Seconds>(p->level_window_minutes) * kMinute;
+  m.Duration("level_window", &window);
+  if (window != 0 && (window < kMinLevelWindowMinutes * kMinute || window % kMinute != 0 ||
+                      window > kMaxLevelWindowMinutes * kMinute)) {
+    m.FailAt("level_window", "must be 0 (never scale a forecast) or a whole number of minutes between " +
+                                 std::to_string(kMinLevelWindowMinutes) + "m and " +
+                                 std::to_string(kMaxLevelWindowMinutes / 60) + "h, got " + std::to_string(window) +
+                                 "s");
+  }
+  p->level_window_minutes = static_cast<int>(window / kMinute);
+  if (p->level_window_minutes == 0) {
+    if (m.Has("level_ratio")) m.FailAt("level_ratio", "only used with a level_window (e.g. level_window: 1h)");
+    return;
+  }
+  m.Number("level_ratio", &p->level_ratio);
+  if (!(p->level_ratio > 0 && p->level_ratio <= 1)) {
+    m.FailAt("level_ratio", "must be above 0 and at most 1 (0.5: scale a forecast when the load runs below half "
+                            "of what its source saw), got " + Shown(p->level_ratio));
+  }
+}
+
 // lags: days back, e.g. [1, 7] (yesterday and the same day last week), or
 // [] for none (only learned periods and headroom);
 // horizon: how far ahead capacity is made ready (a duration, whole minutes).
@@ -162,6 +187,7 @@ void ReadPredictive(const MapReader& m, PolicySpec* p) {
   if (p->lag_choice_minutes != 0 && p->lag_days.size() < 2) {
     m.FailAt("lag_choice_window", "chooses one of the lags: list at least two in lags (e.g. [1, 7])");
   }
+  ReadLevel(m, p);
   ReadLearning(m, p);
   m.Number("headroom_quantile", &p->headroom_quantile);
   if (!(p->headroom_quantile >= 0 && p->headroom_quantile < 1)) {
