@@ -86,18 +86,33 @@ std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory&
   return best;
 }
 
-std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window) {
-  double now_sum = 0;
-  double then_sum = 0;
+namespace {
+
+// Calls pair(now_load, then_load) for each minute of [now - window, now)
+// whose load is known, and so is the load `back` minutes before it; returns
+// how many there were.
+template <typename F>
+std::int64_t ForEachKnownPair(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window, F pair) {
   std::int64_t known = 0;
   for (std::int64_t t = now_minute - window; t < now_minute; ++t) {
     const auto now_load = h.At(t);
     const auto then_load = now_load ? h.At(t - back) : std::nullopt;
     if (!then_load) continue;
-    now_sum += *now_load;
-    then_sum += *then_load;
+    pair(*now_load, *then_load);
     ++known;
   }
+  return known;
+}
+
+}  // namespace
+
+std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window) {
+  double now_sum = 0;
+  double then_sum = 0;
+  const std::int64_t known = ForEachKnownPair(h, back, now_minute, window, [&](double now_load, double then_load) {
+    now_sum += now_load;
+    then_sum += then_load;
+  });
   if (known == 0 || known * 2 < window) return std::nullopt;
   if (then_sum < kLevelFloorUnits * static_cast<double>(known)) return std::nullopt;
   return now_sum / then_sum;
@@ -113,17 +128,12 @@ int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t 
   int closest = 0;
   double least = 0;
   for (int lag : lags) {
-    const std::int64_t back = lag * 1440LL;
     double sum = 0;
-    std::int64_t known = 0;
-    for (std::int64_t t = now_minute - window; t < now_minute; ++t) {
-      const auto now_load = h.At(t);
-      const auto then_load = now_load ? h.At(t - back) : std::nullopt;
-      if (!then_load) continue;
-      sum += std::abs(*now_load - *then_load);
-      ++known;
-    }
-    if (known * 2 < window) continue;
+    const std::int64_t known = ForEachKnownPair(
+        h, lag * 1440LL, now_minute, window, [&](double now_load, double then_load) {
+          sum += std::abs(now_load - then_load);
+        });
+    if (known == 0 || known * 2 < window) continue;
     const double mean = sum / static_cast<double>(known);
     if (closest == 0 || mean < least) {
       closest = lag;

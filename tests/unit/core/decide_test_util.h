@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/decide.h"
@@ -21,6 +22,17 @@ inline AlarmSpec CpuAlarm(const std::string& name, Comparison c, double threshol
   a.datapoints_to_alarm = m;
   a.period_seconds = period;
   return a;
+}
+
+// A predictive policy named "seasonal" on `lags` days back.
+inline PolicySpec Predictive(std::vector<int> lags, int horizon, double target) {
+  PolicySpec p;
+  p.name = "seasonal";
+  p.type = PolicyType::kPredictive;
+  p.lag_days = std::move(lags);
+  p.horizon_minutes = horizon;
+  p.target_value = target;
+  return p;
 }
 
 inline PoolSpec Pool(const std::string& zone, const std::string& type = "m4.large") {

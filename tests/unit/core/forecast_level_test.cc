@@ -15,13 +15,9 @@ namespace {
 
 constexpr std::int64_t kDay = 1440;
 
+// A predictive policy (15-minute horizon, 50% CPU) checking the level.
 PolicySpec Leveled(std::vector<int> lags, int window, double ratio) {
-  PolicySpec p;
-  p.name = "seasonal";
-  p.type = PolicyType::kPredictive;
-  p.lag_days = std::move(lags);
-  p.horizon_minutes = 15;
-  p.target_value = 50;
+  PolicySpec p = testing::Predictive(std::move(lags), 15, 50);
   p.level_window_minutes = window;
   p.level_ratio = ratio;
   return p;

@@ -14,15 +14,7 @@ namespace {
 
 constexpr std::int64_t kDay = 1440;
 
-PolicySpec Predictive(std::vector<int> lags, int horizon, double target) {
-  PolicySpec p;
-  p.name = "seasonal";
-  p.type = PolicyType::kPredictive;
-  p.lag_days = std::move(lags);
-  p.horizon_minutes = horizon;
-  p.target_value = target;
-  return p;
-}
+using testing::Predictive;
 
 TEST(ForecastHistory, KeepsOnlyItsWindowAndReadsSkippedMinutesAsMissing) {
   LoadHistory h(10);
