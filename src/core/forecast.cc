@@ -72,7 +72,7 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
 }
 
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         int only_lag, const std::vector<double>& lag_scales) {
+                                         int only_lag, std::span<const double> lag_scales) {
   std::optional<Forecast> best;
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     const int lag = p.lag_days[i];
@@ -81,7 +81,8 @@ std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory&
     const auto seen = h.MaxIn(from, from + p.horizon_minutes);
     if (!seen) continue;
     const double scale = i < lag_scales.size() ? lag_scales[i] : 1.0;
-    if (!best || *seen * scale > best->units) best = Forecast{*seen * scale, lag, scale, *seen};
+    const Forecast f{*seen, lag, scale};
+    if (!best || f.units() > best->units()) best = f;
   }
   return best;
 }
@@ -149,6 +150,6 @@ int CapacityAt(double units, double cpu_percent) {
   return capacity >= kMaxCapacity ? kMaxCapacity : static_cast<int>(capacity);
 }
 
-int PredictiveCapacity(const Forecast& f, double target_cpu) { return CapacityAt(f.units, target_cpu); }
+int PredictiveCapacity(const Forecast& f, double target_cpu) { return CapacityAt(f.units(), target_cpu); }
 
 }  // namespace shoal

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/policy.h"
@@ -46,10 +47,11 @@ class LoadHistory {
 std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies);
 
 struct Forecast {
-  double units = 0;  // the busiest minute expected within the horizon (scaled)
+  double seen = 0;   // the lag's busiest minute within the horizon, as it was
   int lag_days = 0;  // which lag saw it
-  double scale = 1;  // what the lag's load was scaled by (LevelScale)
-  double seen = 0;   // the lag's busiest minute as it was (units = seen x scale)
+  double scale = 1;  // what that load is scaled by (LevelScale)
+  // The busiest minute expected within the horizon.
+  double units() const { return seen * scale; }
 };
 
 // The forecast at the start of minute `now_minute`: for each lag, the busiest
@@ -58,7 +60,7 @@ struct Forecast {
 // the largest of them, or only `only_lag`'s when it is not 0. nullopt until
 // a lag has history.
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         int only_lag = 0, const std::vector<double>& lag_scales = {});
+                                         int only_lag = 0, std::span<const double> lag_scales = {});
 
 // A source that averaged less load than this (one instance's worth) over
 // the window says nothing about the level: a near-idle group's 0.2 against

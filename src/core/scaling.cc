@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <sstream>
 
 #include "core/policy.h"
@@ -165,10 +166,11 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   const auto consider = [&](int capacity, auto describe) {
     if (!best || capacity > best->capacity) best = PredictiveWant{capacity, describe()};
   };
+  const PolicyLearning* learned = i < state.learned.size() ? &state.learned[i] : nullptr;
   // The lag chosen as the closest to the recent load, when the policy chooses.
-  const int chosen = i < state.learned.size() ? state.learned[i].lag_days : 0;
-  static const std::vector<double> kUnscaled;
-  const std::vector<double>& lag_scales = i < state.learned.size() ? state.learned[i].lag_scales : kUnscaled;
+  const int chosen = learned != nullptr ? learned->lag_days : 0;
+  const std::span<const double> lag_scales =
+      learned != nullptr ? std::span<const double>(learned->lag_scales) : std::span<const double>();
   if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales)) {
     consider(PredictiveCapacity(*f, p.target_value), [&] {
       return "load " + FormatValue(f->seen) + " units " + std::to_string(f->lag_days) +
@@ -179,8 +181,8 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
              LevelNote(p, f->scale, "that day") + ", at " + FormatValue(p.target_value) + "% CPU";
     });
   }
-  if (i >= state.learned.size()) return best;
-  const PolicyLearning& l = state.learned[i];
+  if (learned == nullptr) return best;
+  const PolicyLearning& l = *learned;
   const int lead = LaunchLeadMinutes(state, p.horizon_minutes);
   double periodic = 0;  // what the periods say is coming
   for (const LearnedPeriod& period : l.periods) {

@@ -75,15 +75,16 @@ TEST(ForecastLevel, TheForecastIsTheLargestOfTheScaledLags) {
   const auto unscaled = SeasonalForecast(p, h, now);
   ASSERT_TRUE(unscaled.has_value());
   EXPECT_EQ(unscaled->lag_days, 1);
-  EXPECT_DOUBLE_EQ(unscaled->units, 20.0);
-  const auto scaled = SeasonalForecast(p, h, now, 0, {0.2, 1.0});
+  EXPECT_DOUBLE_EQ(unscaled->units(), 20.0);
+  const std::vector<double> scales = {0.2, 1.0};
+  const auto scaled = SeasonalForecast(p, h, now, 0, scales);
   ASSERT_TRUE(scaled.has_value());
   EXPECT_EQ(scaled->lag_days, 7) << "yesterday's 20 x 0.2 = 4 is less than last week's 6";
-  EXPECT_DOUBLE_EQ(scaled->units, 6.0);
+  EXPECT_DOUBLE_EQ(scaled->units(), 6.0);
   EXPECT_DOUBLE_EQ(scaled->scale, 1.0);
-  const auto only_yesterday = SeasonalForecast(p, h, now, 1, {0.2, 1.0});
+  const auto only_yesterday = SeasonalForecast(p, h, now, 1, scales);
   ASSERT_TRUE(only_yesterday.has_value());
-  EXPECT_DOUBLE_EQ(only_yesterday->units, 4.0);
+  EXPECT_DOUBLE_EQ(only_yesterday->units(), 4.0);
   EXPECT_DOUBLE_EQ(only_yesterday->seen, 20.0);
   EXPECT_DOUBLE_EQ(only_yesterday->scale, 0.2);
 }
@@ -174,6 +175,12 @@ TEST(ForecastLevel, ALearnedPeriodIsScaledAgainstItsLastRepetition) {
   ASSERT_EQ(learned.periods.size(), 1u);
   EXPECT_DOUBLE_EQ(learned.periods[0].scale, 0.25);
   EXPECT_EQ(PredictiveFloor(g, state), 10) << "20 units in both repetitions, x 0.25, at 50%";
+  const auto proposals = ProposeAll(g, state, (2 * kDay + 590) * 60);
+  ASSERT_EQ(proposals.size(), 1u);
+  EXPECT_NE(proposals[0].cause.find("1440-minute period (correlation 0.9), scaled to 25.0%: the last 60 minutes "
+                                    "ran at that share of its last repetition's load"),
+            std::string::npos)
+      << proposals[0].cause;
   // The level comes back within the window: the scale follows at once.
   Feed(state, 2 * kDay + 590, 2 * kDay + 600, [](std::int64_t) { return 40.0; });
   EvaluateAlarms(g, state, 2 * kDay + 600);

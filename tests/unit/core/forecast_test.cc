@@ -74,7 +74,7 @@ TEST(ForecastLagChoice, AMondayAfterAWeekendIsForecastFromLastMonday) {
   // Within the 10-minute horizon Monday opens: last Monday says 10 units, yesterday 2.
   const auto chosen = SeasonalForecast(p, h, monday_0840 + 15, 7);
   ASSERT_TRUE(chosen.has_value());
-  EXPECT_DOUBLE_EQ(chosen->units, 10.0);
+  EXPECT_DOUBLE_EQ(chosen->units(), 10.0);
   EXPECT_EQ(chosen->lag_days, 7);
   // On Tuesday the last day (Monday's) still differs from Sunday's; on
   // Wednesday yesterday and last week were alike, and the earlier lag wins the tie.
@@ -93,8 +93,8 @@ TEST(ForecastLagChoice, ASaturdayIsForecastFromLastSaturdayNotFromFriday) {
   for (std::int64_t m = 0; m < saturday_1000; ++m) h.Record(m, OfficeLoad(m));
   EXPECT_EQ(ClosestLag(h, p.lag_days, saturday_1000, 600), 7);  // since Saturday 00:00
   // Every lag, the busiest: Friday's office hours. The chosen lag: last Saturday's 2 units.
-  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000)->units, 10.0);
-  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000, 7)->units, 2.0);
+  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000)->units(), 10.0);
+  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000, 7)->units(), 2.0);
 }
 
 TEST(ForecastLagChoice, ALagThatKnowsLessThanHalfTheWindowIsNoCandidate) {
@@ -122,10 +122,10 @@ TEST(ForecastSeasonal, TakesTheBusiestMinuteOfTheHorizonAtTheLargestLag) {
   }
   const auto f = SeasonalForecast(Predictive({1, 7}, 10, 50), g, 8 * kDay + 100);
   ASSERT_TRUE(f.has_value());
-  EXPECT_DOUBLE_EQ(f->units, 6.0);
+  EXPECT_DOUBLE_EQ(f->units(), 6.0);
   EXPECT_EQ(f->lag_days, 1);
   EXPECT_EQ(PredictiveCapacity(*f, 50), 12);  // 6 units at 50% CPU
-  EXPECT_EQ(PredictiveCapacity(Forecast{3.0, 1}, 60), 5);
+  EXPECT_EQ(PredictiveCapacity(Forecast{3.0, 1, 1.0}, 60), 5);
 }
 
 TEST(ForecastCapacity, IsRoundedUpAndBoundedWhateverTheInput) {
