@@ -122,7 +122,7 @@ std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::i
 double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute) {
   if (p.level_window_minutes <= 0) return 1.0;
   const auto ratio = LevelRatio(h, back, now_minute, p.level_window_minutes);
-  return ratio && *ratio < p.level_ratio ? *ratio : 1.0;
+  return ratio && *ratio < p.level_ratio ? *ratio / p.level_ratio : 1.0;
 }
 
 int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute, int window) {

@@ -74,8 +74,9 @@ inline constexpr double kLevelFloorUnits = 1.0;
 std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window);
 
 // What a forecast from the load `back` minutes ago is multiplied by under
-// policy `p`: the level ratio when it is below p.level_ratio, else 1 (and
-// 1 when the policy does not check the level or the ratio is unknown).
+// policy `p`: the level ratio over p.level_ratio when the ratio is below
+// p.level_ratio, else 1 (and 1 when the policy does not check the level or
+// the ratio is unknown).
 double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute);
 
 // Of `lags` (days), the one whose load was closest to the load of

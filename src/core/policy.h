@@ -81,15 +81,18 @@ struct PolicySpec {
   // after a weekend. 0: every lag, the busiest forecast.
   int lag_choice_minutes = 0;
   // When > 0, a forecast is checked against the load's level now: where
-  // the group's load over the last `level_window_minutes` ran below
-  // `level_ratio` of what the forecast's source (the lag, a learned
-  // period's last repetition) saw over the same minutes, that source
-  // describes another kind of day (a match day, a holiday, a report that
-  // stopped) and its forecast is scaled by the ratio. Above it, the
-  // forecast stands as it is: the ordinary ups and downs of a day do not
-  // lower it. 0: forecasts are never scaled.
+  // the group's load over the last `level_window_minutes` ran at a ratio r
+  // below `level_ratio` of what the forecast's source (the lag, a learned
+  // period's last repetition) saw over the same minutes, its forecast is
+  // scaled by r / level_ratio. A day at a fraction of its source (a match
+  // day, a holiday, a report that stopped) is sized nearly at today's
+  // level; a day a little quieter keeps most of its forecast, the margin
+  // the ratio leaves for a day whose afternoon differs from its morning;
+  // at or above the ratio the forecast stands. Scaling in proportion has
+  // no cliff: a level just under the ratio changes the forecast just a
+  // little. 0: forecasts are never scaled.
   int level_window_minutes = 0;
-  double level_ratio = 0.5;
+  double level_ratio = 0.8;
   // predictive, learned periods (core/seasonality.h): the periods the load
   // repeats with, found in its recent history; capacity is raised a
   // launch-to-in-service time ahead of a recurring burst, to the smallest

@@ -147,11 +147,13 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
   return {};
 }
 
-// Why a forecast was scaled (nothing when it was not).
+// Why a forecast was scaled (nothing when it was not): scale is the level
+// ratio over p.level_ratio (LevelScale), so the ratio is scale x level_ratio.
 std::string LevelNote(const PolicySpec& p, double scale, const std::string& source) {
   if (scale >= 1) return "";
   return ", scaled to " + FormatValue(scale * 100) + "%: the last " + std::to_string(p.level_window_minutes) +
-         " minutes ran at that share of " + source + "'s load";
+         " minutes ran at " + FormatValue(scale * p.level_ratio * 100) + "% of " + source + "'s load, below " +
+         FormatValue(p.level_ratio * 100) + "%";
 }
 
 // What one predictive policy wants ready now, and why.

@@ -137,7 +137,7 @@ void ReadLearning(const MapReader& m, PolicySpec* p) {
 
 // level_window: how long the load's level is compared with the forecast
 // source's (0: never); level_ratio: below what share of the source's load
-// its forecast is scaled. level_ratio alone would be ignored, so it is refused.
+// its forecast is scaled, in proportion (LevelScale). level_ratio alone would be ignored, so it is refused.
 void ReadLevel(const MapReader& m, PolicySpec* p) {
   Seconds window = static_cast<Seconds>(p->level_window_minutes) * kMinute;
   m.Duration("level_window", &window);
@@ -155,8 +155,8 @@ void ReadLevel(const MapReader& m, PolicySpec* p) {
   }
   m.Number("level_ratio", &p->level_ratio);
   if (!(p->level_ratio > 0 && p->level_ratio <= 1)) {
-    m.FailAt("level_ratio", "must be above 0 and at most 1 (0.5: scale a forecast when the load runs below half "
-                            "of what its source saw), got " + Shown(p->level_ratio));
+    m.FailAt("level_ratio", "must be above 0 and at most 1 (0.8: below 80% of what its source saw, a forecast "
+                            "is scaled in proportion), got " + Shown(p->level_ratio));
   }
 }
 

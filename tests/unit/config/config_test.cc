@@ -205,13 +205,13 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
   EXPECT_DOUBLE_EQ(leveled->groups[0].policies[0].level_ratio, 0.4);
   Result<Config> default_ratio = ParseConfig(base + "        level_window: 30m\n", "p.yaml");
   ASSERT_TRUE(default_ratio.ok()) << default_ratio.status().message();
-  EXPECT_DOUBLE_EQ(default_ratio->groups[0].policies[0].level_ratio, 0.5);
+  EXPECT_DOUBLE_EQ(default_ratio->groups[0].policies[0].level_ratio, 0.8);
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"        level_window: 5m\n",
        "level_window: must be 0 (never scale a forecast) or a whole number of minutes between 10m and 24h, got 300s"},
       {"        level_window: 25h\n", "level_window: must be 0"},
       {"        level_window: 601s\n", "level_window: must be 0"},
-      {"        level_ratio: 0.5\n", "level_ratio: only used with a level_window (e.g. level_window: 1h)"},
+      {"        level_ratio: 0.8\n", "level_ratio: only used with a level_window (e.g. level_window: 1h)"},
       {"        level_window: 1h\n        level_ratio: 0\n", "level_ratio: must be above 0 and at most 1"},
       {"        level_window: 1h\n        level_ratio: 1.5\n", "level_ratio: must be above 0 and at most 1"},
       {"        level_window: 1h\n        level_ratio: .nan\n", "level_ratio"},

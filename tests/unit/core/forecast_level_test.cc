@@ -1,5 +1,5 @@
 // A forecast checked against the load's level now (PolicySpec::level_window_minutes):
-// a source that saw another kind of day is scaled down to today's level.
+// a source that saw another kind of day is scaled down towards today's level.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -55,12 +55,17 @@ TEST(ForecastLevel, NoRatioWhenLessThanHalfTheWindowIsKnownOrTheSourceWasNearlyI
   EXPECT_DOUBLE_EQ(LevelScale(Leveled({1}, 60, 0.5), idle, kDay, kDay + 600), 1.0);
 }
 
-TEST(ForecastLevel, OnlyALevelBelowTheRatioScalesAForecast) {
+TEST(ForecastLevel, OnlyALevelBelowTheRatioScalesAForecastInProportion) {
   const PolicySpec p = Leveled({1}, 60, 0.5);
-  // An ordinary quieter day (60% of yesterday) keeps yesterday's forecast.
+  // A day at or above the ratio (60%, 50% of yesterday) keeps yesterday's forecast.
   EXPECT_DOUBLE_EQ(LevelScale(p, TwoDays(10, 6, kDay + 600), kDay, kDay + 600), 1.0);
-  // Another kind of day (30% of yesterday) scales it.
-  EXPECT_NEAR(LevelScale(p, TwoDays(10, 3, kDay + 600), kDay, kDay + 600), 0.3, 1e-6);
+  EXPECT_DOUBLE_EQ(LevelScale(p, TwoDays(10, 5, kDay + 600), kDay, kDay + 600), 1.0);
+  // Below it the forecast is scaled by ratio / level_ratio: at 30%, 0.6.
+  EXPECT_NEAR(LevelScale(p, TwoDays(10, 3, kDay + 600), kDay, kDay + 600), 0.6, 1e-6);
+  // No cliff at the ratio: just under it, just under 1.
+  EXPECT_NEAR(LevelScale(p, TwoDays(10, 4.9, kDay + 600), kDay, kDay + 600), 0.98, 1e-6);
+  // At level_ratio 1 the forecast follows the level itself.
+  EXPECT_NEAR(LevelScale(Leveled({1}, 60, 1.0), TwoDays(10, 6, kDay + 600), kDay, kDay + 600), 0.6, 1e-6);
   // A busier day is not scaled up: the target-tracking policy answers that.
   EXPECT_DOUBLE_EQ(LevelScale(p, TwoDays(10, 30, kDay + 600), kDay, kDay + 600), 1.0);
   // Without a window, never.
@@ -140,12 +145,12 @@ TEST(ForecastLevel, AQuietDayAfterAMatchDayIsNotSizedForTheMatch) {
         EXPECT_EQ(floor, 40) << "20 units at 50%: window " << window << ", today " << today;
         continue;
       }
-      EXPECT_EQ(floor, 10) << "20 units x 0.25 (1 against 4) at 50%";
+      EXPECT_EQ(floor, 20) << "20 units x 0.25 / 0.5 (1 against 4, below half) at 50%";
       const auto proposals = ProposeAll(g, state, (kDay + 590) * 60);
       ASSERT_EQ(proposals.size(), 1u);
-      EXPECT_EQ(proposals[0].desired, 10);
+      EXPECT_EQ(proposals[0].desired, 20);
       EXPECT_NE(proposals[0].cause.find("load 20.0 units 1 day(s) ago"), std::string::npos) << proposals[0].cause;
-      EXPECT_NE(proposals[0].cause.find("scaled to 25.0%: the last 60 minutes ran at that share of that day's load"),
+      EXPECT_NE(proposals[0].cause.find("scaled to 50.0%: the last 60 minutes ran at 25.0% of that day's load, below 50.0%"),
                 std::string::npos)
           << proposals[0].cause;
     }
@@ -173,12 +178,12 @@ TEST(ForecastLevel, ALearnedPeriodIsScaledAgainstItsLastRepetition) {
   learned.periods = {LearnedPeriod{static_cast<int>(kDay), 0.9}};
   EvaluateAlarms(g, state, 2 * kDay + 590);
   ASSERT_EQ(learned.periods.size(), 1u);
-  EXPECT_DOUBLE_EQ(learned.periods[0].scale, 0.25);
-  EXPECT_EQ(PredictiveFloor(g, state), 10) << "20 units in both repetitions, x 0.25, at 50%";
+  EXPECT_DOUBLE_EQ(learned.periods[0].scale, 0.5);
+  EXPECT_EQ(PredictiveFloor(g, state), 20) << "20 units in both repetitions, x 0.25 / 0.5, at 50%";
   const auto proposals = ProposeAll(g, state, (2 * kDay + 590) * 60);
   ASSERT_EQ(proposals.size(), 1u);
-  EXPECT_NE(proposals[0].cause.find("1440-minute period (correlation 0.9), scaled to 25.0%: the last 60 minutes "
-                                    "ran at that share of its last repetition's load"),
+  EXPECT_NE(proposals[0].cause.find("1440-minute period (correlation 0.9), scaled to 50.0%: the last 60 minutes "
+                                    "ran at 25.0% of its last repetition's load, below 50.0%"),
             std::string::npos)
       << proposals[0].cause;
   // The level comes back within the window: the scale follows at once.
