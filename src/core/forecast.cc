@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace shoal {
 
@@ -72,11 +73,11 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
 }
 
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         int only_lag, std::span<const double> lag_scales) {
+                                         std::span<const int> only_lags, std::span<const double> lag_scales) {
   std::optional<Forecast> best;
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     const int lag = p.lag_days[i];
-    if (only_lag != 0 && lag != only_lag) continue;
+    if (!only_lags.empty() && std::find(only_lags.begin(), only_lags.end(), lag) == only_lags.end()) continue;
     const std::int64_t from = now_minute - lag * 1440LL;
     const auto seen = h.MaxIn(from, from + p.horizon_minutes);
     if (!seen) continue;
@@ -125,9 +126,9 @@ double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, 
   return ratio && *ratio < p.level_ratio ? *ratio / p.level_ratio : 1.0;
 }
 
-int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute, int window) {
-  int closest = 0;
-  double least = 0;
+std::vector<int> ChooseLags(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute,
+                            int window) {
+  std::vector<std::pair<int, double>> candidates;  // lag, its mean error
   for (int lag : lags) {
     double sum = 0;
     const std::int64_t known = ForEachKnownPair(
@@ -135,13 +136,17 @@ int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t 
           sum += std::abs(now_load - then_load);
         });
     if (known == 0 || known * 2 < window) continue;
-    const double mean = sum / static_cast<double>(known);
-    if (closest == 0 || mean < least) {
-      closest = lag;
-      least = mean;
-    }
+    candidates.emplace_back(lag, sum / static_cast<double>(known));
   }
-  return closest;
+  double least = 0;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    least = i == 0 ? candidates[i].second : std::min(least, candidates[i].second);
+  }
+  std::vector<int> chosen;
+  for (const auto& [lag, error] : candidates) {
+    if (error <= least * (1 + kLagTieMargin)) chosen.push_back(lag);
+  }
+  return chosen;
 }
 
 int CapacityAt(double units, double cpu_percent) {

@@ -57,10 +57,11 @@ struct Forecast {
 // The forecast at the start of minute `now_minute`: for each lag, the busiest
 // minute of [now - lag days, now - lag days + horizon), times the lag's
 // entry in `lag_scales` (parallel to p.lag_days; missing entries are 1);
-// the largest of them, or only `only_lag`'s when it is not 0. nullopt until
-// a lag has history.
+// the largest of them, over only the lags in `only_lags` when it is not
+// empty. nullopt until a lag has history.
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         int only_lag = 0, std::span<const double> lag_scales = {});
+                                         std::span<const int> only_lags = {},
+                                         std::span<const double> lag_scales = {});
 
 // A source that averaged less load than this (one instance's worth) over
 // the window says nothing about the level: a near-idle group's 0.2 against
@@ -79,12 +80,21 @@ std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::i
 // the ratio is unknown).
 double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute);
 
-// Of `lags` (days), the one whose load was closest to the load of
-// [now - window, now): the least mean absolute difference, minute by minute,
-// over the minutes both know. A lag that knows fewer than half of the
-// window's minutes is not a candidate; on a tie the earlier lag in the list.
-// 0 when no lag is a candidate.
-int ClosestLag(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute, int window);
+// Two lags whose errors over the choice window are within this share of
+// each other fit the recent load equally well: minute-to-minute noise
+// decides between them, not the kind of day (a Sunday fits the Saturday
+// before as well as the Sunday a week before; only the Monday after tells
+// them apart). Measured on the shared traces (docs/POLICY.md).
+inline constexpr double kLagTieMargin = 0.1;
+
+// Of `lags` (days), the ones whose load was closest to the load of
+// [now - window, now): each lag's error is its mean absolute difference,
+// minute by minute, over the minutes both know; the lag with the least
+// error, and every lag within kLagTieMargin of it, in the order of `lags`.
+// A lag that knows fewer than half of the window's minutes is not a
+// candidate. Empty when no lag is a candidate (then every lag forecasts).
+std::vector<int> ChooseLags(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute,
+                            int window);
 
 // The capacity units that run `units` of load at `cpu_percent` CPU, rounded
 // up, within [0, kMaxCapacity] whatever the inputs: a wild metric must not

@@ -156,6 +156,17 @@ std::string LevelNote(const PolicySpec& p, double scale, const std::string& sour
          FormatValue(p.level_ratio * 100) + "%";
 }
 
+// How the forecasting lag was chosen (nothing when every lag forecasts).
+std::string LagChoiceNote(const PolicySpec& p, std::size_t chosen) {
+  const std::string window = std::to_string(p.lag_choice_minutes);
+  if (chosen == 1) return " (the lag closest to the load of the last " + window + " minutes)";
+  if (chosen > 1) {
+    return " (the larger of the lags that fit the load of the last " + window + " minutes within " +
+           FormatValue(kLagTieMargin * 100) + "% of each other)";
+  }
+  return "";
+}
+
 // What one predictive policy wants ready now, and why.
 struct PredictiveWant {
   int capacity = 0;
@@ -169,17 +180,16 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     if (!best || capacity > best->capacity) best = PredictiveWant{capacity, describe()};
   };
   const PolicyLearning* learned = i < state.learned.size() ? &state.learned[i] : nullptr;
-  // The lag chosen as the closest to the recent load, when the policy chooses.
-  const int chosen = learned != nullptr ? learned->lag_days : 0;
+  // The lags chosen as the closest to the recent load, when the policy chooses.
+  const std::span<const int> chosen =
+      learned != nullptr ? std::span<const int>(learned->lags_chosen) : std::span<const int>();
   const std::span<const double> lag_scales =
       learned != nullptr ? std::span<const double>(learned->lag_scales) : std::span<const double>();
   if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales)) {
     consider(PredictiveCapacity(*f, p.target_value), [&] {
       return "load " + FormatValue(f->seen) + " units " + std::to_string(f->lag_days) +
              " day(s) ago within the next " + std::to_string(p.horizon_minutes) + " minutes" +
-             (chosen != 0 ? " (the lag closest to the load of the last " + std::to_string(p.lag_choice_minutes) +
-                                " minutes)"
-                          : "") +
+             LagChoiceNote(p, chosen.size()) +
              LevelNote(p, f->scale, "that day") + ", at " + FormatValue(p.target_value) + "% CPU";
     });
   }

@@ -219,7 +219,8 @@ void UpdateLevels(const PolicySpec& p, const LoadHistory& h, std::int64_t now_mi
   out->lag_scales.resize(p.lag_days.size());
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     // A lag the policy does not forecast from now needs no scale.
-    const bool used = out->lag_days == 0 || out->lag_days == p.lag_days[i];
+    const std::vector<int>& chosen = out->lags_chosen;
+    const bool used = chosen.empty() || std::find(chosen.begin(), chosen.end(), p.lag_days[i]) != chosen.end();
     out->lag_scales[i] = used ? LevelScale(p, h, p.lag_days[i] * 1440LL, now_minute) : 1.0;
   }
   for (LearnedPeriod& period : out->periods) period.scale = LevelScale(p, h, period.minutes, now_minute);
@@ -230,7 +231,8 @@ void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, i
   if (out->learned_at >= 0 && now_minute - out->learned_at < kRelearnMinutes) return;
   out->learned_at = now_minute;
   out->lead = lead;
-  out->lag_days = p.lag_choice_minutes > 0 ? ClosestLag(h, p.lag_days, now_minute, p.lag_choice_minutes) : 0;
+  out->lags_chosen = p.lag_choice_minutes > 0 ? ChooseLags(h, p.lag_days, now_minute, p.lag_choice_minutes)
+                                             : std::vector<int>{};
   out->periods.clear();
   out->growth.reset();
   if (!p.learn_periods && p.headroom_quantile <= 0) return;

@@ -70,7 +70,7 @@ struct PolicyLearning {
   std::vector<LearnedPeriod> periods;
   std::optional<double> growth;  // the headroom quantile's growth ratio over the lead
   int lead = 0;                  // the lead it was measured over (minutes)
-  int lag_days = 0;              // the lag chosen to forecast (lag_choice_minutes; 0: every lag)
+  std::vector<int> lags_chosen;  // the lags chosen to forecast (lag_choice_minutes, ChooseLags; empty: every lag)
   std::vector<double> lag_scales;  // per lag of the policy: its LevelScale (UpdateLevels)
 };
 

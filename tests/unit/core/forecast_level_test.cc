@@ -82,12 +82,13 @@ TEST(ForecastLevel, TheForecastIsTheLargestOfTheScaledLags) {
   EXPECT_EQ(unscaled->lag_days, 1);
   EXPECT_DOUBLE_EQ(unscaled->units(), 20.0);
   const std::vector<double> scales = {0.2, 1.0};
-  const auto scaled = SeasonalForecast(p, h, now, 0, scales);
+  const auto scaled = SeasonalForecast(p, h, now, {}, scales);
   ASSERT_TRUE(scaled.has_value());
   EXPECT_EQ(scaled->lag_days, 7) << "yesterday's 20 x 0.2 = 4 is less than last week's 6";
   EXPECT_DOUBLE_EQ(scaled->units(), 6.0);
   EXPECT_DOUBLE_EQ(scaled->scale, 1.0);
-  const auto only_yesterday = SeasonalForecast(p, h, now, 1, scales);
+  const std::vector<int> yesterday = {1};
+  const auto only_yesterday = SeasonalForecast(p, h, now, yesterday, scales);
   ASSERT_TRUE(only_yesterday.has_value());
   EXPECT_DOUBLE_EQ(only_yesterday->units(), 4.0);
   EXPECT_DOUBLE_EQ(only_yesterday->seen, 20.0);

@@ -70,20 +70,21 @@ TEST(ForecastLagChoice, AMondayAfterAWeekendIsForecastFromLastMonday) {
   const std::int64_t monday_0840 = 14 * kDay + 520;  // the third Monday, 20 minutes before the office opens
   for (std::int64_t m = 0; m < monday_0840; ++m) h.Record(m, OfficeLoad(m));
   // The last day (Sunday 08:40 to Monday 08:40) was like last week's, not like Saturday-to-Sunday.
-  EXPECT_EQ(ClosestLag(h, p.lag_days, monday_0840, p.lag_choice_minutes), 7);
+  EXPECT_EQ(ChooseLags(h, p.lag_days, monday_0840, p.lag_choice_minutes), std::vector<int>{7});
   // Within the 10-minute horizon Monday opens: last Monday says 10 units, yesterday 2.
-  const auto chosen = SeasonalForecast(p, h, monday_0840 + 15, 7);
+  const std::vector<int> last_week = {7};
+  const auto chosen = SeasonalForecast(p, h, monday_0840 + 15, last_week);
   ASSERT_TRUE(chosen.has_value());
   EXPECT_DOUBLE_EQ(chosen->units(), 10.0);
   EXPECT_EQ(chosen->lag_days, 7);
   // On Tuesday the last day (Monday's) still differs from Sunday's; on
-  // Wednesday yesterday and last week were alike, and the earlier lag wins the tie.
+  // Wednesday yesterday and last week were alike: both forecast.
   const std::int64_t tuesday_0840 = 15 * kDay + 520;
   const std::int64_t wednesday_0840 = 16 * kDay + 520;
   for (std::int64_t m = monday_0840; m < tuesday_0840; ++m) h.Record(m, OfficeLoad(m));
-  EXPECT_EQ(ClosestLag(h, p.lag_days, tuesday_0840, p.lag_choice_minutes), 7);
+  EXPECT_EQ(ChooseLags(h, p.lag_days, tuesday_0840, p.lag_choice_minutes), std::vector<int>{7});
   for (std::int64_t m = tuesday_0840; m < wednesday_0840; ++m) h.Record(m, OfficeLoad(m));
-  EXPECT_EQ(ClosestLag(h, p.lag_days, wednesday_0840, p.lag_choice_minutes), 1);
+  EXPECT_EQ(ChooseLags(h, p.lag_days, wednesday_0840, p.lag_choice_minutes), (std::vector<int>{1, 7}));
 }
 
 TEST(ForecastLagChoice, ASaturdayIsForecastFromLastSaturdayNotFromFriday) {
@@ -91,10 +92,11 @@ TEST(ForecastLagChoice, ASaturdayIsForecastFromLastSaturdayNotFromFriday) {
   LoadHistory h(LoadMinutesNeeded({p}) + kDay);
   const std::int64_t saturday_1000 = 12 * kDay + 600;
   for (std::int64_t m = 0; m < saturday_1000; ++m) h.Record(m, OfficeLoad(m));
-  EXPECT_EQ(ClosestLag(h, p.lag_days, saturday_1000, 600), 7);  // since Saturday 00:00
+  EXPECT_EQ(ChooseLags(h, p.lag_days, saturday_1000, 600), std::vector<int>{7});  // since Saturday 00:00
   // Every lag, the busiest: Friday's office hours. The chosen lag: last Saturday's 2 units.
   EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000)->units(), 10.0);
-  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000, 7)->units(), 2.0);
+  const std::vector<int> last_week = {7};
+  EXPECT_DOUBLE_EQ(SeasonalForecast(p, h, saturday_1000, last_week)->units(), 2.0);
 }
 
 TEST(ForecastLagChoice, ALagThatKnowsLessThanHalfTheWindowIsNoCandidate) {
@@ -103,10 +105,36 @@ TEST(ForecastLagChoice, ALagThatKnowsLessThanHalfTheWindowIsNoCandidate) {
   const std::int64_t now = 7 * kDay + 360;
   for (std::int64_t m = 0; m < now; ++m) h.Record(m, m >= 7 * kDay ? 5.0 : (m % kDay < 360 ? 5.0 : 1.0));
   // Last week matches the 6 hours it knows exactly; yesterday is off by 4 there, but knows the whole day.
-  EXPECT_EQ(ClosestLag(h, {7, 1}, now, static_cast<int>(kDay)), 1);
-  EXPECT_EQ(ClosestLag(h, {7, 1}, now, 600), 7);  // over 10 hours, 6 known is more than half
-  EXPECT_EQ(ClosestLag(h, {14, 28}, now, static_cast<int>(kDay)), 0);  // neither knows anything
-  EXPECT_EQ(ClosestLag(LoadHistory(kDay), {1, 7}, 0, 60), 0);          // nothing recorded
+  EXPECT_EQ(ChooseLags(h, {7, 1}, now, static_cast<int>(kDay)), std::vector<int>{1});
+  // Over 10 hours last week is a candidate (6 known is more than half), and both fit exactly.
+  EXPECT_EQ(ChooseLags(h, {7, 1}, now, 600), (std::vector<int>{7, 1}));
+  EXPECT_TRUE(ChooseLags(h, {14, 28}, now, static_cast<int>(kDay)).empty());  // neither knows anything
+  EXPECT_TRUE(ChooseLags(LoadHistory(kDay), {1, 7}, 0, 60).empty());          // nothing recorded
+}
+
+// A Sunday fits the Saturday before about as well as the Sunday a week
+// before: noise, not the kind of day, would pick one, and the Monday that
+// follows may need either. Lags within kLagTieMargin of the best both forecast.
+TEST(ForecastLagChoice, LagsThatFitTheLastDayAboutEquallyBothForecast) {
+  PolicySpec p = Predictive({1, 7}, 10, 50);
+  p.lag_choice_minutes = 60;
+  const std::int64_t now = 8 * kDay;
+  // The last hour at 10; a day before it ran at `yesterday`, a week before at 10.5.
+  const auto choose = [&](double yesterday) {
+    LoadHistory h(LoadMinutesNeeded({p}));
+    for (std::int64_t m = 0; m < now; ++m) {
+      double v = 0;
+      if (m >= now - 60) v = 10;
+      else if (m >= now - kDay - 60 && m < now - kDay) v = yesterday;
+      else if (m >= now - 7 * kDay - 60 && m < now - 7 * kDay) v = 10.5;
+      h.Record(m, v);
+    }
+    return ChooseLags(h, p.lag_days, now, p.lag_choice_minutes);
+  };
+  EXPECT_EQ(choose(10.54), (std::vector<int>{1, 7})) << "errors 0.54 and 0.5: within 10%";
+  EXPECT_EQ(choose(10.5), (std::vector<int>{1, 7})) << "the same error";
+  EXPECT_EQ(choose(10.6), std::vector<int>{7}) << "0.6 is 20% more than 0.5";
+  EXPECT_EQ(choose(10.2), std::vector<int>{1}) << "0.2 against 0.5";
 }
 
 TEST(ForecastSeasonal, TakesTheBusiestMinuteOfTheHorizonAtTheLargestLag) {
@@ -194,7 +222,7 @@ TEST(PredictivePolicy, WithALagChoiceOnlyTheLagClosestToTheLastDayForecasts) {
       EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 20) << "every lag, the busiest: Friday's 10 units at 50%";
       continue;
     }
-    EXPECT_EQ(d.state().learned[0].lag_days, 7);
+    EXPECT_EQ(d.state().learned[0].lags_chosen, std::vector<int>{7});
     EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 4) << "last Saturday's 2 units at 50%";
     ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
     EXPECT_NE(p.activities[0].cause.find("7 day(s) ago within the next 15 minutes (the lag closest to the load of "
@@ -202,6 +230,32 @@ TEST(PredictivePolicy, WithALagChoiceOnlyTheLagClosestToTheLastDayForecasts) {
               std::string::npos)
         << p.activities[0].cause;
   }
+}
+
+// On a Wednesday yesterday and last week fit the last day alike: both
+// forecast, and the activity says why.
+TEST(PredictivePolicy, LagsThatTieForTheLastDayForecastTogetherAndSaySo) {
+  GroupSpec g = testing::SpotGroup();
+  g.min = 1;
+  g.desired = 1;
+  g.max = 50;
+  g.policies = {Predictive({1, 7}, 15, 50)};
+  g.policies[0].lag_choice_minutes = static_cast<int>(kDay);
+  testing::Driver d(g);
+  d.Step(0);
+  d.AllHealthy(0);
+  const std::int64_t wednesday_0850 = 16 * kDay + 530;  // day 0 is a Monday
+  for (std::int64_t m = 0; m < wednesday_0850; ++m) {
+    RecordMetrics(d.state(), m, Datapoint{OfficeLoad(m) * 100, 0, 0, 1}, Datapoint::Single(1));
+  }
+  const Plan p = d.Step(wednesday_0850 * 60, true);
+  EXPECT_EQ(d.state().learned[0].lags_chosen, (std::vector<int>{1, 7}));
+  EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 20) << "the office's 10 units at 50%, from either lag";
+  ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
+  EXPECT_NE(p.activities[0].cause.find("(the larger of the lags that fit the load of the last 1440 minutes "
+                                       "within 10.0% of each other)"),
+            std::string::npos)
+      << p.activities[0].cause;
 }
 
 // The load a predictive policy learns from, per minute, from the group's
