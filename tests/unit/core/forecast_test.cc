@@ -199,25 +199,36 @@ TEST(PredictivePolicy, RaisesCapacityBeforeYesterdaysRampAndHoldsScaleInAtTheFlo
   EXPECT_FALSE(Combine(d.spec(), d.state(), {{0, 4, "in"}}, 16).has_value());
 }
 
+// A group whose one predictive policy forecasts from lags [1, 7] over 15
+// minutes at 50% CPU, choosing the lag over `window` minutes (0: never).
+GroupSpec OfficeGroup(int window) {
+  GroupSpec g = testing::SpotGroup();
+  g.min = 1;
+  g.desired = 1;
+  g.max = 50;
+  g.policies = {Predictive({1, 7}, 15, 50)};
+  g.policies[0].lag_choice_minutes = window;
+  return g;
+}
+
+// Runs the office's load (day 0 is a Monday) through `d` until minute
+// `until`, and the control plane's step there.
+Plan RunOfficeUntil(testing::Driver& d, std::int64_t until) {
+  d.Step(0);
+  d.AllHealthy(0);
+  for (std::int64_t m = 0; m < until; ++m) {
+    RecordMetrics(d.state(), m, Datapoint{OfficeLoad(m) * 100, 0, 0, 1}, Datapoint::Single(1));
+  }
+  return d.Step(until * 60, true);
+}
+
 // The lag is chosen as the group runs (re-chosen with what it learns, every
 // hour) and only the chosen one forecasts: a Saturday morning is not sized
 // from Friday's office hours.
 TEST(PredictivePolicy, WithALagChoiceOnlyTheLagClosestToTheLastDayForecasts) {
   for (const int window : {0, static_cast<int>(kDay)}) {
-    GroupSpec g = testing::SpotGroup();
-    g.min = 1;
-    g.desired = 1;
-    g.max = 50;
-    g.policies = {Predictive({1, 7}, 15, 50)};
-    g.policies[0].lag_choice_minutes = window;
-    testing::Driver d(g);
-    d.Step(0);
-    d.AllHealthy(0);
-    const std::int64_t saturday_0850 = 12 * kDay + 530;  // day 0 is a Monday
-    for (std::int64_t m = 0; m < saturday_0850; ++m) {
-      RecordMetrics(d.state(), m, Datapoint{OfficeLoad(m) * 100, 0, 0, 1}, Datapoint::Single(1));
-    }
-    const Plan p = d.Step(saturday_0850 * 60, true);
+    testing::Driver d(OfficeGroup(window));
+    const Plan p = RunOfficeUntil(d, 12 * kDay + 530);  // Saturday 08:50
     if (window == 0) {
       EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 20) << "every lag, the busiest: Friday's 10 units at 50%";
       continue;
@@ -235,20 +246,8 @@ TEST(PredictivePolicy, WithALagChoiceOnlyTheLagClosestToTheLastDayForecasts) {
 // On a Wednesday yesterday and last week fit the last day alike: both
 // forecast, and the activity says why.
 TEST(PredictivePolicy, LagsThatTieForTheLastDayForecastTogetherAndSaySo) {
-  GroupSpec g = testing::SpotGroup();
-  g.min = 1;
-  g.desired = 1;
-  g.max = 50;
-  g.policies = {Predictive({1, 7}, 15, 50)};
-  g.policies[0].lag_choice_minutes = static_cast<int>(kDay);
-  testing::Driver d(g);
-  d.Step(0);
-  d.AllHealthy(0);
-  const std::int64_t wednesday_0850 = 16 * kDay + 530;  // day 0 is a Monday
-  for (std::int64_t m = 0; m < wednesday_0850; ++m) {
-    RecordMetrics(d.state(), m, Datapoint{OfficeLoad(m) * 100, 0, 0, 1}, Datapoint::Single(1));
-  }
-  const Plan p = d.Step(wednesday_0850 * 60, true);
+  testing::Driver d(OfficeGroup(static_cast<int>(kDay)));
+  const Plan p = RunOfficeUntil(d, 16 * kDay + 530);  // Wednesday 08:50
   EXPECT_EQ(d.state().learned[0].lags_chosen, (std::vector<int>{1, 7}));
   EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 20) << "the office's 10 units at 50%, from either lag";
   ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
