@@ -77,7 +77,7 @@ std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory&
   std::optional<Forecast> best;
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     const int lag = p.lag_days[i];
-    if (!only_lags.empty() && std::find(only_lags.begin(), only_lags.end(), lag) == only_lags.end()) continue;
+    if (!LagForecasts(only_lags, lag)) continue;
     const std::int64_t from = now_minute - lag * 1440LL;
     const auto seen = h.MaxIn(from, from + p.horizon_minutes);
     if (!seen) continue;
@@ -126,6 +126,10 @@ double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, 
   return ratio && *ratio < p.level_ratio ? *ratio / p.level_ratio : 1.0;
 }
 
+bool LagForecasts(std::span<const int> chosen, int lag) {
+  return chosen.empty() || std::find(chosen.begin(), chosen.end(), lag) != chosen.end();
+}
+
 std::vector<int> ChooseLags(const LoadHistory& h, const std::vector<int>& lags, std::int64_t now_minute,
                             int window) {
   std::vector<std::pair<int, double>> candidates;  // lag, its mean error
@@ -138,10 +142,11 @@ std::vector<int> ChooseLags(const LoadHistory& h, const std::vector<int>& lags, 
     if (known == 0 || known * 2 < window) continue;
     candidates.emplace_back(lag, sum / static_cast<double>(known));
   }
-  double least = 0;
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    least = i == 0 ? candidates[i].second : std::min(least, candidates[i].second);
-  }
+  if (candidates.empty()) return {};
+  const double least =
+      std::min_element(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+        return a.second < b.second;
+      })->second;
   std::vector<int> chosen;
   for (const auto& [lag, error] : candidates) {
     if (error <= least * (1 + kLagTieMargin)) chosen.push_back(lag);

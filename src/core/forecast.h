@@ -87,6 +87,10 @@ double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, 
 // them apart). Measured on the shared traces (docs/POLICY.md).
 inline constexpr double kLagTieMargin = 0.1;
 
+// Whether `lag` forecasts when the lags in `chosen` were chosen (ChooseLags;
+// empty: every lag does).
+bool LagForecasts(std::span<const int> chosen, int lag);
+
 // Of `lags` (days), the ones whose load was closest to the load of
 // [now - window, now): each lag's error is its mean absolute difference,
 // minute by minute, over the minutes both know; the lag with the least

@@ -219,9 +219,8 @@ void UpdateLevels(const PolicySpec& p, const LoadHistory& h, std::int64_t now_mi
   out->lag_scales.resize(p.lag_days.size());
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     // A lag the policy does not forecast from now needs no scale.
-    const std::vector<int>& chosen = out->lags_chosen;
-    const bool used = chosen.empty() || std::find(chosen.begin(), chosen.end(), p.lag_days[i]) != chosen.end();
-    out->lag_scales[i] = used ? LevelScale(p, h, p.lag_days[i] * 1440LL, now_minute) : 1.0;
+    out->lag_scales[i] =
+        LagForecasts(out->lags_chosen, p.lag_days[i]) ? LevelScale(p, h, p.lag_days[i] * 1440LL, now_minute) : 1.0;
   }
   for (LearnedPeriod& period : out->periods) period.scale = LevelScale(p, h, period.minutes, now_minute);
 }

@@ -137,7 +137,8 @@ void ReadLearning(const MapReader& m, PolicySpec* p) {
 
 // level_window: how long the load's level is compared with the forecast
 // source's (0: never); level_ratio: below what share of the source's load
-// its forecast is scaled, in proportion (LevelScale). level_ratio alone would be ignored, so it is refused.
+// its forecast is scaled, in proportion (LevelScale). level_ratio alone
+// would be ignored, so it is refused.
 void ReadLevel(const MapReader& m, PolicySpec* p) {
   Seconds window = static_cast<Seconds>(p->level_window_minutes) * kMinute;
   m.Duration("level_window", &window);

@@ -1,5 +1,6 @@
 // A forecast checked against the load's level now (PolicySpec::level_window_minutes):
 // a source that saw another kind of day is scaled down towards today's level.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,6 +15,8 @@ namespace shoal {
 namespace {
 
 constexpr std::int64_t kDay = 1440;
+
+using ::testing::HasSubstr;
 
 // A predictive policy (15-minute horizon, 50% CPU) checking the level.
 PolicySpec Leveled(std::vector<int> lags, int window, double ratio) {
@@ -150,10 +153,9 @@ TEST(ForecastLevel, AQuietDayAfterAMatchDayIsNotSizedForTheMatch) {
       const auto proposals = ProposeAll(g, state, (kDay + 590) * 60);
       ASSERT_EQ(proposals.size(), 1u);
       EXPECT_EQ(proposals[0].desired, 20);
-      EXPECT_NE(proposals[0].cause.find("load 20.0 units 1 day(s) ago"), std::string::npos) << proposals[0].cause;
-      EXPECT_NE(proposals[0].cause.find("scaled to 50.0%: the last 60 minutes ran at 25.0% of that day's load, below 50.0%"),
-                std::string::npos)
-          << proposals[0].cause;
+      EXPECT_THAT(proposals[0].cause, HasSubstr("load 20.0 units 1 day(s) ago"));
+      EXPECT_THAT(proposals[0].cause,
+                  HasSubstr("scaled to 50.0%: the last 60 minutes ran at 25.0% of that day's load, below 50.0%"));
     }
   }
 }
@@ -183,10 +185,8 @@ TEST(ForecastLevel, ALearnedPeriodIsScaledAgainstItsLastRepetition) {
   EXPECT_EQ(PredictiveFloor(g, state), 20) << "20 units in both repetitions, x 0.25 / 0.5, at 50%";
   const auto proposals = ProposeAll(g, state, (2 * kDay + 590) * 60);
   ASSERT_EQ(proposals.size(), 1u);
-  EXPECT_NE(proposals[0].cause.find("1440-minute period (correlation 0.9), scaled to 50.0%: the last 60 minutes "
-                                    "ran at 25.0% of its last repetition's load, below 50.0%"),
-            std::string::npos)
-      << proposals[0].cause;
+  EXPECT_THAT(proposals[0].cause, HasSubstr("1440-minute period (correlation 0.9), scaled to 50.0%: the last 60 "
+                                            "minutes ran at 25.0% of its last repetition's load, below 50.0%"));
   // The level comes back within the window: the scale follows at once.
   Feed(state, 2 * kDay + 590, 2 * kDay + 600, [](std::int64_t) { return 40.0; });
   EvaluateAlarms(g, state, 2 * kDay + 600);

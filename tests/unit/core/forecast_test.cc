@@ -1,6 +1,7 @@
 // Seasonal forecasts and the predictive policy (core/forecast.h, scaling.h).
 #include "core/forecast.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,6 +15,7 @@ namespace {
 
 constexpr std::int64_t kDay = 1440;
 
+using ::testing::HasSubstr;
 using testing::Predictive;
 
 TEST(ForecastHistory, KeepsOnlyItsWindowAndReadsSkippedMinutesAsMissing) {
@@ -110,6 +112,13 @@ TEST(ForecastLagChoice, ALagThatKnowsLessThanHalfTheWindowIsNoCandidate) {
   EXPECT_EQ(ChooseLags(h, {7, 1}, now, 600), (std::vector<int>{7, 1}));
   EXPECT_TRUE(ChooseLags(h, {14, 28}, now, static_cast<int>(kDay)).empty());  // neither knows anything
   EXPECT_TRUE(ChooseLags(LoadHistory(kDay), {1, 7}, 0, 60).empty());          // nothing recorded
+}
+
+TEST(ForecastLagChoice, NoChoiceMeansEveryLagForecasts) {
+  EXPECT_TRUE(LagForecasts({}, 7));
+  const std::vector<int> yesterday = {1};
+  EXPECT_TRUE(LagForecasts(yesterday, 1));
+  EXPECT_FALSE(LagForecasts(yesterday, 7));
 }
 
 // A Sunday fits the Saturday before about as well as the Sunday a week
@@ -236,10 +245,8 @@ TEST(PredictivePolicy, WithALagChoiceOnlyTheLagClosestToTheLastDayForecasts) {
     EXPECT_EQ(d.state().learned[0].lags_chosen, std::vector<int>{7});
     EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 4) << "last Saturday's 2 units at 50%";
     ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
-    EXPECT_NE(p.activities[0].cause.find("7 day(s) ago within the next 15 minutes (the lag closest to the load of "
-                                         "the last 1440 minutes)"),
-              std::string::npos)
-        << p.activities[0].cause;
+    EXPECT_THAT(p.activities[0].cause, HasSubstr("7 day(s) ago within the next 15 minutes (the lag closest to the "
+                                                 "load of the last 1440 minutes)"));
   }
 }
 
@@ -251,10 +258,8 @@ TEST(PredictivePolicy, LagsThatTieForTheLastDayForecastTogetherAndSaySo) {
   EXPECT_EQ(d.state().learned[0].lags_chosen, (std::vector<int>{1, 7}));
   EXPECT_EQ(PredictiveFloor(d.spec(), d.state()), 20) << "the office's 10 units at 50%, from either lag";
   ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
-  EXPECT_NE(p.activities[0].cause.find("(the larger of the lags that fit the load of the last 1440 minutes "
-                                       "within 10.0% of each other)"),
-            std::string::npos)
-      << p.activities[0].cause;
+  EXPECT_THAT(p.activities[0].cause, HasSubstr("(the larger of the lags that fit the load of the last 1440 minutes "
+                                               "within 10.0% of each other)"));
 }
 
 // The load a predictive policy learns from, per minute, from the group's
