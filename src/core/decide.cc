@@ -144,11 +144,19 @@ class Decider {
 
   void ApplyPolicies() {
     EvaluateAlarms(spec_, state_, MinuteOf(now_));
-    const auto decision =
+    std::optional<Proposal> decision =
         Combine(spec_, state_, ProposeAll(spec_, state_, now_), PredictiveFloor(spec_, state_));
+    bool giving_back = false;
+    if (!decision || decision->desired == state_.desired) {
+      GiveBack back = GiveBackForecastRaise(spec_, state_);
+      if (back.finished) state_.forecast_raise = {};
+      decision = std::move(back.proposal);
+      giving_back = decision.has_value();
+    }
     if (!decision || decision->desired == state_.desired) return;
     const PolicySpec& p = spec_.policies[decision->policy];
     const bool out = decision->desired > state_.desired;
+    RememberForecastRaise(*decision, out, giving_back);
     AddActivity(out ? ActivityKind::kScaleOut : ActivityKind::kScaleIn, decision->cause,
                 state_.desired, decision->desired);
     state_.desired = decision->desired;
@@ -159,6 +167,19 @@ class Decider {
       simple_now_ = true;
     }
     if (p.type == PolicyType::kTargetTracking && !out) state_.tt_last_scale_in[decision->policy] = now_;
+  }
+
+  // A run of raises by a predictive policy is remembered from its first
+  // (what desired was, and when) until it is given back; any other change
+  // (a reactive raise, target tracking's own scale-in) makes it capacity
+  // like any other.
+  void RememberForecastRaise(const Proposal& by, bool out, bool giving_back) {
+    if (giving_back) return;
+    if (out && by.recurring) {
+      if (state_.forecast_raise.from < 0) state_.forecast_raise = {state_.desired, MinuteOf(now_)};
+      return;
+    }
+    state_.forecast_raise = {};
   }
 
   // --- 2. instances leaving ---------------------------------------------

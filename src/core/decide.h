@@ -53,6 +53,15 @@ struct Condition {
   int count = 0;         // failures since it was set
 };
 
+// A predictive policy's raise of desired, remembered so that what it raised
+// for can be given back once the forecast no longer wants it
+// (GiveBackForecastRaise) instead of after target tracking's calm window,
+// which the forecast burst's own busy minutes would hold up.
+struct ForecastRaise {
+  int from = -1;             // desired before the first raise of the run (-1: none under way)
+  std::int64_t minute = -1;  // the minute of that first raise
+};
+
 // What the decision remembers between ticks (persisted by the daemon).
 struct GroupState {
   int desired = 0;
@@ -77,6 +86,7 @@ struct GroupState {
   Seconds simple_cooldown_until = 0;
   std::vector<Seconds> pool_avoid_until;    // per spot pool
   std::int64_t last_evaluated_minute = -1;
+  ForecastRaise forecast_raise;
   std::vector<std::string> replace_causes;  // capacity lost since the last launch, in words
   // Launches that failed before ever serving, in a row; while they keep
   // failing, replacements back off (a broken image must not crash-loop).

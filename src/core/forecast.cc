@@ -73,13 +73,15 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
 }
 
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
-                                         std::span<const int> only_lags, std::span<const double> lag_scales) {
+                                         std::span<const int> only_lags, std::span<const double> lag_scales,
+                                         int horizon_minutes) {
+  const int horizon = horizon_minutes > 0 ? horizon_minutes : p.horizon_minutes;
   std::optional<Forecast> best;
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
     const int lag = p.lag_days[i];
     if (!LagForecasts(only_lags, lag)) continue;
     const std::int64_t from = now_minute - lag * 1440LL;
-    const auto seen = h.MaxIn(from, from + p.horizon_minutes);
+    const auto seen = h.MaxIn(from, from + horizon);
     if (!seen) continue;
     const double scale = i < lag_scales.size() ? lag_scales[i] : 1.0;
     const Forecast f{*seen, lag, scale};

@@ -58,10 +58,11 @@ struct Forecast {
 // minute of [now - lag days, now - lag days + horizon), times the lag's
 // entry in `lag_scales` (parallel to p.lag_days; missing entries are 1);
 // the largest of them, over only the lags in `only_lags` when it is not
-// empty. nullopt until a lag has history.
+// empty. `horizon_minutes` > 0 looks that far instead of p.horizon_minutes.
+// nullopt until a lag has history.
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
                                          std::span<const int> only_lags = {},
-                                         std::span<const double> lag_scales = {});
+                                         std::span<const double> lag_scales = {}, int horizon_minutes = 0);
 
 // A source that averaged less load than this (one instance's worth) over
 // the window says nothing about the level: a near-idle group's 0.2 against

@@ -170,6 +170,7 @@ GroupState Rebase(const GroupSpec& old_spec, const GroupSpec& new_spec, const Gr
   s.cpu = old.cpu;
   s.requests_per_target = old.requests_per_target;
   s.units_per_request = old.units_per_request;
+  s.forecast_raise = old.forecast_raise;
   s.simple_activity_open = old.simple_activity_open;
   s.simple_activity_started = old.simple_activity_started;
   s.simple_cooldown = old.simple_cooldown;

@@ -171,13 +171,18 @@ std::string LagChoiceNote(const PolicySpec& p, std::size_t chosen) {
 struct PredictiveWant {
   int capacity = 0;
   std::string cause;
+  bool recurring = false;  // for load seen to recur (a lag, a period), not headroom
 };
 
-std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& state, std::size_t i) {
+// `lookahead` > 0: over the next `lookahead` minutes at least, instead of
+// the policy's horizon and the launch lead.
+std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& state, std::size_t i,
+                                     int lookahead = 0) {
   const std::int64_t now = state.last_evaluated_minute;
+  const int horizon = std::max(p.horizon_minutes, lookahead);
   std::optional<PredictiveWant> best;
-  const auto consider = [&](int capacity, auto describe) {
-    if (!best || capacity > best->capacity) best = PredictiveWant{capacity, describe()};
+  const auto consider = [&](int capacity, bool recurring, auto describe) {
+    if (!best || capacity > best->capacity) best = PredictiveWant{capacity, describe(), recurring};
   };
   const PolicyLearning* learned = i < state.learned.size() ? &state.learned[i] : nullptr;
   // The lags chosen as the closest to the recent load, when the policy chooses.
@@ -185,10 +190,10 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
       learned != nullptr ? std::span<const int>(learned->lags_chosen) : std::span<const int>();
   const std::span<const double> lag_scales =
       learned != nullptr ? std::span<const double>(learned->lag_scales) : std::span<const double>();
-  if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales)) {
-    consider(PredictiveCapacity(*f, p.target_value), [&] {
+  if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales, horizon)) {
+    consider(PredictiveCapacity(*f, p.target_value), true, [&] {
       return "load " + FormatValue(f->seen) + " units " + std::to_string(f->lag_days) +
-             " day(s) ago within the next " + std::to_string(p.horizon_minutes) + " minutes" +
+             " day(s) ago within the next " + std::to_string(horizon) + " minutes" +
              LagChoiceNote(p, chosen.size()) +
              LevelNote(p, f->scale, "that day") + ", at " + FormatValue(p.target_value) + "% CPU";
     });
@@ -196,14 +201,15 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   if (learned == nullptr) return best;
   const PolicyLearning& l = *learned;
   const int lead = LaunchLeadMinutes(state, p.horizon_minutes);
+  const int window = std::max(lead + 1, lookahead);
   double periodic = 0;  // what the periods say is coming
   for (const LearnedPeriod& period : l.periods) {
-    const auto seen = PeriodForecast(state.load, period.minutes, p.repetitions, now, lead + 1);
+    const auto seen = PeriodForecast(state.load, period.minutes, p.repetitions, now, window);
     if (!seen) continue;
     const double units = *seen * period.scale;
     periodic = std::max(periodic, units);
-    consider(CapacityAt(units, p.target_value), [&] {
-      return "load " + FormatValue(*seen) + " units within the next " + std::to_string(lead + 1) +
+    consider(CapacityAt(units, p.target_value), true, [&] {
+      return "load " + FormatValue(*seen) + " units within the next " + std::to_string(window) +
              " minutes in each of the last " + std::to_string(p.repetitions) + " repetitions of its " +
              std::to_string(period.minutes) + "-minute period (correlation " + FormatValue(period.correlation) +
              ")" + LevelNote(p, period.scale, "its last repetition") + ", at " + FormatValue(p.target_value) +
@@ -216,7 +222,7 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     const std::int64_t latest = state.load.latest();
     if (const auto recent = state.load.MaxIn(latest - l.lead + 1, latest + 1)) {
       const double base = std::max({*recent, periodic, kGrowthFloorUnits});
-      consider(CapacityAt(base * *l.growth, 100), [&] {
+      consider(CapacityAt(base * *l.growth, 100), false, [&] {
         return "headroom: " + FormatValue(base) + " units x " + FormatValue(*l.growth) +
                ", the growth over " + std::to_string(l.lead) + " minutes that " +
                FormatValue(p.headroom_quantile * 100) +
@@ -235,6 +241,7 @@ std::optional<Proposal> ProposePredictive(const GroupSpec& spec, const GroupStat
   out.policy = i;
   out.desired = want->capacity;
   out.cause = "predictive '" + p.name + "' (" + want->cause + ")";
+  out.recurring = want->recurring;
   return out;
 }
 
@@ -250,14 +257,67 @@ int LaunchLeadMinutes(const GroupState& state, int fallback) {
   return std::clamp(static_cast<int>((longest + kMinute - 1) / kMinute), 1, 60);
 }
 
-int PredictiveFloor(const GroupSpec& spec, const GroupState& state) {
+int PredictiveFloor(const GroupSpec& spec, const GroupState& state, int lookahead_minutes) {
   int floor = 0;
   for (std::size_t i = 0; i < spec.policies.size(); ++i) {
     const PolicySpec& p = spec.policies[i];
     if (p.type != PolicyType::kPredictive) continue;
-    if (const auto want = WantOf(p, state, i)) floor = std::max(floor, want->capacity);
+    if (const auto want = WantOf(p, state, i, lookahead_minutes)) floor = std::max(floor, want->capacity);
   }
   return floor;
+}
+
+GiveBack GiveBackForecastRaise(const GroupSpec& spec, const GroupState& state) {
+  GiveBack out;
+  const ForecastRaise& raise = state.forecast_raise;
+  if (raise.from < 0) return out;
+  // The calm window to shortcut: the longest of the target-tracking
+  // policies that scale in. While any of them is hot, nothing goes.
+  int tt = -1;
+  for (std::size_t i = 0; i < spec.policies.size(); ++i) {
+    const PolicySpec& p = spec.policies[i];
+    if (p.type != PolicyType::kTargetTracking) continue;
+    if (state.tt_high_states[i] == AlarmState::kAlarm) return out;
+    if (p.disable_scale_in) continue;
+    if (tt < 0 || p.shape.scale_in_evaluation_periods > spec.policies[tt].shape.scale_in_evaluation_periods) {
+      tt = static_cast<int>(i);
+    }
+  }
+  const std::int64_t now = state.last_evaluated_minute;
+  const int window = tt < 0 ? 0 : spec.policies[tt].shape.scale_in_evaluation_periods;
+  // A raise older than the window (a day's ramp, not a burst) is target
+  // tracking's to scale in, as any other capacity.
+  if (tt < 0 || now - raise.minute > window) {
+    out.finished = true;
+    return out;
+  }
+  const PolicySpec& p = spec.policies[tt];
+  // Kept when the forecast wants it again within the window: scaling in
+  // and launching again minutes later only churns.
+  const int ahead = PredictiveFloor(spec, state, window);
+  if (ahead >= state.desired) return out;
+  // What the load needs: the busiest minute of the last launch time (the
+  // burst's tail) and of the window's minutes before the raise; the minutes
+  // in between are the burst the forecast raised for.
+  const int lead = LaunchLeadMinutes(state, kGiveBackLeadFallbackMinutes);
+  const double busiest = std::max(state.load.MaxIn(now - lead, now).value_or(0),
+                                  state.load.MaxIn(now - window, raise.minute).value_or(0));
+  const int need = CapacityAt(busiest, p.target_value);
+  const int keep = std::max(raise.from, ahead);
+  const int to = std::clamp(std::max(keep, need), spec.min, spec.max);
+  out.finished = to <= std::clamp(raise.from, spec.min, spec.max);
+  if (to >= state.desired) return out;
+  Proposal back;
+  back.policy = tt;
+  back.desired = to;
+  back.cause = "target tracking '" + p.name + "' gives back what the forecast raised for (it wants " +
+               std::to_string(ahead) + " within the next " + std::to_string(window) +
+               " minutes; the busiest minute of the last " + std::to_string(lead) +
+               " and of those before the raise, " + FormatValue(busiest) + " units, needs " +
+               std::to_string(need) + " at " + FormatValue(p.target_value) + "% CPU; " +
+               std::to_string(raise.from) + " before the raise)";
+  out.proposal = std::move(back);
+  return out;
 }
 
 double WarmingUnits(const GroupState& state, Seconds warmup, Seconds now) {

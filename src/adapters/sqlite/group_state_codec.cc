@@ -189,6 +189,14 @@ Status ReadAddress(const Json& v, const std::string& path, InstanceAddress* out)
   return Status::Ok();
 }
 
+// A forecast's raise under way (GroupState::forecast_raise).
+Status ReadForecastRaise(const Json& v, const std::string& path, ForecastRaise* out) {
+  SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
+  SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "from", json_fields::ReadInt, &out->from));
+  if (out->from < 0) return Status::InvalidArgument(Join(path, "from") + ": negative");
+  return ReadMember(v, path, "minute", json_fields::ReadInt64, &out->minute);
+}
+
 Status ReadRetry(const Json& v, const std::string& path, Retry* out) {
   SHOAL_RETURN_IF_ERROR(ReadObject(v, path));
   SHOAL_RETURN_IF_ERROR(ReadMember(v, path, "attempts", json_fields::ReadInt, &out->attempts));
@@ -232,6 +240,9 @@ class Decoder {
     SHOAL_RETURN_IF_ERROR(ReadSimpleScaling(s));
     SHOAL_RETURN_IF_ERROR(
         ReadMember(root_, "", "last_evaluated_minute", json_fields::ReadInt64, &s->last_evaluated_minute));
+    if (root_.contains("forecast_raise")) {  // written only while one is under way
+      SHOAL_RETURN_IF_ERROR(ReadMember(root_, "", "forecast_raise", ReadForecastRaise, &s->forecast_raise));
+    }
     SHOAL_RETURN_IF_ERROR(ReadStrings("replace_causes", &s->replace_causes));
     return format_ == 1 ? Status::Ok() : ReadLaunchState(s);
   }
@@ -514,6 +525,11 @@ std::string EncodeGroupState(const GroupSpec& spec, const GroupState& s) {
   w.Key("simple_cooldown").Int(s.simple_cooldown);
   w.Key("simple_cooldown_until").Int(s.simple_cooldown_until);
   w.Key("last_evaluated_minute").Int(s.last_evaluated_minute);
+  if (s.forecast_raise.from >= 0) {
+    w.Key("forecast_raise").BeginObject();
+    w.Key("from").Int(s.forecast_raise.from).Key("minute").Int(s.forecast_raise.minute);
+    w.EndObject();
+  }
   w.Key("replace_causes").BeginArray();
   for (const std::string& c : s.replace_causes) w.String(c);
   w.EndArray();

@@ -24,7 +24,9 @@
 //    "policies": {"<policy name>": {"tt_high": "OK", "tt_low": "ALARM", "tt_last_scale_in": -1}, ...},
 //    "pools": {"<pool name>": {"avoid_until": 0}, ...},
 //    "simple_activity_open": false, "simple_activity_started": 0, "simple_cooldown": 0,
-//    "simple_cooldown_until": 0, "last_evaluated_minute": -1, "replace_causes": ["..."],
+//    "simple_cooldown_until": 0, "last_evaluated_minute": -1,
+//    ["forecast_raise": {"from": 2, "minute": 1431},]   (only while one is under way)
+//    "replace_causes": ["..."],
 //    "failed_launches": 0, "launch_backoff_until": 0, "launch_decisions": 4,
 //    "launch_retry": {"attempts": 0, "next_at": 0},
 //    "conditions": [{"type": "LaunchFailing", "code": "permission-denied", "message": "...",

@@ -94,6 +94,20 @@ TEST(GroupStateCodecTest, StateWrittenBeforeWarmPoolsLoadsWithoutOne) {
   for (const Instance& in : loaded->instances) EXPECT_FALSE(in.warm);
 }
 
+// A forecast's raise is written only while one is under way; a state
+// without one (none under way, or written before it existed) has none.
+TEST(GroupStateCodecTest, AForecastRaiseIsWrittenOnlyWhileUnderWay) {
+  const GroupSpec spec = RichSpec();
+  GroupState state = RichState(spec);
+  state.forecast_raise = {};
+  const json j = json::parse(EncodeGroupState(spec, state));
+  EXPECT_FALSE(j.contains("forecast_raise"));
+  Result<GroupState> loaded = DecodeGroupState(j.dump(), spec);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->forecast_raise.from, -1);
+  EXPECT_EQ(json::parse(Encoded())["forecast_raise"], json::parse(R"({"from": 3, "minute": 70})"));
+}
+
 TEST(GroupStateCodecTest, WritesNamesForEveryPartOfTheSpec) {
   const json j = json::parse(Encoded());
   EXPECT_EQ(j["format"], kGroupStateFormat);
@@ -295,6 +309,9 @@ TEST(GroupStateCodecTest, BadInputIsInvalidArgumentNamingTheField) {
       {"launch bad error", "", "/launches/0/last_error", "oops", "launches[0].last_error: unknown value 'oops'"},
       {"condition bad code", "", "/conditions/0/code", 5, "conditions[0].code: not a string"},
       {"missing launch retry", "", "/launch_retry", removed, "launch_retry: missing"},
+      {"raise not object", "", "/forecast_raise", 3, "forecast_raise: not an object"},
+      {"raise from negative", "", "/forecast_raise/from", -1, "forecast_raise.from: negative"},
+      {"raise without minute", "", "/forecast_raise/minute", removed, "forecast_raise.minute: missing"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

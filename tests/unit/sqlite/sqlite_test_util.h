@@ -91,6 +91,7 @@ inline GroupState RichState(const GroupSpec& spec) {
   s.simple_cooldown_until = 1500;
   s.pool_avoid_until = {0, 4200};
   s.last_evaluated_minute = 77;
+  s.forecast_raise = {3, 70};
   s.replace_causes = {"spot notice on i-22 \"quoted\"", "unhealthy: provisioning failed ✓"};
   s.failed_launches = 2;
   s.launch_backoff_until = 777;
@@ -167,6 +168,8 @@ inline void ExpectSameState(const GroupState& a, const GroupState& b) {
   EXPECT_EQ(a.simple_cooldown_until, b.simple_cooldown_until);
   EXPECT_EQ(a.pool_avoid_until, b.pool_avoid_until);
   EXPECT_EQ(a.last_evaluated_minute, b.last_evaluated_minute);
+  EXPECT_EQ(a.forecast_raise.from, b.forecast_raise.from);
+  EXPECT_EQ(a.forecast_raise.minute, b.forecast_raise.minute);
   EXPECT_EQ(a.replace_causes, b.replace_causes);
   EXPECT_EQ(a.failed_launches, b.failed_launches);
   EXPECT_EQ(a.launch_backoff_until, b.launch_backoff_until);
