@@ -565,6 +565,13 @@ class Decider {
                 "started " + std::to_string(started) + " from the warm pool (" + ids + ")" +
                     (behind > 0 ? "; " + std::to_string(behind) + " spot launched behind them, launch first" : ""),
                 state_.desired, state_.desired);
+    // Capacity lost (a notice, an unhealthy instance) is replaced by these
+    // starts: say so now, or the next launch would be blamed on it.
+    if (!state_.replace_causes.empty()) {
+      AddActivity(ActivityKind::kReplace, LaunchCause() + ": started " + std::to_string(started) + " from the warm pool",
+                  state_.desired, state_.desired);
+      state_.replace_causes.clear();
+    }
     return true;
   }
 

@@ -143,6 +143,32 @@ TEST(WarmPool, ShortfallStartsWarmInstancesFirstWithSpotBehindThem) {
   }
 }
 
+// A spot notice's shortfall is taken by a warm start: that is the
+// replacement, said in the same step, and a later scale-out is not blamed
+// on the notice.
+TEST(WarmPool, ANoticeAnsweredByAWarmStartIsItsReplacement) {
+  Driver d = Ready(WarmGroup(2));
+  InstanceId victim;
+  for (const Instance& in : d.state().instances) {
+    if (in.market == Market::kSpot && !in.warm) victim = in.id;
+  }
+  ASSERT_FALSE(victim.empty());
+  ASSERT_TRUE(d.Observe(victim, InstanceEvent::kNotice, 200, 320).ok());
+  Plan p = d.Step(200);
+  EXPECT_EQ(CountActions(p, ActionKind::kStart), 1);
+  const Activity* replace = nullptr;
+  for (const Activity& a : p.activities) {
+    if (a.kind == ActivityKind::kReplace) replace = &a;
+  }
+  ASSERT_NE(replace, nullptr);
+  EXPECT_NE(replace->cause.find("replacing spot notice"), std::string::npos) << replace->cause;
+  EXPECT_NE(replace->cause.find("started 1 from the warm pool"), std::string::npos) << replace->cause;
+  EXPECT_TRUE(d.state().replace_causes.empty());
+  (void)SetDesired(d.spec(), d.state(), 6, 260, ActivityKind::kSetDesired, "test");
+  p = d.Step(260);
+  EXPECT_FALSE(testing::HasActivity(p, ActivityKind::kReplace)) << "the scale-out replaces nothing";
+}
+
 TEST(WarmPool, StartedWarmInstanceServesOnHealthy) {
   Driver d = Ready(WarmGroup(1));
   (void)SetDesired(d.spec(), d.state(), 3, 200, ActivityKind::kSetDesired, "test");
