@@ -169,10 +169,10 @@ class Decider {
     if (p.type == PolicyType::kTargetTracking && !out) state_.tt_last_scale_in[decision->policy] = now_;
   }
 
-  // A run of raises by a predictive policy is remembered from its first
-  // (what desired was, and when) until it is given back; any other change
-  // (a reactive raise, target tracking's own scale-in) makes it capacity
-  // like any other.
+  // A run of raises by a predictive policy for recurring load is remembered
+  // from its first (what desired was, and when) until it is given back; any
+  // other change (a reactive raise, a raise for headroom, target tracking's
+  // own scale-in) makes it capacity like any other.
   void RememberForecastRaise(const Proposal& by, bool out, bool giving_back) {
     if (giving_back) return;
     if (out && by.recurring) {

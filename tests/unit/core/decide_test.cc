@@ -16,6 +16,7 @@ using testing::CpuAlarm;
 using testing::Driver;
 using testing::HasActivity;
 using testing::SpotGroup;
+using testing::TargetTracking;
 
 PolicySpec Simple(const std::string& name, const std::string& alarm, double adj, Seconds cooldown,
                   AdjustmentType t = AdjustmentType::kChangeInCapacity) {
@@ -162,21 +163,6 @@ TEST(DecideStep, ScaleInStepFiresEveryMinuteWithoutCooldown) {
     d.Step((m + 1) * 60, true);
   }
   EXPECT_EQ(d.state().desired, 7);
-}
-
-PolicySpec TargetTracking(double target, Seconds warmup = 0) {
-  PolicySpec p;
-  p.name = "tt";
-  p.type = PolicyType::kTargetTracking;
-  p.target_metric = MetricName::kCpuUtilization;
-  p.target_value = target;
-  p.warmup = warmup;
-  p.cooldown = 0;
-  p.shape.scale_out_evaluation_periods = 1;
-  p.shape.scale_out_datapoints = 1;
-  p.shape.scale_in_evaluation_periods = 2;
-  p.shape.scale_in_datapoints = 2;
-  return p;
 }
 
 TEST(DecideTargetTracking, ScalesOutProportionallyToTheMetric) {

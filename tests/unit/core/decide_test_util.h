@@ -35,6 +35,23 @@ inline PolicySpec Predictive(std::vector<int> lags, int horizon, double target) 
   return p;
 }
 
+// Target tracking on CPU named "tt": out after 1 of 1 minutes, in after 2 of 2,
+// no cooldown.
+inline PolicySpec TargetTracking(double target, Seconds warmup = 0) {
+  PolicySpec p;
+  p.name = "tt";
+  p.type = PolicyType::kTargetTracking;
+  p.target_metric = MetricName::kCpuUtilization;
+  p.target_value = target;
+  p.warmup = warmup;
+  p.cooldown = 0;
+  p.shape.scale_out_evaluation_periods = 1;
+  p.shape.scale_out_datapoints = 1;
+  p.shape.scale_in_evaluation_periods = 2;
+  p.shape.scale_in_datapoints = 2;
+  return p;
+}
+
 inline PoolSpec Pool(const std::string& zone, const std::string& type = "m4.large") {
   PoolSpec p;
   p.name = type + "/" + zone;

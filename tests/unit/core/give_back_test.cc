@@ -17,15 +17,10 @@ using testing::Predictive;
 constexpr std::int64_t kDay = 1440;
 constexpr std::int64_t kRaise = kDay + 591;  // yesterday's burst at 600 is within the 10-minute horizon
 
+// Target tracking at 50% CPU that scales in after 30 calm minutes.
 PolicySpec Tracking() {
-  PolicySpec p;
+  PolicySpec p = testing::TargetTracking(50);
   p.name = "track";
-  p.type = PolicyType::kTargetTracking;
-  p.target_metric = MetricName::kCpuUtilization;
-  p.target_value = 50;
-  p.cooldown = 0;
-  p.shape.scale_out_evaluation_periods = 1;
-  p.shape.scale_out_datapoints = 1;
   p.shape.scale_in_evaluation_periods = 30;
   p.shape.scale_in_datapoints = 30;
   p.shape.scale_in_ratio = 0.7;
