@@ -427,7 +427,6 @@ class Decider {
     if (now_ < state_.launch_backoff_until || now_ < state_.launch_retry.next_at) return;
     const CapacitySplit split = SplitCapacity(state_.desired, spec_.capacity.on_demand_base,
                                               spec_.capacity.on_demand_percent_above_base);
-    const std::string cause = LaunchCause();
     double od_units = std::min(units, std::max(0.0, split.on_demand - c.on_demand));
     double spot_units = units - od_units;
     std::vector<PoolView> views = PoolViews();
@@ -451,13 +450,19 @@ class Decider {
     }
     const int od_count = static_cast<int>(std::ceil(od_units / spec_.capacity.on_demand_weight - kEps));
     for (int i = 0; i < od_count; ++i) LaunchOne(Market::kOnDemand, kOnDemandPool, {});
-    if (!state_.replace_causes.empty() && spot_launched + od_count > 0) {
-      AddActivity(ActivityKind::kReplace,
-                  cause + ": launched " + std::to_string(spot_launched) + " spot, " +
-                      std::to_string(od_count) + " on-demand",
-                  state_.desired, state_.desired);
-      state_.replace_causes.clear();
+    if (spot_launched + od_count > 0) {
+      RecordReplacement("launched " + std::to_string(spot_launched) + " spot, " + std::to_string(od_count) +
+                        " on-demand");
     }
+  }
+
+  // Capacity lost since the last launch (a notice, an unhealthy instance)
+  // is replaced by what was just launched or started: say so once, or the
+  // next launch would be blamed on it.
+  void RecordReplacement(const std::string& how) {
+    if (state_.replace_causes.empty()) return;
+    AddActivity(ActivityKind::kReplace, LaunchCause() + ": " + how, state_.desired, state_.desired);
+    state_.replace_causes.clear();
   }
 
   std::string LaunchCause() const {
@@ -565,13 +570,7 @@ class Decider {
                 "started " + std::to_string(started) + " from the warm pool (" + ids + ")" +
                     (behind > 0 ? "; " + std::to_string(behind) + " spot launched behind them, launch first" : ""),
                 state_.desired, state_.desired);
-    // Capacity lost (a notice, an unhealthy instance) is replaced by these
-    // starts: say so now, or the next launch would be blamed on it.
-    if (!state_.replace_causes.empty()) {
-      AddActivity(ActivityKind::kReplace, LaunchCause() + ": started " + std::to_string(started) + " from the warm pool",
-                  state_.desired, state_.desired);
-      state_.replace_causes.clear();
-    }
+    RecordReplacement("started " + std::to_string(started) + " from the warm pool");
     return true;
   }
 

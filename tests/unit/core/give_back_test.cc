@@ -48,15 +48,9 @@ double Yesterday(std::int64_t tod, bool twice) {
   return 1;
 }
 
-int Serving(const GroupState& s) {
-  int n = 0;
-  for (const Instance& in : s.instances) n += in.state == InstanceState::kInService ? 1 : 0;
-  return n;
-}
-
 // Records minute m's load over the instances in service (CPU is its mean).
 void Record(Driver& d, std::int64_t m, double load) {
-  const int n = std::max(1, Serving(d.state()));
+  const int n = std::max(1, d.Count(InstanceState::kInService));
   RecordMetrics(d.state(), m, Datapoint{load * 100, 0, 0, static_cast<double>(n)}, Datapoint::Single(1));
 }
 
@@ -195,6 +189,30 @@ TEST(GiveBack, OnlyRaisesForLoadSeenToRecurAreRemembered) {
   ASSERT_FALSE(proposals.empty());
   EXPECT_THAT(proposals[0].cause, HasSubstr("headroom"));
   EXPECT_FALSE(proposals[0].recurring);
+  // The decision raises for it and remembers nothing to give back.
+  Driver d(g);
+  d.Step(0);
+  d.AllHealthy(0);
+  for (std::int64_t m = kDay; m < kRaise; ++m) Record(d, m, 1.0);
+  d.state().learned[0] = state.learned[0];
+  const Plan p = d.Step(kRaise * 60, true);
+  ASSERT_TRUE(testing::HasActivity(p, ActivityKind::kScaleOut));
+  EXPECT_EQ(d.state().desired, 6);
+  EXPECT_EQ(d.state().forecast_raise.from, -1);
+}
+
+// A target-tracking policy that never scales in has no calm window to
+// shorten: the raise is forgotten.
+TEST(GiveBack, TargetTrackingThatNeverScalesInHasNoWindowToShorten) {
+  GroupSpec g = BurstGroup();
+  g.policies[1].disable_scale_in = true;
+  GroupState state = InitialState(g);
+  state.forecast_raise = {2, 10};
+  state.last_evaluated_minute = 20;
+  state.desired = 20;
+  const GiveBack back = GiveBackForecastRaise(g, state);
+  EXPECT_FALSE(back.proposal.has_value());
+  EXPECT_TRUE(back.finished);
 }
 
 }  // namespace
