@@ -132,8 +132,8 @@ class Tuner {
     return v;
   }
 
-  Result<std::string> Text(const TunePoint& point) const {
-    return SubstituteTuneValues(text_, Values(point), a_.config);
+  Result<std::string> Text(const TunePoint& point, TuneMarks marks = TuneMarks::kNone) const {
+    return SubstituteTuneValues(text_, Values(point), a_.config, marks);
   }
 
   // Every range's ends and every choice, the others as written, must make
@@ -356,7 +356,7 @@ int Run(const TuneArgs& a) {
   const TuneCandidate* start = o.start ? &r.candidates[0] : nullptr;
   std::string chosen_text;
   if (chosen != nullptr) {
-    Result<std::string> t = tuner.Text(chosen->point);
+    Result<std::string> t = tuner.Text(chosen->point, TuneMarks::kChanged);
     if (!t.ok()) return fail(t.status().message(), 1);
     chosen_text = *t;
   }

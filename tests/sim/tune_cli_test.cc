@@ -82,6 +82,20 @@ TEST(TuneCli, PrintsTheFrontierAndATunedConfigThatSimulateAccepts) {
   EXPECT_THAT(ReadFile(tuned), HasSubstr("target: " + chosen["values"]["groups.web.policies.track-cpu.target"].get<std::string>()));
   const auto sim = RunShoal({"simulate", "--config", tuned, "--trace", TwoDays(), "--json"});
   ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  // Each value the chosen config changed is marked with what it was; the
+  // ones it kept are not.
+  int changed = 0;
+  for (const auto& [path, value] : chosen["values"].items()) {
+    const std::string was = j["start"]["values"][path].get<std::string>();
+    const std::string mark = "# shoal tune: " + path + " was " + was + "\n";
+    if (value.get<std::string>() != was) {
+      ++changed;
+      EXPECT_THAT(ReadFile(tuned), HasSubstr(mark));
+    } else {
+      EXPECT_THAT(ReadFile(tuned), ::testing::Not(HasSubstr(mark)));
+    }
+  }
+  EXPECT_EQ(changed > 0, chosen["candidate"] != 0) << chosen.dump();
 
   // The YAML form: the frontier as comments, then the config; the same run
   // gives the same bytes.

@@ -107,7 +107,7 @@ std::string FormatTuneNumber(double v) {
 }
 
 Result<std::string> SubstituteTuneValues(std::string_view yaml_text, const TuneValues& values,
-                                         const std::string& source_name) {
+                                         const std::string& source_name, TuneMarks marks) {
   std::string text(yaml_text);
   YAML::Node root;
   try {
@@ -140,12 +140,28 @@ Result<std::string> SubstituteTuneValues(std::string_view yaml_text, const TuneV
     }
     YAML::Emitter out;
     out << value;
-    edits.push_back({pos, length, out.c_str()});
+    const std::string written = out.c_str();
+    for (const Edit& e : edits) {
+      if (e.length > 0 && e.pos == pos) return Status::InvalidArgument(source_name + ": two tune paths name one value");
+    }
+    edits.push_back({pos, length, written});
+    const std::string old_value = text.substr(pos, length);
+    if (marks == TuneMarks::kChanged && written != old_value) {
+      // A whole comment line before the value's line, indented as it is: a
+      // comment is valid there even inside a flow mapping, and the value's
+      // own line (and any comment at its end) stays as written.
+      const std::size_t newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+      const std::size_t line = newline == std::string::npos ? 0 : newline + 1;
+      const std::size_t indent = text.find_first_not_of(" \t", line) - line;
+      edits.push_back({line, 0, text.substr(line, indent) + "# shoal tune: " + path + " was " + old_value + "\n"});
+    }
   }
-  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.pos > b.pos; });
-  for (std::size_t i = 1; i < edits.size(); ++i) {
-    if (edits[i].pos == edits[i - 1].pos) return Status::InvalidArgument(source_name + ": two tune paths name one value");
-  }
+  // From the end, so each edit's position is still that of the original
+  // text. A mark (length 0) sits at its line's start, before any value on
+  // that line; marks for one line go in from the last, so they read in the
+  // order of the paths.
+  std::reverse(edits.begin(), edits.end());
+  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.pos > b.pos; });
   for (const Edit& e : edits) text.replace(e.pos, e.length, e.value);
   return text;
 }

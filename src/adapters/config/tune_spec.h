@@ -30,11 +30,18 @@ struct TuneParam {
 // One value for each path, as YAML scalar text ("57.5", "300s", "true").
 using TuneValues = std::vector<std::pair<std::string, std::string>>;
 
+// How SubstituteTuneValues leaves the text around a value it changes.
+enum class TuneMarks {
+  kNone,     // only the values change (the configs a search evaluates)
+  kChanged,  // a comment line above each changed value names it and its old
+             // value: the prose comments near it were written for the old one
+};
+
 // `yaml_text` with the scalar at each path replaced by its value; the rest
 // of the text (comments, layout) is kept. Fails naming a path that does not
 // lead to a value written in the text.
 Result<std::string> SubstituteTuneValues(std::string_view yaml_text, const TuneValues& values,
-                                         const std::string& source_name);
+                                         const std::string& source_name, TuneMarks marks = TuneMarks::kNone);
 
 // How a number is written in a tuned config: whole numbers without a point,
 // others with at most four significant digits.

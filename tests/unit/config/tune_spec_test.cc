@@ -11,6 +11,7 @@ namespace shoal {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kBase = R"(groups:
   - name: web
@@ -86,6 +87,42 @@ TEST(TuneSpec, SubstitutionKeepsCommentsAndLayoutAndParses) {
   EXPECT_EQ(c->groups[0].policies[0].target_value, 62.5);
   EXPECT_EQ(c->groups[0].policies[0].warmup, 90);
   EXPECT_FALSE(SubstituteTuneValues(kBase, {{"groups.web.nope", "1"}}, "t.yaml").ok());
+}
+
+TEST(TuneSpec, TheChosenConfigMarksEachValueItChanged) {
+  const TuneValues values = {{"groups.web.min", "2"},
+                             {"groups.web.policies.track.alarm_shape.scale_in.evaluation_periods", "20"},
+                             {"groups.web.policies.track.alarm_shape.scale_in.ratio", "0.75"},
+                             {"groups.web.policies.track.target", "62.5"}};
+  Result<std::string> text = SubstituteTuneValues(kBase, values, "t.yaml", TuneMarks::kChanged);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  // Unchanged (min stays 2): no mark. Changed: a comment line above, indented
+  // as the value's line, the marks of one line in the order of the paths.
+  EXPECT_THAT(*text, HasSubstr("    max: 20\n"));
+  EXPECT_THAT(*text, Not(HasSubstr("groups.web.min was")));
+  EXPECT_THAT(*text, HasSubstr("        # shoal tune: groups.web.policies.track.target was 50\n        target: 62.5\n"));
+  EXPECT_THAT(*text,
+              HasSubstr("          # shoal tune: groups.web.policies.track.alarm_shape.scale_in.evaluation_periods was 15\n"
+                        "          # shoal tune: groups.web.policies.track.alarm_shape.scale_in.ratio was 0.9\n"
+                        "          scale_in: {evaluation_periods: 20, datapoints: 15, ratio: 0.75}\n"));
+  Result<Config> c = ParseConfig(*text, "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->groups[0].policies[0].target_value, 62.5);
+  // Without marks (every config a search evaluates) only the values change.
+  Result<std::string> plain = SubstituteTuneValues(kBase, values, "t.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_THAT(*plain, Not(HasSubstr("# shoal tune")));
+}
+
+TEST(TuneSpec, AMarkInsideAFlowMappingOverSeveralLinesStillParses) {
+  const std::string base = kBase + "    warm_pool: {pool: on-demand,\n                size: 4}\n";
+  Result<std::string> text = SubstituteTuneValues(base, {{"groups.web.warm_pool.size", "2"}}, "t.yaml", TuneMarks::kChanged);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_THAT(*text, HasSubstr("{pool: on-demand,\n                # shoal tune: groups.web.warm_pool.size was 4\n"
+                               "                size: 2}\n"));
+  Result<Config> c = ParseConfig(*text, "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->groups[0].warm_pool.size, 2);
 }
 
 TEST(TuneSpec, NumbersAreWrittenShort) {
