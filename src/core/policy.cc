@@ -392,6 +392,10 @@ static Status ValidatePredictive(const PolicySpec& p) {
     return Status::InvalidArgument("max_period_minutes x (repetitions + 1) must be at most " +
                                    std::to_string(kMaxLearnHistoryDays) + " days of history");
   }
+  if (p.short_period_repetitions < 0 || p.short_period_repetitions > 20) {
+    return Status::InvalidArgument("short_period_repetitions (" + std::to_string(p.short_period_repetitions) +
+                                   ") must be between 1 and 20 (0: as repetitions)");
+  }
   if (!(p.min_correlation > 0 && p.min_correlation < 1)) {
     return Status::InvalidArgument("min_correlation (" + Num(p.min_correlation) + ") must be in (0, 1)");
   }
@@ -421,6 +425,12 @@ Status Validate(const PolicySpec& p) {
       return ValidatePredictive(p);
   }
   return Status::Ok();
+}
+
+int RepetitionsFor(int repetitions, int short_period_repetitions, int period_minutes) {
+  constexpr int kMinutesPerDay = 1440;
+  if (period_minutes < kMinutesPerDay && short_period_repetitions > 0) return short_period_repetitions;
+  return repetitions;
 }
 
 }  // namespace shoal

@@ -100,6 +100,13 @@ struct PolicySpec {
   bool learn_periods = false;
   int max_period_minutes = 7 * 1440;
   int repetitions = 3;
+  // The repetitions asked of a period under a day (0: `repetitions`). Such a
+  // period is learned only where the last day's minute-by-minute
+  // autocorrelation shows it, i.e. after the schedule has repeated all day,
+  // so the last repetition or two say only whether this one fires; the day
+  // and the week are in every web service's load, and there one day's spike
+  // at a minute is noise that `repetitions` filters out.
+  int short_period_repetitions = 0;
   double min_correlation = 0.3;
   // predictive, headroom: when > 0, capacity at least the latest load times
   // the growth over the launch-to-in-service time that this share of the
@@ -137,5 +144,13 @@ AlarmSpec TargetTrackingLowAlarm(const PolicySpec& p);
 // Checks one policy on its own (fields, steps, adjustment sign); the group
 // checks that its alarm exists.
 Status Validate(const PolicySpec& p);
+
+// The repetitions a burst at a learned period of `period_minutes` must have
+// shown before capacity is raised for it: short_period_repetitions (when
+// set, > 0) under a day, repetitions otherwise.
+int RepetitionsFor(int repetitions, int short_period_repetitions, int period_minutes);
+inline int RepetitionsFor(const PolicySpec& p, int period_minutes) {
+  return RepetitionsFor(p.repetitions, p.short_period_repetitions, period_minutes);
+}
 
 }  // namespace shoal

@@ -204,13 +204,16 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
   const int window = std::max(lead + 1, lookahead);
   double periodic = 0;  // what the periods say is coming
   for (const LearnedPeriod& period : l.periods) {
-    const auto seen = PeriodForecast(state.load, period.minutes, p.repetitions, now, window);
+    const int repetitions = RepetitionsFor(p, period.minutes);
+    const auto seen = PeriodForecast(state.load, period.minutes, repetitions, now, window);
     if (!seen) continue;
     const double units = *seen * period.scale;
     periodic = std::max(periodic, units);
     consider(CapacityAt(units, p.target_value), true, [&] {
       return "load " + FormatValue(*seen) + " units within the next " + std::to_string(window) +
-             " minutes in each of the last " + std::to_string(p.repetitions) + " repetitions of its " +
+             " minutes " + (repetitions == 1 ? std::string("in the last repetition of its ")
+                                             : "in each of the last " + std::to_string(repetitions) +
+                                                   " repetitions of its ") +
              std::to_string(period.minutes) + "-minute period (correlation " + FormatValue(period.correlation) +
              ")" + LevelNote(p, period.scale, "its last repetition") + ", at " + FormatValue(p.target_value) +
              "% CPU";

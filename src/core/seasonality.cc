@@ -148,7 +148,7 @@ std::vector<LearnedPeriod> LearnPeriods(const std::vector<float>& load, const Le
 
 std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, double quantile, double floor,
                                      const std::vector<LearnedPeriod>& periods, int repetitions,
-                                     std::int64_t window) {
+                                     int short_period_repetitions, std::int64_t window) {
   if (lead < 1) return std::nullopt;
   const auto n = static_cast<std::int64_t>(load.size());
   const auto busiest = [&](std::int64_t from, std::int64_t to) {
@@ -167,8 +167,9 @@ std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, d
       // Plain values, not an optional: GCC 12 at -O1 (the TSan build) warns
       // that an optional<double> fed to std::max may be uninitialized.
       double least = 0;
-      bool every = repetitions > 0;
-      for (int k = 1; k <= repetitions; ++k) {
+      const int times = RepetitionsFor(repetitions, short_period_repetitions, p.minutes);
+      bool every = times > 0;
+      for (int k = 1; k <= times; ++k) {
         const std::int64_t at = from - static_cast<std::int64_t>(k) * p.minutes;
         const auto seen = at >= 0 ? busiest(at, at + lead) : std::nullopt;
         if (!seen) {
@@ -244,7 +245,8 @@ void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, i
     out->periods = LearnPeriods(load, o);
   }
   if (p.headroom_quantile > 0) {
-    out->growth = GrowthQuantile(load, lead, p.headroom_quantile, kGrowthFloorUnits, out->periods, p.repetitions);
+    out->growth = GrowthQuantile(load, lead, p.headroom_quantile, kGrowthFloorUnits, out->periods, p.repetitions,
+                                 p.short_period_repetitions);
   }
 }
 

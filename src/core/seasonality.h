@@ -48,10 +48,12 @@ std::vector<LearnedPeriod> LearnPeriods(const std::vector<float>& load, const Le
 // `periods` do not explain, as a ratio: for each minute t of the last
 // `window` minutes, the busiest of the next `lead` minutes over the busiest
 // of the `lead` minutes up to t, or over what the periods forecast for the
-// next `lead` minutes when that is more (at least `floor`). nullopt with
-// fewer than 60 such minutes.
+// next `lead` minutes when that is more (at least `floor`); a period
+// forecasts as the policy's does (RepetitionsFor). nullopt with fewer than
+// 60 such minutes.
 std::optional<double> GrowthQuantile(const std::vector<float>& load, int lead, double quantile, double floor,
                                      const std::vector<LearnedPeriod>& periods = {}, int repetitions = 1,
+                                     int short_period_repetitions = 0,
                                      std::int64_t window = kHeadroomHistoryMinutes);
 
 // The load a learned period says is coming within [now, now + window): for

@@ -112,7 +112,7 @@ std::string Shown(double v) {
 void ReadLearning(const MapReader& m, PolicySpec* p) {
   m.Bool("learn_periods", &p->learn_periods);
   if (!p->learn_periods) {
-    for (std::string_view key : {"max_period", "repetitions", "min_correlation"}) {
+    for (std::string_view key : {"max_period", "repetitions", "short_period_repetitions", "min_correlation"}) {
       if (m.Has(key)) m.FailAt(key, "only used when learn_periods is true");
     }
     return;
@@ -129,6 +129,7 @@ void ReadLearning(const MapReader& m, PolicySpec* p) {
     m.FailAt("repetitions", "max_period x (repetitions + 1) must be at most " +
                                 std::to_string(kMaxLearnHistoryDays) + " days of history");
   }
+  if (m.Has("short_period_repetitions")) m.Int("short_period_repetitions", &p->short_period_repetitions, 1, 20);
   m.Number("min_correlation", &p->min_correlation);
   if (!(p->min_correlation > 0 && p->min_correlation < 1)) {
     m.FailAt("min_correlation", "must be above 0 and below 1, got " + Shown(p->min_correlation));

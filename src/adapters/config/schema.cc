@@ -406,6 +406,8 @@ const SpecMap<PolicySpec>& PolicyMap() {
           .Value("max_period", "2d",
                  [](const PolicySpec& p) { return Json(Seconds{p.max_period_minutes} * kMinute); }, kPredictive)
           .Value("repetitions", "4", [](const PolicySpec& p) { return Json(p.repetitions); }, kPredictive)
+          .Value("short_period_repetitions", "1",
+                 [](const PolicySpec& p) { return Json(p.short_period_repetitions); }, kPredictive)
           .Value("min_correlation", "0.5", [](const PolicySpec& p) { return Json(p.min_correlation); }, kPredictive)
           .Value("headroom_quantile", "0.999", [](const PolicySpec& p) { return Json(p.headroom_quantile); },
                  kPredictive));

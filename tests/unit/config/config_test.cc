@@ -141,7 +141,8 @@ TEST(ConfigPredictiveTest, ReadsLearnedPeriodsAndHeadroomAndRejectsBadOnes) {
       "      - name: seasonal\n        type: predictive\n        target: 60\n";
   Result<Config> ok = ParseConfig(base +
                                       "        learn_periods: true\n        max_period: 2d\n"
-                                      "        repetitions: 4\n        min_correlation: 0.4\n"
+                                      "        repetitions: 4\n        short_period_repetitions: 2\n"
+                                      "        min_correlation: 0.4\n"
                                       "        headroom_quantile: 0.9999\n",
                                   "p.yaml");
   ASSERT_TRUE(ok.ok()) << ok.status().message();
@@ -149,11 +150,13 @@ TEST(ConfigPredictiveTest, ReadsLearnedPeriodsAndHeadroomAndRejectsBadOnes) {
   EXPECT_TRUE(p.learn_periods);
   EXPECT_EQ(p.max_period_minutes, 2 * 1440);
   EXPECT_EQ(p.repetitions, 4);
+  EXPECT_EQ(p.short_period_repetitions, 2);
   EXPECT_DOUBLE_EQ(p.min_correlation, 0.4);
   EXPECT_DOUBLE_EQ(p.headroom_quantile, 0.9999);
   Result<Config> plain = ParseConfig(base, "p.yaml");
   ASSERT_TRUE(plain.ok());
   EXPECT_FALSE(plain->groups[0].policies[0].learn_periods) << "off unless asked";
+  EXPECT_EQ(plain->groups[0].policies[0].short_period_repetitions, 0) << "as repetitions unless asked";
   EXPECT_EQ(plain->groups[0].policies[0].headroom_quantile, 0) << "no headroom unless asked";
   const std::string on = "        learn_periods: true\n";
   const std::vector<std::pair<std::string, std::string>> bad = {
@@ -166,6 +169,9 @@ TEST(ConfigPredictiveTest, ReadsLearnedPeriodsAndHeadroomAndRejectsBadOnes) {
       {on + "        max_period: 15d\n", "max_period: must be a whole number of minutes between 10m and 14d"},
       {on + "        repetitions: 0\n", "repetitions: must be"},
       {on + "        repetitions: 21\n", "repetitions: must be"},
+      {"        short_period_repetitions: 1\n", "short_period_repetitions: only used when learn_periods is true"},
+      {on + "        short_period_repetitions: 0\n", "short_period_repetitions: must be"},
+      {on + "        short_period_repetitions: 21\n", "short_period_repetitions: must be"},
       {on + "        max_period: 14d\n        repetitions: 3\n", "at most 42 days of history"},
       {on + "        min_correlation: 0\n", "min_correlation: must be above 0 and below 1, got 0"},
       {on + "        min_correlation: 1.5\n", "min_correlation: must be above 0 and below 1, got 1.5"},

@@ -124,7 +124,7 @@ groups:
          level_window: 1h, level_ratio: 0.5, learn_periods: true,
          headroom_quantile: 0.99}
       - {name: periods, type: predictive, target: 70, learn_periods: true, max_period: 1d, repetitions: 3,
-         min_correlation: 0.4}
+         short_period_repetitions: 2, min_correlation: 0.4}
     spot:
       on_notice: replace
       avoid_pool_after_interruption: 30m

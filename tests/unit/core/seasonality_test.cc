@@ -234,6 +234,63 @@ TEST(Seasonality, ABurstSeenOnceRaisesNothing) {
   EXPECT_LE(PredictiveFloor(g, state), 2);
 }
 
+// short_period_repetitions: a period under a day is already a schedule the
+// whole last day showed, so one repetition may say whether the next fires;
+// the day and the week keep `repetitions`.
+TEST(Seasonality, AShortPeriodCanBePreparedFromItsLastRepetitionAlone) {
+  GroupSpec g = LearningGroup();  // repetitions 3
+  GroupState state = InitialState(g);
+  // Bursts to 10 units at minutes 15k+10 and 15k+11, except at 160: the
+  // one before the last did not fire.
+  const auto load = [](std::int64_t m) {
+    return (m % 15 == 10 || m % 15 == 11) && m / 15 != 10 ? 10.0 : 1.0;
+  };
+  Instance served;  // a lead of 4 minutes
+  served.launched_at = 0;
+  served.in_service_at = 200;
+  served.state = InstanceState::kInService;
+  state.instances.push_back(served);
+  Feed(state, 186, load);
+  EvaluateAlarms(g, state, 186);  // the next burst is due at 190
+  ASSERT_TRUE(Has(state.learned[0].periods, 15));
+  EXPECT_LE(PredictiveFloor(g, state), 2) << "not in each of the last 3 repetitions";
+  g.policies[0].short_period_repetitions = 1;
+  EXPECT_EQ(PredictiveFloor(g, state), 20) << "in the last one: 10 units at 50% CPU";
+  const auto proposals = ProposeAll(g, state, 186 * 60);
+  ASSERT_EQ(proposals.size(), 1u);
+  EXPECT_NE(proposals[0].cause.find("in the last repetition of its 15-minute period"), std::string::npos)
+      << proposals[0].cause;
+  g.policies[0].short_period_repetitions = 3;
+  EXPECT_LE(PredictiveFloor(g, state), 2) << "set to what repetitions is, the same as unset";
+}
+
+TEST(Seasonality, TheDayKeepsItsRepetitionsWhateverShortPeriodsAsk) {
+  GroupSpec g = LearningGroup();
+  g.policies[0].repetitions = 2;
+  g.policies[0].short_period_repetitions = 1;
+  EXPECT_EQ(RepetitionsFor(g.policies[0], 15), 1);
+  EXPECT_EQ(RepetitionsFor(g.policies[0], kDay - 1), 1);
+  EXPECT_EQ(RepetitionsFor(g.policies[0], kDay), 2);
+  EXPECT_EQ(RepetitionsFor(g.policies[0], 7 * kDay), 2);
+  GroupState state = InitialState(g);
+  // A spike to 10 units at 10:00 yesterday only (not the day before).
+  const std::int64_t now = 2 * kDay + 598;
+  Feed(state, now, [](std::int64_t m) { return m / kDay == 1 && m % kDay >= 600 && m % kDay < 605 ? 10.0 : 1.0; });
+  PolicyLearning& learned = state.learned[0];
+  learned.learned_at = now;  // as learned this minute: the day
+  learned.periods = {LearnedPeriod{kDay, 0.9}};
+  Instance served;  // a lead of 4 minutes
+  served.launched_at = 0;
+  served.in_service_at = 200;
+  served.state = InstanceState::kInService;
+  state.instances.push_back(served);
+  EvaluateAlarms(g, state, now);
+  ASSERT_EQ(learned.periods.size(), 1u);
+  EXPECT_LE(PredictiveFloor(g, state), 2) << "one day's spike is not prepared for";
+  g.policies[0].repetitions = 1;
+  EXPECT_EQ(PredictiveFloor(g, state), 20) << "unless repetitions says one is enough";
+}
+
 TEST(Seasonality, HeadroomFollowsTheRecentLoadTimesTheGrowthSeen) {
   GroupSpec g = LearningGroup();
   g.policies[0].learn_periods = false;
@@ -274,6 +331,9 @@ TEST(Seasonality, BadLearningSettingsAreRefused) {
   };
   EXPECT_FALSE(bad([](PolicySpec&) {}));
   EXPECT_TRUE(bad([](PolicySpec& p) { p.repetitions = 0; }));
+  EXPECT_FALSE(bad([](PolicySpec& p) { p.short_period_repetitions = 1; }));
+  EXPECT_TRUE(bad([](PolicySpec& p) { p.short_period_repetitions = -1; }));
+  EXPECT_TRUE(bad([](PolicySpec& p) { p.short_period_repetitions = 21; }));
   EXPECT_TRUE(bad([](PolicySpec& p) { p.max_period_minutes = 5; }));
   EXPECT_TRUE(bad([](PolicySpec& p) { p.max_period_minutes = 14 * kDay; p.repetitions = 3; }));
   EXPECT_TRUE(bad([](PolicySpec& p) { p.min_correlation = 0; }));
