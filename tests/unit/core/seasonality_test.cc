@@ -158,6 +158,23 @@ TEST(Seasonality, GrowthALearnedPeriodExplainsNeedsNoHeadroom) {
   EXPECT_DOUBLE_EQ(*GrowthQuantile(s, 3, 0.99, 1.0, periods, 3), 1.0);
 }
 
+// The growth the periods explain is counted as the policy forecasts it:
+// with short_period_repetitions, a burst in the last repetition is
+// explained.
+TEST(Seasonality, GrowthCountsAShortPeriodAsThePolicyForecastsIt) {
+  // 8 units more for 2 minutes every quarter hour, but every fourth one
+  // does not fire: no burst is in each of the last three repetitions, two
+  // in three are in the last one.
+  std::vector<float> s(3000, 4.0f);
+  for (std::size_t m = 0; m < s.size(); ++m) {
+    const std::size_t phase = m % 60;
+    if (phase / 15 != 3 && (phase % 15 == 7 || phase % 15 == 8)) s[m] += 8.0f;
+  }
+  const std::vector<LearnedPeriod> quarter = {LearnedPeriod{15, 0.9}};
+  EXPECT_DOUBLE_EQ(*GrowthQuantile(s, 3, 0.9, 1.0, quarter, 3), 3.0) << "every burst unexplained: 12 / 4";
+  EXPECT_DOUBLE_EQ(*GrowthQuantile(s, 3, 0.9, 1.0, quarter, 3, 1), 1.0) << "only the one after a skip";
+}
+
 // The policy: capacity rises a launch time ahead of a burst it has seen
 // repeat, and is not raised for one it has not.
 PolicySpec Learning() {
