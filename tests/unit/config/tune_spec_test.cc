@@ -89,6 +89,16 @@ TEST(TuneSpec, SubstitutionKeepsCommentsAndLayoutAndParses) {
   EXPECT_FALSE(SubstituteTuneValues(kBase, {{"groups.web.nope", "1"}}, "t.yaml").ok());
 }
 
+TEST(TuneSpec, TwoPathsToOneValueAreRefusedWithOrWithoutMarks) {
+  // By name and by index: the same `min`.
+  for (const TuneMarks marks : {TuneMarks::kNone, TuneMarks::kChanged}) {
+    Result<std::string> text =
+        SubstituteTuneValues(kBase, {{"groups.web.min", "3"}, {"groups.0.min", "4"}}, "t.yaml", marks);
+    ASSERT_FALSE(text.ok());
+    EXPECT_THAT(text.status().message(), HasSubstr("t.yaml: two tune paths name one value"));
+  }
+}
+
 TEST(TuneSpec, TheChosenConfigMarksEachValueItChanged) {
   const TuneValues values = {{"groups.web.min", "2"},
                              {"groups.web.policies.track.alarm_shape.scale_in.evaluation_periods", "20"},
