@@ -125,7 +125,10 @@ std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::i
 double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute) {
   if (p.level_window_minutes <= 0) return 1.0;
   const auto ratio = LevelRatio(h, back, now_minute, p.level_window_minutes);
-  return ratio && *ratio < p.level_ratio ? *ratio / p.level_ratio : 1.0;
+  if (!ratio) return 1.0;
+  if (*ratio < p.level_ratio) return *ratio / p.level_ratio;
+  if (p.level_rise > 1 && *ratio > p.level_rise) return std::min(kMaxLevelRiseScale, *ratio / p.level_rise);
+  return 1.0;
 }
 
 bool LagForecasts(std::span<const int> chosen, int lag) {

@@ -75,10 +75,16 @@ inline constexpr double kLevelFloorUnits = 1.0;
 // or when the earlier load averaged below kLevelFloorUnits.
 std::optional<double> LevelRatio(const LoadHistory& h, std::int64_t back, std::int64_t now_minute, int window);
 
+// The most a forecast is scaled up by (PolicySpec::level_rise): a level
+// far above its source's is more likely a jump that will pass than a day
+// that many times busier.
+inline constexpr double kMaxLevelRiseScale = 3.0;
+
 // What a forecast from the load `back` minutes ago is multiplied by under
 // policy `p`: the level ratio over p.level_ratio when the ratio is below
-// p.level_ratio, else 1 (and 1 when the policy does not check the level or
-// the ratio is unknown).
+// p.level_ratio; with p.level_rise, the ratio over p.level_rise when the
+// ratio is above p.level_rise, at most kMaxLevelRiseScale; else 1 (and 1
+// when the policy does not check the level or the ratio is unknown).
 double LevelScale(const PolicySpec& p, const LoadHistory& h, std::int64_t back, std::int64_t now_minute);
 
 // Two lags whose errors over the choice window are within this share of

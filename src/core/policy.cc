@@ -381,6 +381,13 @@ static Status ValidatePredictive(const PolicySpec& p) {
   if (!(p.level_ratio > 0 && p.level_ratio <= 1)) {
     return Status::InvalidArgument("level_ratio must be above 0 and at most 1");
   }
+  if (p.level_rise != 0 && !(p.level_rise > 1 && p.level_rise <= kMaxLevelRise)) {
+    return Status::InvalidArgument("level_rise must be 0 (never scale a forecast up) or above 1 and at most " +
+                                   std::to_string(static_cast<int>(kMaxLevelRise)));
+  }
+  if (p.level_rise != 0 && p.level_window_minutes == 0) {
+    return Status::InvalidArgument("level_rise needs a level_window_minutes to compare the load over");
+  }
   if (p.max_period_minutes < 10 || p.max_period_minutes > kMaxPeriodMinutes) {
     return Status::InvalidArgument("max_period_minutes (" + std::to_string(p.max_period_minutes) +
                                    ") must be between 10 and " + std::to_string(kMaxPeriodMinutes));

@@ -21,6 +21,8 @@ constexpr int kMaxLagDays = 28;  // how far back a predictive policy may look
 constexpr int kMaxLagChoiceMinutes = 7 * 1440;  // the longest window a lag is chosen over
 constexpr int kMinLevelWindowMinutes = 10;       // level_window_minutes, when not 0
 constexpr int kMaxLevelWindowMinutes = 1440;
+// level_rise, when not 0: above 1, at most this.
+constexpr double kMaxLevelRise = 10;
 // Learned periods: the longest, and history = max_period x (repetitions + 1)
 // at most this many days.
 constexpr int kMaxPeriodMinutes = 14 * 1440;
@@ -93,6 +95,14 @@ struct PolicySpec {
   // little. 0: forecasts are never scaled.
   int level_window_minutes = 0;
   double level_ratio = 0.8;
+  // With a level window, the other way too: where the load over the window
+  // ran at a ratio r above `level_rise` (> 1) of what the forecast's source
+  // saw, its forecast is scaled by r / level_rise, at most
+  // kMaxLevelRiseScale. A day busier than its source (a Monday forecast
+  // from the Sunday before a week of history exists, a launch, growth)
+  // brings bursts the size of today's level, not of its source's. 0: a
+  // forecast is never scaled up.
+  double level_rise = 0;
   // predictive, learned periods (core/seasonality.h): the periods the load
   // repeats with, found in its recent history; capacity is raised a
   // launch-to-in-service time ahead of a recurring burst, to the smallest

@@ -148,12 +148,21 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
 }
 
 // Why a forecast was scaled (nothing when it was not): scale is the level
-// ratio over p.level_ratio (LevelScale), so the ratio is scale x level_ratio.
+// ratio over p.level_ratio below 1, over p.level_rise above (LevelScale), so
+// the ratio is scale x level_ratio or scale x level_rise; at the cap it was
+// at least that.
 std::string LevelNote(const PolicySpec& p, double scale, const std::string& source) {
-  if (scale >= 1) return "";
-  return ", scaled to " + FormatValue(scale * 100) + "%: the last " + std::to_string(p.level_window_minutes) +
-         " minutes ran at " + FormatValue(scale * p.level_ratio * 100) + "% of " + source + "'s load, below " +
-         FormatValue(p.level_ratio * 100) + "%";
+  if (scale == 1) return "";
+  const std::string scaled =
+      ", scaled to " + FormatValue(scale * 100) + "%: the last " + std::to_string(p.level_window_minutes) + " minutes ran at ";
+  if (scale < 1) {
+    return scaled + FormatValue(scale * p.level_ratio * 100) + "% of " + source + "'s load, below " +
+           FormatValue(p.level_ratio * 100) + "%";
+  }
+  const bool capped = scale >= kMaxLevelRiseScale;
+  return scaled + FormatValue(scale * p.level_rise * 100) + (capped ? "% or more" : "%") + " of " + source +
+         "'s load, above " + FormatValue(p.level_rise * 100) + "%" +
+         (capped ? " (scaled up " + FormatValue(kMaxLevelRiseScale) + "x at most)" : "");
 }
 
 // How the forecasting lag was chosen (nothing when every lag forecasts).

@@ -138,8 +138,9 @@ void ReadLearning(const MapReader& m, PolicySpec* p) {
 
 // level_window: how long the load's level is compared with the forecast
 // source's (0: never); level_ratio: below what share of the source's load
-// its forecast is scaled, in proportion (LevelScale). level_ratio alone
-// would be ignored, so it is refused.
+// its forecast is scaled down, in proportion (LevelScale); level_rise:
+// above what share it is scaled up (0: never). Either alone would be
+// ignored, so it is refused.
 void ReadLevel(const MapReader& m, PolicySpec* p) {
   Seconds window = static_cast<Seconds>(p->level_window_minutes) * kMinute;
   m.Duration("level_window", &window);
@@ -152,13 +153,22 @@ void ReadLevel(const MapReader& m, PolicySpec* p) {
   }
   p->level_window_minutes = static_cast<int>(window / kMinute);
   if (p->level_window_minutes == 0) {
-    if (m.Has("level_ratio")) m.FailAt("level_ratio", "only used with a level_window (e.g. level_window: 1h)");
+    for (const char* key : {"level_ratio", "level_rise"}) {
+      if (m.Has(key)) m.FailAt(key, "only used with a level_window (e.g. level_window: 1h)");
+    }
     return;
   }
   m.Number("level_ratio", &p->level_ratio);
   if (!(p->level_ratio > 0 && p->level_ratio <= 1)) {
     m.FailAt("level_ratio", "must be above 0 and at most 1 (0.8: below 80% of what its source saw, a forecast "
                             "is scaled in proportion), got " + Shown(p->level_ratio));
+  }
+  m.Number("level_rise", &p->level_rise);
+  if (p->level_rise != 0 && !(p->level_rise > 1 && p->level_rise <= kMaxLevelRise)) {
+    m.FailAt("level_rise", "must be 0 (never scale a forecast up) or above 1 and at most " +
+                               std::to_string(static_cast<int>(kMaxLevelRise)) +
+                               " (1.5: above 150% of what its source saw, a forecast is scaled up in proportion), got " +
+                               Shown(p->level_rise));
   }
 }
 

@@ -402,6 +402,7 @@ const SpecMap<PolicySpec>& PolicyMap() {
           .Value("level_window", "2h",
                  [](const PolicySpec& p) { return Json(Seconds{p.level_window_minutes} * kMinute); }, kPredictive)
           .Value("level_ratio", "0.6", [](const PolicySpec& p) { return Json(p.level_ratio); }, kPredictive)
+          .Value("level_rise", "1.5", [](const PolicySpec& p) { return Json(p.level_rise); }, kPredictive)
           .Value("learn_periods", "false", [](const PolicySpec& p) { return Json(p.learn_periods); }, kPredictive)
           .Value("max_period", "2d",
                  [](const PolicySpec& p) { return Json(Seconds{p.max_period_minutes} * kMinute); }, kPredictive)

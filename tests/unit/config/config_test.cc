@@ -212,6 +212,10 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
   Result<Config> default_ratio = ParseConfig(base + "        level_window: 30m\n", "p.yaml");
   ASSERT_TRUE(default_ratio.ok()) << default_ratio.status().message();
   EXPECT_DOUBLE_EQ(default_ratio->groups[0].policies[0].level_ratio, 0.8);
+  EXPECT_DOUBLE_EQ(default_ratio->groups[0].policies[0].level_rise, 0) << "never scaled up unless asked";
+  Result<Config> rising = ParseConfig(base + "        level_window: 1h\n        level_rise: 1.5\n", "p.yaml");
+  ASSERT_TRUE(rising.ok()) << rising.status().message();
+  EXPECT_DOUBLE_EQ(rising->groups[0].policies[0].level_rise, 1.5);
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"        level_window: 5m\n",
        "level_window: must be 0 (never scale a forecast) or a whole number of minutes between 10m and 24h, got 300s"},
@@ -221,6 +225,13 @@ TEST(ConfigPredictiveTest, ReadsLagsAndHorizonAndRejectsBadOnes) {
       {"        level_window: 1h\n        level_ratio: 0\n", "level_ratio: must be above 0 and at most 1"},
       {"        level_window: 1h\n        level_ratio: 1.5\n", "level_ratio: must be above 0 and at most 1"},
       {"        level_window: 1h\n        level_ratio: .nan\n", "level_ratio"},
+      {"        level_rise: 1.5\n", "level_rise: only used with a level_window (e.g. level_window: 1h)"},
+      {"        level_window: 1h\n        level_rise: 1\n",
+       "level_rise: must be 0 (never scale a forecast up) or above 1 and at most 10 (1.5: above 150% of what its "
+       "source saw, a forecast is scaled up in proportion), got 1"},
+      {"        level_window: 1h\n        level_rise: 11\n", "level_rise: must be 0"},
+      {"        level_window: 1h\n        level_rise: .nan\n", "level_rise"},
+      {"        level_window: 1h\n        level_rise: fast\n", "level_rise: expected a number"},
       {"        lags: []\n", "lag_days is empty and neither learn_periods nor headroom_quantile is set"},
       {"        lags: {a: 1}\n", "p.yaml:9: groups[0].policies[0].lags: expected a list of integers"},
       {"        lags: [1, x]\n", "lags: [1]: expected an integer, got \"x\""},

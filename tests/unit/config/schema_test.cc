@@ -121,7 +121,7 @@ groups:
           scale_out: {evaluation_periods: 3, datapoints: 2}
           scale_in: {evaluation_periods: 15, datapoints: 10, ratio: 0.9}
       - {name: seasonal, type: predictive, target: 65, lags: [1, 7], horizon: 15m, lag_choice_window: 12h,
-         level_window: 1h, level_ratio: 0.5, learn_periods: true,
+         level_window: 1h, level_ratio: 0.5, level_rise: 2, learn_periods: true,
          headroom_quantile: 0.99}
       - {name: periods, type: predictive, target: 70, learn_periods: true, max_period: 1d, repetitions: 3,
          short_period_repetitions: 2, min_correlation: 0.4}

@@ -69,10 +69,32 @@ TEST(ForecastLevel, OnlyALevelBelowTheRatioScalesAForecastInProportion) {
   EXPECT_NEAR(LevelScale(p, TwoDays(10, 4.9, kDay + 600), kDay, kDay + 600), 0.98, 1e-6);
   // At level_ratio 1 the forecast follows the level itself.
   EXPECT_NEAR(LevelScale(Leveled({1}, 60, 1.0), TwoDays(10, 6, kDay + 600), kDay, kDay + 600), 0.6, 1e-6);
-  // A busier day is not scaled up: the target-tracking policy answers that.
+  // Without level_rise a busier day is not scaled up.
   EXPECT_DOUBLE_EQ(LevelScale(p, TwoDays(10, 30, kDay + 600), kDay, kDay + 600), 1.0);
   // Without a window, never.
   EXPECT_DOUBLE_EQ(LevelScale(Leveled({1}, 0, 0.5), TwoDays(10, 3, kDay + 600), kDay, kDay + 600), 1.0);
+}
+
+TEST(ForecastLevel, WithLevelRiseALevelAboveItScalesAForecastUpInProportion) {
+  PolicySpec p = Leveled({1}, 60, 0.5);
+  p.level_rise = 1.5;
+  const auto scale = [&](double before, double after) {
+    return LevelScale(p, TwoDays(before, after, kDay + 600), kDay, kDay + 600);
+  };
+  // Up to the rise (150% of yesterday) the forecast stands.
+  EXPECT_DOUBLE_EQ(scale(10, 12), 1.0);
+  EXPECT_DOUBLE_EQ(scale(10, 15), 1.0);
+  // Above it, ratio / level_rise: at 300%, 2; just above it, just above 1.
+  EXPECT_NEAR(scale(10, 30), 2.0, 1e-6);
+  EXPECT_NEAR(scale(10, 15.3), 1.02, 1e-6);
+  // At most kMaxLevelRiseScale: 600% is a jump more likely than a day six times busier.
+  EXPECT_DOUBLE_EQ(scale(10, 60), kMaxLevelRiseScale);
+  // Below level_ratio it still scales down; a nearly idle source still says nothing.
+  EXPECT_NEAR(scale(10, 3), 0.6, 1e-6);
+  EXPECT_DOUBLE_EQ(scale(0.8, 30), 1.0);
+  // Without a window, never.
+  p.level_window_minutes = 0;
+  EXPECT_DOUBLE_EQ(scale(10, 30), 1.0);
 }
 
 TEST(ForecastLevel, TheForecastIsTheLargestOfTheScaledLags) {
@@ -118,6 +140,22 @@ TEST(ForecastLevel, ValidateRefusesAWindowOrRatioOutOfRange) {
               std::string::npos)
         << bad;
   }
+}
+
+TEST(ForecastLevel, ValidateRefusesARiseOutOfRangeOrWithoutAWindow) {
+  PolicySpec p = Leveled({1}, 60, 0.8);
+  for (double good : {0.0, 1.01, 1.5, kMaxLevelRise}) {
+    p.level_rise = good;
+    EXPECT_TRUE(Validate(p).ok()) << good << ": " << Validate(p).message();
+  }
+  for (double bad : {1.0, 0.5, -1.5, kMaxLevelRise + 0.5, std::numeric_limits<double>::quiet_NaN()}) {
+    p.level_rise = bad;
+    EXPECT_THAT(Validate(p).message(), HasSubstr("level_rise must be 0 (never scale a forecast up) or above 1"))
+        << bad;
+  }
+  p.level_rise = 1.5;
+  p.level_window_minutes = 0;
+  EXPECT_THAT(Validate(p).message(), HasSubstr("level_rise needs a level_window_minutes"));
 }
 
 // Records `load(m)` for minutes [from, until) as the group's CPU.
@@ -192,6 +230,44 @@ TEST(ForecastLevel, ALearnedPeriodIsScaledAgainstItsLastRepetition) {
   EvaluateAlarms(g, state, 2 * kDay + 600);
   EXPECT_DOUBLE_EQ(learned.periods[0].scale, 1.0);
   EXPECT_EQ(PredictiveFloor(g, state), 40);
+}
+
+// A day busier than the one the forecast comes from (a Monday forecast
+// from the Sunday before a week of history exists): yesterday's burst is
+// prepared for at today's level, and the activity says why.
+TEST(ForecastLevel, ABusierDayPreparesForYesterdaysBurstAtTodaysLevel) {
+  for (const double rise : {0.0, 1.5}) {
+    for (const double today : {8.0, 24.0}) {
+      GroupSpec g = testing::SpotGroup();
+      g.min = 1;
+      g.max = 200;
+      g.policies = {Leveled({1}, 60, 0.8)};
+      g.policies[0].level_rise = rise;
+      GroupState state = InitialState(g);
+      // Day 0: 4 units, a burst to 20 from 10:00 to 10:05; day 1: `today`.
+      Feed(state, 0, kDay + 590, [&](std::int64_t m) {
+        if (m >= kDay) return today;
+        return m >= 600 && m < 605 ? 20.0 : 4.0;
+      });
+      EvaluateAlarms(g, state, kDay + 590);  // 09:50: the burst is 10 minutes away
+      const int floor = PredictiveFloor(g, state);
+      if (rise == 0) {
+        EXPECT_EQ(floor, 40) << "20 units at 50%, as yesterday, whatever today's level: " << today;
+        continue;
+      }
+      const auto proposals = ProposeAll(g, state, (kDay + 590) * 60);
+      ASSERT_FALSE(proposals.empty());
+      if (today == 8.0) {
+        EXPECT_EQ(floor, 54) << "20 units x (200% / 150%) at 50%";
+        EXPECT_THAT(proposals[0].cause,
+                    HasSubstr("scaled to 133.3%: the last 60 minutes ran at 200.0% of that day's load, above 150.0%"));
+      } else {
+        EXPECT_EQ(floor, 120) << "20 units x 3 (at most) at 50%";
+        EXPECT_THAT(proposals[0].cause, HasSubstr("scaled to 300.0%: the last 60 minutes ran at 450.0% or more of "
+                                                  "that day's load, above 150.0% (scaled up 3.0x at most)"));
+      }
+    }
+  }
 }
 
 }  // namespace
