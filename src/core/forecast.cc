@@ -72,9 +72,14 @@ std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies) {
   return need;
 }
 
+double ScaledUnits(double seen, double scale, double ceiling) {
+  if (scale <= 1) return seen * scale;
+  return std::max(seen, std::min(seen * scale, ceiling));
+}
+
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
                                          std::span<const int> only_lags, std::span<const double> lag_scales,
-                                         int horizon_minutes) {
+                                         int horizon_minutes, double rise_ceiling) {
   const int horizon = horizon_minutes > 0 ? horizon_minutes : p.horizon_minutes;
   std::optional<Forecast> best;
   for (std::size_t i = 0; i < p.lag_days.size(); ++i) {
@@ -84,7 +89,7 @@ std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory&
     const auto seen = h.MaxIn(from, from + horizon);
     if (!seen) continue;
     const double scale = i < lag_scales.size() ? lag_scales[i] : 1.0;
-    const Forecast f{*seen, lag, scale};
+    const Forecast f{*seen, lag, scale, rise_ceiling};
     if (!best || f.units() > best->units()) best = f;
   }
   return best;

@@ -46,12 +46,18 @@ class LoadHistory {
 // Minutes of history the group's predictive policies need (0: none).
 std::int64_t LoadMinutesNeeded(const std::vector<PolicySpec>& policies);
 
+// `seen` scaled by `scale` (LevelScale). Scaled up, never above `ceiling`
+// (the busiest load the history holds: a level above its source lifts a
+// forecast only to loads the group has already carried) nor below `seen`.
+double ScaledUnits(double seen, double scale, double ceiling);
+
 struct Forecast {
   double seen = 0;   // the lag's busiest minute within the horizon, as it was
   int lag_days = 0;  // which lag saw it
   double scale = 1;  // what that load is scaled by (LevelScale)
+  double ceiling = 0;  // what a scaled-up forecast may reach (ScaledUnits)
   // The busiest minute expected within the horizon.
-  double units() const { return seen * scale; }
+  double units() const { return ScaledUnits(seen, scale, ceiling); }
 };
 
 // The forecast at the start of minute `now_minute`: for each lag, the busiest
@@ -59,10 +65,12 @@ struct Forecast {
 // entry in `lag_scales` (parallel to p.lag_days; missing entries are 1);
 // the largest of them, over only the lags in `only_lags` when it is not
 // empty. `horizon_minutes` > 0 looks that far instead of p.horizon_minutes.
+// A lag scaled up reaches at most `rise_ceiling` (ScaledUnits).
 // nullopt until a lag has history.
 std::optional<Forecast> SeasonalForecast(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute,
                                          std::span<const int> only_lags = {},
-                                         std::span<const double> lag_scales = {}, int horizon_minutes = 0);
+                                         std::span<const double> lag_scales = {}, int horizon_minutes = 0,
+                                         double rise_ceiling = 0);
 
 // A source that averaged less load than this (one instance's worth) over
 // the window says nothing about the level: a near-idle group's 0.2 against

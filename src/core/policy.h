@@ -98,7 +98,8 @@ struct PolicySpec {
   // With a level window, the other way too: where the load over the window
   // ran at a ratio r above `level_rise` (> 1) of what the forecast's source
   // saw, its forecast is scaled by r / level_rise, at most
-  // kMaxLevelRiseScale. A day busier than its source (a Monday forecast
+  // kMaxLevelRiseScale and never above the busiest load the kept history
+  // holds (ScaledUnits). A day busier than its source (a Monday forecast
   // from the Sunday before a week of history exists, a launch, growth)
   // brings bursts the size of today's level, not of its source's. 0: a
   // forecast is never scaled up.

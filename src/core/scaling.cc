@@ -151,7 +151,8 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
 // ratio over p.level_ratio below 1, over p.level_rise above (LevelScale), so
 // the ratio is scale x level_ratio or scale x level_rise; at the cap it was
 // at least that.
-std::string LevelNote(const PolicySpec& p, double scale, const std::string& source) {
+std::string LevelNote(const PolicySpec& p, double scale, const std::string& source, double seen = 0,
+                      double ceiling = 0) {
   if (scale == 1) return "";
   const std::string scaled =
       ", scaled to " + FormatValue(scale * 100) + "%: the last " + std::to_string(p.level_window_minutes) + " minutes ran at ";
@@ -160,9 +161,11 @@ std::string LevelNote(const PolicySpec& p, double scale, const std::string& sour
            FormatValue(p.level_ratio * 100) + "%";
   }
   const bool capped = scale >= kMaxLevelRiseScale;
+  const double units = ScaledUnits(seen, scale, ceiling);
   return scaled + FormatValue(scale * p.level_rise * 100) + (capped ? "% or more" : "%") + " of " + source +
          "'s load, above " + FormatValue(p.level_rise * 100) + "%" +
-         (capped ? " (scaled up " + FormatValue(kMaxLevelRiseScale) + "x at most)" : "");
+         (capped ? " (scaled up " + FormatValue(kMaxLevelRiseScale) + "x at most)" : "") +
+         (units < seen * scale ? ", to " + FormatValue(units) + " units, the busiest load seen" : "");
 }
 
 // How the forecasting lag was chosen (nothing when every lag forecasts).
@@ -199,12 +202,14 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
       learned != nullptr ? std::span<const int>(learned->lags_chosen) : std::span<const int>();
   const std::span<const double> lag_scales =
       learned != nullptr ? std::span<const double>(learned->lag_scales) : std::span<const double>();
-  if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales, horizon)) {
+  const double ceiling = learned != nullptr ? learned->busiest_seen : 0;
+  if (const auto f = SeasonalForecast(p, state.load, now, chosen, lag_scales, horizon, ceiling)) {
     consider(PredictiveCapacity(*f, p.target_value), true, [&] {
       return "load " + FormatValue(f->seen) + " units " + std::to_string(f->lag_days) +
              " day(s) ago within the next " + std::to_string(horizon) + " minutes" +
              LagChoiceNote(p, chosen.size()) +
-             LevelNote(p, f->scale, "that day") + ", at " + FormatValue(p.target_value) + "% CPU";
+             LevelNote(p, f->scale, "that day", f->seen, f->ceiling) + ", at " + FormatValue(p.target_value) +
+             "% CPU";
     });
   }
   if (learned == nullptr) return best;
@@ -216,7 +221,7 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
     const int repetitions = RepetitionsFor(p, period.minutes);
     const auto seen = PeriodForecast(state.load, period.minutes, repetitions, now, window);
     if (!seen) continue;
-    const double units = *seen * period.scale;
+    const double units = ScaledUnits(*seen, period.scale, l.busiest_seen);
     periodic = std::max(periodic, units);
     consider(CapacityAt(units, p.target_value), true, [&] {
       return "load " + FormatValue(*seen) + " units within the next " + std::to_string(window) +
@@ -224,7 +229,8 @@ std::optional<PredictiveWant> WantOf(const PolicySpec& p, const GroupState& stat
                                              : "in each of the last " + std::to_string(repetitions) +
                                                    " repetitions of its ") +
              std::to_string(period.minutes) + "-minute period (correlation " + FormatValue(period.correlation) +
-             ")" + LevelNote(p, period.scale, "its last repetition") + ", at " + FormatValue(p.target_value) +
+             ")" + LevelNote(p, period.scale, "its last repetition", *seen, l.busiest_seen) + ", at " +
+             FormatValue(p.target_value) +
              "% CPU";
     });
   }

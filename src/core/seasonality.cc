@@ -227,7 +227,7 @@ void UpdateLevels(const PolicySpec& p, const LoadHistory& h, std::int64_t now_mi
 }
 
 void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, int lead, PolicyLearning* out) {
-  if (!p.learn_periods && p.headroom_quantile <= 0 && p.lag_choice_minutes <= 0) return;
+  if (!p.learn_periods && p.headroom_quantile <= 0 && p.lag_choice_minutes <= 0 && p.level_rise <= 0) return;
   if (out->learned_at >= 0 && now_minute - out->learned_at < kRelearnMinutes) return;
   out->learned_at = now_minute;
   out->lead = lead;
@@ -235,8 +235,14 @@ void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, i
                                              : std::vector<int>{};
   out->periods.clear();
   out->growth.reset();
-  if (!p.learn_periods && p.headroom_quantile <= 0) return;
+  out->busiest_seen = 0;
+  if (!p.learn_periods && p.headroom_quantile <= 0 && p.level_rise <= 0) return;
   const std::vector<float> load = h.Series();
+  if (p.level_rise > 0) {
+    for (const float v : load) {
+      if (!std::isnan(v)) out->busiest_seen = std::max(out->busiest_seen, static_cast<double>(v));
+    }
+  }
   if (p.learn_periods) {
     LearnOptions o;
     o.max_period = p.max_period_minutes;

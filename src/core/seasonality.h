@@ -74,6 +74,7 @@ struct PolicyLearning {
   int lead = 0;                  // the lead it was measured over (minutes)
   std::vector<int> lags_chosen;  // the lags chosen to forecast (lag_choice_minutes, ChooseLags; empty: every lag)
   std::vector<double> lag_scales;  // per lag of the policy: its LevelScale (UpdateLevels)
+  double busiest_seen = 0;  // with level_rise: the busiest load the history holds (ScaledUnits' ceiling)
 };
 
 inline constexpr std::int64_t kRelearnMinutes = 60;

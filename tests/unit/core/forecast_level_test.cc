@@ -234,40 +234,58 @@ TEST(ForecastLevel, ALearnedPeriodIsScaledAgainstItsLastRepetition) {
 
 // A day busier than the one the forecast comes from (a Monday forecast
 // from the Sunday before a week of history exists): yesterday's burst is
-// prepared for at today's level, and the activity says why.
-TEST(ForecastLevel, ABusierDayPreparesForYesterdaysBurstAtTodaysLevel) {
-  for (const double rise : {0.0, 1.5}) {
-    for (const double today : {8.0, 24.0}) {
-      GroupSpec g = testing::SpotGroup();
-      g.min = 1;
-      g.max = 200;
-      g.policies = {Leveled({1}, 60, 0.8)};
-      g.policies[0].level_rise = rise;
-      GroupState state = InitialState(g);
-      // Day 0: 4 units, a burst to 20 from 10:00 to 10:05; day 1: `today`.
-      Feed(state, 0, kDay + 590, [&](std::int64_t m) {
-        if (m >= kDay) return today;
-        return m >= 600 && m < 605 ? 20.0 : 4.0;
-      });
-      EvaluateAlarms(g, state, kDay + 590);  // 09:50: the burst is 10 minutes away
-      const int floor = PredictiveFloor(g, state);
-      if (rise == 0) {
-        EXPECT_EQ(floor, 40) << "20 units at 50%, as yesterday, whatever today's level: " << today;
-        continue;
-      }
-      const auto proposals = ProposeAll(g, state, (kDay + 590) * 60);
-      ASSERT_FALSE(proposals.empty());
-      if (today == 8.0) {
-        EXPECT_EQ(floor, 54) << "20 units x (200% / 150%) at 50%";
-        EXPECT_THAT(proposals[0].cause,
-                    HasSubstr("scaled to 133.3%: the last 60 minutes ran at 200.0% of that day's load, above 150.0%"));
-      } else {
-        EXPECT_EQ(floor, 120) << "20 units x 3 (at most) at 50%";
-        EXPECT_THAT(proposals[0].cause, HasSubstr("scaled to 300.0%: the last 60 minutes ran at 450.0% or more of "
-                                                  "that day's load, above 150.0% (scaled up 3.0x at most)"));
-      }
+// prepared for at today's level, up to the busiest load the history holds,
+// and the activity says why.
+TEST(ForecastLevel, ABusierDayPreparesForYesterdaysBurstAtTodaysLevelUpToTheBusiestSeen) {
+  struct Case {
+    double rise;
+    double evening_peak;  // day 0's load at 20:00 (0: none above the burst)
+    double today;
+    int floor;
+    const char* why;
+  };
+  const Case cases[] = {
+      {0, 40, 8, 40, "without level_rise: 20 units at 50%, as yesterday"},
+      {1.5, 40, 8, 54, "20 units x (200% / 150%) at 50%"},
+      {1.5, 40, 24, 80, "20 units x 3 (at most) = 60, but 40 is the busiest seen"},
+      {1.5, 0, 8, 40, "20 is the busiest load seen: nothing to scale up to"},
+  };
+  for (const Case& c : cases) {
+    GroupSpec g = testing::SpotGroup();
+    g.min = 1;
+    g.max = 200;
+    g.policies = {Leveled({1}, 60, 0.8)};
+    g.policies[0].level_rise = c.rise;
+    GroupState state = InitialState(g);
+    // Day 0: 4 units, a burst to 20 from 10:00 to 10:05, the evening peak at 20:00 (within the
+    // day of history the policy keeps); day 1: `today`.
+    Feed(state, 0, kDay + 590, [&](std::int64_t m) {
+      if (m >= kDay) return c.today;
+      if (m >= 1200 && m < 1205 && c.evening_peak > 0) return c.evening_peak;
+      return m >= 600 && m < 605 ? 20.0 : 4.0;
+    });
+    EvaluateAlarms(g, state, kDay + 590);  // 09:50: the burst is 10 minutes away
+    EXPECT_EQ(PredictiveFloor(g, state), c.floor) << c.why;
+    if (c.rise == 0 || c.evening_peak == 0) continue;
+    const auto proposals = ProposeAll(g, state, (kDay + 590) * 60);
+    ASSERT_FALSE(proposals.empty());
+    if (c.today == 8) {
+      EXPECT_THAT(proposals[0].cause,
+                  HasSubstr("scaled to 133.3%: the last 60 minutes ran at 200.0% of that day's load, above 150.0%, at"));
+    } else {
+      EXPECT_THAT(proposals[0].cause, HasSubstr("scaled to 300.0%: the last 60 minutes ran at 450.0% or more of "
+                                                "that day's load, above 150.0% (scaled up 3.0x at most), to 40.0 "
+                                                "units, the busiest load seen"));
     }
   }
+}
+
+TEST(ForecastLevel, AScaledUpForecastStaysBetweenWhatItSawAndTheCeiling) {
+  EXPECT_DOUBLE_EQ(ScaledUnits(10, 0.5, 0), 5.0) << "scaling down needs no ceiling";
+  EXPECT_DOUBLE_EQ(ScaledUnits(10, 2, 30), 20.0);
+  EXPECT_DOUBLE_EQ(ScaledUnits(10, 2, 15), 15.0);
+  EXPECT_DOUBLE_EQ(ScaledUnits(10, 2, 5), 10.0) << "never below what the source saw";
+  EXPECT_DOUBLE_EQ(ScaledUnits(10, 2, 0), 10.0) << "no ceiling learned yet: not scaled up";
 }
 
 }  // namespace
