@@ -151,8 +151,8 @@ std::optional<Proposal> ProposeTargetTracking(const GroupSpec& spec, const Group
 // ratio over p.level_ratio below 1, over p.level_rise above (LevelScale), so
 // the ratio is scale x level_ratio or scale x level_rise; at the cap it was
 // at least that.
-std::string LevelNote(const PolicySpec& p, double scale, const std::string& source, double seen = 0,
-                      double ceiling = 0) {
+std::string LevelNote(const PolicySpec& p, double scale, const std::string& source, double seen,
+                      double ceiling) {
   if (scale == 1) return "";
   const std::string scaled =
       ", scaled to " + FormatValue(scale * 100) + "%: the last " + std::to_string(p.level_window_minutes) + " minutes ran at ";

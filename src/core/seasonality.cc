@@ -235,14 +235,9 @@ void Learn(const PolicySpec& p, const LoadHistory& h, std::int64_t now_minute, i
                                              : std::vector<int>{};
   out->periods.clear();
   out->growth.reset();
-  out->busiest_seen = 0;
-  if (!p.learn_periods && p.headroom_quantile <= 0 && p.level_rise <= 0) return;
+  out->busiest_seen = p.level_rise > 0 ? h.MaxIn(0, h.latest() + 1).value_or(0.0) : 0.0;
+  if (!p.learn_periods && p.headroom_quantile <= 0) return;
   const std::vector<float> load = h.Series();
-  if (p.level_rise > 0) {
-    for (const float v : load) {
-      if (!std::isnan(v)) out->busiest_seen = std::max(out->busiest_seen, static_cast<double>(v));
-    }
-  }
   if (p.learn_periods) {
     LearnOptions o;
     o.max_period = p.max_period_minutes;
